@@ -1,0 +1,49 @@
+/**
+ * Expected business outcomes, as a closed set of stable codes. Callers branch on
+ * `code`, never on message text; the message is for the cashier or clerk.
+ */
+export const ERROR_CODES = [
+  'VALIDATION_FAILED',
+  'UNKNOWN_BARCODE',
+  'UNKNOWN_CARD',
+  'CARD_FROZEN',
+  'CARD_LOST',
+  'CARD_EXPIRED',
+  'CARD_INACTIVE',
+  'INSUFFICIENT_BALANCE',
+  'SALE_NOT_OPEN',
+  'SALE_NOT_FOUND',
+  'SALE_NOT_PAID',
+  'OVERPAID',
+  'NO_MEMBER',
+  'HQ_OFFLINE',
+  'HOLD_NOT_FOUND',
+  'HOLD_NOT_PENDING',
+  'UNAUTHENTICATED',
+  'TERMINAL_REVOKED',
+  'ENROLLMENT_CODE_INVALID',
+  'NOT_FOUND',
+  'CONFLICT',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export function isDomainError(e: unknown): e is DomainError {
+  return e instanceof DomainError;
+}
+
+/** A broken invariant: a bug, not a business outcome. Stays on in production. */
+export function invariant(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(`invariant violated: ${message}`);
+}

@@ -1,0 +1,110 @@
+import {
+  chainPointsIssuedAccountId,
+  memberPointsAccountId,
+  storeBankCardAccountId,
+  storeCashAccountId,
+  storeSalesAccountId,
+} from './accounts';
+import { invariant } from './errors';
+import { POINTS_LEDGER, type Transfer } from './ledger';
+import { assertMinor } from './money';
+import type { StoredValueLeg } from './stored-value';
+
+export interface SaleLine {
+  lineNo: number;
+  sku: string;
+  barcode: string;
+  name: string;
+  quantity: number;
+  unitPriceMinor: number;
+  /** quantity × unit price, less any line discount. */
+  amountMinor: number;
+  eligibleForMemberBenefits: boolean;
+}
+
+/** A stored-value leg; `holdId` is the pending transfer HQ authorized, null when taken offline. */
+export type StoredValueTenderLeg = StoredValueLeg & { holdId: string | null };
+
+export type SaleTender =
+  | { kind: 'cash'; amountMinor: number; tenderedMinor: number; changeMinor: number }
+  | { kind: 'bank_card'; amountMinor: number; reference: string }
+  | { kind: 'stored_value'; amountMinor: number; cardId: string; legs: StoredValueTenderLeg[] };
+
+/** A completed sale as the terminal records it and HQ receives it. */
+export interface SaleDocument {
+  id: string;
+  storeId: string;
+  terminalId: string;
+  currency: string;
+  memberId: string | null;
+  cardId: string | null;
+  lines: SaleLine[];
+  totalMinor: number;
+  tenders: SaleTender[];
+  pointsEarned: number;
+  completedAt: number;
+}
+
+/** Sum of the lines that earn points and take member benefits. */
+export function eligibleAmount(lines: readonly SaleLine[]): number {
+  return lines.filter((l) => l.eligibleForMemberBenefits).reduce((s, l) => s + l.amountMinor, 0);
+}
+
+/**
+ * The transfers a completed sale makes: each tender into the store's sales, stored value
+ * captured from its holds (or debited directly when taken offline), and points earned.
+ */
+export function postSale(sale: SaleDocument, newId: () => string): Transfer[] {
+  const paid = sale.tenders.reduce((s, t) => s + t.amountMinor, 0);
+  invariant(paid === sale.totalMinor, `sale ${sale.id} tenders ${paid} ≠ total ${sale.totalMinor}`);
+  invariant(
+    sale.lines.reduce((s, l) => s + l.amountMinor, 0) === sale.totalMinor,
+    `sale ${sale.id} lines do not add up to its total`,
+  );
+  const base = {
+    ledger: sale.currency,
+    pendingId: null,
+    timestamp: sale.completedAt,
+    originTerminalId: sale.terminalId,
+    documentId: sale.id,
+  };
+  const sales = storeSalesAccountId(sale.storeId);
+  const transfers: Transfer[] = [];
+  for (const tender of sale.tenders) {
+    assertMinor(tender.amountMinor, 'tender amount');
+    if (tender.amountMinor === 0) continue;
+    if (tender.kind === 'cash') {
+      transfers.push({ ...base, id: newId(), kind: 'single', code: 'SALE_CASH', debitAccountId: storeCashAccountId(sale.storeId), creditAccountId: sales, amount: tender.amountMinor });
+    } else if (tender.kind === 'bank_card') {
+      transfers.push({ ...base, id: newId(), kind: 'single', code: 'SALE_BANK_CARD', debitAccountId: storeBankCardAccountId(sale.storeId), creditAccountId: sales, amount: tender.amountMinor });
+    } else {
+      invariant(tender.legs.reduce((s, l) => s + l.amount, 0) === tender.amountMinor, 'stored-value legs do not add up to the tender');
+      for (const leg of tender.legs) {
+        transfers.push({
+          ...base,
+          id: newId(),
+          kind: leg.holdId ? 'post_pending' : 'single',
+          pendingId: leg.holdId,
+          code: 'SALE_STORED_VALUE',
+          debitAccountId: leg.accountId,
+          creditAccountId: sales,
+          amount: leg.amount,
+        });
+      }
+    }
+  }
+  if (sale.pointsEarned > 0) {
+    invariant(sale.memberId !== null, 'points earned without a member');
+    transfers.push({
+      ...base,
+      id: newId(),
+      kind: 'single',
+      ledger: POINTS_LEDGER,
+      code: 'POINTS_EARNED',
+      debitAccountId: chainPointsIssuedAccountId(),
+      creditAccountId: memberPointsAccountId(sale.memberId),
+      amount: sale.pointsEarned,
+    });
+  }
+  return transfers;
+}
