@@ -1,0 +1,72 @@
+import { loadSync } from '@grpc/proto-loader';
+import { describe, expect, it } from 'vitest';
+import { changeFromWire, changeToWire, eventFromWire, eventToWire, type SyncEvent } from './codec';
+import { SYNC_PROTO_FILE, SYNC_PROTO_LOADER_OPTIONS } from './proto-path';
+
+const service = loadSync(SYNC_PROTO_FILE, SYNC_PROTO_LOADER_OPTIONS)['onecard.sync.v1.TerminalSync'] as Record<string, { requestSerialize: (m: unknown) => Buffer; requestDeserialize: (b: Buffer) => unknown; responseSerialize: (m: unknown) => Buffer; responseDeserialize: (b: Buffer) => any }>;
+
+/** Through real protobuf bytes, as a peer would send them. */
+function overTheWire(events: SyncEvent[]): unknown[] {
+  const push = service.PushEvents!;
+  const decoded = push.requestDeserialize(push.requestSerialize({ events: events.map(eventToWire) })) as { events: unknown[] };
+  return decoded.events;
+}
+
+const sale: SyncEvent = {
+  seq: 7,
+  id: '01931234-5678-7abc-8def-0123456789ab',
+  occurredAt: 1_763_800_000_000,
+  body: {
+    type: 'sale',
+    sale: {
+      id: 'sale-1', storeId: 'store-sh-01', terminalId: 't-1', currency: 'CNY', memberId: 'm-0001', cardId: 'c-0001',
+      lines: [{ lineNo: 1, sku: 'SKU-0001', barcode: '6901234567892', name: '绿茶 Green tea', quantity: 3, unitPriceMinor: 350, amountMinor: 1050, eligibleForMemberBenefits: true }],
+      totalMinor: 1050,
+      tenders: [
+        { kind: 'stored_value', amountMinor: 1000, cardId: 'c-0001', legs: [{ accountId: 'card:c-0001:principal', part: 'principal', amount: 1000, holdId: 'h-1' }] },
+        { kind: 'cash', amountMinor: 50, tenderedMinor: 100, changeMinor: 50 },
+      ],
+      pointsEarned: 10,
+      completedAt: 1_763_800_000_000,
+    },
+  },
+  transfers: [
+    { id: 'x-1', kind: 'post_pending', debitAccountId: 'card:c-0001:principal', creditAccountId: 'store:store-sh-01:sales', ledger: 'CNY', amount: 1000, code: 'SALE_STORED_VALUE', pendingId: 'h-1', timestamp: 1_763_800_000_000, originTerminalId: 't-1', documentId: 'sale-1' },
+  ],
+};
+
+describe('sync codec', () => {
+  it('a sale event survives protobuf encoding unchanged, bound to the sending terminal', () => {
+    const [wire] = overTheWire([sale]);
+    expect(eventFromWire(wire, 't-1')).toEqual(sale);
+  });
+
+  it('a top-up event and a holds-released event round-trip', () => {
+    const topUp: SyncEvent = { seq: 8, id: 'e-8', occurredAt: 5, body: { type: 'top_up', topUp: { id: 'tu', storeId: 's', terminalId: 't-1', currency: 'CNY', memberId: 'm', cardId: 'c', tender: 'cash', principalMinor: 100_000, bonusMinor: 15_000, completedAt: 5 } }, transfers: [] };
+    const released: SyncEvent = { seq: 9, id: 'e-9', occurredAt: 6, body: { type: 'holds_released', saleId: 's1', holdIds: ['h1', 'h2'] }, transfers: [] };
+    const wire = overTheWire([topUp, released]);
+    expect(eventFromWire(wire[0], 't-1')).toEqual(topUp);
+    expect(eventFromWire(wire[1], 't-1')).toEqual(released);
+  });
+
+  it('refuses malformed events with a reason naming the field', () => {
+    const [wire] = overTheWire([sale]) as Array<Record<string, any>>;
+    expect(() => eventFromWire({ ...wire, seq: '0' }, 't')).toThrow(/seq/);
+    expect(() => eventFromWire({ ...wire, sale: null }, 't')).toThrow(/exactly one body/);
+    expect(() => eventFromWire({ ...wire, transfers: [{ ...wire.transfers[0], amount: '-5' }] }, 't')).toThrow(/transfer 0.*amount/);
+    expect(() => eventFromWire({ ...wire, transfers: [{ ...wire.transfers[0], amount: '9007199254740993' }] }, 't')).toThrow(/out of range/);
+    expect(() => eventFromWire({ ...wire, transfers: [{ ...wire.transfers[0], code: 'FREE_MONEY' }] }, 't')).toThrow(/code/);
+    expect(() => eventFromWire('garbage', 't')).toThrow(/invalid event/);
+  });
+
+  it('master-data changes round-trip through protobuf', () => {
+    const pull = service.PullChanges!;
+    const changes = [
+      { seq: 1, deleted: false, body: { type: 'card' as const, card: { id: 'c', memberId: 'm', cardNo: '04A1B2C3', medium: 'mifare' as const, status: 'frozen' as const, expiresOn: null } } },
+      { seq: 2, deleted: false, body: { type: 'balance' as const, balance: { accountId: 'card:c:principal', ledger: 'CNY', posted: 12_345, held: 100 } } },
+      { seq: 3, deleted: false, body: { type: 'level' as const, level: { code: 'gold', name: 'Gold', rank: 2, discountRate: '0.95', pointsMultiplier: '1.5', offlineLimitMinor: 100_000 } } },
+    ];
+    const decoded = pull.responseDeserialize(pull.responseSerialize({ changes: changes.map(changeToWire), nextCursor: '3', hasMore: false, appliedSeq: '0' }));
+    expect(decoded.changes.map(changeFromWire)).toEqual(changes);
+  });
+});

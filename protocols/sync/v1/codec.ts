@@ -1,0 +1,317 @@
+import { z } from 'zod';
+import { TRANSFER_CODES, type Transfer } from '../../../core/ledger';
+import type { SaleDocument, SaleTender } from '../../../core/sale';
+import type { TopUpDocument } from '../../../core/top-up';
+import type { Card, Member, MemberLevel, Product } from '../../../core/chain';
+
+/**
+ * Converts between the wire messages of sync.proto (as @grpc/proto-loader yields them:
+ * camelCase fields, int64 as decimal strings) and the domain shapes of core/.
+ * Everything coming off the wire is validated here; a bad message is a VALIDATION_FAILED
+ * with a reason that names the field.
+ */
+
+/** int64 on the wire (string or number) → safe integer, refusing anything else. */
+const int64 = z.union([z.string(), z.number(), z.bigint()]).transform((v, ctx) => {
+  const text = String(v);
+  if (!/^-?\d+$/.test(text)) {
+    ctx.addIssue({ code: 'custom', message: `not an integer: ${text}` });
+    return z.NEVER;
+  }
+  const n = Number(text);
+  if (!Number.isSafeInteger(n)) {
+    ctx.addIssue({ code: 'custom', message: `integer out of range: ${text}` });
+    return z.NEVER;
+  }
+  return n;
+});
+const nonNegative = int64.refine((n) => n >= 0, 'must not be negative');
+const id = z.string().min(1).max(128);
+const optionalId = z.string().max(128).transform((s) => (s === '' ? null : s));
+
+export const wireTransferSchema = z.object({
+  id,
+  kind: z.enum(['single', 'pending', 'post_pending', 'void_pending']),
+  debitAccountId: id,
+  creditAccountId: id,
+  ledger: z.string().min(1).max(16),
+  amount: int64.refine((n) => n > 0, 'must be more than zero'),
+  code: z.enum(TRANSFER_CODES),
+  pendingId: optionalId,
+  timestamp: nonNegative,
+  documentId: optionalId,
+});
+
+export type WireTransfer = z.input<typeof wireTransferSchema>;
+
+/** The terminal that made a transfer comes from the authenticated caller, not from the message. */
+export function transferFromWire(wire: unknown, originTerminalId: string | null): Transfer {
+  const t = parseOrThrow(wireTransferSchema, wire, 'transfer');
+  return { ...t, originTerminalId };
+}
+
+export function transferToWire(t: Transfer): WireTransfer {
+  return {
+    id: t.id,
+    kind: t.kind,
+    debitAccountId: t.debitAccountId,
+    creditAccountId: t.creditAccountId,
+    ledger: t.ledger,
+    amount: String(t.amount),
+    code: t.code,
+    pendingId: t.pendingId ?? '',
+    timestamp: String(t.timestamp),
+    documentId: t.documentId ?? '',
+  };
+}
+
+const saleLineSchema = z.object({
+  lineNo: z.number().int().min(1),
+  sku: id,
+  barcode: z.string().max(64),
+  name: z.string().max(200),
+  quantity: z.number().int().min(1).max(100_000),
+  unitPrice: nonNegative,
+  amount: nonNegative,
+  eligibleForMemberBenefits: z.boolean(),
+});
+
+const legSchema = z.object({ accountId: id, part: z.enum(['principal', 'bonus']), amount: nonNegative, holdId: optionalId });
+
+const tenderSchema = z.object({
+  kind: z.enum(['cash', 'bank_card', 'stored_value']),
+  amount: nonNegative,
+  tendered: nonNegative,
+  change: nonNegative,
+  reference: z.string().max(128),
+  cardId: z.string().max(128),
+  legs: z.array(legSchema).max(8),
+});
+
+const saleSchema = z.object({
+  id,
+  storeId: id,
+  currency: z.string().length(3),
+  memberId: optionalId,
+  cardId: optionalId,
+  lines: z.array(saleLineSchema).min(1).max(1000),
+  total: nonNegative,
+  tenders: z.array(tenderSchema).min(1).max(20),
+  pointsEarned: nonNegative,
+  completedAt: nonNegative,
+});
+
+const topUpSchema = z.object({
+  id,
+  storeId: id,
+  currency: z.string().length(3),
+  memberId: id,
+  cardId: id,
+  tender: z.enum(['cash', 'bank_card']),
+  principal: int64.refine((n) => n > 0, 'must be more than zero'),
+  bonus: nonNegative,
+  completedAt: nonNegative,
+});
+
+const holdsReleasedSchema = z.object({ saleId: id, holdIds: z.array(id).min(1).max(8) });
+
+const wireEventSchema = z.object({
+  seq: int64.refine((n) => n >= 1, 'seq starts at 1'),
+  id,
+  occurredAt: nonNegative,
+  sale: saleSchema.nullish(),
+  topUp: topUpSchema.nullish(),
+  holdsReleased: holdsReleasedSchema.nullish(),
+  transfers: z.array(z.unknown()).max(100),
+});
+
+/** What an outbox event carries. */
+export type EventBody =
+  | { type: 'sale'; sale: SaleDocument }
+  | { type: 'top_up'; topUp: TopUpDocument }
+  | { type: 'holds_released'; saleId: string; holdIds: string[] };
+
+/** One outbox entry, as the terminal writes it and HQ applies it. */
+export interface SyncEvent {
+  seq: number;
+  id: string;
+  occurredAt: number;
+  body: EventBody;
+  transfers: Transfer[];
+}
+
+/** Refusal of a wire message; `code` is always VALIDATION_FAILED. */
+export class WireValidationError extends Error {
+  readonly code = 'VALIDATION_FAILED' as const;
+  constructor(message: string) {
+    super(message);
+    this.name = 'WireValidationError';
+  }
+}
+
+function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const path = issue?.path.length ? issue.path.join('.') : '(root)';
+    throw new WireValidationError(`invalid ${what}: ${path}: ${issue?.message ?? 'malformed'}`);
+  }
+  return result.data;
+}
+
+function tenderFromWire(t: z.output<typeof tenderSchema>): SaleTender {
+  if (t.kind === 'cash') return { kind: 'cash', amountMinor: t.amount, tenderedMinor: t.tendered, changeMinor: t.change };
+  if (t.kind === 'bank_card') return { kind: 'bank_card', amountMinor: t.amount, reference: t.reference };
+  return {
+    kind: 'stored_value',
+    amountMinor: t.amount,
+    cardId: t.cardId,
+    legs: t.legs.map((l) => ({ accountId: l.accountId, part: l.part, amount: l.amount, holdId: l.holdId })),
+  };
+}
+
+/** A pushed event off the wire, validated, bound to the terminal that sent it. */
+export function eventFromWire(wire: unknown, terminalId: string): SyncEvent {
+  const e = parseOrThrow(wireEventSchema, wire, 'event');
+  const transfers = e.transfers.map((t, i) => {
+    try {
+      return transferFromWire(t, terminalId);
+    } catch (err) {
+      throw new WireValidationError(`event ${e.seq} transfer ${i}: ${(err as Error).message}`);
+    }
+  });
+  const bodies = [e.sale, e.topUp, e.holdsReleased].filter((b) => b != null);
+  if (bodies.length !== 1) throw new WireValidationError(`invalid event: seq ${e.seq} must carry exactly one body`);
+  let body: EventBody;
+  if (e.sale) {
+    const s = e.sale;
+    body = {
+      type: 'sale',
+      sale: {
+        id: s.id,
+        storeId: s.storeId,
+        terminalId,
+        currency: s.currency,
+        memberId: s.memberId,
+        cardId: s.cardId,
+        lines: s.lines.map((l) => ({ lineNo: l.lineNo, sku: l.sku, barcode: l.barcode, name: l.name, quantity: l.quantity, unitPriceMinor: l.unitPrice, amountMinor: l.amount, eligibleForMemberBenefits: l.eligibleForMemberBenefits })),
+        totalMinor: s.total,
+        tenders: s.tenders.map(tenderFromWire),
+        pointsEarned: s.pointsEarned,
+        completedAt: s.completedAt,
+      },
+    };
+  } else if (e.topUp) {
+    const t = e.topUp;
+    body = { type: 'top_up', topUp: { id: t.id, storeId: t.storeId, terminalId, currency: t.currency, memberId: t.memberId, cardId: t.cardId, tender: t.tender, principalMinor: t.principal, bonusMinor: t.bonus, completedAt: t.completedAt } };
+  } else {
+    body = { type: 'holds_released', saleId: e.holdsReleased!.saleId, holdIds: e.holdsReleased!.holdIds };
+  }
+  return { seq: e.seq, id: e.id, occurredAt: e.occurredAt, body, transfers };
+}
+
+/** A domain event onto the wire. */
+export function eventToWire(e: SyncEvent): Record<string, unknown> {
+  const base = { seq: String(e.seq), id: e.id, occurredAt: String(e.occurredAt), transfers: e.transfers.map(transferToWire) };
+  const b = e.body;
+  if (b.type === 'sale') {
+    const s = b.sale;
+    return {
+      ...base,
+      sale: {
+        id: s.id,
+        storeId: s.storeId,
+        currency: s.currency,
+        memberId: s.memberId ?? '',
+        cardId: s.cardId ?? '',
+        lines: s.lines.map((l) => ({ lineNo: l.lineNo, sku: l.sku, barcode: l.barcode, name: l.name, quantity: l.quantity, unitPrice: String(l.unitPriceMinor), amount: String(l.amountMinor), eligibleForMemberBenefits: l.eligibleForMemberBenefits })),
+        total: String(s.totalMinor),
+        tenders: s.tenders.map((t) => ({
+          kind: t.kind,
+          amount: String(t.amountMinor),
+          tendered: String(t.kind === 'cash' ? t.tenderedMinor : 0),
+          change: String(t.kind === 'cash' ? t.changeMinor : 0),
+          reference: t.kind === 'bank_card' ? t.reference : '',
+          cardId: t.kind === 'stored_value' ? t.cardId : '',
+          legs: t.kind === 'stored_value' ? t.legs.map((l) => ({ accountId: l.accountId, part: l.part, amount: String(l.amount), holdId: l.holdId ?? '' })) : [],
+        })),
+        pointsEarned: String(s.pointsEarned),
+        completedAt: String(s.completedAt),
+      },
+    };
+  }
+  if (b.type === 'top_up') {
+    const t = b.topUp;
+    return { ...base, topUp: { id: t.id, storeId: t.storeId, currency: t.currency, memberId: t.memberId, cardId: t.cardId, tender: t.tender, principal: String(t.principalMinor), bonus: String(t.bonusMinor), completedAt: String(t.completedAt) } };
+  }
+  return { ...base, holdsReleased: { saleId: b.saleId, holdIds: b.holdIds } };
+}
+
+// Master data off the wire (terminal side of PullChanges).
+
+const memberSchema = z.object({ id, name: z.string().max(200), phone: z.string().max(32), birthday: z.string().max(10), levelCode: z.string().max(32), homeStoreId: z.string().max(128) });
+const cardSchema = z.object({ id, memberId: id, cardNo: z.string().min(1).max(64), medium: z.enum(['mifare', 'em4100', 'magstripe', 'barcode', 'virtual']), status: z.enum(['active', 'frozen', 'lost', 'expired', 'replaced']), expiresOn: z.string().max(10) });
+const balanceSchema = z.object({ accountId: id, ledger: z.string().min(1).max(16), posted: int64, held: nonNegative });
+const productSchema = z.object({ sku: id, barcode: z.string().max(64), name: z.string().max(200), nameZh: z.string().max(200), category: z.string().max(64), price: nonNegative, excludedFromMemberBenefits: z.boolean(), active: z.boolean() });
+const levelSchema = z.object({ code: z.string().min(1).max(32), name: z.string().max(100), rank: z.number().int(), discountRate: z.string().regex(/^\d+(\.\d+)?$/), pointsMultiplier: z.string().regex(/^\d+(\.\d+)?$/), offlineLimit: nonNegative });
+
+export type ChangeBody =
+  | { type: 'member'; member: Member }
+  | { type: 'card'; card: Card & { memberId: string } }
+  | { type: 'balance'; balance: { accountId: string; ledger: string; posted: number; held: number } }
+  | { type: 'product'; product: Product & { active: boolean } }
+  | { type: 'level'; level: MemberLevel };
+
+export interface SyncChange {
+  seq: number;
+  deleted: boolean;
+  body: ChangeBody;
+}
+
+const wireChangeSchema = z.object({
+  seq: int64,
+  deleted: z.boolean(),
+  member: memberSchema.nullish(),
+  card: cardSchema.nullish(),
+  balance: balanceSchema.nullish(),
+  product: productSchema.nullish(),
+  level: levelSchema.nullish(),
+});
+
+export function changeFromWire(wire: unknown): SyncChange {
+  const c = parseOrThrow(wireChangeSchema, wire, 'change');
+  const base = { seq: c.seq, deleted: c.deleted };
+  if (c.member) return { ...base, body: { type: 'member', member: { ...c.member, birthday: c.member.birthday || null } } };
+  if (c.card) return { ...base, body: { type: 'card', card: { ...c.card, expiresOn: c.card.expiresOn || null } } };
+  if (c.balance) return { ...base, body: { type: 'balance', balance: c.balance } };
+  if (c.product) {
+    const p = c.product;
+    return { ...base, body: { type: 'product', product: { sku: p.sku, barcode: p.barcode, name: p.name, nameZh: p.nameZh, category: p.category, priceMinor: p.price, excludedFromMemberBenefits: p.excludedFromMemberBenefits, active: p.active } } };
+  }
+  if (c.level) {
+    const l = c.level;
+    return { ...base, body: { type: 'level', level: { code: l.code, name: l.name, rank: l.rank, discountRate: l.discountRate, pointsMultiplier: l.pointsMultiplier, offlineLimitMinor: l.offlineLimit } } };
+  }
+  throw new WireValidationError(`invalid change: seq ${c.seq} carries no body`);
+}
+
+export function changeToWire(c: SyncChange): Record<string, unknown> {
+  const base = { seq: String(c.seq), deleted: c.deleted };
+  const b = c.body;
+  switch (b.type) {
+    case 'member':
+      return { ...base, member: { ...b.member, birthday: b.member.birthday ?? '' } };
+    case 'card':
+      return { ...base, card: { id: b.card.id, memberId: b.card.memberId, cardNo: b.card.cardNo, medium: b.card.medium, status: b.card.status, expiresOn: b.card.expiresOn ?? '' } };
+    case 'balance':
+      return { ...base, balance: { accountId: b.balance.accountId, ledger: b.balance.ledger, posted: String(b.balance.posted), held: String(b.balance.held) } };
+    case 'product': {
+      const p = b.product;
+      return { ...base, product: { sku: p.sku, barcode: p.barcode, name: p.name, nameZh: p.nameZh, category: p.category, price: String(p.priceMinor), excludedFromMemberBenefits: p.excludedFromMemberBenefits, active: p.active } };
+    }
+    case 'level': {
+      const l = b.level;
+      return { ...base, level: { code: l.code, name: l.name, rank: l.rank, discountRate: l.discountRate, pointsMultiplier: l.pointsMultiplier, offlineLimit: String(l.offlineLimitMinor) } };
+    }
+  }
+}
