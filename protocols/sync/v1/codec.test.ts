@@ -50,7 +50,7 @@ describe('sync codec', () => {
   });
 
   it('refuses malformed events with a reason naming the field', () => {
-    const [wire] = overTheWire([sale]) as Array<Record<string, any>>;
+    const wire = overTheWire([sale])[0] as Record<string, any>;
     expect(() => eventFromWire({ ...wire, seq: '0' }, 't')).toThrow(/seq/);
     expect(() => eventFromWire({ ...wire, sale: null }, 't')).toThrow(/exactly one body/);
     expect(() => eventFromWire({ ...wire, transfers: [{ ...wire.transfers[0], amount: '-5' }] }, 't')).toThrow(/transfer 0.*amount/);
