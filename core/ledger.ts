@@ -34,6 +34,10 @@ export const TRANSFER_CODES = [
   'TOPUP_BONUS',
   'OPENING_BALANCE',
   'OPENING_POINTS',
+  'REFUND_CASH',
+  'REFUND_BANK_CARD',
+  'REFUND_STORED_VALUE',
+  'POINTS_REVERSED',
 ] as const;
 export type TransferCode = (typeof TRANSFER_CODES)[number];
 
