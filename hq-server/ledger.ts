@@ -1,0 +1,301 @@
+import {
+  addBalances,
+  assertDeltasBalance,
+  evaluateTransfer,
+  ZERO_BALANCES,
+  type Account,
+  type AccountCode,
+  type Balances,
+  type LedgerView,
+  type PendingStatus,
+  type Transfer,
+  type TransferCode,
+  type TransferKind,
+  type TransferStatus,
+} from '../core/ledger';
+import { invariant } from '../core/errors';
+import type { Db } from './database';
+
+/**
+ * The chain ledger in PostgreSQL. The rules are core/ledger.ts's evaluateTransfer, run over
+ * a view of rows this transaction has locked (accounts FOR UPDATE, in id order, so concurrent
+ * batches cannot deadlock); the effects are then written as increments and read back
+ * (pair assertion), with the accounts' CHECK constraints as a last line of defence.
+ */
+
+/** Statuses that mean "this transfer is in the ledger": made now, or before with the same fields. */
+export function isApplied(status: TransferStatus): boolean {
+  return status === 'created' || status === 'exists';
+}
+
+export const MEMBER_ACCOUNT_CODES: ReadonlySet<AccountCode> = new Set(['CARD_PRINCIPAL', 'CARD_BONUS', 'MEMBER_POINTS']);
+
+interface TransferRow {
+  id: string;
+  kind: string;
+  debit_account_id: string;
+  credit_account_id: string;
+  ledger: string;
+  amount: number;
+  code: string;
+  pending_id: string | null;
+  pending_state: string | null;
+  timestamp: number;
+  origin_terminal_id: string | null;
+  document_id: string | null;
+}
+
+export function transferFromRow(r: TransferRow): Transfer {
+  return {
+    id: r.id,
+    kind: r.kind as TransferKind,
+    debitAccountId: r.debit_account_id,
+    creditAccountId: r.credit_account_id,
+    ledger: r.ledger,
+    amount: r.amount,
+    code: r.code as TransferCode,
+    pendingId: r.pending_id,
+    timestamp: r.timestamp,
+    originTerminalId: r.origin_terminal_id,
+    documentId: r.document_id,
+  };
+}
+
+export interface ApplyResult {
+  statuses: TransferStatus[];
+  /** Every transfer is created or exists (in atomic mode nothing was written unless this holds). */
+  ok: boolean;
+  created: Transfer[];
+  /** Accounts whose balances changed. */
+  touched: string[];
+}
+
+/** Pending changes of one apply() call, over the transaction's view. */
+class Overlay implements LedgerView {
+  readonly balanceChanges = new Map<string, Balances>();
+  readonly created = new Map<string, Transfer>();
+  readonly settles = new Map<string, PendingStatus>();
+  constructor(private readonly base: LedgerTx) {}
+  account(id: string) {
+    return this.base.account(id);
+  }
+  balances(id: string) {
+    return this.balanceChanges.get(id) ?? this.base.balances(id);
+  }
+  transfer(id: string) {
+    return this.created.get(id) ?? this.base.transfer(id);
+  }
+  pendingStatus(id: string) {
+    return this.settles.get(id) ?? this.base.pendingStatus(id);
+  }
+}
+
+/** The ledger as one PostgreSQL transaction sees it. Use one per transaction. */
+export class LedgerTx implements LedgerView {
+  private readonly accounts = new Map<string, Account>();
+  private readonly balanceMap = new Map<string, Balances>();
+  private readonly transfers = new Map<string, Transfer>();
+  private readonly pending = new Map<string, PendingStatus>();
+  private readonly lockedAccountIds = new Set<string>();
+  private readonly lookedUpTransferIds = new Set<string>();
+
+  constructor(private readonly tx: Db) {}
+
+  account(id: string): Account | undefined {
+    invariant(this.lockedAccountIds.has(id), `account ${id} read before it was locked`);
+    return this.accounts.get(id);
+  }
+  balances(id: string): Balances {
+    return this.balanceMap.get(id) ?? ZERO_BALANCES;
+  }
+  transfer(id: string): Transfer | undefined {
+    invariant(this.lookedUpTransferIds.has(id), `transfer ${id} read before it was loaded`);
+    return this.transfers.get(id);
+  }
+  pendingStatus(id: string): PendingStatus | undefined {
+    return this.pending.get(id);
+  }
+
+  /** Codes of accounts this transaction has locked (undefined when unknown). */
+  accountCode(id: string): AccountCode | undefined {
+    return this.accounts.get(id)?.code;
+  }
+
+  /**
+   * Locks the accounts `transfers` (and `extraAccountIds`) touch, in id order, then loads the
+   * transfers they name (their own ids and pending ids). Lock everything a transaction needs in
+   * one call: accounts locked by a later call are not in global order with the first.
+   */
+  async load(transfers: readonly Transfer[], extraAccountIds: readonly string[] = []): Promise<void> {
+    const accountIds = new Set<string>(extraAccountIds);
+    const transferIds = new Set<string>();
+    for (const t of transfers) {
+      accountIds.add(t.debitAccountId);
+      accountIds.add(t.creditAccountId);
+      transferIds.add(t.id);
+      if (t.pendingId) transferIds.add(t.pendingId);
+    }
+    await this.lockAccounts([...accountIds]);
+    await this.loadTransfers([...transferIds]);
+  }
+
+  async lockAccounts(ids: readonly string[]): Promise<void> {
+    const missing = [...new Set(ids)].filter((id) => !this.lockedAccountIds.has(id)).sort();
+    if (missing.length === 0) return;
+    const rows = await this.tx`
+      select id, ledger, code, debits_must_not_exceed_credits, debits_posted, credits_posted, debits_pending, credits_pending
+      from accounts where id = any(${missing}::text[]) order by id for update`;
+    for (const id of missing) this.lockedAccountIds.add(id);
+    for (const r of rows) {
+      this.accounts.set(r.id, { id: r.id, ledger: r.ledger, code: r.code, debitsMustNotExceedCredits: r.debits_must_not_exceed_credits });
+      this.balanceMap.set(r.id, {
+        debitsPosted: r.debits_posted,
+        creditsPosted: r.credits_posted,
+        debitsPending: r.debits_pending,
+        creditsPending: r.credits_pending,
+      });
+    }
+  }
+
+  /** Loads transfers by id; read after the accounts they move are locked, so they are current. */
+  async loadTransfers(ids: readonly string[]): Promise<void> {
+    const missing = [...new Set(ids)].filter((id) => !this.lookedUpTransferIds.has(id));
+    if (missing.length === 0) return;
+    const rows = await this.tx<TransferRow[]>`
+      select id, kind, debit_account_id, credit_account_id, ledger, amount, code, pending_id, pending_state,
+             "timestamp", origin_terminal_id, document_id
+      from transfers where id = any(${missing}::text[])`;
+    for (const id of missing) this.lookedUpTransferIds.add(id);
+    for (const r of rows) {
+      this.transfers.set(r.id, transferFromRow(r));
+      if (r.pending_state) this.pending.set(r.id, r.pending_state as PendingStatus);
+    }
+  }
+
+  /**
+   * Evaluates `transfers` in order with core's rules and writes the ones created. Atomic: all
+   * must be created or exist, else nothing is written. Not atomic: each stands alone, as
+   * LedgerBook.createTransfers does. Everything named must have been load()ed first.
+   */
+  async apply(transfers: readonly Transfer[], options: { atomic: boolean }): Promise<ApplyResult> {
+    const overlay = new Overlay(this);
+    const statuses: TransferStatus[] = [];
+    for (const t of transfers) {
+      const evaluation = evaluateTransfer(overlay, t);
+      statuses.push(evaluation.status);
+      if (evaluation.status !== 'created') continue;
+      assertDeltasBalance(evaluation.deltas);
+      for (const d of evaluation.deltas) overlay.balanceChanges.set(d.accountId, addBalances(overlay.balances(d.accountId), d));
+      overlay.created.set(t.id, { ...t });
+      if (t.kind === 'pending') overlay.settles.set(t.id, 'pending');
+      if (evaluation.settles) overlay.settles.set(evaluation.settles.pendingId, evaluation.settles.becomes);
+    }
+    const ok = statuses.every(isApplied);
+    if (options.atomic && !ok) return { statuses, ok, created: [], touched: [] };
+    const created = [...overlay.created.values()];
+    if (created.length > 0) await this.write(overlay, created);
+    return { statuses, ok, created, touched: [...overlay.balanceChanges.keys()].sort() };
+  }
+
+  private async write(overlay: Overlay, created: Transfer[]): Promise<void> {
+    const rows = created.map((t) => ({
+      id: t.id,
+      kind: t.kind,
+      debit_account_id: t.debitAccountId,
+      credit_account_id: t.creditAccountId,
+      ledger: t.ledger,
+      amount: t.amount,
+      code: t.code,
+      pending_id: t.pendingId,
+      pending_state: t.kind === 'pending' ? 'pending' : null,
+      timestamp: t.timestamp,
+      origin_terminal_id: t.originTerminalId,
+      document_id: t.documentId,
+    }));
+    await this.tx`insert into transfers ${this.tx(rows)}`;
+    for (const [id, state] of overlay.settles) {
+      if (state === 'pending') continue;
+      const updated = await this.tx`update transfers set pending_state = ${state} where id = ${id} and pending_state = 'pending' returning id`;
+      invariant(updated.length === 1, `pending transfer ${id} was not pending when settled`);
+    }
+    const ids = [...overlay.balanceChanges.keys()].sort();
+    const diff = ids.map((id) => {
+      const before = this.balances(id);
+      const after = overlay.balances(id);
+      return {
+        id,
+        dp: after.debitsPosted - before.debitsPosted,
+        cp: after.creditsPosted - before.creditsPosted,
+        dq: after.debitsPending - before.debitsPending,
+        cq: after.creditsPending - before.creditsPending,
+      };
+    });
+    const readBack = await this.tx`
+      update accounts a set
+        debits_posted = a.debits_posted + d.dp, credits_posted = a.credits_posted + d.cp,
+        debits_pending = a.debits_pending + d.dq, credits_pending = a.credits_pending + d.cq
+      from (select unnest(${ids}::text[]) as id,
+                   unnest(${diff.map((d) => String(d.dp))}::bigint[]) as dp,
+                   unnest(${diff.map((d) => String(d.cp))}::bigint[]) as cp,
+                   unnest(${diff.map((d) => String(d.dq))}::bigint[]) as dq,
+                   unnest(${diff.map((d) => String(d.cq))}::bigint[]) as cq) d
+      where a.id = d.id
+      returning a.id, a.debits_posted, a.credits_posted, a.debits_pending, a.credits_pending`;
+    invariant(readBack.length === ids.length, 'every touched account is updated');
+    for (const r of readBack) {
+      const expected = overlay.balances(r.id);
+      invariant(
+        r.debits_posted === expected.debitsPosted &&
+          r.credits_posted === expected.creditsPosted &&
+          r.debits_pending === expected.debitsPending &&
+          r.credits_pending === expected.creditsPending,
+        `account ${r.id} read back other balances than the ledger computed`,
+      );
+    }
+    // Only now that PostgreSQL holds them do the changes become this transaction's view.
+    for (const id of ids) this.balanceMap.set(id, overlay.balances(id));
+    for (const t of created) {
+      this.transfers.set(t.id, t);
+      this.lookedUpTransferIds.add(t.id);
+    }
+    for (const [id, state] of overlay.settles) this.pending.set(id, state);
+  }
+}
+
+/** Locks, evaluates and writes `transfers` inside transaction `tx`. */
+export async function applyTransfers(tx: Db, transfers: readonly Transfer[], options: { atomic: boolean }): Promise<ApplyResult & { ledger: LedgerTx }> {
+  const ledger = new LedgerTx(tx);
+  await ledger.load(transfers);
+  return { ...(await ledger.apply(transfers, options)), ledger };
+}
+
+/** Creates accounts that do not exist yet; returns the ids created. */
+export async function createAccounts(tx: Db, accounts: readonly (Account & { owner?: string | null })[]): Promise<string[]> {
+  if (accounts.length === 0) return [];
+  const rows = accounts.map((a) => ({
+    id: a.id,
+    ledger: a.ledger,
+    code: a.code,
+    owner: a.owner ?? null,
+    debits_must_not_exceed_credits: a.debitsMustNotExceedCredits,
+  }));
+  const created = await tx`insert into accounts ${tx(rows)} on conflict (id) do nothing returning id`;
+  return created.map((r) => r.id as string);
+}
+
+/** An account's balance as terminals see it: posted credits − posted debits, and what holds reserve. */
+export interface AccountBalance {
+  accountId: string;
+  ledger: string;
+  code: AccountCode;
+  posted: number;
+  held: number;
+}
+
+export async function readBalances(db: Db, accountIds: readonly string[]): Promise<AccountBalance[]> {
+  if (accountIds.length === 0) return [];
+  const rows = await db`
+    select id, ledger, code, credits_posted - debits_posted as posted, debits_pending as held
+    from accounts where id = any(${[...accountIds]}::text[]) order by id`;
+  return rows.map((r) => ({ accountId: r.id, ledger: r.ledger, code: r.code, posted: r.posted, held: r.held }));
+}
