@@ -22,6 +22,7 @@ export const ACCOUNT_CODES = [
   'CHAIN_POINTS_ISSUED', // points the chain has given out (debit-normal)
   'CHAIN_TOPUP_BONUS', // bonus stored value the chain has funded (debit-normal)
   'CHAIN_OPENING', // balances brought over when the chain moved onto OneCard
+  'STORE_POINTS_TENDER', // value of points a store accepted as payment, funded by the chain
 ] as const;
 export type AccountCode = (typeof ACCOUNT_CODES)[number];
 
@@ -38,6 +39,8 @@ export const TRANSFER_CODES = [
   'REFUND_BANK_CARD',
   'REFUND_STORED_VALUE',
   'POINTS_REVERSED',
+  'CARD_REPLACEMENT', // balance moved from a lost card to its replacement
+  'POINTS_REDEEMED', // points spent as a tender (积分抵现)
 ] as const;
 export type TransferCode = (typeof TRANSFER_CODES)[number];
 
