@@ -14,6 +14,7 @@ export const storeSalesAccountId = (storeId: string) => `store:${storeId}:sales`
 export const chainPointsIssuedAccountId = () => 'chain:points_issued';
 export const chainTopUpBonusAccountId = (currency: string) => `chain:topup_bonus:${currency}`;
 export const chainOpeningAccountId = (ledger: string) => `chain:opening:${ledger}`;
+export const chainRebateAccountId = (currency: string) => `chain:rebate:${currency}`;
 
 /** The two stored-value accounts of a card: principal and bonus. */
 export function cardAccounts(cardId: string, currency: string): Account[] {
@@ -41,5 +42,6 @@ export function chainAccounts(currency: string): Account[] {
     { id: chainTopUpBonusAccountId(currency), ledger: currency, code: 'CHAIN_TOPUP_BONUS', debitsMustNotExceedCredits: false },
     { id: chainOpeningAccountId(currency), ledger: currency, code: 'CHAIN_OPENING', debitsMustNotExceedCredits: false },
     { id: chainOpeningAccountId(POINTS_LEDGER), ledger: POINTS_LEDGER, code: 'CHAIN_OPENING', debitsMustNotExceedCredits: false },
+    { id: chainRebateAccountId(currency), ledger: currency, code: 'CHAIN_REBATE', debitsMustNotExceedCredits: false },
   ];
 }

@@ -23,6 +23,7 @@ export const ACCOUNT_CODES = [
   'CHAIN_TOPUP_BONUS', // bonus stored value the chain has funded (debit-normal)
   'CHAIN_OPENING', // balances brought over when the chain moved onto OneCard
   'STORE_POINTS_TENDER', // value of points a store accepted as payment, funded by the chain
+  'CHAIN_REBATE', // rebates (返利) the chain has credited to members' bonus (debit-normal)
 ] as const;
 export type AccountCode = (typeof ACCOUNT_CODES)[number];
 
@@ -41,6 +42,7 @@ export const TRANSFER_CODES = [
   'POINTS_REVERSED',
   'CARD_REPLACEMENT', // balance moved from a lost card to its replacement
   'POINTS_REDEEMED', // points spent as a tender (积分抵现)
+  'REBATE', // a rebate held pending for its waiting days, then posted to the card's bonus
 ] as const;
 export type TransferCode = (typeof TRANSFER_CODES)[number];
 
