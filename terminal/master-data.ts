@@ -1,0 +1,205 @@
+import { cardAccounts, memberAccounts } from '../core/accounts';
+import type { Card, Member, MemberLevel, Product } from '../core/chain';
+import { DomainError } from '../core/errors';
+import type { SyncChange } from '../protocols/sync/v1/codec';
+import type { TerminalDb } from './db';
+import { ensureAccounts } from './ledger';
+
+/**
+ * Master data cached from HQ: catalog, member levels, members and their cards, HQ balances.
+ * Applying a change is an upsert (or a delete), so applying it twice changes nothing.
+ */
+
+export interface PullContext {
+  currency: string;
+  /** The highest seq of our events HQ had applied when it read the balances. */
+  appliedSeq: number;
+  /** Which pull brought the balances (balances.ts). */
+  snapshotGen: number;
+}
+
+/** Applies one change inside the caller's transaction. */
+export function applyChange(db: TerminalDb, change: SyncChange, ctx: PullContext): void {
+  const b = change.body;
+  switch (b.type) {
+    case 'level': {
+      if (change.deleted) {
+        db.prepare('DELETE FROM member_levels WHERE code = ?').run(b.level.code);
+        return;
+      }
+      const l = b.level;
+      db.prepare(
+        `INSERT INTO member_levels (code, name, rank, discount_rate, points_multiplier, offline_limit_minor) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (code) DO UPDATE SET name = excluded.name, rank = excluded.rank, discount_rate = excluded.discount_rate,
+           points_multiplier = excluded.points_multiplier, offline_limit_minor = excluded.offline_limit_minor`,
+      ).run(l.code, l.name, l.rank, l.discountRate, l.pointsMultiplier, l.offlineLimitMinor);
+      return;
+    }
+    case 'product': {
+      const p = b.product;
+      if (change.deleted) {
+        db.prepare('UPDATE products SET active = 0 WHERE sku = ?').run(p.sku);
+        return;
+      }
+      db.prepare(
+        `INSERT INTO products (sku, barcode, name, name_zh, category, price_minor, excluded_from_member_benefits, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (sku) DO UPDATE SET barcode = excluded.barcode, name = excluded.name, name_zh = excluded.name_zh,
+           category = excluded.category, price_minor = excluded.price_minor,
+           excluded_from_member_benefits = excluded.excluded_from_member_benefits, active = excluded.active`,
+      ).run(p.sku, p.barcode, p.name, p.nameZh, p.category, p.priceMinor, p.excludedFromMemberBenefits ? 1 : 0, p.active ? 1 : 0);
+      return;
+    }
+    case 'member': {
+      const m = b.member;
+      if (change.deleted) {
+        db.prepare('DELETE FROM members WHERE id = ?').run(m.id);
+        return;
+      }
+      db.prepare(
+        `INSERT INTO members (id, name, phone, birthday, level_code, home_store_id) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, phone = excluded.phone, birthday = excluded.birthday,
+           level_code = excluded.level_code, home_store_id = excluded.home_store_id`,
+      ).run(m.id, m.name, m.phone, m.birthday, m.levelCode, m.homeStoreId);
+      ensureAccounts(db, memberAccounts(m.id));
+      return;
+    }
+    case 'card': {
+      const c = b.card;
+      if (change.deleted) {
+        db.prepare('DELETE FROM cards WHERE id = ?').run(c.id);
+        return;
+      }
+      db.prepare(
+        `INSERT INTO cards (id, member_id, card_no, medium, status, expires_on) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET member_id = excluded.member_id, card_no = excluded.card_no, medium = excluded.medium,
+           status = excluded.status, expires_on = excluded.expires_on`,
+      ).run(c.id, c.memberId, c.cardNo, c.medium, c.status, c.expiresOn);
+      ensureAccounts(db, cardAccounts(c.id, ctx.currency));
+      return;
+    }
+    case 'balance': {
+      const x = b.balance;
+      if (change.deleted) {
+        db.prepare('DELETE FROM hq_balances WHERE account_id = ?').run(x.accountId);
+        return;
+      }
+      db.prepare(
+        `INSERT INTO hq_balances (account_id, ledger, posted, held, as_of_applied_seq, snapshot_gen) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (account_id) DO UPDATE SET ledger = excluded.ledger, posted = excluded.posted, held = excluded.held,
+           as_of_applied_seq = excluded.as_of_applied_seq, snapshot_gen = excluded.snapshot_gen`,
+      ).run(x.accountId, x.ledger, x.posted, x.held, ctx.appliedSeq, ctx.snapshotGen);
+      return;
+    }
+  }
+}
+
+interface ProductRow {
+  sku: string;
+  barcode: string;
+  name: string;
+  name_zh: string;
+  category: string;
+  price_minor: number;
+  excluded_from_member_benefits: number;
+  active: number;
+}
+
+function toProduct(r: ProductRow): Product {
+  return {
+    sku: r.sku,
+    barcode: r.barcode,
+    name: r.name,
+    nameZh: r.name_zh,
+    category: r.category,
+    priceMinor: r.price_minor,
+    excludedFromMemberBenefits: r.excluded_from_member_benefits === 1,
+  };
+}
+
+/** The active product with this barcode, or UNKNOWN_BARCODE. */
+export function productByBarcode(db: TerminalDb, barcode: string): Product {
+  const r = db.prepare('SELECT * FROM products WHERE barcode = ? AND active = 1 ORDER BY sku LIMIT 1').get(barcode) as ProductRow | undefined;
+  if (!r) throw new DomainError('UNKNOWN_BARCODE', `no product with barcode ${barcode} in this store's catalog`, { barcode });
+  return toProduct(r);
+}
+
+/** Active products whose name, Chinese name, SKU or barcode contains `query` (all when empty). */
+export function searchProducts(db: TerminalDb, query: string, limit = 50): Product[] {
+  const like = `%${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const rows = db
+    .prepare(
+      `SELECT * FROM products WHERE active = 1 AND (name LIKE ?1 ESCAPE '\\' OR name_zh LIKE ?1 ESCAPE '\\'
+         OR sku LIKE ?1 ESCAPE '\\' OR barcode LIKE ?1 ESCAPE '\\') ORDER BY sku LIMIT ?2`,
+    )
+    .all(like, limit) as ProductRow[];
+  return rows.map(toProduct);
+}
+
+export interface CardHolder {
+  card: Card & { memberId: string };
+  member: Member;
+  level: MemberLevel | null;
+}
+
+interface CardRow {
+  id: string;
+  member_id: string;
+  card_no: string;
+  medium: Card['medium'];
+  status: Card['status'];
+  expires_on: string | null;
+}
+
+interface MemberRow {
+  id: string;
+  name: string;
+  phone: string;
+  birthday: string | null;
+  level_code: string;
+  home_store_id: string;
+}
+
+interface LevelRow {
+  code: string;
+  name: string;
+  rank: number;
+  discount_rate: string;
+  points_multiplier: string;
+  offline_limit_minor: number;
+}
+
+/** The card with this number and its member, whatever the card's status; UNKNOWN_CARD if none. */
+export function findCardHolder(db: TerminalDb, cardNo: string): CardHolder {
+  // A replaced card keeps its number in history; prefer the live one.
+  const c = db
+    .prepare(`SELECT * FROM cards WHERE card_no = ? ORDER BY CASE status WHEN 'replaced' THEN 1 ELSE 0 END, id LIMIT 1`)
+    .get(cardNo) as CardRow | undefined;
+  if (!c) throw new DomainError('UNKNOWN_CARD', `card ${cardNo} is not known at this store`, { cardNo });
+  const m = db.prepare('SELECT * FROM members WHERE id = ?').get(c.member_id) as MemberRow | undefined;
+  if (!m) throw new DomainError('UNKNOWN_CARD', `card ${cardNo} has no member known at this store yet`, { cardNo });
+  const l = db.prepare('SELECT * FROM member_levels WHERE code = ?').get(m.level_code) as LevelRow | undefined;
+  return {
+    card: { id: c.id, memberId: c.member_id, cardNo: c.card_no, medium: c.medium, status: c.status, expiresOn: c.expires_on },
+    member: { id: m.id, name: m.name, phone: m.phone, birthday: m.birthday, levelCode: m.level_code, homeStoreId: m.home_store_id },
+    level: l
+      ? { code: l.code, name: l.name, rank: l.rank, discountRate: l.discount_rate, pointsMultiplier: l.points_multiplier, offlineLimitMinor: l.offline_limit_minor }
+      : null,
+  };
+}
+
+/** ISO date (YYYY-MM-DD) of `ms` in `timeZone`. */
+export function isoDate(ms: number, timeZone?: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(ms));
+}
+
+/** Refuses a card that may not be used today: CARD_FROZEN, CARD_LOST, CARD_EXPIRED, CARD_INACTIVE. */
+export function assertCardUsable(holder: CardHolder, nowMs: number, timeZone?: string): void {
+  const { card } = holder;
+  if (card.status === 'frozen') throw new DomainError('CARD_FROZEN', `card ${card.cardNo} is frozen; ask the member to contact the service desk`, { cardNo: card.cardNo });
+  if (card.status === 'lost') throw new DomainError('CARD_LOST', `card ${card.cardNo} was reported lost; keep the card and call a supervisor`, { cardNo: card.cardNo });
+  if (card.status === 'replaced') throw new DomainError('CARD_INACTIVE', `card ${card.cardNo} was replaced by a new card`, { cardNo: card.cardNo });
+  const today = isoDate(nowMs, timeZone);
+  if (card.status === 'expired' || (card.expiresOn !== null && card.expiresOn < today)) {
+    throw new DomainError('CARD_EXPIRED', `card ${card.cardNo} expired${card.expiresOn ? ` on ${card.expiresOn}` : ''}`, { cardNo: card.cardNo, expiresOn: card.expiresOn });
+  }
+}
