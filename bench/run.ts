@@ -1,0 +1,12 @@
+/**
+ * `npm run bench`: every benchmark prints its figure and its ratio to a reference measured
+ * in the same run, because these machines are noisy.
+ */
+import { benchTerminalLedger } from './terminal-ledger';
+
+const benches: Array<[string, () => Promise<void>]> = [['terminal ledger', benchTerminalLedger]];
+
+for (const [name, run] of benches) {
+  console.log(`\n== ${name}`);
+  await run();
+}
