@@ -128,10 +128,10 @@ export function searchProducts(db: TerminalDb, query: string, limit = 50): Produ
   const like = `%${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   const rows = db
     .prepare(
-      `SELECT * FROM products WHERE active = 1 AND (name LIKE ?1 ESCAPE '\\' OR name_zh LIKE ?1 ESCAPE '\\'
-         OR sku LIKE ?1 ESCAPE '\\' OR barcode LIKE ?1 ESCAPE '\\') ORDER BY sku LIMIT ?2`,
+      `SELECT * FROM products WHERE active = 1 AND (name LIKE @like ESCAPE '\\' OR name_zh LIKE @like ESCAPE '\\'
+         OR sku LIKE @like ESCAPE '\\' OR barcode LIKE @like ESCAPE '\\') ORDER BY sku LIMIT @limit`,
     )
-    .all(like, limit) as ProductRow[];
+    .all({ like, limit }) as ProductRow[];
   return rows.map(toProduct);
 }
 

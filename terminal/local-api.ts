@@ -1,0 +1,242 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import { DomainError, isDomainError, type ErrorCode } from '../core/errors';
+import { formatMajor, minorDigits } from '../core/money';
+import type { CardInfo, Checkout, SaleView } from './checkout';
+import type { TerminalDb } from './db';
+import type { LinkState } from './hq-link';
+import { searchProducts } from './master-data';
+import { outboxDepth } from './outbox';
+
+/**
+ * The local API the cashier UI talks to: 127.0.0.1 only, every /api route except
+ * GET /api/health needs `Authorization: Bearer <per-launch token>`.
+ *
+ * Errors are `{ error: { code, message } }` with the DomainError code. Status by kind:
+ *   400 VALIDATION_FAILED — the request itself is malformed;
+ *   401 UNAUTHENTICATED — no or wrong token;
+ *   404 UNKNOWN_BARCODE, UNKNOWN_CARD, SALE_NOT_FOUND, NOT_FOUND — what it names does not exist;
+ *   409 SALE_NOT_OPEN, CONFLICT — the sale is not in a state that allows it;
+ *   422 CARD_FROZEN, CARD_LOST, CARD_EXPIRED, CARD_INACTIVE, INSUFFICIENT_BALANCE, OVERPAID,
+ *       SALE_NOT_PAID, NO_MEMBER — a well-formed request the business rules refuse;
+ *   503 HQ_OFFLINE — needs HQ, which cannot be reached now;
+ *   500 anything unexpected (logged with the route and sale).
+ */
+
+const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
+  VALIDATION_FAILED: 400,
+  UNAUTHENTICATED: 401,
+  TERMINAL_REVOKED: 403,
+  UNKNOWN_BARCODE: 404,
+  UNKNOWN_CARD: 404,
+  SALE_NOT_FOUND: 404,
+  NOT_FOUND: 404,
+  HOLD_NOT_FOUND: 404,
+  SALE_NOT_OPEN: 409,
+  CONFLICT: 409,
+  HOLD_NOT_PENDING: 409,
+  HQ_OFFLINE: 503,
+};
+
+export function httpStatusOf(code: ErrorCode): number {
+  return STATUS_BY_CODE[code] ?? 422;
+}
+
+export interface LocalApiOptions {
+  checkout: Checkout;
+  db: TerminalDb;
+  terminal: { terminalId: string; storeId: string; currency: string; storeName?: string; chainName?: string };
+  token: string;
+  link: () => { hq: LinkState; lastContactAt: number | null };
+  log: (msg: string) => void;
+}
+
+const minor = z.number().int().refine(Number.isSafeInteger, 'must be a safe integer');
+const itemBody = z.strictObject({ barcode: z.string().trim().min(1).max(64), quantity: z.number().int().min(1).max(10_000).optional() });
+const memberBody = z.strictObject({ cardNo: z.string().trim().min(1).max(64) });
+const tenderBody = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('cash'), amountMinor: minor.refine((n) => n > 0, 'must be more than zero'), tenderedMinor: minor.optional() }),
+  z.strictObject({ kind: z.literal('stored_value'), amountMinor: minor.refine((n) => n > 0, 'must be more than zero') }),
+  z.strictObject({ kind: z.literal('bank_card'), amountMinor: minor.refine((n) => n > 0, 'must be more than zero'), reference: z.string().trim().min(1).max(128) }),
+]);
+const topUpBody = z.strictObject({
+  cardNo: z.string().trim().min(1).max(64),
+  principalMinor: minor.refine((n) => n > 0, 'must be more than zero'),
+  tender: z.enum(['cash', 'bank_card']),
+});
+const lineNoParam = z.coerce.number().int().min(1).max(100_000);
+
+function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const r = schema.safeParse(value ?? {});
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const path = issue?.path.length ? issue.path.join('.') : 'body';
+    throw new DomainError('VALIDATION_FAILED', `${path}: ${issue?.message ?? 'malformed'}`);
+  }
+  return r.data;
+}
+
+/** Amounts for people, next to the minor units for programs. */
+function saleJson(s: SaleView) {
+  const f = (n: number) => formatMajor(n, s.currency);
+  return {
+    ...s,
+    lines: s.lines.map((l) => ({ ...l, unitPriceDisplay: f(l.unitPriceMinor), amountDisplay: f(l.amountMinor) })),
+    tenders: s.tenders.map((t) => ({ ...t, amountDisplay: f(t.amountMinor) })),
+    display: { total: f(s.totalMinor), paid: f(s.paidMinor), due: f(s.dueMinor), change: f(s.changeMinor) },
+  };
+}
+
+function cardJson(c: CardInfo, currency: string) {
+  return { ...c, display: { principal: formatMajor(c.principalMinor, currency), bonus: formatMajor(c.bonusMinor, currency) } };
+}
+
+function sameToken(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function isLoopback(address: string | undefined): boolean {
+  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
+}
+
+const PAGE_FILE = new URL('./ui/cashier.html', import.meta.url);
+
+function cashierPage(token: string | null, o: LocalApiOptions): string {
+  const html = readFileSync(PAGE_FILE, 'utf8');
+  const meta = [
+    token ? `<meta name="onecard-token" content="${token}">` : '',
+    `<meta name="onecard-currency" content="${o.terminal.currency}">`,
+    `<meta name="onecard-minor-digits" content="${minorDigits(o.terminal.currency)}">`,
+  ].join('\n');
+  return html.replace('<!--ONECARD-META-->', meta);
+}
+
+export function createLocalApi(o: LocalApiOptions): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  const { checkout } = o;
+
+  app.get('/', (req, res) => {
+    // The token goes only into a page loaded from this machine.
+    const token = isLoopback(req.socket.remoteAddress) ? o.token : null;
+    res.set('Cache-Control', 'no-store').type('html').send(cashierPage(token, o));
+  });
+
+  app.get('/api/health', (_req, res) => {
+    const link = o.link();
+    res.json({
+      status: 'ok',
+      terminalId: o.terminal.terminalId,
+      storeId: o.terminal.storeId,
+      hq: link.hq,
+      outboxDepth: outboxDepth(o.db),
+      lastContactAt: link.lastContactAt,
+    });
+  });
+
+  app.use('/api', (req: Request, _res: Response, next: NextFunction) => {
+    const header = req.get('authorization') ?? '';
+    const m = /^Bearer (.+)$/.exec(header);
+    if (!m || !sameToken(m[1]!, o.token)) {
+      next(new DomainError('UNAUTHENTICATED', 'this call needs the terminal token: Authorization: Bearer <token>'));
+      return;
+    }
+    next();
+  });
+  app.use('/api', express.json({ limit: '64kb' }));
+
+  app.get('/api/terminal', (_req, res) => {
+    res.json({ terminalId: o.terminal.terminalId, storeId: o.terminal.storeId, currency: o.terminal.currency, storeName: o.terminal.storeName ?? null, chainName: o.terminal.chainName ?? null });
+  });
+  app.post('/api/sales', (_req, res) => {
+    res.status(201).json(saleJson(checkout.openSale()));
+  });
+  app.get('/api/sales/:id', (req, res) => {
+    res.json(saleJson(checkout.getSale(req.params.id)));
+  });
+  app.post('/api/sales/:id/items', (req, res) => {
+    const b = parse(itemBody, req.body);
+    res.json(saleJson(checkout.addItem(req.params.id, b.barcode, b.quantity ?? 1)));
+  });
+  app.delete('/api/sales/:id/items/:lineNo', (req, res) => {
+    const lineNo = parse(lineNoParam, req.params.lineNo);
+    res.json(saleJson(checkout.removeLine(req.params.id, lineNo)));
+  });
+  app.post('/api/sales/:id/member', (req, res) => {
+    const b = parse(memberBody, req.body);
+    res.json(saleJson(checkout.attachMember(req.params.id, b.cardNo)));
+  });
+  app.post('/api/sales/:id/tenders', async (req, res) => {
+    const b = parse(tenderBody, req.body);
+    let sale: SaleView;
+    if (b.kind === 'cash') sale = checkout.addCashTender(req.params.id, b.amountMinor, b.tenderedMinor ?? b.amountMinor);
+    else if (b.kind === 'bank_card') sale = checkout.addBankCardTender(req.params.id, b.amountMinor, b.reference);
+    else sale = await checkout.addStoredValueTender(req.params.id, b.amountMinor);
+    res.json(saleJson(sale));
+  });
+  app.post('/api/sales/:id/complete', (req, res) => {
+    res.json(saleJson(checkout.complete(req.params.id)));
+  });
+  app.post('/api/sales/:id/cancel', async (req, res) => {
+    res.json(saleJson(await checkout.cancel(req.params.id)));
+  });
+  app.post('/api/top-ups', (req, res) => {
+    const b = parse(topUpBody, req.body);
+    const r = checkout.topUp(b);
+    const f = (n: number) => formatMajor(n, o.terminal.currency);
+    res.status(201).json({ ...r, display: { principal: f(r.principalMinor), bonus: f(r.bonusMinor), balancePrincipal: f(r.balance.principalMinor), balanceBonus: f(r.balance.bonusMinor) } });
+  });
+  app.get('/api/cards/:cardNo', (req, res) => {
+    res.json(cardJson(checkout.cardInfo(req.params.cardNo), o.terminal.currency));
+  });
+  app.get('/api/products', (req, res) => {
+    const query = typeof req.query.query === 'string' ? req.query.query.slice(0, 64) : '';
+    const products = searchProducts(o.db, query).map((p) => ({ ...p, priceDisplay: formatMajor(p.priceMinor, o.terminal.currency) }));
+    res.json({ products });
+  });
+
+  app.use('/api', (_req, _res, next) => next(new DomainError('NOT_FOUND', 'no such route')));
+
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (isDomainError(err)) {
+      res.status(httpStatusOf(err.code)).json({ error: { code: err.code, message: err.message } });
+      return;
+    }
+    // express.json() refusing the body: malformed JSON or too large.
+    const status = (err as { status?: number; type?: string }).status;
+    if (status !== undefined && status >= 400 && status < 500) {
+      res.status(400).json({ error: { code: 'VALIDATION_FAILED', message: `malformed request body: ${(err as Error).message}` } });
+      return;
+    }
+    o.log(`local API ${req.method} ${req.originalUrl} failed unexpectedly: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    res.status(500).json({ error: { code: 'INTERNAL', message: 'the terminal hit an unexpected error; it has been logged' } });
+  });
+  return app;
+}
+
+/** Listens on host:port (0 = any free port); resolves with the server and its base URL. */
+export function listenLocalApi(app: express.Express, host: string, port: number): Promise<{ server: Server; url: string }> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host);
+    server.once('error', reject);
+    server.once('listening', () => {
+      const addr = server.address() as AddressInfo;
+      const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+      resolve({ server, url: `http://${shownHost}:${addr.port}` });
+    });
+  });
+}
+
+/** Stops accepting and closes idle keep-alive connections. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((err) => (err ? reject(err) : resolve()));
+    server.closeIdleConnections();
+  });
+}
