@@ -1,0 +1,191 @@
+import { cardBonusAccountId, cardPrincipalAccountId, storeSalesAccountId } from '../core/accounts';
+import { DomainError } from '../core/errors';
+import { availableCreditBalance, type Transfer, type TransferStatus } from '../core/ledger';
+import { splitStoredValuePayment } from '../core/stored-value';
+import { recordChanges } from './change-log';
+import type { Db, Sql } from './database';
+import { LedgerTx, MEMBER_ACCOUNT_CODES } from './ledger';
+import type { TerminalIdentity } from './terminals';
+
+/** How long HQ keeps an uncaptured hold. */
+export const HOLD_TTL_MS = 10 * 60 * 1000;
+
+/** The pending transfer of a hold's leg: deterministic, so a retried Authorize finds it. */
+export const holdLegId = (holdId: string, part: 'principal' | 'bonus') => `${holdId}/${part}`;
+
+export interface AuthorizeInput {
+  holdId: string;
+  cardId: string;
+  amount: number;
+  saleId: string;
+}
+
+export interface AuthorizedHold {
+  holdId: string;
+  holds: Transfer[];
+  expiresAt: number;
+}
+
+/** Today's date (YYYY-MM-DD) in `timeZone`. */
+function localDate(ms: number, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(ms));
+}
+
+/** Refuses a card that may not pay: unknown, frozen, lost, expired or replaced. */
+export async function requireActiveCard(db: Db, cardId: string, storeId: string, now: number): Promise<{ id: string; memberId: string }> {
+  const [card] = await db`
+    select c.id, c.member_id, c.status, c.expires_on, coalesce(s.time_zone, 'UTC') as time_zone
+    from cards c left join org_nodes s on s.id = ${storeId} where c.id = ${cardId}`;
+  if (!card) throw new DomainError('UNKNOWN_CARD', `card ${cardId} is not known at HQ`);
+  switch (card.status as string) {
+    case 'frozen':
+      throw new DomainError('CARD_FROZEN', 'this card is frozen; the member should contact the service desk');
+    case 'lost':
+      throw new DomainError('CARD_LOST', 'this card was reported lost and cannot be used');
+    case 'expired':
+      throw new DomainError('CARD_EXPIRED', 'this card has expired');
+    case 'active':
+      break;
+    default:
+      throw new DomainError('CARD_INACTIVE', `this card is ${card.status} and cannot be used`);
+  }
+  if (card.expires_on && card.expires_on < localDate(now, card.time_zone)) {
+    throw new DomainError('CARD_EXPIRED', `this card expired on ${card.expires_on}`);
+  }
+  return { id: card.id, memberId: card.member_id };
+}
+
+/** Recomputes the state of holds from their legs' pending transfers. */
+export async function refreshHoldStates(tx: Db, holdIds: readonly string[]): Promise<void> {
+  if (holdIds.length === 0) return;
+  await tx`
+    update holds h set state = s.state
+    from (
+      select h.hold_id,
+        case when bool_or(t.pending_state = 'pending') then 'pending'
+             when bool_or(t.pending_state = 'posted') then 'captured'
+             else 'voided' end as state
+      from holds h join transfers t on t.id in (h.hold_id || '/principal', h.hold_id || '/bonus')
+      where h.hold_id = any(${[...new Set(holdIds)]}::text[])
+      group by h.hold_id
+    ) s
+    where h.hold_id = s.hold_id and h.state <> s.state`;
+}
+
+/** Hold ids named by pending ids of the form `${holdId}/principal|bonus`. */
+export function holdIdsOf(pendingIds: Iterable<string | null>): string[] {
+  const out = new Set<string>();
+  for (const id of pendingIds) {
+    const m = id ? /^(.+)\/(principal|bonus)$/.exec(id) : null;
+    if (m) out.add(m[1]!);
+  }
+  return [...out];
+}
+
+function memberBalanceChanges(ledger: LedgerTx, touched: readonly string[]) {
+  return touched.filter((id) => MEMBER_ACCOUNT_CODES.has(ledger.accountCode(id)!)).map((key) => ({ kind: 'balance' as const, key }));
+}
+
+/**
+ * Reserves `amount` of a card's stored value for a sale at the caller's store: one pending
+ * transfer per part (principal first), into the store's sales. A retry with the same hold id
+ * answers the same holds and reserves nothing more.
+ */
+export async function authorizeHold(sql: Sql, terminal: TerminalIdentity, input: AuthorizeInput, now: number): Promise<AuthorizedHold> {
+  await requireActiveCard(sql, input.cardId, terminal.storeId, now);
+  return sql.begin(async (tx) => {
+    const ledger = new LedgerTx(tx);
+    const principal = cardPrincipalAccountId(input.cardId);
+    const bonus = cardBonusAccountId(input.cardId);
+    const sales = storeSalesAccountId(terminal.storeId);
+    await ledger.lockAccounts([principal, bonus, sales]);
+    const legIds = [holdLegId(input.holdId, 'principal'), holdLegId(input.holdId, 'bonus')];
+    await ledger.loadTransfers(legIds);
+
+    const [existing] = await tx`select card_id, terminal_id, sale_id, amount, expires_at from holds where hold_id = ${input.holdId}`;
+    if (existing) {
+      if (existing.card_id !== input.cardId || existing.terminal_id !== terminal.terminalId || existing.amount !== input.amount || existing.sale_id !== input.saleId) {
+        throw new DomainError('CONFLICT', `hold ${input.holdId} was authorized before with other details`);
+      }
+      const holds = legIds.map((id) => ledger.transfer(id)).filter((t): t is Transfer => t !== undefined);
+      return { holdId: input.holdId, holds, expiresAt: (existing.expires_at as Date).getTime() };
+    }
+
+    const principalAccount = ledger.account(principal);
+    const bonusAccount = ledger.account(bonus);
+    if (!principalAccount || !bonusAccount) throw new DomainError('UNKNOWN_CARD', `card ${input.cardId} has no stored-value accounts at HQ`);
+    if (!ledger.account(sales)) throw new DomainError('NOT_FOUND', `store ${terminal.storeId} has no sales account`);
+    const legs = splitStoredValuePayment(input.cardId, input.amount, {
+      principal: availableCreditBalance(ledger.balances(principal)),
+      bonus: availableCreditBalance(ledger.balances(bonus)),
+    });
+    const holds: Transfer[] = legs.map((leg) => ({
+      id: holdLegId(input.holdId, leg.part),
+      kind: 'pending',
+      debitAccountId: leg.accountId,
+      creditAccountId: sales,
+      ledger: principalAccount.ledger,
+      amount: leg.amount,
+      code: 'SALE_STORED_VALUE',
+      pendingId: null,
+      timestamp: now,
+      originTerminalId: terminal.terminalId,
+      documentId: input.saleId,
+    }));
+    const applied = await ledger.apply(holds, { atomic: true });
+    if (!applied.ok) {
+      const status = applied.statuses.find((s) => s !== 'created' && s !== 'exists')!;
+      if (status === 'exceeds_credits') throw new DomainError('INSUFFICIENT_BALANCE', 'the card balance is short of the amount');
+      throw new DomainError('CONFLICT', `hold ${input.holdId} could not be made: ${status}`);
+    }
+    const expiresAt = now + HOLD_TTL_MS;
+    await tx`insert into holds (hold_id, card_id, terminal_id, sale_id, amount, expires_at, state)
+      values (${input.holdId}, ${input.cardId}, ${terminal.terminalId}, ${input.saleId}, ${input.amount}, ${new Date(expiresAt)}, 'pending')`;
+    await recordChanges(tx, memberBalanceChanges(ledger, applied.touched));
+    return { holdId: input.holdId, holds, expiresAt };
+  });
+}
+
+function settleRefusal(status: TransferStatus, holdId: string): DomainError {
+  switch (status) {
+    case 'pending_transfer_already_posted':
+    case 'pending_transfer_already_voided':
+      return new DomainError('HOLD_NOT_PENDING', `hold ${holdId} is already ${status.endsWith('posted') ? 'captured' : 'released'}`);
+    case 'pending_transfer_not_found':
+      return new DomainError('HOLD_NOT_FOUND', `hold ${holdId} has no such leg`);
+    case 'exists_with_different_fields':
+      return new DomainError('CONFLICT', `a transfer id was used before with other details`);
+    default:
+      return new DomainError('VALIDATION_FAILED', `transfers: ${status}`);
+  }
+}
+
+/**
+ * Captures (post_pending) or releases (void_pending) a hold of the caller with the terminal's
+ * own transfers; a transfer id seen before answers "exists" and changes nothing.
+ */
+export async function settleHold(
+  sql: Sql,
+  terminal: TerminalIdentity,
+  holdId: string,
+  transfers: readonly Transfer[],
+  kind: 'post_pending' | 'void_pending',
+): Promise<TransferStatus[]> {
+  if (transfers.length === 0) throw new DomainError('VALIDATION_FAILED', 'transfers: at least one is needed');
+  const legs = new Set([holdLegId(holdId, 'principal'), holdLegId(holdId, 'bonus')]);
+  transfers.forEach((t, i) => {
+    if (t.kind !== kind) throw new DomainError('VALIDATION_FAILED', `transfers[${i}].kind: must be ${kind}`);
+    if (!t.pendingId || !legs.has(t.pendingId)) throw new DomainError('VALIDATION_FAILED', `transfers[${i}].pending_id: must name a leg of hold ${holdId}`);
+  });
+  return sql.begin(async (tx) => {
+    const [hold] = await tx`select terminal_id from holds where hold_id = ${holdId}`;
+    if (!hold || hold.terminal_id !== terminal.terminalId) throw new DomainError('HOLD_NOT_FOUND', `no hold ${holdId} for this terminal`);
+    const ledger = new LedgerTx(tx);
+    await ledger.load(transfers);
+    const applied = await ledger.apply(transfers, { atomic: true });
+    if (!applied.ok) throw settleRefusal(applied.statuses.find((s) => s !== 'created' && s !== 'exists')!, holdId);
+    await refreshHoldStates(tx, [holdId]);
+    await recordChanges(tx, memberBalanceChanges(ledger, applied.touched));
+    return applied.statuses;
+  });
+}

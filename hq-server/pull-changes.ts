@@ -1,0 +1,85 @@
+import type { Card, CardMedium, CardStatus } from '../core/chain';
+import type { SyncChange } from '../protocols/sync/v1/codec';
+import type { ChangeKind } from './change-log';
+import type { Sql } from './database';
+import type { TerminalIdentity } from './terminals';
+
+export const DEFAULT_PULL_LIMIT = 500;
+export const MAX_PULL_LIMIT = 2000;
+
+export interface PullResult {
+  changes: SyncChange[];
+  nextCursor: number;
+  hasMore: boolean;
+  /** Highest contiguous seq of the caller's events stored when the balances were read. */
+  appliedSeq: number;
+}
+
+/**
+ * Changes after `cursor`, compacted to the latest per entity, with each entity's current state,
+ * all read in one snapshot together with the caller's applied seq.
+ */
+export async function pullChanges(sql: Sql, terminal: TerminalIdentity, cursor: number, limit: number): Promise<PullResult> {
+  const pageSize = Math.min(Math.max(limit > 0 ? limit : DEFAULT_PULL_LIMIT, 1), MAX_PULL_LIMIT);
+  return sql.begin('isolation level repeatable read read only', async (tx) => {
+    const [me] = await tx`select acked_seq from terminals where id = ${terminal.terminalId}`;
+    const rows = await tx`
+      select kind, key, max(seq) as seq from change_log where seq > ${cursor}
+      group by kind, key order by max(seq) limit ${pageSize + 1}`;
+    const hasMore = rows.length > pageSize;
+    const page = rows.slice(0, pageSize) as unknown as Array<{ kind: ChangeKind; key: string; seq: number }>;
+    const keys = (kind: ChangeKind) => page.filter((r) => r.kind === kind).map((r) => r.key);
+
+    const members = new Map((await tx`select id, name, phone, birthday, level_code, home_store_id from members where id = any(${keys('member')}::text[])`).map((r) => [r.id as string, r]));
+    const cards = new Map((await tx`select id, member_id, card_no, medium, status, expires_on from cards where id = any(${keys('card')}::text[])`).map((r) => [r.id as string, r]));
+    const balances = new Map((await tx`select id, ledger, credits_posted - debits_posted as posted, debits_pending as held from accounts where id = any(${keys('balance')}::text[])`).map((r) => [r.id as string, r]));
+    const products = new Map((await tx`select * from products where sku = any(${keys('product')}::text[])`).map((r) => [r.sku as string, r]));
+    const levels = new Map((await tx`select * from member_levels where code = any(${keys('level')}::text[])`).map((r) => [r.code as string, r]));
+
+    const changes: SyncChange[] = page.map(({ kind, key, seq }): SyncChange => {
+      switch (kind) {
+        case 'member': {
+          const m = members.get(key);
+          return m
+            ? { seq, deleted: false, body: { type: 'member', member: { id: m.id, name: m.name, phone: m.phone, birthday: m.birthday, levelCode: m.level_code, homeStoreId: m.home_store_id } } }
+            : { seq, deleted: true, body: { type: 'member', member: { id: key, name: '', phone: '', birthday: null, levelCode: '', homeStoreId: '' } } };
+        }
+        case 'card': {
+          const c = cards.get(key);
+          const card: Card & { memberId: string } = c
+            ? { id: c.id, memberId: c.member_id, cardNo: c.card_no, medium: c.medium as CardMedium, status: c.status as CardStatus, expiresOn: c.expires_on }
+            : { id: key, memberId: key, cardNo: key, medium: 'virtual', status: 'replaced', expiresOn: null };
+          return { seq, deleted: !c, body: { type: 'card', card } };
+        }
+        case 'balance': {
+          const b = balances.get(key);
+          return { seq, deleted: !b, body: { type: 'balance', balance: { accountId: key, ledger: b?.ledger ?? 'CNY', posted: b?.posted ?? 0, held: b?.held ?? 0 } } };
+        }
+        case 'product': {
+          const p = products.get(key);
+          return p
+            ? { seq, deleted: false, body: { type: 'product', product: { sku: p.sku, barcode: p.barcode, name: p.name, nameZh: p.name_zh, category: p.category, priceMinor: p.price_minor, excludedFromMemberBenefits: p.excluded_from_member_benefits, active: p.active } } }
+            : { seq, deleted: true, body: { type: 'product', product: { sku: key, barcode: '', name: '', nameZh: '', category: '', priceMinor: 0, excludedFromMemberBenefits: false, active: false } } };
+        }
+        case 'level': {
+          const l = levels.get(key);
+          return l
+            ? { seq, deleted: false, body: { type: 'level', level: { code: l.code, name: l.name, rank: l.rank, discountRate: l.discount_rate, pointsMultiplier: l.points_multiplier, offlineLimitMinor: l.offline_limit_minor } } }
+            : { seq, deleted: true, body: { type: 'level', level: { code: key, name: '', rank: 0, discountRate: '1', pointsMultiplier: '1', offlineLimitMinor: 0 } } };
+        }
+      }
+    });
+    return {
+      changes,
+      nextCursor: page.length ? page[page.length - 1]!.seq : cursor,
+      hasMore,
+      appliedSeq: me ? (me.acked_seq as number) : 0,
+    };
+  });
+}
+
+/** The newest seq of the feed (0 when empty). */
+export async function latestChangeSeq(sql: Sql): Promise<number> {
+  const [row] = await sql`select coalesce(max(seq), 0)::bigint as seq from change_log`;
+  return row!.seq as number;
+}

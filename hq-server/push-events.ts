@@ -1,0 +1,290 @@
+import { cardBonusAccountId, cardPrincipalAccountId } from '../core/accounts';
+import { isDomainError } from '../core/errors';
+import type { Transfer } from '../core/ledger';
+import { postSale, type SaleDocument } from '../core/sale';
+import { postTopUp, type TopUpDocument } from '../core/top-up';
+import { eventFromWire, WireValidationError, type SyncEvent } from '../protocols/sync/v1/codec';
+import { recordChanges, type ChangeRef } from './change-log';
+import type { Db, Sql } from './database';
+import { holdIdsOf, refreshHoldStates } from './holds';
+import { LedgerTx, MEMBER_ACCOUNT_CODES } from './ledger';
+import type { TerminalIdentity } from './terminals';
+
+/**
+ * A terminal's outbox arriving at HQ. One PostgreSQL transaction per batch; each
+ * (terminal, seq) is stored once. An event that cannot be applied is quarantined with its
+ * reason (its effects rolled back to a savepoint) and does not hold up the ones after it.
+ */
+
+export type EventStatus = 'applied' | 'duplicate' | 'quarantined';
+
+export interface EventResult {
+  seq: number;
+  status: EventStatus;
+  reason: string;
+}
+
+export interface PushResult {
+  ackedSeq: number;
+  results: EventResult[];
+  gaps: Array<{ fromSeq: number; toSeq: number }>;
+}
+
+/** Why an event is refused; stored with it. */
+class Quarantine extends Error {}
+
+/** The seq of a wire event, which must be readable for the event to be stored at all. */
+function seqOf(wire: unknown, index: number): number {
+  const raw = wire && typeof wire === 'object' ? (wire as { seq?: unknown }).seq : undefined;
+  const text = typeof raw === 'string' || typeof raw === 'number' ? String(raw) : '';
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < 1) {
+    throw new WireValidationError(`invalid event: events.${index}.seq: must be an integer from 1`);
+  }
+  return n;
+}
+
+function idOf(wire: unknown): string {
+  const raw = wire && typeof wire === 'object' ? (wire as { id?: unknown }).id : undefined;
+  return typeof raw === 'string' ? raw.slice(0, 128) : '';
+}
+
+/** jsonb refuses U+0000; a quarantined body is kept for people to read, not re-parsed. */
+function jsonSafe(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value ?? null).replace(/\\u0000/g, '\\ufffd'));
+}
+
+const signature = (t: Pick<Transfer, 'kind' | 'debitAccountId' | 'creditAccountId' | 'ledger' | 'amount' | 'code' | 'pendingId'>) =>
+  [t.kind, t.debitAccountId, t.creditAccountId, t.ledger, t.amount, t.code, t.pendingId ?? ''].join('|');
+
+/** The transfers carried must be exactly those the document makes (ids aside). */
+function requireSameTransfers(expected: readonly Transfer[], carried: readonly Transfer[], documentId: string, what: string): void {
+  for (const [i, t] of carried.entries()) {
+    if (t.documentId !== documentId) throw new Quarantine(`transfer ${i} (${t.id}) belongs to document ${t.documentId ?? '(none)'}, not ${what} ${documentId}`);
+  }
+  const want = expected.map(signature).sort();
+  const got = carried.map(signature).sort();
+  if (want.length !== got.length || want.some((s, i) => s !== got[i])) {
+    throw new Quarantine(`transfers do not match the ${what}: expected [${want.join('; ')}], got [${got.join('; ')}]`);
+  }
+}
+
+function checkSale(sale: SaleDocument, transfers: readonly Transfer[], terminal: TerminalIdentity): void {
+  if (sale.storeId !== terminal.storeId) throw new Quarantine(`sale store ${sale.storeId} is not this terminal's store ${terminal.storeId}`);
+  for (const tender of sale.tenders) {
+    if (tender.kind !== 'stored_value') continue;
+    for (const leg of tender.legs) {
+      const account = leg.part === 'principal' ? cardPrincipalAccountId(tender.cardId) : cardBonusAccountId(tender.cardId);
+      if (leg.accountId !== account) throw new Quarantine(`stored-value leg ${leg.accountId} is not the ${leg.part} of card ${tender.cardId}`);
+    }
+  }
+  let expected: Transfer[];
+  try {
+    // Ids aside, the transfers of a sale are what core's posting rules make of it.
+    const byIndex = transfers.map((t) => t.id);
+    let i = 0;
+    expected = postSale(sale, () => byIndex[i++] ?? `missing-${i}`);
+  } catch (e) {
+    throw new Quarantine(`sale does not add up: ${(e as Error).message}`);
+  }
+  requireSameTransfers(expected, transfers, sale.id, 'sale');
+}
+
+function checkTopUp(topUp: TopUpDocument, transfers: readonly Transfer[], terminal: TerminalIdentity): void {
+  if (topUp.storeId !== terminal.storeId) throw new Quarantine(`top-up store ${topUp.storeId} is not this terminal's store ${terminal.storeId}`);
+  let expected: Transfer[];
+  try {
+    let i = 0;
+    expected = postTopUp(topUp, () => `expected-${i++}`);
+  } catch (e) {
+    throw new Quarantine(`top-up is not valid: ${(e as Error).message}`);
+  }
+  requireSameTransfers(expected, transfers, topUp.id, 'top-up');
+}
+
+interface Parsed {
+  index: number;
+  seq: number;
+  eventId: string;
+  wire: unknown;
+  event: SyncEvent | null;
+  invalid: string | null;
+}
+
+/** Applies a pushed batch for `terminal`; see the module comment for the guarantees. */
+export async function pushEvents(sql: Sql, terminal: TerminalIdentity, wireEvents: readonly unknown[]): Promise<PushResult> {
+  const parsed: Parsed[] = wireEvents.map((wire, index) => {
+    const seq = seqOf(wire, index);
+    try {
+      const event = eventFromWire(wire, terminal.terminalId);
+      return { index, seq, eventId: event.id, wire, event, invalid: null };
+    } catch (e) {
+      if (e instanceof WireValidationError) return { index, seq, eventId: idOf(wire), wire, event: null, invalid: e.message };
+      throw e;
+    }
+  });
+
+  return sql.begin(async (tx) => {
+    // One push at a time per terminal: the acked seq and the event keys are its to move.
+    const [me] = await tx`select acked_seq from terminals where id = ${terminal.terminalId} for update`;
+    const storedAcked = me ? (me.acked_seq as number) : 0;
+    const seqs = parsed.map((p) => p.seq);
+    const existing = new Map<number, string>();
+    for (const r of await tx`select seq, event_id from events where terminal_id = ${terminal.terminalId} and seq = any(${seqs.map(String)}::bigint[])`) {
+      existing.set(r.seq, r.event_id);
+    }
+
+    // Lock every account the batch may touch, once and in id order.
+    const fresh = parsed.filter((p) => p.event && !existing.has(p.seq)).map((p) => p.event!);
+    const transfers = fresh.flatMap((e) => e.transfers);
+    const releasedHoldIds = fresh.flatMap((e) => (e.body.type === 'holds_released' ? e.body.holdIds : []));
+    const legIds = releasedHoldIds.flatMap((h) => [`${h}/principal`, `${h}/bonus`]);
+    const legAccounts = legIds.length
+      ? (await tx`select debit_account_id, credit_account_id from transfers where id = any(${legIds}::text[])`).flatMap((r) => [r.debit_account_id as string, r.credit_account_id as string])
+      : [];
+    const ledger = new LedgerTx(tx);
+    await ledger.load(transfers, legAccounts);
+    await ledger.loadTransfers([...legIds, ...legIds.map(releaseId)]);
+
+    const results: EventResult[] = [];
+    const changes: ChangeRef[] = [];
+    const settledHolds = new Set<string>();
+    const quarantine = async (p: Parsed, reason: string) => {
+      await tx`insert into events (terminal_id, seq, event_id, kind, body, status, reason)
+        values (${terminal.terminalId}, ${p.seq}, ${p.eventId}, ${p.event?.body.type ?? null}, ${tx.json(jsonSafe(p.wire) as never)}, 'quarantined', ${reason})`;
+      existing.set(p.seq, p.eventId);
+      results.push({ seq: p.seq, status: 'quarantined', reason });
+    };
+
+    for (const p of parsed) {
+      const already = existing.get(p.seq);
+      if (already !== undefined) {
+        if (already === p.eventId) results.push({ seq: p.seq, status: 'duplicate', reason: '' });
+        else results.push({ seq: p.seq, status: 'quarantined', reason: `seq ${p.seq} already holds event ${already}; event ${p.eventId || '(no id)'} was not applied` });
+        continue;
+      }
+      if (!p.event) {
+        await quarantine(p, p.invalid ?? 'invalid event');
+        continue;
+      }
+      const event = p.event;
+      try {
+        const touched = await tx.savepoint(async (sp) => applyEvent(sp, ledger, terminal, p, event));
+        for (const id of touched.accounts) if (MEMBER_ACCOUNT_CODES.has(ledger.accountCode(id)!)) changes.push({ kind: 'balance', key: id });
+        for (const h of touched.holds) settledHolds.add(h);
+        existing.set(p.seq, p.eventId);
+        results.push({ seq: p.seq, status: 'applied', reason: '' });
+      } catch (e) {
+        if (e instanceof Quarantine) await quarantine(p, e.message);
+        else if (isDomainError(e)) await quarantine(p, `${e.code}: ${e.message}`);
+        else if (isPostgresError(e)) await quarantine(p, `refused by the database: ${e.message}`);
+        else throw e;
+      }
+    }
+
+    await refreshHoldStates(tx, [...settledHolds]);
+
+    // Acknowledge the highest contiguous seq; report what is missing below the highest stored.
+    const later = (await tx`select seq from events where terminal_id = ${terminal.terminalId} and seq > ${storedAcked} order by seq`).map((r) => r.seq as number);
+    let acked = storedAcked;
+    for (const seq of later) {
+      if (seq !== acked + 1) break;
+      acked = seq;
+    }
+    if (acked !== storedAcked) await tx`update terminals set acked_seq = ${acked} where id = ${terminal.terminalId}`;
+    await recordChanges(tx, changes);
+    return { ackedSeq: acked, results, gaps: computeGaps(acked, later) };
+  });
+}
+
+/** Missing seq ranges above `acked` and below the highest stored seq. */
+export function computeGaps(acked: number, storedAbove: readonly number[]): Array<{ fromSeq: number; toSeq: number }> {
+  const gaps: Array<{ fromSeq: number; toSeq: number }> = [];
+  let expect = acked + 1;
+  for (const seq of [...storedAbove].sort((a, b) => a - b)) {
+    if (seq < expect) continue;
+    if (seq > expect) gaps.push({ fromSeq: expect, toSeq: seq - 1 });
+    expect = seq + 1;
+  }
+  return gaps;
+}
+
+function isPostgresError(e: unknown): e is Error & { code: string } {
+  return e instanceof Error && e.name === 'PostgresError';
+}
+
+/** Stores one new event and its document and applies its transfers; throws Quarantine to refuse it. */
+async function applyEvent(sp: Db, ledger: LedgerTx, terminal: TerminalIdentity, p: Parsed, event: SyncEvent): Promise<{ accounts: string[]; holds: string[] }> {
+  const body = event.body;
+  let transfers = event.transfers;
+  if (body.type === 'sale') checkSale(body.sale, transfers, terminal);
+  else if (body.type === 'top_up') checkTopUp(body.topUp, transfers, terminal);
+  else transfers = await releaseTransfers(sp, ledger, terminal, p, body.holdIds, transfers);
+
+  // Rows first, ledger last: the ledger's view of this transaction only moves once its writes succeed.
+  await sp`insert into events (terminal_id, seq, event_id, kind, body, status)
+    values (${terminal.terminalId}, ${p.seq}, ${event.id}, ${body.type}, ${sp.json(jsonSafe(p.wire) as never)}, 'applied')`;
+  if (body.type === 'sale') {
+    const s = body.sale;
+    const [made] = await sp`insert into sales (id, terminal_id, event_seq, store_id, member_id, card_id, currency, total_minor, points_earned, completed_at, body)
+      values (${s.id}, ${terminal.terminalId}, ${p.seq}, ${s.storeId}, ${s.memberId}, ${s.cardId}, ${s.currency}, ${s.totalMinor}, ${s.pointsEarned}, ${s.completedAt}, ${sp.json(s as never)})
+      on conflict (id) do nothing returning id`;
+    if (!made) throw new Quarantine(`sale ${s.id} was already recorded by another event`);
+  } else if (body.type === 'top_up') {
+    const t = body.topUp;
+    const [made] = await sp`insert into top_ups (id, terminal_id, event_seq, store_id, member_id, card_id, currency, principal_minor, bonus_minor, completed_at, body)
+      values (${t.id}, ${terminal.terminalId}, ${p.seq}, ${t.storeId}, ${t.memberId}, ${t.cardId}, ${t.currency}, ${t.principalMinor}, ${t.bonusMinor}, ${t.completedAt}, ${sp.json(t as never)})
+      on conflict (id) do nothing returning id`;
+    if (!made) throw new Quarantine(`top-up ${t.id} was already recorded by another event`);
+  }
+  const applied = await ledger.apply(transfers, { atomic: true });
+  if (!applied.ok) {
+    const refused = applied.statuses
+      .map((s, i) => (s === 'created' || s === 'exists' ? null : `${transfers[i]!.id}: ${s}`))
+      .filter((s) => s !== null);
+    throw new Quarantine(`ledger refused ${refused.join(', ')}`);
+  }
+  return { accounts: applied.touched, holds: holdIdsOf(transfers.map((t) => t.pendingId)) };
+}
+
+/** HQ's own void of a hold leg a holds_released event left pending. */
+const releaseId = (legId: string) => `release:${legId}`;
+
+/**
+ * A cancelled sale lets go of its holds: the void_pending transfers the terminal carried, plus
+ * HQ's own void for any leg of those holds still pending.
+ */
+async function releaseTransfers(sp: Db, ledger: LedgerTx, terminal: TerminalIdentity, p: Parsed, holdIds: readonly string[], carried: readonly Transfer[]): Promise<Transfer[]> {
+  const holds = await sp`select hold_id, terminal_id from holds where hold_id = any(${[...holdIds]}::text[])`;
+  for (const id of holdIds) {
+    const hold = holds.find((h) => h.hold_id === id);
+    if (!hold) throw new Quarantine(`hold ${id} is not known at HQ`);
+    if (hold.terminal_id !== terminal.terminalId) throw new Quarantine(`hold ${id} belongs to another terminal`);
+  }
+  const legs = new Set(holdIds.flatMap((h) => [`${h}/principal`, `${h}/bonus`]));
+  for (const [i, t] of carried.entries()) {
+    if (t.kind !== 'void_pending' || !t.pendingId || !legs.has(t.pendingId)) {
+      throw new Quarantine(`transfer ${i} (${t.id}) does not release a leg of the holds named`);
+    }
+  }
+  const covered = new Set(carried.map((t) => t.pendingId));
+  const extra: Transfer[] = [];
+  for (const legId of legs) {
+    const leg = ledger.transfer(legId);
+    if (!leg || covered.has(legId) || ledger.pendingStatus(legId) !== 'pending') continue;
+    extra.push({
+      id: releaseId(legId),
+      kind: 'void_pending',
+      debitAccountId: leg.debitAccountId,
+      creditAccountId: leg.creditAccountId,
+      ledger: leg.ledger,
+      amount: leg.amount,
+      code: leg.code,
+      pendingId: legId,
+      timestamp: p.event?.occurredAt ?? leg.timestamp,
+      originTerminalId: terminal.terminalId,
+      documentId: leg.documentId,
+    });
+  }
+  return [...carried, ...extra];
+}

@@ -1,0 +1,376 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cardBonusAccountId, cardPrincipalAccountId, memberPointsAccountId } from '../core/accounts';
+import { uuidv7 } from '../core/ids';
+import type { Transfer } from '../core/ledger';
+import { postSale, type SaleDocument } from '../core/sale';
+import { postTopUp, type TopUpDocument } from '../core/top-up';
+import { eventToWire, transferFromWire, transferToWire, type SyncEvent } from '../protocols/sync/v1/codec';
+import { demoChain } from '../fixtures/data/demo-chain';
+import { createEnrollmentCode, seedChain, startHq, type RunningHq } from './index';
+import { revokeTerminal } from './terminals';
+import { createTestSyncClient, type CallError, type TestSyncClient } from './testing/sync-client';
+
+const STORE = 'store-sh-01';
+const TERMINAL = 't-sh-01-1';
+
+describe('TerminalSync over gRPC with embedded PostgreSQL', () => {
+  let dataDir: string;
+  let hq: RunningHq;
+  let client: TestSyncClient;
+  let credential: string;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'onecard-hq-sync-'));
+    hq = await startHq({ dataDir, httpPort: 0, grpcPort: 0, log: () => {} });
+    await seedChain(hq.sql, demoChain);
+    client = createTestSyncClient(hq.grpcAddress);
+    const code = await createEnrollmentCode(hq.sql, TERMINAL);
+    credential = (await client.call('Enroll', { enrollmentCode: code, deviceName: 'test till' })).credential;
+  });
+  afterAll(async () => {
+    client?.close();
+    await hq?.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  async function refused(p: Promise<unknown>): Promise<CallError> {
+    try {
+      await p;
+    } catch (e) {
+      return e as CallError;
+    }
+    throw new Error('the call was expected to fail');
+  }
+
+  async function balance(accountId: string) {
+    const [row] = await hq.sql`select credits_posted - debits_posted as posted, debits_pending as held from accounts where id = ${accountId}`;
+    return { posted: row!.posted as number, held: row!.held as number };
+  }
+
+  const memberOf = (cardId: string) => demoChain.members.find((m) => m.cards.some((c) => c.id === cardId))!.id;
+
+  function saleEvent(seq: number, sale: SaleDocument): SyncEvent {
+    return { seq, id: uuidv7(), occurredAt: sale.completedAt, body: { type: 'sale', sale }, transfers: postSale(sale, () => uuidv7()) };
+  }
+
+  function cashSale(id: string, amount: number, storeId = STORE): SaleDocument {
+    return {
+      id, storeId, terminalId: TERMINAL, currency: 'CNY', memberId: null, cardId: null,
+      lines: [{ lineNo: 1, sku: 'SKU-0001', barcode: '6901028001014', name: 'Cola', quantity: 1, unitPriceMinor: amount, amountMinor: amount, eligibleForMemberBenefits: true }],
+      totalMinor: amount, tenders: [{ kind: 'cash', amountMinor: amount, tenderedMinor: amount, changeMinor: 0 }], pointsEarned: 0, completedAt: 1_763_800_000_000,
+    };
+  }
+
+  const push = (events: SyncEvent[] | unknown[], cred = credential) =>
+    client.call('PushEvents', { events: events.map((e) => ((e as SyncEvent).body ? eventToWire(e as SyncEvent) : e)) }, cred);
+
+  describe('Enroll', () => {
+    it('turns a good code into a credential, once', async () => {
+      const code = await createEnrollmentCode(hq.sql, 't-sh-01-2');
+      const r = await client.call('Enroll', { enrollmentCode: code.toLowerCase(), deviceName: 'till 2' });
+      expect(r).toMatchObject({ terminalId: 't-sh-01-2', storeId: STORE, currency: 'CNY', chainName: demoChain.chainName });
+      expect(r.credential.length).toBeGreaterThanOrEqual(43);
+      const again = await refused(client.call('Enroll', { enrollmentCode: code, deviceName: 'till 2' }));
+      expect(again.code).toBe(grpc.status.UNAUTHENTICATED);
+      expect(again.onecardCode).toBe('ENROLLMENT_CODE_INVALID');
+    });
+
+    it('refuses a wrong or expired code', async () => {
+      const wrong = await refused(client.call('Enroll', { enrollmentCode: 'AAAA-BBBB-CCCC', deviceName: '' }));
+      expect([wrong.code, wrong.onecardCode]).toEqual([grpc.status.UNAUTHENTICATED, 'ENROLLMENT_CODE_INVALID']);
+      const code = await createEnrollmentCode(hq.sql, 't-hz-01-1', { ttlMs: 60_000 });
+      await hq.sql`update enrollment_codes set expires_at = now() - interval '1 second' where terminal_id = 't-hz-01-1'`;
+      const expired = await refused(client.call('Enroll', { enrollmentCode: code, deviceName: '' }));
+      expect(expired.onecardCode).toBe('ENROLLMENT_CODE_INVALID');
+    });
+
+    it('refuses an empty code as a malformed request', async () => {
+      const e = await refused(client.call('Enroll', { enrollmentCode: '', deviceName: '' }));
+      expect([e.code, e.onecardCode]).toEqual([grpc.status.INVALID_ARGUMENT, 'VALIDATION_FAILED']);
+      expect(e.details).toMatch(/enrollment_code/);
+    });
+  });
+
+  describe('authentication', () => {
+    it('refuses calls without a credential or with an unknown one', async () => {
+      for (const cred of [null, 'not-a-credential']) {
+        const e = await refused(client.call('PullChanges', { cursor: '0', limit: 1 }, cred));
+        expect([e.code, e.onecardCode]).toEqual([grpc.status.UNAUTHENTICATED, 'UNAUTHENTICATED']);
+      }
+    });
+
+    it('refuses a revoked terminal and records its last contact', async () => {
+      const code = await createEnrollmentCode(hq.sql, 't-gz-01-1');
+      const { credential: gz } = await client.call('Enroll', { enrollmentCode: code, deviceName: '' });
+      await client.call('PullChanges', { cursor: '0', limit: 1 }, gz);
+      await revokeTerminal(hq.sql, 't-gz-01-1');
+      const e = await refused(client.call('Authorize', { holdId: uuidv7(), cardId: 'c-0001', amount: '100', saleId: 's' }, gz));
+      expect([e.code, e.onecardCode]).toEqual([grpc.status.PERMISSION_DENIED, 'TERMINAL_REVOKED']);
+      const [t] = await hq.sql`select last_contact_at from terminals where id = 't-gz-01-1'`;
+      expect(t!.last_contact_at).toBeInstanceOf(Date);
+    });
+  });
+
+  describe('a sale paid partly by stored value', () => {
+    it('drops the card balance by exactly the stored-value part and credits points once; a re-push changes nothing', async () => {
+      const cardId = 'c-0001';
+      const memberId = memberOf(cardId);
+      const principalBefore = await balance(cardPrincipalAccountId(cardId));
+      const pointsBefore = await balance(memberPointsAccountId(memberId));
+      const saleId = uuidv7();
+      const holdId = uuidv7();
+      const auth = await client.call('Authorize', { holdId, cardId, amount: '5000', saleId }, credential);
+      expect(auth.holdId).toBe(holdId);
+      expect(auth.holds).toHaveLength(1);
+      expect(auth.holds[0]).toMatchObject({ id: `${holdId}/principal`, kind: 'pending', amount: '5000', debitAccountId: cardPrincipalAccountId(cardId), creditAccountId: `store:${STORE}:sales` });
+      expect(await balance(cardPrincipalAccountId(cardId))).toEqual({ posted: principalBefore.posted, held: 5000 });
+
+      const hold = transferFromWire(auth.holds[0], TERMINAL);
+      const sale: SaleDocument = {
+        id: saleId, storeId: STORE, terminalId: TERMINAL, currency: 'CNY', memberId, cardId,
+        lines: [{ lineNo: 1, sku: 'SKU-0030', barcode: '6907028100122', name: 'Milk', quantity: 1, unitPriceMinor: 6000, amountMinor: 6000, eligibleForMemberBenefits: true }],
+        totalMinor: 6000,
+        tenders: [
+          { kind: 'stored_value', amountMinor: 5000, cardId, legs: [{ accountId: hold.debitAccountId, part: 'principal', amount: 5000, holdId: hold.id }] },
+          { kind: 'cash', amountMinor: 1000, tenderedMinor: 1000, changeMinor: 0 },
+        ],
+        pointsEarned: 120,
+        completedAt: 1_763_800_000_000,
+      };
+      const batch = [saleEvent(1, sale)];
+      const first = await push(batch);
+      expect(first.results).toEqual([{ seq: '1', status: 'applied', reason: '' }]);
+      expect(first.ackedSeq).toBe('1');
+      expect(await balance(cardPrincipalAccountId(cardId))).toEqual({ posted: principalBefore.posted - 5000, held: 0 });
+      expect((await balance(memberPointsAccountId(memberId))).posted).toBe(pointsBefore.posted + 120);
+      const [h] = await hq.sql`select state from holds where hold_id = ${holdId}`;
+      expect(h!.state).toBe('captured');
+
+      const again = await push(batch);
+      expect(again.results).toEqual([{ seq: '1', status: 'duplicate', reason: '' }]);
+      expect(again.ackedSeq).toBe('1');
+      expect(await balance(cardPrincipalAccountId(cardId))).toEqual({ posted: principalBefore.posted - 5000, held: 0 });
+      expect((await balance(memberPointsAccountId(memberId))).posted).toBe(pointsBefore.posted + 120);
+      const [n] = await hq.sql`select count(*)::int as n from sales where id = ${saleId}`;
+      expect(n!.n).toBe(1);
+    });
+
+    it('acknowledges only the contiguous seqs and reports the gap', async () => {
+      const r = await push([saleEvent(2, cashSale(uuidv7(), 300)), saleEvent(4, cashSale(uuidv7(), 400))]);
+      expect(r.results.map((x: { status: string }) => x.status)).toEqual(['applied', 'applied']);
+      expect(r.ackedSeq).toBe('2');
+      expect(r.gaps).toEqual([{ fromSeq: '3', toSeq: '3' }]);
+      const filled = await push([saleEvent(3, cashSale(uuidv7(), 350))]);
+      expect(filled.ackedSeq).toBe('4');
+      expect(filled.gaps).toEqual([]);
+    });
+
+    it('quarantines a poison event with its reason and applies the ones after it', async () => {
+      const cardId = 'c-0022';
+      const memberId = memberOf(cardId);
+      const before = await balance(cardPrincipalAccountId(cardId));
+      // Offline stored-value debit far beyond the card's balance: the ledger refuses it.
+      const overdraft: SaleDocument = {
+        ...cashSale(uuidv7(), 1_000_000),
+        memberId, cardId,
+        tenders: [{ kind: 'stored_value', amountMinor: 1_000_000, cardId, legs: [{ accountId: cardPrincipalAccountId(cardId), part: 'principal', amount: 1_000_000, holdId: null }] }],
+      };
+      const wrongStore = cashSale(uuidv7(), 500, 'store-hz-01');
+      const tampered = saleEvent(7, cashSale(uuidv7(), 800));
+      tampered.transfers = tampered.transfers.map((t) => ({ ...t, amount: t.amount + 1 }));
+      const good = saleEvent(9, cashSale(uuidv7(), 900));
+      const r = await push([saleEvent(5, overdraft), saleEvent(6, wrongStore), tampered, { seq: '8', id: 'e-8', occurredAt: '1', transfers: [] }, good]);
+      const byStatus = r.results.map((x: { seq: string; status: string }) => `${x.seq}:${x.status}`);
+      expect(byStatus).toEqual(['5:quarantined', '6:quarantined', '7:quarantined', '8:quarantined', '9:applied']);
+      expect(r.results[0].reason).toMatch(/exceeds_credits/);
+      expect(r.results[1].reason).toMatch(/store/);
+      expect(r.results[2].reason).toMatch(/do not match/);
+      expect(r.results[3].reason).toMatch(/exactly one body/);
+      expect(r.ackedSeq).toBe('9');
+      expect(await balance(cardPrincipalAccountId(cardId))).toEqual(before);
+      const q = await hq.sql`select seq, reason from events where terminal_id = ${TERMINAL} and status = 'quarantined' order by seq`;
+      expect(q.map((x) => x.seq)).toEqual([5, 6, 7, 8]);
+      const [sales] = await hq.sql`select count(*)::int as n from sales where id = ${overdraft.id}`;
+      expect(sales!.n).toBe(0);
+    });
+
+    it('never applies a different event under a seq already stored', async () => {
+      const r = await push([saleEvent(9, cashSale(uuidv7(), 901))]);
+      expect(r.results[0].status).toBe('quarantined');
+      expect(r.results[0].reason).toMatch(/already holds event/);
+    });
+
+    it('applies a top-up into principal and bonus', async () => {
+      const cardId = 'c-0002';
+      const memberId = memberOf(cardId);
+      const before = [await balance(cardPrincipalAccountId(cardId)), await balance(cardBonusAccountId(cardId))];
+      const topUp: TopUpDocument = { id: uuidv7(), storeId: STORE, terminalId: TERMINAL, currency: 'CNY', memberId, cardId, tender: 'cash', principalMinor: 100_000, bonusMinor: 15_000, completedAt: 1 };
+      const r = await push([{ seq: 10, id: uuidv7(), occurredAt: 1, body: { type: 'top_up', topUp }, transfers: postTopUp(topUp, () => uuidv7()) }]);
+      expect(r.results[0].status).toBe('applied');
+      expect((await balance(cardPrincipalAccountId(cardId))).posted).toBe(before[0]!.posted + 100_000);
+      expect((await balance(cardBonusAccountId(cardId))).posted).toBe(before[1]!.posted + 15_000);
+    });
+
+    it('refuses a push whose events have no readable seq', async () => {
+      const e = await refused(push([{ seq: '0', id: 'x', occurredAt: '1', transfers: [] }]));
+      expect([e.code, e.onecardCode]).toEqual([grpc.status.INVALID_ARGUMENT, 'VALIDATION_FAILED']);
+      expect(e.details).toMatch(/seq/);
+    });
+  });
+
+  describe('Authorize, Capture and Void', () => {
+    it('refuses unknown, frozen and lost cards and a short balance with their codes', async () => {
+      const ask = (cardId: string, amount: string) => refused(client.call('Authorize', { holdId: uuidv7(), cardId, amount, saleId: uuidv7() }, credential));
+      const unknown = await ask('c-nope', '100');
+      expect([unknown.code, unknown.onecardCode]).toEqual([grpc.status.NOT_FOUND, 'UNKNOWN_CARD']);
+      const frozen = await ask('c-0008', '100');
+      expect([frozen.code, frozen.onecardCode]).toEqual([grpc.status.FAILED_PRECONDITION, 'CARD_FROZEN']);
+      expect((await ask('c-0005', '100')).onecardCode).toBe('CARD_LOST');
+      expect((await ask('c-0015', '100')).onecardCode).toBe('CARD_EXPIRED');
+      const short = await ask('c-0022', '999999');
+      expect([short.code, short.onecardCode]).toEqual([grpc.status.FAILED_PRECONDITION, 'INSUFFICIENT_BALANCE']);
+      const [n] = await hq.sql`select count(*)::int as n from holds where card_id = 'c-0022'`;
+      expect(n!.n).toBe(0);
+    });
+
+    it('a retried Authorize returns the same holds and reserves nothing more', async () => {
+      const cardId = 'c-0002';
+      const request = { holdId: uuidv7(), cardId, amount: '70000', saleId: uuidv7() };
+      const before = await balance(cardPrincipalAccountId(cardId));
+      const first = await client.call('Authorize', request, credential);
+      const second = await client.call('Authorize', request, credential);
+      expect(second).toEqual(first);
+      const [n] = await hq.sql`select count(*)::int as n from holds where hold_id = ${request.holdId}`;
+      expect(n!.n).toBe(1);
+      expect((await balance(cardPrincipalAccountId(cardId))).held).toBe(before.held + Math.min(70000, before.posted - before.held));
+    });
+
+    it('spends principal first, then bonus, and captures idempotently', async () => {
+      const cardId = 'c-0022'; // 3000 principal, no bonus
+      const c = 'c-0001';
+      const p = await balance(cardPrincipalAccountId(c));
+      const b = await balance(cardBonusAccountId(c));
+      const amount = p.posted - p.held + 1000;
+      const holdId = uuidv7();
+      const auth = await client.call('Authorize', { holdId, cardId: c, amount: String(amount), saleId: uuidv7() }, credential);
+      expect(auth.holds.map((t: { id: string; amount: string }) => [t.id, t.amount])).toEqual([[`${holdId}/principal`, String(p.posted - p.held)], [`${holdId}/bonus`, '1000']]);
+      const posts = auth.holds.map((w: unknown) => {
+        const t = transferFromWire(w, TERMINAL);
+        return transferToWire({ ...t, id: uuidv7(), kind: 'post_pending', pendingId: t.id });
+      });
+      expect((await client.call('Capture', { holdId, transfers: posts }, credential)).statuses).toEqual(['created', 'created']);
+      expect((await client.call('Capture', { holdId, transfers: posts }, credential)).statuses).toEqual(['exists', 'exists']);
+      expect(await balance(cardBonusAccountId(c))).toEqual({ posted: b.posted - 1000, held: 0 });
+      const [h] = await hq.sql`select state from holds where hold_id = ${holdId}`;
+      expect(h!.state).toBe('captured');
+      void cardId;
+    });
+
+    it('Void releases the hold; capturing it afterwards is refused', async () => {
+      const cardId = 'c-0002';
+      const before = await balance(cardPrincipalAccountId(cardId));
+      const holdId = uuidv7();
+      const auth = await client.call('Authorize', { holdId, cardId, amount: '1500', saleId: uuidv7() }, credential);
+      const leg = transferFromWire(auth.holds[0], TERMINAL);
+      const voidT: Transfer = { ...leg, id: uuidv7(), kind: 'void_pending', pendingId: leg.id };
+      expect((await client.call('Void', { holdId, transfers: [transferToWire(voidT)] }, credential)).statuses).toEqual(['created']);
+      expect(await balance(cardPrincipalAccountId(cardId))).toEqual(before);
+      const [h] = await hq.sql`select state from holds where hold_id = ${holdId}`;
+      expect(h!.state).toBe('voided');
+      const post = transferToWire({ ...leg, id: uuidv7(), kind: 'post_pending', pendingId: leg.id });
+      const e = await refused(client.call('Capture', { holdId, transfers: [post] }, credential));
+      expect([e.code, e.onecardCode]).toEqual([grpc.status.FAILED_PRECONDITION, 'HOLD_NOT_PENDING']);
+    });
+
+    it('a holds_released event voids the holds of a cancelled sale', async () => {
+      const cardId = 'c-0002';
+      const before = await balance(cardPrincipalAccountId(cardId));
+      const holdId = uuidv7();
+      const saleId = uuidv7();
+      await client.call('Authorize', { holdId, cardId, amount: '2500', saleId }, credential);
+      const r = await push([{ seq: 11, id: uuidv7(), occurredAt: 1, body: { type: 'holds_released', saleId, holdIds: [holdId] }, transfers: [] }]);
+      expect(r.results[0].status).toBe('applied');
+      expect(await balance(cardPrincipalAccountId(cardId))).toEqual(before);
+      const [h] = await hq.sql`select state from holds where hold_id = ${holdId}`;
+      expect(h!.state).toBe('voided');
+    });
+
+    it('refuses a malformed Authorize naming the field', async () => {
+      const e = await refused(client.call('Authorize', { holdId: uuidv7(), cardId: 'c-0001', amount: '-5', saleId: 's' }, credential));
+      expect([e.code, e.onecardCode]).toEqual([grpc.status.INVALID_ARGUMENT, 'VALIDATION_FAILED']);
+      expect(e.details).toMatch(/amount/);
+      const noCard = await refused(client.call('Authorize', { holdId: uuidv7(), cardId: '', amount: '5', saleId: 's' }, credential));
+      expect(noCard.details).toMatch(/card_id/);
+    });
+
+    it("refuses capturing another hold's legs", async () => {
+      const holdId = uuidv7();
+      const auth = await client.call('Authorize', { holdId, cardId: 'c-0002', amount: '100', saleId: uuidv7() }, credential);
+      const leg = transferFromWire(auth.holds[0], TERMINAL);
+      const e = await refused(client.call('Capture', { holdId: uuidv7(), transfers: [transferToWire({ ...leg, id: uuidv7(), kind: 'post_pending', pendingId: leg.id })] }, credential));
+      expect(e.onecardCode).toBe('VALIDATION_FAILED');
+    });
+  });
+
+  describe('PullChanges and Subscribe', () => {
+    it('pages through compacted changes with has_more, balances and the applied seq', async () => {
+      const seen = new Map<string, any>();
+      let cursor = '0';
+      let pages = 0;
+      let last: any;
+      do {
+        last = await client.call('PullChanges', { cursor, limit: 25 }, credential);
+        pages++;
+        expect(last.changes.length).toBeLessThanOrEqual(25);
+        for (const c of last.changes) {
+          const key = c.member ? `m:${c.member.id}` : c.card ? `c:${c.card.id}` : c.balance ? `b:${c.balance.accountId}` : c.product ? `p:${c.product.sku}` : `l:${c.level.code}`;
+          expect(seen.has(key)).toBe(false);
+          seen.set(key, c);
+        }
+        if (last.hasMore) expect(last.changes).toHaveLength(25);
+        cursor = last.nextCursor;
+      } while (last.hasMore);
+      expect(pages).toBeGreaterThan(2);
+      expect(seen.get('p:SKU-0001').product.price).toBe('300');
+      expect(seen.get('l:gold').level.discountRate).toBe('0.95');
+      expect(seen.get('c:c-0008').card.status).toBe('frozen');
+      const principal = await balance(cardPrincipalAccountId('c-0001'));
+      expect(seen.get(`b:${cardPrincipalAccountId('c-0001')}`).balance).toMatchObject({ posted: String(principal.posted), held: String(principal.held) });
+      const [t] = await hq.sql`select acked_seq from terminals where id = ${TERMINAL}`;
+      expect(last.appliedSeq).toBe(String(t!.acked_seq));
+      const empty = await client.call('PullChanges', { cursor, limit: 0 }, credential);
+      expect(empty).toMatchObject({ changes: [], hasMore: false, nextCursor: cursor });
+    });
+
+    it('nudges a subscribed terminal when something changes', async () => {
+      const stream = client.subscribe(credential);
+      const nudges: number[] = [];
+      let wake: (() => void) | null = null;
+      stream.on('data', (n: { latestSeq: string }) => {
+        nudges.push(Number(n.latestSeq));
+        wake?.();
+      });
+      stream.on('error', () => {});
+      const next = async (count: number) => {
+        while (nudges.length < count) await new Promise<void>((resolve) => (wake = resolve));
+      };
+      await next(1);
+      const start = nudges[0]!;
+      await push([saleEvent(12, cashSale(uuidv7(), 100))]);
+      // A cash sale touches no member balance: no change, so force one.
+      await client.call('Authorize', { holdId: uuidv7(), cardId: 'c-0002', amount: '100', saleId: uuidv7() }, credential);
+      await next(2);
+      expect(nudges[1]!).toBeGreaterThan(start);
+      stream.cancel();
+    });
+
+    it('reports SERVING on the standard health service', async () => {
+      expect(await client.health('')).toBe('SERVING');
+      expect(await client.health('onecard.sync.v1.TerminalSync')).toBe('SERVING');
+    });
+  });
+});
