@@ -1,0 +1,130 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { Server } from 'node:http';
+import { systemClock, uuidv7 } from '../core/ids';
+import { Checkout } from './checkout';
+import { openTerminalDb } from './db';
+import { loadIdentity, saveIdentity, updateHqAddress } from './identity';
+import { closeServer, createLocalApi, listenLocalApi } from './local-api';
+import { enrollTerminal, SyncClient } from './sync-client';
+
+export { migrateTerminalDb, openTerminalDb } from './db';
+export type { TerminalDb } from './db';
+
+export interface StartTerminalOptions {
+  /** Folder of this terminal's data; the database is `${dataDir}/terminal.sqlite`. */
+  dataDir: string;
+  /** host:port of HQ's gRPC service. */
+  hqAddress: string;
+  /** One-time code from HQ; needed only the first time (HQ must be reachable then). */
+  enrollmentCode?: string;
+  /** Interface of the local API (default 127.0.0.1). */
+  host?: string;
+  /** 0 = any free port (default). */
+  httpPort?: number;
+  /** Pause between background syncs (default 5000). */
+  syncIntervalMs?: number;
+  faults?: { afterSaleCommit?: () => void };
+  log?: (msg: string) => void;
+}
+
+export interface RunningTerminal {
+  /** The cashier page, e.g. http://127.0.0.1:PORT/ */
+  uiUrl: string;
+  /** Per-launch token of the local API (Authorization: Bearer <token>). */
+  token: string;
+  terminalId: string;
+  storeId: string;
+  /** Pushes the outbox and pulls changes now; rejects (HQ_OFFLINE…) if HQ cannot be reached. */
+  syncNow(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The terminal's composition root: SQLite, enrollment, sync client, checkout, local API.
+ * The first start needs an enrollment code and HQ reachable once; afterwards the terminal
+ * starts and sells with HQ down, and syncs when it comes back.
+ */
+export async function startTerminal(options: StartTerminalOptions): Promise<RunningTerminal> {
+  const log = options.log ?? ((msg: string) => console.log(msg));
+  const clock = systemClock;
+  mkdirSync(options.dataDir, { recursive: true });
+  const file = join(options.dataDir, 'terminal.sqlite');
+  const db = openTerminalDb(file, clock);
+  let server: Server | null = null;
+  let sync: SyncClient | null = null;
+  try {
+    let identity = loadIdentity(db);
+    if (!identity) {
+      if (!options.enrollmentCode) {
+        throw new Error(`the terminal in ${options.dataDir} is not enrolled yet: start it once with an enrollment code from HQ (--enrollment-code)`);
+      }
+      const enrolled = await enrollTerminal(options.hqAddress, options.enrollmentCode, hostname(), { log });
+      saveIdentity(db, { ...enrolled, hqAddress: options.hqAddress, enrolledAt: clock.now() });
+      identity = loadIdentity(db)!;
+      log(`enrolled as terminal ${identity.terminalId} of store ${identity.storeId} (${identity.storeName})`);
+    } else if (identity.hqAddress !== options.hqAddress) {
+      updateHqAddress(db, options.hqAddress);
+      identity = { ...identity, hqAddress: options.hqAddress };
+    }
+
+    sync = new SyncClient({
+      db,
+      hqAddress: options.hqAddress,
+      credential: identity.credential,
+      currency: identity.currency,
+      clock,
+      log,
+      syncIntervalMs: options.syncIntervalMs ?? 5_000,
+    });
+    const terminal = { terminalId: identity.terminalId, storeId: identity.storeId, currency: identity.currency };
+    const checkout = new Checkout({
+      db,
+      terminal,
+      clock,
+      newId: () => uuidv7(clock),
+      hq: sync,
+      afterSaleCommit: options.faults?.afterSaleCommit,
+      log,
+    });
+    const token = randomBytes(32).toString('hex');
+    const link = sync;
+    const app = createLocalApi({
+      checkout,
+      db,
+      terminal: { ...terminal, storeName: identity.storeName, chainName: identity.chainName },
+      token,
+      link: () => ({ hq: link.state(), lastContactAt: link.lastContactAt() }),
+      log,
+    });
+    const listening = await listenLocalApi(app, options.host ?? '127.0.0.1', options.httpPort ?? 0);
+    server = listening.server;
+
+    // Catch up before serving the first sale when HQ is there; sell from the cache when not.
+    await sync.syncNow().catch((e: Error) => log(`starting offline: ${e.message}`));
+    sync.start();
+
+    let stopping: Promise<void> | null = null;
+    const running = { server, sync };
+    return {
+      uiUrl: `${listening.url}/`,
+      token,
+      terminalId: identity.terminalId,
+      storeId: identity.storeId,
+      syncNow: () => running.sync.syncNow(),
+      stop: () =>
+        (stopping ??= (async () => {
+          await closeServer(running.server).catch((e: Error) => log(`terminal stop: ${e.message}`));
+          await running.sync.stop();
+          db.close();
+        })()),
+    };
+  } catch (e) {
+    if (server) await closeServer(server).catch(() => {});
+    if (sync) await sync.stop();
+    db.close();
+    throw e;
+  }
+}
