@@ -64,3 +64,79 @@ export async function revokeTerminal(db: Db, terminalId: string, operatorId: str
   if (!t) throw new DomainError('NOT_FOUND', `no terminal ${terminalId}`);
   await db`insert into audit_log (operator_id, terminal_id, node_id, action) values (${operatorId}, ${terminalId}, ${t.store_id}, 'terminal.revoked')`;
 }
+
+export interface TerminalSummary {
+  id: string;
+  storeId: string;
+  storeName: string;
+  name: string;
+  deviceName: string | null;
+  enrolled: boolean;
+  enrolledAt: string | null;
+  revoked: boolean;
+  revokedAt: string | null;
+  lastContactAt: string | null;
+  ackedSeq: number;
+  quarantinedEvents: number;
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/** Terminals of the given org nodes' stores. */
+export async function listTerminals(db: Db, nodeIds: readonly string[]): Promise<TerminalSummary[]> {
+  const rows = await db`
+    select t.*, s.name as store_name,
+      (select count(*) from events e where e.terminal_id = t.id and e.status = 'quarantined')::int as quarantined
+    from terminals t join org_nodes s on s.id = t.store_id
+    where t.store_id = any(${[...nodeIds]}::text[]) order by t.store_id, t.id`;
+  return rows.map((t) => ({
+    id: t.id,
+    storeId: t.store_id,
+    storeName: t.store_name,
+    name: t.name,
+    deviceName: t.device_name,
+    enrolled: t.credential_hash !== null,
+    enrolledAt: iso(t.enrolled_at),
+    revoked: t.revoked_at !== null,
+    revokedAt: iso(t.revoked_at),
+    lastContactAt: iso(t.last_contact_at),
+    ackedSeq: t.acked_seq,
+    quarantinedEvents: t.quarantined,
+  }));
+}
+
+export async function terminalStore(db: Db, terminalId: string): Promise<string | null> {
+  const [t] = await db`select store_id from terminals where id = ${terminalId}`;
+  return t ? (t.store_id as string) : null;
+}
+
+export interface StoredEvent {
+  terminalId: string;
+  seq: number;
+  eventId: string;
+  kind: string | null;
+  status: string;
+  reason: string | null;
+  receivedAt: string;
+  body: unknown;
+}
+
+/** Pushed events of the given stores' terminals, newest first. */
+export async function listEvents(db: Db, nodeIds: readonly string[], filter: { status?: 'applied' | 'quarantined'; terminalId?: string; limit: number }): Promise<StoredEvent[]> {
+  const rows = await db`
+    select e.* from events e join terminals t on t.id = e.terminal_id
+    where t.store_id = any(${[...nodeIds]}::text[])
+      and (${filter.status ?? null}::text is null or e.status = ${filter.status ?? null})
+      and (${filter.terminalId ?? null}::text is null or e.terminal_id = ${filter.terminalId ?? null})
+    order by e.received_at desc, e.terminal_id, e.seq desc limit ${filter.limit}`;
+  return rows.map((e) => ({
+    terminalId: e.terminal_id,
+    seq: e.seq,
+    eventId: e.event_id,
+    kind: e.kind,
+    status: e.status,
+    reason: e.reason,
+    receivedAt: (e.received_at as Date).toISOString(),
+    body: e.body,
+  }));
+}
