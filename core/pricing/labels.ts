@@ -1,0 +1,113 @@
+/**
+ * Explanations a cashier and a customer can read, in English and Chinese, made from the rule's
+ * own numbers ("Gold member 9.5折", "满200减30", "Buy 2 get 1 free: Cola 330ml").
+ */
+import Decimal from 'decimal.js';
+import { formatMajor } from '../money';
+import type { Evaluation, PricingContext, WorkLine } from './rules';
+import type { Benefit, Label, Promotion } from './types';
+
+const SYMBOL: Record<string, string> = { CNY: '¥', HKD: 'HK$', USD: '$', EUR: '€', JPY: '¥', KRW: '₩' };
+
+/** 20000 → "200", 990 → "9.9": the way prices are said at a till. */
+function major(minor: number, currency: string): string {
+  const text = formatMajor(minor, currency);
+  return text.includes('.') ? text.replace(/\.?0+$/, '') : text;
+}
+
+function money(minor: number, currency: string): string {
+  return `${SYMBOL[currency] ?? `${currency} `}${major(minor, currency)}`;
+}
+
+/** "0.95" → "9.5": the 折 number. */
+function zhe(rate: string): string {
+  return new Decimal(rate).times(10).toString();
+}
+
+/** "0.8" → "20": percent off. */
+function percentOff(rate: string): string {
+  return new Decimal(1).minus(rate).times(100).toString();
+}
+
+function names(lines: readonly WorkLine[]): Label {
+  const unique = (xs: string[]) => [...new Set(xs)];
+  const en = unique(lines.map((w) => w.line.name ?? w.line.sku));
+  const zh = unique(lines.map((w) => w.line.nameZh ?? w.line.name ?? w.line.sku));
+  return {
+    en: en.slice(0, 2).join(', ') + (en.length > 2 ? '…' : ''),
+    zh: zh.slice(0, 2).join('、') + (zh.length > 2 ? '等' : ''),
+  };
+}
+
+function benefitText(b: Benefit, currency: string): Label {
+  if (b.kind === 'amount') return { en: `${money(b.amountMinor, currency)} off`, zh: `减${major(b.amountMinor, currency)}元` };
+  const cap = b.capMinor ?? null;
+  return {
+    en: `${percentOff(b.rate)}% off${cap === null ? '' : ` (up to ${money(cap, currency)})`}`,
+    zh: `${zhe(b.rate)}折${cap === null ? '' : `（最高减${major(cap, currency)}元）`}`,
+  };
+}
+
+/** The label of an applied promotion, given the lines its adjustment touches. */
+export function labelFor(p: Promotion, ev: Evaluation | null, ctx: PricingContext, touched: readonly WorkLine[]): Label {
+  const c = ctx.currency;
+  const n = names(touched);
+  const rule = p.rule;
+  switch (rule.type) {
+    case 'memberLevelDiscount': {
+      const level = ctx.level!;
+      return { en: `${level.name} ${zhe(level.discountRate)}折`, zh: `${level.nameZh ?? level.name} ${zhe(level.discountRate)}折` };
+    }
+    case 'memberPrice':
+      return { en: `Member price: ${n.en}`, zh: `会员价：${n.zh}` };
+    case 'specialPrice':
+      return { en: `Special price: ${n.en}`, zh: `特价：${n.zh}` };
+    case 'limitedQuantitySpecial':
+      return { en: `Limited special, ${ev?.detail.times ?? 0} pcs: ${n.en}`, zh: `限量特价${ev?.detail.times ?? 0}件：${n.zh}` };
+    case 'spendThresholdDiscount': {
+      const t = ev?.detail.tierThresholdMinor ?? 0;
+      const off = ev?.detail.tierOffMinor ?? 0;
+      const cap = rule.capMinor;
+      if (rule.repeat) {
+        return {
+          en: `Every ${money(t, c)} spent, ${money(off, c)} off${cap === null ? '' : ` (up to ${money(cap, c)})`}`,
+          zh: `每满${major(t, c)}减${major(off, c)}${cap === null ? '' : `，最高减${major(cap, c)}`}`,
+        };
+      }
+      return { en: `Spend ${money(t, c)}, ${money(off, c)} off`, zh: `满${major(t, c)}减${major(off, c)}` };
+    }
+    case 'spendThresholdGift': {
+      const qty = rule.gift.quantity * (ev?.giftSets ?? 1);
+      return {
+        en: `Spend ${money(rule.thresholdMinor, c)}, free gift: ${rule.gift.name} ×${qty}`,
+        zh: `满${major(rule.thresholdMinor, c)}赠：${rule.gift.nameZh}×${qty}`,
+      };
+    }
+    case 'buyXGetY': {
+      const rate = rule.getRate ?? '0';
+      const free = new Decimal(rate).isZero();
+      return {
+        en: `Buy ${rule.buyQuantity} get ${rule.getQuantity} ${free ? 'free' : `at ${percentOff(rate)}% off`}: ${n.en}`,
+        zh: `买${rule.buyQuantity}${free ? '送' : '件另'}${rule.getQuantity}${free ? '' : `件${zhe(rate)}折`}：${n.zh}`,
+      };
+    }
+    case 'secondItem': {
+      const r = new Decimal(rule.rate);
+      const zhText = r.isZero() ? '第二件免费' : r.equals('0.5') ? '第二件半价' : `第二件${zhe(rule.rate)}折`;
+      return { en: `Second item ${percentOff(rule.rate)}% off: ${n.en}`, zh: `${zhText}：${n.zh}` };
+    }
+    case 'bundle':
+      return { en: `Bundle ${money(rule.priceMinor, c)}: ${n.en}`, zh: `组合价${major(rule.priceMinor, c)}元：${n.zh}` };
+    case 'birthday': {
+      const b = benefitText(rule.benefit, c);
+      return { en: `Birthday offer: ${b.en}`, zh: `生日优惠：${b.zh}` };
+    }
+    case 'coupon': {
+      const b = benefitText(rule.benefit, c);
+      const codes = (ev?.couponCodes ?? []).join(', ');
+      return { en: `Coupon ${codes}: ${b.en}`, zh: `优惠券 ${codes}：${b.zh}` };
+    }
+    case 'pointsMultiplier':
+      return { en: `${rule.multiplier}× points: ${p.name}`, zh: `${rule.multiplier}倍积分：${p.nameZh}` };
+  }
+}

@@ -1,0 +1,504 @@
+/**
+ * What each promotion type would give on the lines as they stand. Evaluations are pure: they
+ * read the working lines (current amount after earlier adjustments) and return what the
+ * promotion would take off, per line, without applying it. Exact values stay in decimal.js;
+ * the single rounding step is in `settle`.
+ */
+import Decimal from 'decimal.js';
+import { toMinor, type Rounding } from '../money';
+import { inBirthdayWindow } from './calendar';
+import { compileItems, compileScope, inScope, itemsMayTouch, mayTouch, type BasketIndex, type CompiledScope } from './scope';
+import type {
+  Basket,
+  Benefit,
+  BundleRule,
+  BuyXGetYRule,
+  LevelRate,
+  PresentedCoupon,
+  Promotion,
+  PromotionRule,
+  SpendThresholdDiscountRule,
+  BasketLine,
+} from './types';
+
+const ZERO = new Decimal(0);
+const ONE = new Decimal(1);
+
+/** A basket line while pricing: its canonical position, gross amount and what is left of it. */
+export interface WorkLine {
+  idx: number;
+  line: BasketLine;
+  grossMinor: number;
+  netMinor: number;
+}
+
+export interface PricingContext {
+  basket: Basket;
+  index: BasketIndex;
+  level: LevelRate | null;
+  levelRate: Decimal | null;
+  rounding: Rounding;
+  currency: string;
+  /** Valid presented coupons by promotion id, sorted by code. */
+  coupons: ReadonlyMap<string, PresentedCoupon[]>;
+}
+
+/** What one promotion would give on the working lines, before rounding. */
+export interface Evaluation {
+  promotion: Promotion;
+  /**
+   * Separable: the value on one line does not depend on the other lines, so the combination
+   * may give each line to a different exclusive promotion. Otherwise the promotion takes its
+   * lines together or not at all.
+   */
+  separable: boolean;
+  /** Canonical indices of the lines it touches, ascending. */
+  lines: number[];
+  /** Exact discount per touched line (separable), or the share basis (otherwise). */
+  values: Decimal[];
+  /** Allocation weights per touched line: integers, each at most that line's amount. */
+  weights: number[];
+  /** Rounded and capped discount for the whole footprint (non-separable only; 0 for separable). */
+  amountMinor: number;
+  /** Gift sets (满赠) and the value of one set. */
+  giftSets: number;
+  giftValueMinor: number;
+  couponCodes: string[];
+  memberUses: number;
+  /** Uses, or units for limited-quantity specials, drawn on a quantity budget. */
+  budgetQuantity: number;
+  /** Rule-specific numbers for the label. */
+  detail: { times?: number; tierThresholdMinor?: number; tierOffMinor?: number };
+}
+
+export const MEMBER_TYPES: ReadonlySet<PromotionRule['type']> = new Set([
+  'memberLevelDiscount',
+  'memberPrice',
+  'birthday',
+  'pointsMultiplier',
+]);
+
+/** Remaining per-member uses (Infinity without a limit). */
+export function memberRemaining(p: Promotion, basket: Basket): number {
+  if (p.perMemberLimit === null) return Infinity;
+  if (!basket.member) return 0;
+  return Math.max(0, p.perMemberLimit - (basket.usage.perMemberUsed[p.id] ?? 0));
+}
+
+/** Remaining chain-wide budget in its own unit (Infinity without a budget; 0 when the caller gave none). */
+export function budgetRemaining(p: Promotion, basket: Basket): number {
+  if (p.budget === null) return Infinity;
+  return Math.max(0, basket.usage.budgetRemaining[p.id] ?? 0);
+}
+
+function rateOf(text: string, what: string): Decimal {
+  const rate = new Decimal(text);
+  if (rate.isNaN() || rate.isNegative() || rate.greaterThan(1)) throw new RangeError(`${what} must be a price factor in [0, 1], got "${text}"`);
+  return rate;
+}
+
+function unitValue(w: WorkLine): Decimal {
+  return w.netMinor === w.grossMinor ? new Decimal(w.line.unitPriceMinor) : new Decimal(w.netMinor).dividedBy(w.line.quantity);
+}
+
+/** Integer allocation weight for an exact per-line value: never below it in sum, never above the line. */
+function weightFor(value: Decimal, w: WorkLine): number {
+  return Math.min(value.ceil().toNumber(), w.netMinor);
+}
+
+function linesIn(scope: CompiledScope, work: readonly WorkLine[], memberOnly: boolean): WorkLine[] {
+  return work.filter((w) => w.netMinor > 0 && !(memberOnly && w.line.excludedFromMemberBenefits) && inScope(scope, w.line));
+}
+
+function empty(p: Promotion, separable: boolean): Evaluation {
+  return {
+    promotion: p,
+    separable,
+    lines: [],
+    values: [],
+    weights: [],
+    amountMinor: 0,
+    giftSets: 0,
+    giftValueMinor: 0,
+    couponCodes: [],
+    memberUses: 0,
+    budgetQuantity: 0,
+    detail: {},
+  };
+}
+
+/** The one rounding step of an adjustment, then its caps: amount budget and what the lines hold. */
+export function settle(p: Promotion, ctx: PricingContext, exact: Decimal, weights: readonly number[]): number {
+  let amount = toMinor(exact, p.rounding ?? ctx.rounding);
+  if (p.budget?.kind === 'amount') amount = Math.min(amount, budgetRemaining(p, ctx.basket));
+  const room = weights.reduce((a, b) => a + b, 0);
+  return Math.max(0, Math.min(amount, room));
+}
+
+/** A per-line evaluation; with an amount budget the lines are coupled, so it becomes non-separable. */
+function perLine(p: Promotion, ctx: PricingContext, lines: readonly WorkLine[], valueOf: (w: WorkLine) => Decimal): Evaluation | null {
+  const ev = empty(p, p.budget?.kind !== 'amount');
+  let exact = ZERO;
+  for (const w of lines) {
+    const v = Decimal.min(valueOf(w), w.netMinor);
+    if (v.lte(0)) continue;
+    ev.lines.push(w.idx);
+    ev.values.push(v);
+    ev.weights.push(weightFor(v, w));
+    exact = exact.plus(v);
+  }
+  if (ev.lines.length === 0) return null;
+  if (!ev.separable) {
+    ev.amountMinor = settle(p, ctx, exact, ev.weights);
+    if (ev.amountMinor === 0) return null;
+  }
+  ev.memberUses = 1;
+  ev.budgetQuantity = 1;
+  return ev;
+}
+
+/** A discount over the whole footprint (满减, coupons, amount-off offers), shared by line amount. */
+function wholeFootprint(p: Promotion, ctx: PricingContext, lines: readonly WorkLine[], exact: Decimal): Evaluation | null {
+  const ev = empty(p, false);
+  for (const w of lines) {
+    ev.lines.push(w.idx);
+    ev.values.push(new Decimal(w.netMinor));
+    ev.weights.push(w.netMinor);
+  }
+  ev.amountMinor = settle(p, ctx, exact, ev.weights);
+  if (ev.amountMinor === 0) return null;
+  ev.memberUses = 1;
+  ev.budgetQuantity = 1;
+  return ev;
+}
+
+function sumNet(lines: readonly WorkLine[]): number {
+  return lines.reduce((s, w) => s + w.netMinor, 0);
+}
+
+function benefitValue(benefit: Benefit, eligibleMinor: number, codes: number): Decimal {
+  if (benefit.kind === 'amount') return Decimal.min(new Decimal(benefit.amountMinor).times(codes), eligibleMinor);
+  const off = new Decimal(eligibleMinor).times(ONE.minus(rateOf(benefit.rate, 'benefit rate')));
+  return benefit.capMinor === null || benefit.capMinor === undefined ? off : Decimal.min(off, benefit.capMinor);
+}
+
+// ── unit-level rules: buy X get Y, second item, bundles ──
+
+interface UnitRun {
+  w: WorkLine;
+  unit: Decimal;
+  count: number;
+}
+
+function runsOf(lines: readonly WorkLine[], order: 'dearest' | 'cheapest'): UnitRun[] {
+  const runs = lines.map((w) => ({ w, unit: unitValue(w), count: w.line.quantity }));
+  runs.sort((a, b) => (order === 'dearest' ? b.unit.comparedTo(a.unit) : a.unit.comparedTo(b.unit)) || a.w.idx - b.w.idx);
+  return runs;
+}
+
+/** Collects per-line discounted and participating unit counts into an evaluation. */
+function unitEvaluation(
+  p: Promotion,
+  ctx: PricingContext,
+  touched: Map<WorkLine, { unit: Decimal; participating: number; discounted: number }>,
+  rate: Decimal,
+  times: number,
+): Evaluation | null {
+  const ev = empty(p, false);
+  let exact = ZERO;
+  const rows = [...touched.entries()].filter(([, t]) => t.participating > 0).sort((a, b) => a[0].idx - b[0].idx);
+  for (const [w, t] of rows) {
+    const share = t.unit.times(t.participating);
+    ev.lines.push(w.idx);
+    ev.values.push(share);
+    ev.weights.push(weightFor(share, w));
+    exact = exact.plus(t.unit.times(t.discounted).times(ONE.minus(rate)));
+  }
+  if (ev.lines.length === 0) return null;
+  ev.amountMinor = settle(p, ctx, exact, ev.weights);
+  if (ev.amountMinor === 0) return null;
+  ev.memberUses = 1;
+  ev.budgetQuantity = 1;
+  ev.detail.times = times;
+  return ev;
+}
+
+/** Same-scope groups of buy+get units, dearest first; the cheapest `get` of each group is discounted. */
+function sameScopeGroups(
+  p: Promotion,
+  ctx: PricingContext,
+  lines: readonly WorkLine[],
+  buy: number,
+  get: number,
+  rate: Decimal,
+  maxGroups: number | null,
+): Evaluation | null {
+  const size = buy + get;
+  const units = lines.reduce((s, w) => s + w.line.quantity, 0);
+  const groups = Math.min(Math.floor(units / size), maxGroups ?? Infinity);
+  if (groups <= 0) return null;
+  const used = groups * size;
+  // Positions [0, used) take part; position q is discounted when q mod size ≥ buy.
+  const discountedBefore = (n: number) => {
+    const m = Math.min(n, used);
+    return Math.floor(m / size) * get + Math.max(0, (m % size) - buy);
+  };
+  const touched = new Map<WorkLine, { unit: Decimal; participating: number; discounted: number }>();
+  let pos = 0;
+  for (const run of runsOf(lines, 'dearest')) {
+    const start = pos;
+    pos += run.count;
+    const participating = Math.max(0, Math.min(pos, used) - start);
+    if (participating === 0) break;
+    touched.set(run.w, { unit: run.unit, participating, discounted: discountedBefore(pos) - discountedBefore(start) });
+  }
+  return unitEvaluation(p, ctx, touched, rate, groups);
+}
+
+function buyXGetY(p: Promotion, ctx: PricingContext, work: readonly WorkLine[], rule: BuyXGetYRule): Evaluation | null {
+  const rate = rateOf(rule.getRate ?? '0', 'getRate');
+  const buyScope = compileScope(rule.buy);
+  if (rule.get === 'same') {
+    return sameScopeGroups(p, ctx, linesIn(buyScope, work, false), rule.buyQuantity, rule.getQuantity, rate, rule.maxApplications);
+  }
+  const getScope = compileScope(rule.get);
+  const getLines = linesIn(getScope, work, false);
+  const buyLines = linesIn(buyScope, work, false).filter((w) => !inScope(getScope, w.line));
+  const buyUnits = buyLines.reduce((s, w) => s + w.line.quantity, 0);
+  const getUnits = getLines.reduce((s, w) => s + w.line.quantity, 0);
+  const times = Math.min(Math.floor(buyUnits / rule.buyQuantity), rule.maxApplications ?? Infinity);
+  const free = Math.min(times * rule.getQuantity, getUnits);
+  if (free <= 0) return null;
+  const timesUsed = Math.ceil(free / rule.getQuantity);
+  const touched = new Map<WorkLine, { unit: Decimal; participating: number; discounted: number }>();
+  let left = free;
+  for (const run of runsOf(getLines, 'cheapest')) {
+    if (left === 0) break;
+    const n = Math.min(left, run.count);
+    left -= n;
+    touched.set(run.w, { unit: run.unit, participating: n, discounted: n });
+  }
+  let buyLeft = timesUsed * rule.buyQuantity;
+  for (const run of runsOf(buyLines, 'dearest')) {
+    if (buyLeft === 0) break;
+    const n = Math.min(buyLeft, run.count);
+    buyLeft -= n;
+    touched.set(run.w, { unit: run.unit, participating: n, discounted: 0 });
+  }
+  return unitEvaluation(p, ctx, touched, rate, timesUsed);
+}
+
+/** Fills `sets` bundles from the dearest units of each component in turn; null if they do not fit. */
+function fillBundles(rule: BundleRule, runsByComponent: UnitRun[][], sets: number): Map<WorkLine, { unit: Decimal; participating: number; discounted: number }> | null {
+  const taken = new Map<WorkLine, number>();
+  const touched = new Map<WorkLine, { unit: Decimal; participating: number; discounted: number }>();
+  for (let c = 0; c < rule.components.length; c++) {
+    let need = rule.components[c]!.quantity * sets;
+    for (const run of runsByComponent[c]!) {
+      if (need === 0) break;
+      const free = run.count - (taken.get(run.w) ?? 0);
+      const n = Math.min(need, free);
+      if (n <= 0) continue;
+      need -= n;
+      taken.set(run.w, (taken.get(run.w) ?? 0) + n);
+      const t = touched.get(run.w) ?? { unit: run.unit, participating: 0, discounted: 0 };
+      t.participating += n;
+      touched.set(run.w, t);
+    }
+    if (need > 0) return null;
+  }
+  return touched;
+}
+
+function bundle(p: Promotion, ctx: PricingContext, work: readonly WorkLine[], rule: BundleRule): Evaluation | null {
+  if (rule.components.length === 0) return null;
+  const runsByComponent = rule.components.map((c) => runsOf(linesIn(compileScope(c.scope), work, false), 'dearest'));
+  let sets = Math.min(
+    ...rule.components.map((c, i) => Math.floor(runsByComponent[i]!.reduce((s, r) => s + r.count, 0) / c.quantity)),
+    rule.maxApplications ?? Infinity,
+  );
+  // Overlapping component scopes can share units; fewer sets may then fit.
+  for (; sets > 0; sets--) {
+    const touched = fillBundles(rule, runsByComponent, sets);
+    if (!touched) continue;
+    let value = ZERO;
+    for (const t of touched.values()) value = value.plus(t.unit.times(t.participating));
+    const exact = value.minus(new Decimal(rule.priceMinor).times(sets));
+    // Dearest units go first, so each extra set is worth less: fewer sets may still be a saving.
+    if (exact.lte(0)) continue;
+    const ev = unitEvaluationFromExact(p, ctx, touched, exact);
+    if (ev) ev.detail.times = sets;
+    return ev;
+  }
+  return null;
+}
+
+function unitEvaluationFromExact(
+  p: Promotion,
+  ctx: PricingContext,
+  touched: Map<WorkLine, { unit: Decimal; participating: number; discounted: number }>,
+  exact: Decimal,
+): Evaluation | null {
+  const ev = empty(p, false);
+  for (const [w, t] of [...touched.entries()].sort((a, b) => a[0].idx - b[0].idx)) {
+    const share = t.unit.times(t.participating);
+    ev.lines.push(w.idx);
+    ev.values.push(share);
+    ev.weights.push(weightFor(share, w));
+  }
+  ev.amountMinor = settle(p, ctx, exact, ev.weights);
+  if (ev.amountMinor === 0) return null;
+  ev.memberUses = 1;
+  ev.budgetQuantity = 1;
+  return ev;
+}
+
+function spendThreshold(p: Promotion, ctx: PricingContext, work: readonly WorkLine[], rule: SpendThresholdDiscountRule): Evaluation | null {
+  const lines = linesIn(compileScope(rule.scope), work, false);
+  const eligible = sumNet(lines);
+  let tier: { thresholdMinor: number; offMinor: number } | undefined;
+  for (const t of rule.tiers) {
+    if (t.thresholdMinor <= 0) throw new RangeError(`promotion ${p.id}: tier threshold must be positive`);
+    if (eligible >= t.thresholdMinor && (!tier || t.thresholdMinor > tier.thresholdMinor)) tier = t;
+  }
+  if (!tier) return null;
+  const times = rule.repeat ? Math.floor(eligible / tier.thresholdMinor) : 1;
+  let off = tier.offMinor * times;
+  if (rule.capMinor !== null) off = Math.min(off, rule.capMinor);
+  const ev = wholeFootprint(p, ctx, lines, new Decimal(Math.min(off, eligible)));
+  if (ev) ev.detail = { times, tierThresholdMinor: tier.thresholdMinor, tierOffMinor: tier.offMinor };
+  return ev;
+}
+
+/** What promotion `p` would give on `work`, or null when nothing. The header checks are done already. */
+export function evaluate(p: Promotion, ctx: PricingContext, work: readonly WorkLine[]): Evaluation | null {
+  const rule = p.rule;
+  const member = ctx.basket.member;
+  switch (rule.type) {
+    case 'memberLevelDiscount': {
+      if (!member || !ctx.level || !ctx.levelRate || ctx.levelRate.gte(1)) return null;
+      if (rule.levels !== null && !rule.levels.includes(member.levelCode)) return null;
+      const off = ONE.minus(ctx.levelRate);
+      return perLine(p, ctx, linesIn(compileScope(rule.scope), work, true), (w) => off.times(w.netMinor));
+    }
+    case 'memberPrice':
+    case 'specialPrice': {
+      if (rule.type === 'memberPrice' && (!member || (rule.levels !== null && !rule.levels.includes(member.levelCode)))) return null;
+      const items = compileItems(rule.items);
+      if (!itemsMayTouch(items, ctx.index)) return null;
+      const memberOnly = rule.type === 'memberPrice';
+      const lines = work.filter((w) => w.netMinor > 0 && items.has(w.line.sku) && !(memberOnly && w.line.excludedFromMemberBenefits));
+      return perLine(p, ctx, lines, (w) => new Decimal(w.netMinor - items.get(w.line.sku)! * w.line.quantity));
+    }
+    case 'limitedQuantitySpecial': {
+      const items = compileItems(rule.items);
+      if (!itemsMayTouch(items, ctx.index)) return null;
+      let unitsLeft = Math.min(memberRemaining(p, ctx.basket), p.budget?.kind === 'quantity' ? budgetRemaining(p, ctx.basket) : Infinity);
+      const ev = empty(p, false);
+      let exact = ZERO;
+      let units = 0;
+      for (const w of work) {
+        if (unitsLeft === 0) break;
+        const price = items.get(w.line.sku);
+        if (price === undefined || w.netMinor <= 0) continue;
+        const unit = unitValue(w);
+        if (unit.lte(price)) continue;
+        const n = Math.min(unitsLeft, w.line.quantity);
+        unitsLeft -= n;
+        units += n;
+        const v = unit.minus(price).times(n);
+        ev.lines.push(w.idx);
+        ev.values.push(v);
+        ev.weights.push(weightFor(v, w));
+        exact = exact.plus(v);
+      }
+      if (units === 0) return null;
+      ev.amountMinor = settle(p, ctx, exact, ev.weights);
+      if (ev.amountMinor === 0) return null;
+      ev.memberUses = units;
+      ev.budgetQuantity = units;
+      ev.detail.times = units;
+      return ev;
+    }
+    case 'spendThresholdDiscount': {
+      if (!mayTouch(compileScope(rule.scope), ctx.index)) return null;
+      return spendThreshold(p, ctx, work, rule);
+    }
+    case 'spendThresholdGift': {
+      const scope = compileScope(rule.scope);
+      if (!mayTouch(scope, ctx.index) || rule.thresholdMinor <= 0) return null;
+      const lines = linesIn(scope, work, false);
+      const eligible = sumNet(lines);
+      if (eligible < rule.thresholdMinor) return null;
+      const sets = Math.min(rule.repeat ? Math.floor(eligible / rule.thresholdMinor) : 1, rule.maxGifts ?? Infinity);
+      if (sets <= 0) return null;
+      const ev = empty(p, false);
+      for (const w of lines) {
+        ev.lines.push(w.idx);
+        ev.values.push(new Decimal(w.netMinor));
+        ev.weights.push(w.netMinor);
+      }
+      ev.giftSets = sets;
+      ev.giftValueMinor = rule.gift.unitValueMinor * rule.gift.quantity * sets;
+      ev.memberUses = 1;
+      ev.budgetQuantity = 1;
+      ev.detail.times = sets;
+      return ev;
+    }
+    case 'buyXGetY': {
+      if (rule.buyQuantity < 1 || rule.getQuantity < 1) throw new RangeError(`promotion ${p.id}: buy and get quantities must be at least 1`);
+      if (!mayTouch(compileScope(rule.buy), ctx.index)) return null;
+      if (rule.get !== 'same' && !mayTouch(compileScope(rule.get), ctx.index)) return null;
+      return buyXGetY(p, ctx, work, rule);
+    }
+    case 'secondItem': {
+      const scope = compileScope(rule.scope);
+      if (!mayTouch(scope, ctx.index)) return null;
+      return sameScopeGroups(p, ctx, linesIn(scope, work, false), 1, 1, rateOf(rule.rate, 'second item rate'), null);
+    }
+    case 'bundle': {
+      if (!rule.components.every((c) => mayTouch(compileScope(c.scope), ctx.index))) return null;
+      return bundle(p, ctx, work, rule);
+    }
+    case 'birthday': {
+      if (!member?.birthday || !inBirthdayWindow(ctx.basket.at.localDate, member.birthday, rule.window)) return null;
+      const scope = compileScope(rule.scope);
+      if (!mayTouch(scope, ctx.index)) return null;
+      const lines = linesIn(scope, work, true);
+      const benefit = rule.benefit;
+      // A plain percentage with no minimum or cap is per line; anything else couples the lines.
+      if (benefit.kind === 'percent' && rule.minSpendMinor <= 0 && (benefit.capMinor ?? null) === null) {
+        const off = ONE.minus(rateOf(benefit.rate, 'birthday rate'));
+        return perLine(p, ctx, lines, (w) => off.times(w.netMinor));
+      }
+      const eligible = sumNet(lines);
+      if (eligible === 0 || eligible < rule.minSpendMinor) return null;
+      return wholeFootprint(p, ctx, lines, benefitValue(benefit, eligible, 1));
+    }
+    case 'coupon': {
+      const codes = ctx.coupons.get(p.id);
+      if (!codes || codes.length === 0) return null;
+      const scope = compileScope(rule.scope);
+      const lines = linesIn(scope, work, false);
+      const eligible = sumNet(lines);
+      let n = Math.min(
+        codes.length,
+        rule.benefit.kind === 'percent' ? 1 : Math.max(1, rule.maxPerBasket),
+        memberRemaining(p, ctx.basket),
+        p.budget?.kind === 'quantity' ? budgetRemaining(p, ctx.basket) : Infinity,
+      );
+      if (rule.minSpendMinor > 0) n = Math.min(n, Math.floor(eligible / rule.minSpendMinor));
+      if (n <= 0 || eligible === 0) return null;
+      const ev = wholeFootprint(p, ctx, lines, benefitValue(rule.benefit, eligible, n));
+      if (!ev) return null;
+      ev.couponCodes = codes.slice(0, n).map((c) => c.code);
+      ev.memberUses = n;
+      ev.budgetQuantity = n;
+      ev.detail.times = n;
+      return ev;
+    }
+    case 'pointsMultiplier':
+      // Points are priced separately (see engine); they never change an amount.
+      return null;
+  }
+}
