@@ -215,6 +215,17 @@ describe('checkout', () => {
     t.checkout.attachMember(sale.id, DIAMOND_CARD);
     expect(await codeOf(() => t.checkout.addStoredValueTender(sale.id, 300))).toBe('HQ_OFFLINE');
     expect(t.db.prepare('SELECT status FROM holds').all()).toEqual([{ status: 'unknown' }]);
+    expect(cardSpendable(t.db, 'c-0001').principal).toBe(186000);
+    // Once HQ answers again, the same hold id is asked for and released; nothing stays reserved.
+    expect(await t.checkout.releaseUnresolvedHolds()).toBe(1);
+    expect(t.db.prepare('SELECT status FROM holds').all()).toEqual([{ status: 'released' }]);
+    expect(hq.voided.map((v) => v.holdId)).toEqual([...hq.holds.keys()]);
+    expect(allEvents(t.db).map((e) => e.body.type)).toEqual(['holds_released']);
+    expect(cardSpendable(t.db, 'c-0001').principal).toBe(186000);
+    expect(await t.checkout.releaseUnresolvedHolds()).toBe(0);
+    // The sale itself goes on with another tender.
+    t.checkout.addCashTender(sale.id, 300);
+    expect(t.checkout.complete(sale.id).eventSeq).toBe(2);
   });
 
   it('a top-up writes principal and bonus transfers and one outbox event together', () => {

@@ -9,7 +9,7 @@ import { splitStoredValuePayment, topUpBonus, type SpendingOrder, type TopUpBonu
 import { postTopUp, type TopUpDocument } from '../core/top-up';
 import { cardSpendable, memberPoints } from './balances';
 import type { TerminalDb } from './db';
-import type { HqLink } from './hq-link';
+import type { AuthorizeResult, HqLink } from './hq-link';
 import { applyTransfers } from './ledger';
 import { assertCardUsable, findCardHolder, productByBarcode, type CardHolder } from './master-data';
 import { recordEvent } from './outbox';
@@ -136,6 +136,8 @@ function requirePositiveMinor(n: number, what: string): void {
 export class Checkout {
   private readonly db: TerminalDb;
   private readonly tiers: readonly TopUpBonusTier[];
+  /** Holds whose Authorize is being asked right now, in this process. */
+  private readonly inFlight = new Set<string>();
 
   constructor(private readonly o: CheckoutOptions) {
     this.db = o.db;
@@ -285,7 +287,8 @@ export class Checkout {
     this.db
       .prepare("INSERT INTO holds (hold_id, sale_id, card_id, amount_minor, status, created_at) VALUES (?, ?, ?, ?, 'authorizing', ?)")
       .run(holdId, saleId, cardId, amountMinor, this.o.clock.now());
-    let result;
+    this.inFlight.add(holdId);
+    let result: AuthorizeResult;
     try {
       result = await this.o.hq.authorize({ holdId, cardId, amountMinor, saleId });
     } catch (e) {
@@ -294,16 +297,14 @@ export class Checkout {
       if (refused) throw e;
       this.o.log?.(`authorize of hold ${holdId} for sale ${saleId} got no answer: ${(e as Error).message}`);
       throw new DomainError('HQ_OFFLINE', 'HQ did not answer: stored value was not taken; take another tender', { saleId, holdId });
+    } finally {
+      this.inFlight.delete(holdId);
     }
     this.assertHoldShape(result.holds, holdId, cardId, amountMinor);
 
     let overpaid: DomainError | null = null;
     this.db.transaction(() => {
-      applyTransfers(this.db, result.holds, { eventSeq: null, grantedByHq: true });
-      const gen = (this.db.prepare('SELECT pulls_started FROM sync_state').get() as { pulls_started: number }).pulls_started;
-      this.db.prepare("UPDATE holds SET status = 'authorized', authorized_gen = ?, expires_at = ? WHERE hold_id = ?").run(gen, result.expiresAt, holdId);
-      const insertLeg = this.db.prepare('INSERT INTO hold_legs (transfer_id, hold_id, account_id, part, amount) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING');
-      for (const t of result.holds) insertLeg.run(t.id, holdId, t.debitAccountId, t.debitAccountId === cardPrincipalAccountId(cardId) ? 'principal' : 'bonus', t.amount);
+      this.mirrorHold(holdId, cardId, result);
       // The sale may have changed while HQ answered (a second tender, a cancel).
       const now = this.saleRow(saleId);
       const paid = this.tenders(saleId).reduce((s, t) => s + t.amountMinor, 0);
@@ -377,6 +378,46 @@ export class Checkout {
     })();
     await this.releaseHolds(saleId, holdIds);
     return this.getSale(saleId);
+  }
+
+  /**
+   * Holds whose Authorize got no answer, or whose process died while asking: asks HQ again
+   * with the same hold id (HQ answers the hold it made, or makes it now) and releases it, so
+   * no stored value stays reserved for a tender the cashier never got. Needs HQ online;
+   * returns how many holds it settled (released or found never made).
+   */
+  async releaseUnresolvedHolds(): Promise<number> {
+    const rows = this.db
+      .prepare("SELECT hold_id, sale_id, card_id, amount_minor FROM holds WHERE status IN ('unknown', 'authorizing') ORDER BY created_at")
+      .all() as Array<{ hold_id: string; sale_id: string; card_id: string; amount_minor: number }>;
+    let settled = 0;
+    for (const h of rows) {
+      if (this.inFlight.has(h.hold_id)) continue;
+      let result: AuthorizeResult;
+      try {
+        result = await this.o.hq.authorize({ holdId: h.hold_id, cardId: h.card_id, amountMinor: h.amount_minor, saleId: h.sale_id });
+      } catch (e) {
+        if (isDomainError(e) && e.code === 'HQ_OFFLINE') return settled;
+        // HQ refused it now, so it holds nothing under this id.
+        this.db.prepare('UPDATE holds SET status = ? WHERE hold_id = ?').run('refused', h.hold_id);
+        settled += 1;
+        continue;
+      }
+      this.assertHoldShape(result.holds, h.hold_id, h.card_id, h.amount_minor);
+      this.db.transaction(() => this.mirrorHold(h.hold_id, h.card_id, result))();
+      await this.releaseHolds(h.sale_id, [h.hold_id]);
+      settled += 1;
+    }
+    return settled;
+  }
+
+  /** Mirrors HQ's pending transfers of a hold in our journal (inside the caller's transaction). */
+  private mirrorHold(holdId: string, cardId: string, result: AuthorizeResult): void {
+    applyTransfers(this.db, result.holds, { eventSeq: null, grantedByHq: true });
+    const gen = (this.db.prepare('SELECT pulls_started FROM sync_state').get() as { pulls_started: number }).pulls_started;
+    this.db.prepare("UPDATE holds SET status = 'authorized', authorized_gen = ?, expires_at = ? WHERE hold_id = ?").run(gen, result.expiresAt, holdId);
+    const insertLeg = this.db.prepare('INSERT INTO hold_legs (transfer_id, hold_id, account_id, part, amount) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING');
+    for (const t of result.holds) insertLeg.run(t.id, holdId, t.debitAccountId, t.debitAccountId === cardPrincipalAccountId(cardId) ? 'principal' : 'bonus', t.amount);
   }
 
   /**

@@ -70,6 +70,8 @@ export async function startTerminal(options: StartTerminalOptions): Promise<Runn
       identity = { ...identity, hqAddress: options.hqAddress };
     }
 
+    // The sync client settles checkout's loose ends after each sync; checkout is made next.
+    let checkout: Checkout | null = null;
     sync = new SyncClient({
       db,
       hqAddress: options.hqAddress,
@@ -78,9 +80,10 @@ export async function startTerminal(options: StartTerminalOptions): Promise<Runn
       clock,
       log,
       syncIntervalMs: options.syncIntervalMs ?? 5_000,
+      afterSync: async () => checkout?.releaseUnresolvedHolds(),
     });
     const terminal = { terminalId: identity.terminalId, storeId: identity.storeId, currency: identity.currency };
-    const checkout = new Checkout({
+    checkout = new Checkout({
       db,
       terminal,
       clock,

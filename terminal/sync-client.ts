@@ -167,6 +167,8 @@ export interface SyncClientOptions {
   timers?: Timers;
   callTimeoutMs?: number;
   pushBatchSize?: number;
+  /** Runs after each successful sync, while HQ is known to answer (checkout's loose ends). */
+  afterSync?: () => Promise<unknown>;
 }
 
 /**
@@ -276,6 +278,7 @@ export class SyncClient implements HqLink {
       await this.pushAll();
       await this.pullAll();
       this.failures = 0;
+      if (this.o.afterSync) await this.o.afterSync().catch((e: Error) => this.o.log(`after sync: ${e.message}`));
     } catch (e) {
       this.failures += 1;
       this.o.log(`sync with HQ at ${this.o.hqAddress} failed (${this.failures} in a row): ${(e as Error).message}`);
