@@ -22,6 +22,7 @@ describe('TerminalSync over gRPC with embedded PostgreSQL', () => {
   let hq: RunningHq;
   let client: TestSyncClient;
   let credential: string;
+  let credential2: string;
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'onecard-hq-sync-'));
@@ -74,6 +75,7 @@ describe('TerminalSync over gRPC with embedded PostgreSQL', () => {
       const r = await client.call('Enroll', { enrollmentCode: code.toLowerCase(), deviceName: 'till 2' });
       expect(r).toMatchObject({ terminalId: 't-sh-01-2', storeId: STORE, currency: 'CNY', chainName: demoChain.chainName });
       expect(r.credential.length).toBeGreaterThanOrEqual(43);
+      credential2 = r.credential;
       const again = await refused(client.call('Enroll', { enrollmentCode: code, deviceName: 'till 2' }));
       expect(again.code).toBe(grpc.status.UNAUTHENTICATED);
       expect(again.onecardCode).toBe('ENROLLMENT_CODE_INVALID');
@@ -313,6 +315,29 @@ describe('TerminalSync over gRPC with embedded PostgreSQL', () => {
       const leg = transferFromWire(auth.holds[0], TERMINAL);
       const e = await refused(client.call('Capture', { holdId: uuidv7(), transfers: [transferToWire({ ...leg, id: uuidv7(), kind: 'post_pending', pendingId: leg.id })] }, credential));
       expect(e.onecardCode).toBe('VALIDATION_FAILED');
+    });
+  });
+
+  describe('concurrency', () => {
+    it('two concurrent pushes of the same batch apply it exactly once', async () => {
+      const cardId = 'c-0002';
+      const memberId = memberOf(cardId);
+      const before = await balance(memberPointsAccountId(memberId));
+      const sale: SaleDocument = { ...cashSale(uuidv7(), 2000), memberId, cardId, pointsEarned: 40 };
+      const batch = [saleEvent(1, sale)];
+      const [a, b] = await Promise.all([push(batch, credential2), push(batch, credential2)]);
+      expect([a.results[0].status, b.results[0].status].sort()).toEqual(['applied', 'duplicate']);
+      expect((await balance(memberPointsAccountId(memberId))).posted).toBe(before.posted + 40);
+    });
+
+    it('two tills authorizing the same balance at once cannot both have it', async () => {
+      const cardId = 'c-0021';
+      const available = (await balance(cardPrincipalAccountId(cardId))).posted + (await balance(cardBonusAccountId(cardId))).posted;
+      const amount = String(Math.floor(available / 2) + 1);
+      const ask = (cred: string) => client.call('Authorize', { holdId: uuidv7(), cardId, amount, saleId: uuidv7() }, cred).then(() => 'held', (e: CallError) => e.onecardCode);
+      const outcomes = await Promise.all([ask(credential), ask(credential2), ask(credential), ask(credential2)]);
+      expect(outcomes.filter((o) => o === 'held')).toHaveLength(1);
+      expect(outcomes.filter((o) => o === 'INSUFFICIENT_BALANCE')).toHaveLength(3);
     });
   });
 

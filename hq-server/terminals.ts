@@ -50,9 +50,15 @@ export async function enrollTerminal(sql: Sql, code: string, deviceName: string)
 /** The terminal a credential belongs to; refuses unknown credentials and revoked terminals. */
 export async function authenticateTerminal(db: Db, credential: string | null): Promise<TerminalIdentity> {
   if (!credential) throw new DomainError('UNAUTHENTICATED', 'this call needs the terminal credential ("authorization: Bearer …")');
+  // Last contact is written at most every few seconds, so a terminal's calls do not queue
+  // behind the row lock its own PushEvents transaction holds.
   const [t] = await db`
-    update terminals set last_contact_at = now() where credential_hash = ${sha256(credential)}
-    returning id, store_id, revoked_at`;
+    with t as (select id, store_id, revoked_at, last_contact_at from terminals where credential_hash = ${sha256(credential)}),
+    touched as (
+      update terminals set last_contact_at = now() from t
+      where terminals.id = t.id and (t.last_contact_at is null or t.last_contact_at < now() - interval '5 seconds')
+    )
+    select id, store_id, revoked_at from t`;
   if (!t) throw new DomainError('UNAUTHENTICATED', 'unknown terminal credential; enroll the terminal again');
   if (t.revoked_at) throw new DomainError('TERMINAL_REVOKED', `terminal ${t.id} has been revoked at HQ`);
   return { terminalId: t.id, storeId: t.store_id };

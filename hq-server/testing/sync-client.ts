@@ -15,11 +15,11 @@ export interface CallError extends grpc.ServiceError {
   onecardCode: string | undefined;
 }
 
-export function createTestSyncClient(address: string): TestSyncClient {
+export function createTestSyncClient(address: string, channel: grpc.ChannelCredentials = grpc.credentials.createInsecure()): TestSyncClient {
   const pkg = grpc.loadPackageDefinition(loadSync(SYNC_PROTO_FILE, SYNC_PROTO_LOADER_OPTIONS)) as any;
-  const client = new pkg.onecard.sync.v1.TerminalSync(address, grpc.credentials.createInsecure()) as grpc.Client & Record<string, Function>;
+  const client = new pkg.onecard.sync.v1.TerminalSync(address, channel) as grpc.Client & Record<string, Function>;
   const healthPkg = grpc.loadPackageDefinition(loadSync(HEALTH_PROTO, { enums: String })) as any;
-  const healthClient = new healthPkg.grpc.health.v1.Health(address, grpc.credentials.createInsecure());
+  const healthClient = new healthPkg.grpc.health.v1.Health(address, channel);
   const metadataFor = (credential?: string | null) => {
     const m = new grpc.Metadata();
     if (credential) m.set('authorization', `Bearer ${credential}`);
