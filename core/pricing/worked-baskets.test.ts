@@ -467,6 +467,17 @@ const WORKED: Worked[] = [
     total: '19.00',
   },
   {
+    name: 'exact, not greedy: burger 满15减6 + fries 满8减6 (12 off) beat the burger-and-fries bundle for 13 (10 off)',
+    basket: [['Burger', 1], ['Fries', 1]],
+    promotions: [
+      promotion('duo13', { type: 'bundle', components: [{ scope: { skus: ['BURGER'] }, quantity: 1 }, { scope: { skus: ['FRIES'] }, quantity: 1 }], priceMinor: yuan('13'), maxApplications: null }),
+      promotion('burger15', { type: 'spendThresholdDiscount', tiers: [{ thresholdMinor: yuan('15'), offMinor: yuan('6') }], repeat: false, capMinor: null, scope: { skus: ['BURGER'] } }),
+      promotion('fries8', { type: 'spendThresholdDiscount', tiers: [{ thresholdMinor: yuan('8'), offMinor: yuan('6') }], repeat: false, capMinor: null, scope: { skus: ['FRIES'] } }),
+    ],
+    lines: ['9.00', '2.00'],
+    total: '11.00',
+  },
+  {
     name: 'stackable coupon on top of 9.5折: 59.90 → 56.90 → 46.90',
     basket: [['Milk 12-pack', 1]],
     member: GOLD,
