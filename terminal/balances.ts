@@ -1,6 +1,6 @@
 import { cardBonusAccountId, cardPrincipalAccountId, memberPointsAccountId } from '../core/accounts';
 import { availableCreditBalance, type AccountCode, type Balances } from '../core/ledger';
-import type { TerminalDb } from './db';
+import { stmt, type TerminalDb } from './db';
 
 /**
  * A member account's balance as this terminal sees it: HQ's figures, plus the effect of
@@ -34,21 +34,19 @@ interface SumRow {
 }
 
 export function hqHeldBalances(db: TerminalDb, accountId: string): Balances {
-  const hq = (db.prepare('SELECT posted, held, as_of_applied_seq, snapshot_gen FROM hq_balances WHERE account_id = ?').get(accountId) as HqRow | undefined) ?? {
+  const hq = (stmt(db, 'SELECT posted, held, as_of_applied_seq, snapshot_gen FROM hq_balances WHERE account_id = ?').get(accountId) as HqRow | undefined) ?? {
     posted: 0,
     held: 0,
     as_of_applied_seq: 0,
     snapshot_gen: 0,
   };
-  const later = db
-    .prepare(
+  const later = stmt(db,
       `SELECT COALESCE(SUM(debits_posted), 0) AS dp, COALESCE(SUM(credits_posted), 0) AS cp,
               COALESCE(SUM(debits_pending), 0) AS dq, COALESCE(SUM(credits_pending), 0) AS cq
          FROM transfer_effects WHERE account_id = ? AND event_seq > ?`,
     )
     .get(accountId, hq.as_of_applied_seq) as SumRow;
-  const newHolds = db
-    .prepare(
+  const newHolds = stmt(db,
       `SELECT COALESCE(SUM(l.amount), 0) AS amount FROM hold_legs l JOIN holds h ON h.hold_id = l.hold_id
         WHERE l.account_id = ? AND h.authorized_gen >= ?`,
     )

@@ -8,7 +8,7 @@ import { eligibleAmount, postSale, type SaleDocument, type SaleLine, type SaleTe
 import { splitStoredValuePayment, topUpBonus, type SpendingOrder, type TopUpBonusTier } from '../core/stored-value';
 import { postTopUp, type TopUpDocument } from '../core/top-up';
 import { cardSpendable, memberPoints } from './balances';
-import type { TerminalDb } from './db';
+import { stmt, type TerminalDb } from './db';
 import type { AuthorizeResult, HqLink } from './hq-link';
 import { applyTransfers } from './ledger';
 import { assertCardUsable, findCardHolder, productByBarcode, type CardHolder } from './master-data';
@@ -146,7 +146,7 @@ export class Checkout {
 
   openSale(): SaleView {
     const id = this.o.newId();
-    this.db.prepare("INSERT INTO sales (id, status, opened_at) VALUES (?, 'open', ?)").run(id, this.o.clock.now());
+    stmt(this.db, "INSERT INTO sales (id, status, opened_at) VALUES (?, 'open', ?)").run(id, this.o.clock.now());
     return this.getSale(id);
   }
 
@@ -157,8 +157,7 @@ export class Checkout {
     const paid = tenders.reduce((sum, t) => sum + t.amountMinor, 0);
     let member: SaleView['member'] = null;
     if (s.member_id && s.card_id) {
-      const m = this.db
-        .prepare(
+      const m = stmt(this.db,
           `SELECT m.name, m.level_code, l.name AS level_name, c.card_no FROM members m JOIN cards c ON c.id = ?
              LEFT JOIN member_levels l ON l.code = m.level_code WHERE m.id = ?`,
         )
@@ -196,15 +195,14 @@ export class Checkout {
     this.db.transaction(() => {
       this.openSaleRow(saleId);
       const product = productByBarcode(this.db, barcode);
-      const existing = this.db.prepare('SELECT * FROM sale_lines WHERE sale_id = ? AND barcode = ? AND sku = ?').get(saleId, barcode, product.sku) as LineRow | undefined;
+      const existing = stmt(this.db, 'SELECT * FROM sale_lines WHERE sale_id = ? AND barcode = ? AND sku = ?').get(saleId, barcode, product.sku) as LineRow | undefined;
       if (existing) {
         const q = existing.quantity + quantity;
         if (q > MAX_QUANTITY) throw validation(`quantity must be at most ${MAX_QUANTITY}`, { quantity: q });
-        this.db.prepare('UPDATE sale_lines SET quantity = ?, amount_minor = ? WHERE sale_id = ? AND line_no = ?').run(q, lineAmount(existing.unit_price_minor, q), saleId, existing.line_no);
+        stmt(this.db, 'UPDATE sale_lines SET quantity = ?, amount_minor = ? WHERE sale_id = ? AND line_no = ?').run(q, lineAmount(existing.unit_price_minor, q), saleId, existing.line_no);
       } else {
-        const next = (this.db.prepare('SELECT COALESCE(MAX(line_no), 0) + 1 AS n FROM sale_lines WHERE sale_id = ?').get(saleId) as { n: number }).n;
-        this.db
-          .prepare(
+        const next = (stmt(this.db, 'SELECT COALESCE(MAX(line_no), 0) + 1 AS n FROM sale_lines WHERE sale_id = ?').get(saleId) as { n: number }).n;
+        stmt(this.db,
             `INSERT INTO sale_lines (sale_id, line_no, sku, barcode, name, quantity, unit_price_minor, amount_minor, eligible_for_member_benefits)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
@@ -218,7 +216,7 @@ export class Checkout {
   removeLine(saleId: string, lineNo: number): SaleView {
     this.db.transaction(() => {
       this.openSaleRow(saleId);
-      const r = this.db.prepare('DELETE FROM sale_lines WHERE sale_id = ? AND line_no = ?').run(saleId, lineNo);
+      const r = stmt(this.db, 'DELETE FROM sale_lines WHERE sale_id = ? AND line_no = ?').run(saleId, lineNo);
       if (r.changes === 0) throw new DomainError('NOT_FOUND', `sale has no line ${lineNo}`, { saleId, lineNo });
       this.updateTotal(saleId);
     })();
@@ -234,7 +232,7 @@ export class Checkout {
       if (sale.card_id && sale.card_id !== holder.card.id && this.hasStoredValueTender(saleId)) {
         throw new DomainError('CONFLICT', 'this sale is already paid partly from another card; cancel it to change the member', { saleId });
       }
-      this.db.prepare('UPDATE sales SET member_id = ?, card_id = ? WHERE id = ?').run(holder.member.id, holder.card.id, saleId);
+      stmt(this.db, 'UPDATE sales SET member_id = ?, card_id = ? WHERE id = ?').run(holder.member.id, holder.card.id, saleId);
     })();
     return this.getSale(saleId);
   }
@@ -284,8 +282,7 @@ export class Checkout {
     splitStoredValuePayment(cardId, amountMinor, cardSpendable(this.db, cardId), this.o.spendingOrder);
 
     const holdId = this.o.newId();
-    this.db
-      .prepare("INSERT INTO holds (hold_id, sale_id, card_id, amount_minor, status, created_at) VALUES (?, ?, ?, ?, 'authorizing', ?)")
+    stmt(this.db, "INSERT INTO holds (hold_id, sale_id, card_id, amount_minor, status, created_at) VALUES (?, ?, ?, ?, 'authorizing', ?)")
       .run(holdId, saleId, cardId, amountMinor, this.o.clock.now());
     this.inFlight.add(holdId);
     let result: AuthorizeResult;
@@ -293,7 +290,7 @@ export class Checkout {
       result = await this.o.hq.authorize({ holdId, cardId, amountMinor, saleId });
     } catch (e) {
       const refused = isDomainError(e) && e.code !== 'HQ_OFFLINE';
-      this.db.prepare('UPDATE holds SET status = ? WHERE hold_id = ?').run(refused ? 'refused' : 'unknown', holdId);
+      stmt(this.db, 'UPDATE holds SET status = ? WHERE hold_id = ?').run(refused ? 'refused' : 'unknown', holdId);
       if (refused) throw e;
       this.o.log?.(`authorize of hold ${holdId} for sale ${saleId} got no answer: ${(e as Error).message}`);
       throw new DomainError('HQ_OFFLINE', 'HQ did not answer: stored value was not taken; take another tender', { saleId, holdId });
@@ -357,11 +354,10 @@ export class Checkout {
       };
       const transfers = postSale(doc, this.o.newId);
       const event = recordEvent(this.db, { id: this.o.newId(), occurredAt: completedAt, body: { type: 'sale', sale: doc }, transfers });
-      const r = this.db
-        .prepare("UPDATE sales SET status = 'completed', completed_at = ?, points_earned = ?, event_seq = ? WHERE id = ? AND status = 'open'")
+      const r = stmt(this.db, "UPDATE sales SET status = 'completed', completed_at = ?, points_earned = ?, event_seq = ? WHERE id = ? AND status = 'open'")
         .run(completedAt, points, event.seq, saleId);
       invariant(r.changes === 1, `sale ${saleId} was not open when completed`);
-      this.db.prepare("UPDATE holds SET status = 'captured' WHERE sale_id = ? AND status = 'authorized'").run(saleId);
+      stmt(this.db, "UPDATE holds SET status = 'captured' WHERE sale_id = ? AND status = 'authorized'").run(saleId);
     })();
     this.o.afterSaleCommit?.();
     this.o.hq.requestSync();
@@ -371,9 +367,9 @@ export class Checkout {
   /** Cancels an open sale; its stored-value holds are released (never lost: see releaseHolds). */
   async cancel(saleId: string): Promise<SaleView> {
     this.openSaleRow(saleId);
-    const holdIds = (this.db.prepare("SELECT hold_id FROM holds WHERE sale_id = ? AND status = 'authorized'").all(saleId) as Array<{ hold_id: string }>).map((r) => r.hold_id);
+    const holdIds = (stmt(this.db, "SELECT hold_id FROM holds WHERE sale_id = ? AND status = 'authorized'").all(saleId) as Array<{ hold_id: string }>).map((r) => r.hold_id);
     this.db.transaction(() => {
-      const r = this.db.prepare("UPDATE sales SET status = 'cancelled', cancelled_at = ? WHERE id = ? AND status = 'open'").run(this.o.clock.now(), saleId);
+      const r = stmt(this.db, "UPDATE sales SET status = 'cancelled', cancelled_at = ? WHERE id = ? AND status = 'open'").run(this.o.clock.now(), saleId);
       if (r.changes !== 1) throw new DomainError('SALE_NOT_OPEN', 'the sale is no longer open', { saleId });
     })();
     await this.releaseHolds(saleId, holdIds);
@@ -387,8 +383,7 @@ export class Checkout {
    * returns how many holds it settled (released or found never made).
    */
   async releaseUnresolvedHolds(): Promise<number> {
-    const rows = this.db
-      .prepare("SELECT hold_id, sale_id, card_id, amount_minor FROM holds WHERE status IN ('unknown', 'authorizing') ORDER BY created_at")
+    const rows = stmt(this.db, "SELECT hold_id, sale_id, card_id, amount_minor FROM holds WHERE status IN ('unknown', 'authorizing') ORDER BY created_at")
       .all() as Array<{ hold_id: string; sale_id: string; card_id: string; amount_minor: number }>;
     let settled = 0;
     for (const h of rows) {
@@ -399,7 +394,7 @@ export class Checkout {
       } catch (e) {
         if (isDomainError(e) && e.code === 'HQ_OFFLINE') return settled;
         // HQ refused it now, so it holds nothing under this id.
-        this.db.prepare('UPDATE holds SET status = ? WHERE hold_id = ?').run('refused', h.hold_id);
+        stmt(this.db, 'UPDATE holds SET status = ? WHERE hold_id = ?').run('refused', h.hold_id);
         settled += 1;
         continue;
       }
@@ -414,9 +409,9 @@ export class Checkout {
   /** Mirrors HQ's pending transfers of a hold in our journal (inside the caller's transaction). */
   private mirrorHold(holdId: string, cardId: string, result: AuthorizeResult): void {
     applyTransfers(this.db, result.holds, { eventSeq: null, grantedByHq: true });
-    const gen = (this.db.prepare('SELECT pulls_started FROM sync_state').get() as { pulls_started: number }).pulls_started;
-    this.db.prepare("UPDATE holds SET status = 'authorized', authorized_gen = ?, expires_at = ? WHERE hold_id = ?").run(gen, result.expiresAt, holdId);
-    const insertLeg = this.db.prepare('INSERT INTO hold_legs (transfer_id, hold_id, account_id, part, amount) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING');
+    const gen = (stmt(this.db, 'SELECT pulls_started FROM sync_state').get() as { pulls_started: number }).pulls_started;
+    stmt(this.db, "UPDATE holds SET status = 'authorized', authorized_gen = ?, expires_at = ? WHERE hold_id = ?").run(gen, result.expiresAt, holdId);
+    const insertLeg = stmt(this.db, 'INSERT INTO hold_legs (transfer_id, hold_id, account_id, part, amount) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING');
     for (const t of result.holds) insertLeg.run(t.id, holdId, t.debitAccountId, t.debitAccountId === cardPrincipalAccountId(cardId) ? 'principal' : 'bonus', t.amount);
   }
 
@@ -432,9 +427,9 @@ export class Checkout {
     this.db.transaction(() => {
       const all: Transfer[] = [];
       for (const holdId of holdIds) {
-        const legs = this.db.prepare('SELECT * FROM hold_legs WHERE hold_id = ? ORDER BY transfer_id').all(holdId) as HoldLegRow[];
+        const legs = stmt(this.db, 'SELECT * FROM hold_legs WHERE hold_id = ? ORDER BY transfer_id').all(holdId) as HoldLegRow[];
         const transfers = legs.map((leg): Transfer => {
-          const pending = this.db.prepare('SELECT credit_account_id, ledger FROM transfers WHERE id = ?').get(leg.transfer_id) as { credit_account_id: string; ledger: string };
+          const pending = stmt(this.db, 'SELECT credit_account_id, ledger FROM transfers WHERE id = ?').get(leg.transfer_id) as { credit_account_id: string; ledger: string };
           return {
             id: this.o.newId(),
             kind: 'void_pending',
@@ -453,7 +448,7 @@ export class Checkout {
         all.push(...transfers);
       }
       recordEvent(this.db, { id: this.o.newId(), occurredAt: at, body: { type: 'holds_released', saleId, holdIds: [...holdIds] }, transfers: all });
-      const mark = this.db.prepare("UPDATE holds SET status = 'released' WHERE hold_id = ?");
+      const mark = stmt(this.db, "UPDATE holds SET status = 'released' WHERE hold_id = ?");
       for (const holdId of holdIds) mark.run(holdId);
     })();
     if (this.o.hq.state() === 'online') {
@@ -489,8 +484,7 @@ export class Checkout {
     const transfers = postTopUp(doc, this.o.newId);
     const event = this.db.transaction(() => {
       const e = recordEvent(this.db, { id: this.o.newId(), occurredAt: doc.completedAt, body: { type: 'top_up', topUp: doc }, transfers });
-      this.db
-        .prepare('INSERT INTO top_ups (id, member_id, card_id, tender, principal_minor, bonus_minor, completed_at, event_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      stmt(this.db, 'INSERT INTO top_ups (id, member_id, card_id, tender, principal_minor, bonus_minor, completed_at, event_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
         .run(doc.id, doc.memberId, doc.cardId, doc.tender, doc.principalMinor, doc.bonusMinor, doc.completedAt, e.seq);
       return e;
     })();
@@ -519,7 +513,7 @@ export class Checkout {
   // --- rows -------------------------------------------------------------------------------
 
   private saleRow(saleId: string): SaleRow {
-    const s = this.db.prepare('SELECT * FROM sales WHERE id = ?').get(saleId) as SaleRow | undefined;
+    const s = stmt(this.db, 'SELECT * FROM sales WHERE id = ?').get(saleId) as SaleRow | undefined;
     if (!s) throw new DomainError('SALE_NOT_FOUND', `no sale ${saleId}`, { saleId });
     return s;
   }
@@ -531,7 +525,7 @@ export class Checkout {
   }
 
   private lines(saleId: string): SaleLine[] {
-    const rows = this.db.prepare('SELECT * FROM sale_lines WHERE sale_id = ? ORDER BY line_no').all(saleId) as LineRow[];
+    const rows = stmt(this.db, 'SELECT * FROM sale_lines WHERE sale_id = ? ORDER BY line_no').all(saleId) as LineRow[];
     return rows.map((r) => ({
       lineNo: r.line_no,
       sku: r.sku,
@@ -545,11 +539,11 @@ export class Checkout {
   }
 
   private tenders(saleId: string): Array<SaleTender & { tenderNo: number }> {
-    const rows = this.db.prepare('SELECT * FROM sale_tenders WHERE sale_id = ? ORDER BY tender_no').all(saleId) as TenderRow[];
+    const rows = stmt(this.db, 'SELECT * FROM sale_tenders WHERE sale_id = ? ORDER BY tender_no').all(saleId) as TenderRow[];
     return rows.map((r): SaleTender & { tenderNo: number } => {
       if (r.kind === 'cash') return { tenderNo: r.tender_no, kind: 'cash', amountMinor: r.amount_minor, tenderedMinor: r.tendered_minor, changeMinor: r.change_minor };
       if (r.kind === 'bank_card') return { tenderNo: r.tender_no, kind: 'bank_card', amountMinor: r.amount_minor, reference: r.reference };
-      const legs = this.db.prepare('SELECT * FROM hold_legs WHERE hold_id = ? ORDER BY part DESC').all(r.hold_id) as HoldLegRow[];
+      const legs = stmt(this.db, 'SELECT * FROM hold_legs WHERE hold_id = ? ORDER BY part DESC').all(r.hold_id) as HoldLegRow[];
       return {
         tenderNo: r.tender_no,
         kind: 'stored_value',
@@ -561,20 +555,20 @@ export class Checkout {
   }
 
   private hasStoredValueTender(saleId: string): boolean {
-    return this.db.prepare("SELECT 1 FROM sale_tenders WHERE sale_id = ? AND kind = 'stored_value'").get(saleId) !== undefined;
+    return stmt(this.db, "SELECT 1 FROM sale_tenders WHERE sale_id = ? AND kind = 'stored_value'").get(saleId) !== undefined;
   }
 
   private updateTotal(saleId: string): void {
-    const total = (this.db.prepare('SELECT COALESCE(SUM(amount_minor), 0) AS t FROM sale_lines WHERE sale_id = ?').get(saleId) as { t: number }).t;
+    const total = (stmt(this.db, 'SELECT COALESCE(SUM(amount_minor), 0) AS t FROM sale_lines WHERE sale_id = ?').get(saleId) as { t: number }).t;
     assertMinor(total, 'sale total');
-    const paid = (this.db.prepare('SELECT COALESCE(SUM(amount_minor), 0) AS p FROM sale_tenders WHERE sale_id = ?').get(saleId) as { p: number }).p;
+    const paid = (stmt(this.db, 'SELECT COALESCE(SUM(amount_minor), 0) AS p FROM sale_tenders WHERE sale_id = ?').get(saleId) as { p: number }).p;
     if (paid > total) throw new DomainError('OVERPAID', 'the tenders already taken exceed the new total', { saleId, totalMinor: total, paidMinor: paid });
-    this.db.prepare('UPDATE sales SET total_minor = ? WHERE id = ?').run(total, saleId);
+    stmt(this.db, 'UPDATE sales SET total_minor = ? WHERE id = ?').run(total, saleId);
   }
 
   private assertNotOverpaid(saleId: string, amountMinor: number): void {
     const s = this.saleRow(saleId);
-    const paid = (this.db.prepare('SELECT COALESCE(SUM(amount_minor), 0) AS p FROM sale_tenders WHERE sale_id = ?').get(saleId) as { p: number }).p;
+    const paid = (stmt(this.db, 'SELECT COALESCE(SUM(amount_minor), 0) AS p FROM sale_tenders WHERE sale_id = ?').get(saleId) as { p: number }).p;
     if (paid + amountMinor > s.total_minor) {
       throw new DomainError('OVERPAID', `only ${s.total_minor - paid} is still due`, { saleId, dueMinor: s.total_minor - paid, amountMinor });
     }
@@ -584,9 +578,8 @@ export class Checkout {
     saleId: string,
     t: { kind: SaleTender['kind']; amount: number; tendered?: number; change?: number; reference?: string; cardId?: string; holdId?: string },
   ): void {
-    const next = (this.db.prepare('SELECT COALESCE(MAX(tender_no), 0) + 1 AS n FROM sale_tenders WHERE sale_id = ?').get(saleId) as { n: number }).n;
-    this.db
-      .prepare(
+    const next = (stmt(this.db, 'SELECT COALESCE(MAX(tender_no), 0) + 1 AS n FROM sale_tenders WHERE sale_id = ?').get(saleId) as { n: number }).n;
+    stmt(this.db,
         `INSERT INTO sale_tenders (sale_id, tender_no, kind, amount_minor, tendered_minor, change_minor, reference, card_id, hold_id)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
@@ -594,7 +587,7 @@ export class Checkout {
   }
 
   private cardHolderById(cardId: string): CardHolder {
-    const r = this.db.prepare('SELECT card_no FROM cards WHERE id = ?').get(cardId) as { card_no: string } | undefined;
+    const r = stmt(this.db, 'SELECT card_no FROM cards WHERE id = ?').get(cardId) as { card_no: string } | undefined;
     if (!r) throw new DomainError('UNKNOWN_CARD', `card ${cardId} is no longer known at this store`, { cardId });
     return findCardHolder(this.db, r.card_no);
   }

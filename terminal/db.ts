@@ -58,3 +58,20 @@ export function migrateTerminalDb(db: TerminalDb, clock: Clock = systemClock, di
   }
   return done;
 }
+
+const statements = new WeakMap<TerminalDb, Map<string, Database.Statement>>();
+
+/** A prepared statement for `text`, prepared once per connection (hot paths: ledger, outbox). */
+export function stmt(db: TerminalDb, text: string): Database.Statement {
+  let byText = statements.get(db);
+  if (!byText) {
+    byText = new Map();
+    statements.set(db, byText);
+  }
+  let s = byText.get(text);
+  if (!s) {
+    s = db.prepare(text);
+    byText.set(text, s);
+  }
+  return s;
+}

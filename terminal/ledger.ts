@@ -14,7 +14,7 @@ import {
   type TransferCode,
 } from '../core/ledger';
 import { HQ_HELD_CODES, hqHeldBalances } from './balances';
-import type { TerminalDb } from './db';
+import { stmt, type TerminalDb } from './db';
 
 /**
  * The terminal's journal: core transfers applied with core `evaluateTransfer` against a
@@ -69,33 +69,39 @@ function toTransfer(r: TransferRow): Transfer {
  * this journal's totals.
  */
 export class SqliteLedgerView implements LedgerView {
+  /** Account rows as read during one evaluation; a fresh view sees fresh rows. */
+  private readonly rows = new Map<string, AccountRow | undefined>();
+
   constructor(private readonly db: TerminalDb) {}
 
+  row(id: string): AccountRow | undefined {
+    if (!this.rows.has(id)) this.rows.set(id, stmt(this.db, 'SELECT * FROM accounts WHERE id = ?').get(id) as AccountRow | undefined);
+    return this.rows.get(id);
+  }
+
   account(id: string): Account | undefined {
-    const r = this.db.prepare('SELECT * FROM accounts WHERE id = ?').get(id) as AccountRow | undefined;
+    const r = this.row(id);
     return r && { id: r.id, ledger: r.ledger, code: r.code, debitsMustNotExceedCredits: r.debits_must_not_exceed_credits === 1 };
   }
 
   balances(accountId: string): Balances {
-    const r = this.db.prepare('SELECT * FROM accounts WHERE id = ?').get(accountId) as AccountRow | undefined;
+    const r = this.row(accountId);
     if (r && HQ_HELD_CODES.has(r.code)) return hqHeldBalances(this.db, accountId);
-    return journalTotals(this.db, accountId);
+    return totalsOf(r);
   }
 
   transfer(id: string): Transfer | undefined {
-    const r = this.db.prepare('SELECT * FROM transfers WHERE id = ?').get(id) as TransferRow | undefined;
+    const r = stmt(this.db, 'SELECT * FROM transfers WHERE id = ?').get(id) as TransferRow | undefined;
     return r && toTransfer(r);
   }
 
   pendingStatus(pendingId: string): PendingStatus | undefined {
-    const r = this.db.prepare('SELECT status FROM pending_transfers WHERE transfer_id = ?').get(pendingId) as { status: PendingStatus } | undefined;
+    const r = stmt(this.db, 'SELECT status FROM pending_transfers WHERE transfer_id = ?').get(pendingId) as { status: PendingStatus } | undefined;
     return r?.status;
   }
 }
 
-/** This journal's own totals of an account (zero when unknown). */
-export function journalTotals(db: TerminalDb, accountId: string): Balances {
-  const r = db.prepare('SELECT * FROM accounts WHERE id = ?').get(accountId) as AccountRow | undefined;
+function totalsOf(r: Pick<AccountRow, 'debits_posted' | 'credits_posted' | 'debits_pending' | 'credits_pending'> | undefined): Balances {
   return {
     debitsPosted: r?.debits_posted ?? 0,
     creditsPosted: r?.credits_posted ?? 0,
@@ -104,9 +110,14 @@ export function journalTotals(db: TerminalDb, accountId: string): Balances {
   };
 }
 
+/** This journal's own totals of an account (zero when unknown). */
+export function journalTotals(db: TerminalDb, accountId: string): Balances {
+  return totalsOf(stmt(db, 'SELECT * FROM accounts WHERE id = ?').get(accountId) as AccountRow | undefined);
+}
+
 /** Creates accounts that do not exist yet; existing ones are left as they are. */
 export function ensureAccounts(db: TerminalDb, accounts: readonly Account[]): void {
-  const insert = db.prepare(
+  const insert = stmt(db,
     'INSERT INTO accounts (id, ledger, code, debits_must_not_exceed_credits) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
   );
   for (const a of accounts) insert.run(a.id, a.ledger, a.code, a.debitsMustNotExceedCredits ? 1 : 0);
@@ -149,24 +160,29 @@ class GrantedByHqView implements LedgerView {
  */
 export function applyTransfers(db: TerminalDb, transfers: readonly Transfer[], options: ApplyOptions): Array<'created' | 'exists'> {
   invariant(db.inTransaction, 'applyTransfers must run inside a transaction');
-  const base = new SqliteLedgerView(db);
-  const view: LedgerView = options.grantedByHq ? new GrantedByHqView(base) : base;
-  const insertTransfer = db.prepare(
+  const insertTransfer = stmt(
+    db,
     `INSERT INTO transfers (id, kind, debit_account_id, credit_account_id, ledger, amount, code, pending_id, timestamp,
        origin_terminal_id, document_id, event_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const insertEffect = db.prepare(
+  const insertEffect = stmt(
+    db,
     `INSERT INTO transfer_effects (transfer_id, account_id, debits_posted, credits_posted, debits_pending, credits_pending, event_seq)
      VALUES (?, ?, ?, ?, ?, ?, ?)`,
   );
-  const updateTotals = db.prepare(
+  const updateTotals = stmt(
+    db,
     `UPDATE accounts SET debits_posted = debits_posted + ?, credits_posted = credits_posted + ?,
-       debits_pending = debits_pending + ?, credits_pending = credits_pending + ? WHERE id = ?`,
+       debits_pending = debits_pending + ?, credits_pending = credits_pending + ? WHERE id = ?
+     RETURNING debits_posted, credits_posted, debits_pending, credits_pending`,
   );
-  const setPending = db.prepare(
+  const setPending = stmt(
+    db,
     'INSERT INTO pending_transfers (transfer_id, status) VALUES (?, ?) ON CONFLICT (transfer_id) DO UPDATE SET status = excluded.status',
   );
   return transfers.map((t) => {
+    const base = new SqliteLedgerView(db);
+    const view: LedgerView = options.grantedByHq ? new GrantedByHqView(base) : base;
     const result = evaluateTransfer(view, t);
     if (result.status === 'exists') return 'exists';
     if (result.status === 'exceeds_credits') {
@@ -174,23 +190,21 @@ export function applyTransfers(db: TerminalDb, transfers: readonly Transfer[], o
     }
     invariant(result.status === 'created', `transfer ${t.id} (${t.code}) refused by the ledger: ${result.status}`);
     assertDeltasBalance(result.deltas);
-    const before = new Map(result.deltas.map((d) => [d.accountId, journalTotals(db, d.accountId)]));
     insertTransfer.run(t.id, t.kind, t.debitAccountId, t.creditAccountId, t.ledger, t.amount, t.code, t.pendingId, t.timestamp, t.originTerminalId, t.documentId, options.eventSeq);
     for (const d of result.deltas) {
       insertEffect.run(t.id, d.accountId, d.debitsPosted, d.creditsPosted, d.debitsPending, d.creditsPending, options.eventSeq);
-      updateTotals.run(d.debitsPosted, d.creditsPosted, d.debitsPending, d.creditsPending, d.accountId);
+      const after = updateTotals.get(d.debitsPosted, d.creditsPosted, d.debitsPending, d.creditsPending, d.accountId) as AccountRow | undefined;
+      // Pair assertion: what we read back is what we meant to write.
+      assertReadBack(d, totalsOf(base.row(d.accountId)), totalsOf(after));
     }
     if (t.kind === 'pending') setPending.run(t.id, 'pending');
     if (result.settles) setPending.run(result.settles.pendingId, result.settles.becomes);
-    // Pair assertion: what we read back is what we meant to write.
-    for (const d of result.deltas) assertReadBack(db, d, before.get(d.accountId)!);
     return 'created';
   });
 }
 
-function assertReadBack(db: TerminalDb, d: BalanceDelta, before: Balances): void {
+function assertReadBack(d: BalanceDelta, before: Balances, actual: Balances): void {
   const expected = addBalances(before, d);
-  const actual = journalTotals(db, d.accountId);
   invariant(
     expected.debitsPosted === actual.debitsPosted &&
       expected.creditsPosted === actual.creditsPosted &&
@@ -202,8 +216,7 @@ function assertReadBack(db: TerminalDb, d: BalanceDelta, before: Balances): void
 
 /** Sum of debits and sum of credits over the whole journal: equal when it is balanced. */
 export function journalTrialBalance(db: TerminalDb): { debits: number; credits: number } {
-  return db
-    .prepare(
+  return stmt(db,
       `SELECT COALESCE(SUM(debits_posted + debits_pending), 0) AS debits,
               COALESCE(SUM(credits_posted + credits_pending), 0) AS credits FROM accounts`,
     )

@@ -2,7 +2,7 @@ import { cardAccounts, memberAccounts } from '../core/accounts';
 import type { Card, Member, MemberLevel, Product } from '../core/chain';
 import { DomainError } from '../core/errors';
 import type { SyncChange } from '../protocols/sync/v1/codec';
-import type { TerminalDb } from './db';
+import { stmt, type TerminalDb } from './db';
 import { ensureAccounts } from './ledger';
 
 /**
@@ -24,11 +24,11 @@ export function applyChange(db: TerminalDb, change: SyncChange, ctx: PullContext
   switch (b.type) {
     case 'level': {
       if (change.deleted) {
-        db.prepare('DELETE FROM member_levels WHERE code = ?').run(b.level.code);
+        stmt(db, 'DELETE FROM member_levels WHERE code = ?').run(b.level.code);
         return;
       }
       const l = b.level;
-      db.prepare(
+      stmt(db,
         `INSERT INTO member_levels (code, name, rank, discount_rate, points_multiplier, offline_limit_minor) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (code) DO UPDATE SET name = excluded.name, rank = excluded.rank, discount_rate = excluded.discount_rate,
            points_multiplier = excluded.points_multiplier, offline_limit_minor = excluded.offline_limit_minor`,
@@ -38,10 +38,10 @@ export function applyChange(db: TerminalDb, change: SyncChange, ctx: PullContext
     case 'product': {
       const p = b.product;
       if (change.deleted) {
-        db.prepare('UPDATE products SET active = 0 WHERE sku = ?').run(p.sku);
+        stmt(db, 'UPDATE products SET active = 0 WHERE sku = ?').run(p.sku);
         return;
       }
-      db.prepare(
+      stmt(db,
         `INSERT INTO products (sku, barcode, name, name_zh, category, price_minor, excluded_from_member_benefits, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (sku) DO UPDATE SET barcode = excluded.barcode, name = excluded.name, name_zh = excluded.name_zh,
            category = excluded.category, price_minor = excluded.price_minor,
@@ -52,10 +52,10 @@ export function applyChange(db: TerminalDb, change: SyncChange, ctx: PullContext
     case 'member': {
       const m = b.member;
       if (change.deleted) {
-        db.prepare('DELETE FROM members WHERE id = ?').run(m.id);
+        stmt(db, 'DELETE FROM members WHERE id = ?').run(m.id);
         return;
       }
-      db.prepare(
+      stmt(db,
         `INSERT INTO members (id, name, phone, birthday, level_code, home_store_id) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, phone = excluded.phone, birthday = excluded.birthday,
            level_code = excluded.level_code, home_store_id = excluded.home_store_id`,
@@ -66,10 +66,10 @@ export function applyChange(db: TerminalDb, change: SyncChange, ctx: PullContext
     case 'card': {
       const c = b.card;
       if (change.deleted) {
-        db.prepare('DELETE FROM cards WHERE id = ?').run(c.id);
+        stmt(db, 'DELETE FROM cards WHERE id = ?').run(c.id);
         return;
       }
-      db.prepare(
+      stmt(db,
         `INSERT INTO cards (id, member_id, card_no, medium, status, expires_on) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET member_id = excluded.member_id, card_no = excluded.card_no, medium = excluded.medium,
            status = excluded.status, expires_on = excluded.expires_on`,
@@ -80,10 +80,10 @@ export function applyChange(db: TerminalDb, change: SyncChange, ctx: PullContext
     case 'balance': {
       const x = b.balance;
       if (change.deleted) {
-        db.prepare('DELETE FROM hq_balances WHERE account_id = ?').run(x.accountId);
+        stmt(db, 'DELETE FROM hq_balances WHERE account_id = ?').run(x.accountId);
         return;
       }
-      db.prepare(
+      stmt(db,
         `INSERT INTO hq_balances (account_id, ledger, posted, held, as_of_applied_seq, snapshot_gen) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (account_id) DO UPDATE SET ledger = excluded.ledger, posted = excluded.posted, held = excluded.held,
            as_of_applied_seq = excluded.as_of_applied_seq, snapshot_gen = excluded.snapshot_gen`,
@@ -118,7 +118,7 @@ function toProduct(r: ProductRow): Product {
 
 /** The active product with this barcode, or UNKNOWN_BARCODE. */
 export function productByBarcode(db: TerminalDb, barcode: string): Product {
-  const r = db.prepare('SELECT * FROM products WHERE barcode = ? AND active = 1 ORDER BY sku LIMIT 1').get(barcode) as ProductRow | undefined;
+  const r = stmt(db, 'SELECT * FROM products WHERE barcode = ? AND active = 1 ORDER BY sku LIMIT 1').get(barcode) as ProductRow | undefined;
   if (!r) throw new DomainError('UNKNOWN_BARCODE', `no product with barcode ${barcode} in this store's catalog`, { barcode });
   return toProduct(r);
 }
@@ -126,8 +126,7 @@ export function productByBarcode(db: TerminalDb, barcode: string): Product {
 /** Active products whose name, Chinese name, SKU or barcode contains `query` (all when empty). */
 export function searchProducts(db: TerminalDb, query: string, limit = 50): Product[] {
   const like = `%${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  const rows = db
-    .prepare(
+  const rows = stmt(db,
       `SELECT * FROM products WHERE active = 1 AND (name LIKE @like ESCAPE '\\' OR name_zh LIKE @like ESCAPE '\\'
          OR sku LIKE @like ESCAPE '\\' OR barcode LIKE @like ESCAPE '\\') ORDER BY sku LIMIT @limit`,
     )
@@ -171,13 +170,12 @@ interface LevelRow {
 /** The card with this number and its member, whatever the card's status; UNKNOWN_CARD if none. */
 export function findCardHolder(db: TerminalDb, cardNo: string): CardHolder {
   // A replaced card keeps its number in history; prefer the live one.
-  const c = db
-    .prepare(`SELECT * FROM cards WHERE card_no = ? ORDER BY CASE status WHEN 'replaced' THEN 1 ELSE 0 END, id LIMIT 1`)
+  const c = stmt(db, `SELECT * FROM cards WHERE card_no = ? ORDER BY CASE status WHEN 'replaced' THEN 1 ELSE 0 END, id LIMIT 1`)
     .get(cardNo) as CardRow | undefined;
   if (!c) throw new DomainError('UNKNOWN_CARD', `card ${cardNo} is not known at this store`, { cardNo });
-  const m = db.prepare('SELECT * FROM members WHERE id = ?').get(c.member_id) as MemberRow | undefined;
+  const m = stmt(db, 'SELECT * FROM members WHERE id = ?').get(c.member_id) as MemberRow | undefined;
   if (!m) throw new DomainError('UNKNOWN_CARD', `card ${cardNo} has no member known at this store yet`, { cardNo });
-  const l = db.prepare('SELECT * FROM member_levels WHERE code = ?').get(m.level_code) as LevelRow | undefined;
+  const l = stmt(db, 'SELECT * FROM member_levels WHERE code = ?').get(m.level_code) as LevelRow | undefined;
   return {
     card: { id: c.id, memberId: c.member_id, cardNo: c.card_no, medium: c.medium, status: c.status, expiresOn: c.expires_on },
     member: { id: m.id, name: m.name, phone: m.phone, birthday: m.birthday, levelCode: m.level_code, homeStoreId: m.home_store_id },

@@ -1,7 +1,7 @@
 import { invariant } from '../core/errors';
 import type { Transfer } from '../core/ledger';
 import type { EventBody, SyncEvent } from '../protocols/sync/v1/codec';
-import type { TerminalDb } from './db';
+import { stmt, type TerminalDb } from './db';
 import { applyTransfers } from './ledger';
 
 /**
@@ -12,7 +12,7 @@ import { applyTransfers } from './ledger';
 
 /** Seq the next event will get. Rows are never deleted, so max + 1 never reuses a seq. */
 function nextSeq(db: TerminalDb): number {
-  const r = db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM outbox').get() as { seq: number };
+  const r = stmt(db, 'SELECT COALESCE(MAX(seq), 0) AS seq FROM outbox').get() as { seq: number };
   return r.seq + 1;
 }
 
@@ -28,29 +28,29 @@ export function recordEvent(
   const seq = nextSeq(db);
   applyTransfers(db, input.transfers, { eventSeq: seq });
   const event: SyncEvent = { seq, id: input.id, occurredAt: input.occurredAt, body: input.body, transfers: input.transfers };
-  db.prepare('INSERT INTO outbox (seq, event_id, body, created_at) VALUES (?, ?, ?, ?)').run(seq, input.id, JSON.stringify(event), input.occurredAt);
+  stmt(db, 'INSERT INTO outbox (seq, event_id, body, created_at) VALUES (?, ?, ?, ?)').run(seq, input.id, JSON.stringify(event), input.occurredAt);
   return event;
 }
 
 /** Unacknowledged events in seq order, at most `limit`. */
 export function unackedEvents(db: TerminalDb, limit: number): SyncEvent[] {
-  const rows = db.prepare('SELECT body FROM outbox WHERE acked_at IS NULL ORDER BY seq LIMIT ?').all(limit) as Array<{ body: string }>;
+  const rows = stmt(db, 'SELECT body FROM outbox WHERE acked_at IS NULL ORDER BY seq LIMIT ?').all(limit) as Array<{ body: string }>;
   return rows.map((r) => JSON.parse(r.body) as SyncEvent);
 }
 
 /** Marks every event up to `ackedSeq` acknowledged by HQ. */
 export function markAcked(db: TerminalDb, ackedSeq: number, at: number): void {
   db.transaction(() => {
-    db.prepare('UPDATE outbox SET acked_at = ? WHERE seq <= ? AND acked_at IS NULL').run(at, ackedSeq);
-    db.prepare('UPDATE sync_state SET last_acked_seq = MAX(last_acked_seq, ?)').run(ackedSeq);
+    stmt(db, 'UPDATE outbox SET acked_at = ? WHERE seq <= ? AND acked_at IS NULL').run(at, ackedSeq);
+    stmt(db, 'UPDATE sync_state SET last_acked_seq = MAX(last_acked_seq, ?)').run(ackedSeq);
   })();
 }
 
 /** Events HQ has not acknowledged yet. */
 export function outboxDepth(db: TerminalDb): number {
-  return (db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE acked_at IS NULL').get() as { n: number }).n;
+  return (stmt(db, 'SELECT COUNT(*) AS n FROM outbox WHERE acked_at IS NULL').get() as { n: number }).n;
 }
 
 export function allEvents(db: TerminalDb): SyncEvent[] {
-  return (db.prepare('SELECT body FROM outbox ORDER BY seq').all() as Array<{ body: string }>).map((r) => JSON.parse(r.body) as SyncEvent);
+  return (stmt(db, 'SELECT body FROM outbox ORDER BY seq').all() as Array<{ body: string }>).map((r) => JSON.parse(r.body) as SyncEvent);
 }
