@@ -1,5 +1,5 @@
 import { cardBonusAccountId, cardPrincipalAccountId, storeSalesAccountId } from '../core/accounts';
-import { DomainError } from '../core/errors';
+import { DomainError, invariant } from '../core/errors';
 import { availableCreditBalance, type Transfer, type TransferStatus } from '../core/ledger';
 import { splitStoredValuePayment } from '../core/stored-value';
 import { recordChanges } from './change-log';
@@ -92,7 +92,6 @@ function memberBalanceChanges(ledger: LedgerTx, touched: readonly string[]) {
  * answers the same holds and reserves nothing more.
  */
 export async function authorizeHold(sql: Sql, terminal: TerminalIdentity, input: AuthorizeInput, now: number): Promise<AuthorizedHold> {
-  await requireActiveCard(sql, input.cardId, terminal.storeId, now);
   return sql.begin(async (tx) => {
     const ledger = new LedgerTx(tx);
     const principal = cardPrincipalAccountId(input.cardId);
@@ -110,6 +109,8 @@ export async function authorizeHold(sql: Sql, terminal: TerminalIdentity, input:
       const holds = legIds.map((id) => ledger.transfer(id)).filter((t): t is Transfer => t !== undefined);
       return { holdId: input.holdId, holds, expiresAt: (existing.expires_at as Date).getTime() };
     }
+    // After the retry check: a hold already made is answered even if the card changed since.
+    await requireActiveCard(tx, input.cardId, terminal.storeId, now);
 
     const principalAccount = ledger.account(principal);
     const bonusAccount = ledger.account(bonus);
@@ -188,4 +189,41 @@ export async function settleHold(
     await recordChanges(tx, memberBalanceChanges(ledger, applied.touched));
     return applied.statuses;
   });
+}
+
+/** HQ's own void of a leg whose hold expired uncaptured: deterministic, so every HQ instance makes the same one. */
+export const expiryVoidId = (legId: string) => `expire:${legId}`;
+
+/**
+ * Releases holds whose time ran out without a capture (a till that crashed mid-sale, a lost
+ * cancel): each pending leg gets HQ's void. Several HQ instances may sweep at once; the
+ * deterministic ids make the second one's voids "exist". Returns the hold ids released.
+ */
+export async function releaseExpiredHolds(sql: Sql, now: number, batchSize = 100): Promise<string[]> {
+  const due = await sql`
+    select hold_id from holds where state = 'pending' and expires_at < ${new Date(now)}
+    order by expires_at limit ${batchSize}`;
+  const released: string[] = [];
+  for (const { hold_id: holdId } of due) {
+    await sql.begin(async (tx) => {
+      const legIds = [holdLegId(holdId, 'principal'), holdLegId(holdId, 'bonus')];
+      const legs = await tx`select debit_account_id, credit_account_id from transfers where id = any(${legIds}::text[])`;
+      const ledger = new LedgerTx(tx);
+      await ledger.lockAccounts(legs.flatMap((l) => [l.debit_account_id as string, l.credit_account_id as string]));
+      await ledger.loadTransfers([...legIds, ...legIds.map(expiryVoidId)]);
+      const voids: Transfer[] = [];
+      for (const legId of legIds) {
+        const leg = ledger.transfer(legId);
+        if (!leg || ledger.pendingStatus(legId) !== 'pending') continue;
+        voids.push({ ...leg, id: expiryVoidId(legId), kind: 'void_pending', pendingId: legId, timestamp: now, originTerminalId: null });
+      }
+      const applied = await ledger.apply(voids, { atomic: true });
+      invariant(applied.ok, `expiry of hold ${holdId} refused: ${applied.statuses.join(', ')}`);
+      await refreshHoldStates(tx, [holdId]);
+      await tx`insert into audit_log (terminal_id, action, details) select terminal_id, 'hold.expired', ${tx.json({ holdId })} from holds where hold_id = ${holdId}`;
+      await recordChanges(tx, memberBalanceChanges(ledger, applied.touched));
+    });
+    released.push(holdId);
+  }
+  return released;
 }

@@ -6,8 +6,8 @@ import { postTopUp, type TopUpDocument } from '../core/top-up';
 import { eventFromWire, WireValidationError, type SyncEvent } from '../protocols/sync/v1/codec';
 import { recordChanges, type ChangeRef } from './change-log';
 import type { Db, Sql } from './database';
-import { holdIdsOf, refreshHoldStates } from './holds';
-import { LedgerTx, MEMBER_ACCOUNT_CODES } from './ledger';
+import { expiryVoidId, holdIdsOf, refreshHoldStates } from './holds';
+import { isApplied, LedgerTx, MEMBER_ACCOUNT_CODES } from './ledger';
 import type { TerminalIdentity } from './terminals';
 
 /**
@@ -144,7 +144,9 @@ export async function pushEvents(sql: Sql, terminal: TerminalIdentity, wireEvent
       : [];
     const ledger = new LedgerTx(tx);
     await ledger.load(transfers, legAccounts);
-    await ledger.loadTransfers([...legIds, ...legIds.map(releaseId)]);
+    // A capture may find its hold released by HQ's expiry sweep; see applyEvent.
+    const capturedLegs = transfers.filter((t) => t.kind === 'post_pending' && t.pendingId).map((t) => expiryVoidId(t.pendingId!));
+    await ledger.loadTransfers([...legIds, ...legIds.map(releaseId), ...capturedLegs]);
 
     const results: EventResult[] = [];
     const changes: ChangeRef[] = [];
@@ -237,7 +239,22 @@ async function applyEvent(sp: Db, ledger: LedgerTx, terminal: TerminalIdentity, 
       on conflict (id) do nothing returning id`;
     if (!made) throw new Quarantine(`top-up ${t.id} was already recorded by another event`);
   }
-  const applied = await ledger.apply(transfers, { atomic: true });
+  let applied = await ledger.apply(transfers, { atomic: true });
+  const expired = new Set(
+    transfers
+      .filter((t, i) => applied.statuses[i] === 'pending_transfer_already_voided' && t.kind === 'post_pending' && ledger.transfer(expiryVoidId(t.pendingId!)))
+      .map((t) => t.id),
+  );
+  if (!applied.ok && expired.size > 0 && applied.statuses.every((s, i) => isApplied(s) || expired.has(transfers[i]!.id))) {
+    // The sale was completed against a hold that ran out before the event arrived: the member
+    // still owes it, so take it as a direct debit if the balance covers it; otherwise quarantine.
+    transfers = transfers.map((t) => (expired.has(t.id) ? { ...t, kind: 'single' as const, pendingId: null } : t));
+    applied = await ledger.apply(transfers, { atomic: true });
+    if (applied.ok) {
+      await sp`update events set reason = ${`hold expired at HQ before this capture; ${expired.size} stored-value leg(s) taken as direct debits`}
+        where terminal_id = ${terminal.terminalId} and seq = ${p.seq}`;
+    }
+  }
   if (!applied.ok) {
     const refused = applied.statuses
       .map((s, i) => (s === 'created' || s === 'exists' ? null : `${transfers[i]!.id}: ${s}`))

@@ -11,6 +11,7 @@ import { postTopUp, type TopUpDocument } from '../core/top-up';
 import { eventToWire, transferFromWire, transferToWire, type SyncEvent } from '../protocols/sync/v1/codec';
 import { demoChain } from '../fixtures/data/demo-chain';
 import { createEnrollmentCode, seedChain, startHq, type RunningHq } from './index';
+import { releaseExpiredHolds } from './holds';
 import { revokeTerminal } from './terminals';
 import { createTestSyncClient, type CallError, type TestSyncClient } from './testing/sync-client';
 
@@ -315,6 +316,49 @@ describe('TerminalSync over gRPC with embedded PostgreSQL', () => {
       const leg = transferFromWire(auth.holds[0], TERMINAL);
       const e = await refused(client.call('Capture', { holdId: uuidv7(), transfers: [transferToWire({ ...leg, id: uuidv7(), kind: 'post_pending', pendingId: leg.id })] }, credential));
       expect(e.onecardCode).toBe('VALIDATION_FAILED');
+    });
+  });
+
+  describe('hold expiry', () => {
+    async function authorizeAndExpire(cardId: string, amount: number) {
+      const holdId = uuidv7();
+      const saleId = uuidv7();
+      const auth = await client.call('Authorize', { holdId, cardId, amount: String(amount), saleId }, credential);
+      await hq.sql`update holds set expires_at = now() - interval '1 second' where hold_id = ${holdId}`;
+      const released = await releaseExpiredHolds(hq.sql, Date.now());
+      expect(released).toContain(holdId);
+      expect(await releaseExpiredHolds(hq.sql, Date.now())).not.toContain(holdId);
+      return { holdId, saleId, leg: transferFromWire(auth.holds[0], TERMINAL) };
+    }
+    function storedValueSale(saleId: string, cardId: string, leg: Transfer): SaleDocument {
+      return {
+        ...cashSale(saleId, leg.amount), memberId: memberOf(cardId), cardId,
+        tenders: [{ kind: 'stored_value', amountMinor: leg.amount, cardId, legs: [{ accountId: leg.debitAccountId, part: 'principal', amount: leg.amount, holdId: leg.id }] }],
+      };
+    }
+
+    it('HQ releases an uncaptured hold after it expires; a late sale still takes the money if it is there', async () => {
+      const cardId = 'c-0021';
+      const before = await balance(cardPrincipalAccountId(cardId));
+      const { holdId, saleId, leg } = await authorizeAndExpire(cardId, 1200);
+      expect(await balance(cardPrincipalAccountId(cardId))).toEqual(before);
+      const [h] = await hq.sql`select state from holds where hold_id = ${holdId}`;
+      expect(h!.state).toBe('voided');
+      const r = await push([saleEvent(13, storedValueSale(saleId, cardId, leg))]);
+      expect(r.results[0].status).toBe('applied');
+      expect(await balance(cardPrincipalAccountId(cardId))).toEqual({ posted: before.posted - 1200, held: 0 });
+      const [e] = await hq.sql`select reason from events where terminal_id = ${TERMINAL} and seq = 13`;
+      expect(e!.reason).toMatch(/expired/);
+    });
+
+    it('a late sale against an expired hold the balance no longer covers is quarantined, not lost', async () => {
+      const cardId = 'c-0023';
+      const { posted } = await balance(cardPrincipalAccountId(cardId));
+      const { saleId, leg } = await authorizeAndExpire(cardId, posted);
+      await client.call('Authorize', { holdId: uuidv7(), cardId, amount: '1', saleId: uuidv7() }, credential);
+      const r = await push([saleEvent(14, storedValueSale(saleId, cardId, leg))]);
+      expect(r.results[0].status).toBe('quarantined');
+      expect(r.results[0].reason).toMatch(/exceeds_credits/);
     });
   });
 
