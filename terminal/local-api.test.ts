@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Server } from 'node:http';
 import { demoChain } from '../fixtures/data/demo-chain';
 import { closeServer, createLocalApi, listenLocalApi } from './local-api';
+import type { Checkout } from './checkout';
 import { openTestTerminal } from './testing';
 
 const TOKEN = 'a'.repeat(64);
@@ -113,6 +114,19 @@ describe('local API', () => {
     expect(r.json.display).toMatchObject({ principal: '500.00', bonus: '50.00' });
     const p = await call('GET', '/api/products?query=' + encodeURIComponent('可乐'));
     expect(p.json.products.map((x: { sku: string }) => x.sku)).toEqual(['SKU-0001', 'SKU-0002']);
+  });
+
+  it('answers 500 to an unexpected failure and logs it with the route', async () => {
+    const t = openTestTerminal(demoChain);
+    const logged: string[] = [];
+    const broken = { openSale: () => { throw new Error('disk on fire'); } } as unknown as Checkout;
+    const app = createLocalApi({ checkout: broken, db: t.db, terminal: t.terminal, token: TOKEN, link: () => ({ hq: 'offline', lastContactAt: null }), log: (m) => logged.push(m) });
+    const listening = await listenLocalApi(app, '127.0.0.1', 0);
+    server = listening.server;
+    const res = await fetch(`${listening.url}/api/sales`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(res.status).toBe(500);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('INTERNAL');
+    expect(logged.join('\n')).toMatch(/POST \/api\/sales failed unexpectedly: Error: disk on fire/);
   });
 
   it('serves the cashier page with the token for a browser on this machine', async () => {
