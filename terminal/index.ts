@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
@@ -11,6 +11,18 @@ import { closeServer, createLocalApi, listenLocalApi } from './local-api';
 import { enrollTerminal, SyncClient } from './sync-client';
 
 export { migrateTerminalDb, openTerminalDb } from './db';
+
+/** Whether the terminal in `dataDir` has enrolled (so it starts without an enrollment code). */
+export function terminalIsEnrolled(dataDir: string): boolean {
+  const file = join(dataDir, 'terminal.sqlite');
+  if (!existsSync(file)) return false;
+  const db = openTerminalDb(file);
+  try {
+    return loadIdentity(db) !== null;
+  } finally {
+    db.close();
+  }
+}
 export type { TerminalDb } from './db';
 
 export interface StartTerminalOptions {

@@ -1,8 +1,9 @@
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { demoChain } from '../fixtures/data/demo-chain';
 import { DomainError } from '../core/errors';
-import { startTerminal } from './index';
+import { startTerminal, terminalIsEnrolled } from './index';
 import { SyncClient } from './sync-client';
 import { openTestTerminal, tempDir } from './testing';
 
@@ -45,6 +46,9 @@ describe('sync client', () => {
   });
 
   it('refuses to start a terminal that is not enrolled when no enrollment code is given', async () => {
-    await expect(startTerminal({ dataDir: tempDir(), hqAddress: '127.0.0.1:1', log: () => {} })).rejects.toThrow(/not enrolled/);
+    const dir = tempDir();
+    await expect(startTerminal({ dataDir: dir, hqAddress: '127.0.0.1:1', log: () => {} })).rejects.toThrow(/not enrolled/);
+    expect(terminalIsEnrolled(dir)).toBe(false);
+    expect(terminalIsEnrolled(join(dir, 'nothing-here'))).toBe(false);
   });
 });

@@ -6,7 +6,7 @@ import { cardBonusAccountId, cardPrincipalAccountId, memberPointsAccountId } fro
 import { demoChain } from '../fixtures/data/demo-chain';
 // Tests only: the terminal's code never imports HQ.
 import { createEnrollmentCode, seedChain, startHq, type RunningHq } from '../hq-server/index';
-import { startTerminal, type RunningTerminal } from './index';
+import { startTerminal, terminalIsEnrolled, type RunningTerminal } from './index';
 
 const COLA = '6901028001014'; // ¥3.00
 const CIGARETTES = '6901050000177'; // ¥45.00, earns no points
@@ -112,6 +112,7 @@ describe('terminal against a real HQ (embedded PostgreSQL, gRPC over loopback)',
     const r = await call('POST', '/api/top-ups', { cardNo: '8888000100000014', principalMinor: 50_000, tender: 'cash' });
     expect(r.json).toMatchObject({ principalMinor: 50_000, bonusMinor: 5_000 });
     await terminal.stop();
+    expect(terminalIsEnrolled(terminalDir)).toBe(true);
     terminal = await startTerminal({ dataDir: terminalDir, hqAddress: hq.grpcAddress, syncIntervalMs: 600_000, log: (m) => logs.push(m) });
     expect(terminal.terminalId).toBe('t-sh-01-1');
     await terminal.syncNow();
