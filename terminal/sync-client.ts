@@ -277,11 +277,13 @@ export class SyncClient implements HqLink {
     try {
       await this.pushAll();
       await this.pullAll();
+      if (this.failures > 0) this.o.log(`sync with HQ at ${this.o.hqAddress} works again after ${this.failures} failed attempts`);
       this.failures = 0;
       if (this.o.afterSync) await this.o.afterSync().catch((e: Error) => this.o.log(`after sync: ${e.message}`));
     } catch (e) {
       this.failures += 1;
-      this.o.log(`sync with HQ at ${this.o.hqAddress} failed (${this.failures} in a row): ${(e as Error).message}`);
+      // Every failure while HQ is away would flood the log: the first, then every 20th.
+      if (this.failures % 20 === 1) this.o.log(`sync with HQ at ${this.o.hqAddress} failed (${this.failures} in a row): ${(e as Error).message}`);
       throw e;
     }
   }
