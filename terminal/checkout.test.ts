@@ -204,6 +204,24 @@ describe('checkout', () => {
     expect(trial.debits).toBe(trial.credits);
   });
 
+  it('cancelling while HQ is unreachable still records the release, for HQ to apply when the outbox is pushed', async () => {
+    const base = openTestTerminal(demoChain);
+    const hq = new FakeHqLink('store-sh-01', 'CNY', base.clock);
+    hq.balances.set('c-0001', { principal: 186000, bonus: 28000 });
+    const t = openTestTerminal(demoChain, { hq });
+    const sale = t.checkout.openSale();
+    t.checkout.addItem(sale.id, COLA);
+    t.checkout.attachMember(sale.id, DIAMOND_CARD);
+    await t.checkout.addStoredValueTender(sale.id, 300);
+    hq.online = false;
+    await t.checkout.cancel(sale.id);
+    expect(hq.voided).toEqual([]);
+    const [event] = allEvents(t.db);
+    expect(event!.body).toEqual({ type: 'holds_released', saleId: sale.id, holdIds: [...hq.holds.keys()] });
+    expect(event!.transfers).toMatchObject([{ kind: 'void_pending', pendingId: `${[...hq.holds.keys()][0]}/principal`, amount: 300 }]);
+    expect(cardSpendable(t.db, 'c-0001').principal).toBe(186000);
+  });
+
   it('a hold whose answer was lost is remembered as unknown and the cashier gets HQ_OFFLINE', async () => {
     const base = openTestTerminal(demoChain);
     const hq = new FakeHqLink('store-sh-01', 'CNY', base.clock);
