@@ -233,10 +233,16 @@ export function listenLocalApi(app: express.Express, host: string, port: number)
   });
 }
 
-/** Stops accepting and closes idle keep-alive connections. */
-export function closeServer(server: Server): Promise<void> {
+/** Stops accepting, closes idle keep-alive connections, and cuts the rest after a grace period. */
+export function closeServer(server: Server, graceMs = 2_000): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.close((err) => (err ? reject(err) : resolve()));
+    const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+    cut.unref();
+    server.close((err) => {
+      clearTimeout(cut);
+      if (err) reject(err);
+      else resolve();
+    });
     server.closeIdleConnections();
   });
 }
