@@ -1,0 +1,126 @@
+import { ProtocolError } from '../errors';
+
+/**
+ * Pipe-separated ECR messages inside STX … ETX LRC frames, after Transbank's "POS Integrado":
+ * a 4-digit command, then fields separated by "|". Answers carry response code "00" on approval.
+ */
+export const PipeCommand = {
+  Poll: '0100',
+  Sale: '0200',
+  SaleAnswer: '0210',
+  LastSale: '0250',
+  LastSaleAnswer: '0260',
+  Close: '0500',
+  CloseAnswer: '0510',
+  Refund: '1200',
+  RefundAnswer: '1210',
+} as const;
+
+export function encodePipe(fields: readonly string[]): string {
+  for (const f of fields) {
+    if (f.includes('|') || /[\x00-\x1f]/.test(f)) throw new ProtocolError('BAD_FORMAT', `field "${f}" contains "|" or a control character`);
+  }
+  return fields.join('|');
+}
+
+export function decodePipe(s: string): string[] {
+  const fields = s.split('|');
+  if (!/^\d{4}$/.test(fields[0] ?? '')) throw new ProtocolError('BAD_FORMAT', `message does not start with a 4-digit command: "${s.slice(0, 16)}"`);
+  return fields;
+}
+
+/** A sale or last-sale answer (0210 / 0260). */
+export interface PipeSaleAnswer {
+  readonly responseCode: string;
+  readonly commerceCode: string;
+  readonly terminalId: string;
+  /** The ECR's ticket number (OneCard's ECR reference), echoed. */
+  readonly ticket: string;
+  readonly authCode: string;
+  readonly amount_minor: number;
+  readonly last4: string;
+  /** The terminal's operation number: what a void/refund names. */
+  readonly operation: string;
+  readonly cardType: string;
+  readonly cardBrand: string;
+  readonly date: string;
+  readonly time: string;
+}
+
+export function encodeSaleRequest(amount_minor: number, ticket: string): string {
+  if (!Number.isSafeInteger(amount_minor) || amount_minor <= 0 || amount_minor > 999_999_999) throw new ProtocolError('BAD_FORMAT', `amount ${amount_minor} is out of range`);
+  if (!/^[0-9A-Za-z]{1,20}$/.test(ticket)) throw new ProtocolError('BAD_FORMAT', `ticket "${ticket}" must be 1..20 letters or digits`);
+  return encodePipe([PipeCommand.Sale, String(amount_minor), ticket, '0', '0']);
+}
+
+export function encodeSaleAnswer(cmd: '0210' | '0260', a: PipeSaleAnswer): string {
+  return encodePipe([cmd, a.responseCode, a.commerceCode, a.terminalId, a.ticket, a.authCode, String(a.amount_minor), '0', '0', a.last4, a.operation, a.cardType, a.date, '', a.cardBrand, a.date, a.time, '', '0']);
+}
+
+export function decodeSaleAnswer(s: string): PipeSaleAnswer & { readonly command: string } {
+  const f = decodePipe(s);
+  if (f[0] !== PipeCommand.SaleAnswer && f[0] !== PipeCommand.LastSaleAnswer) throw new ProtocolError('UNKNOWN_COMMAND', `expected 0210 or 0260, got ${f[0]}`);
+  if (f.length < 17) throw new ProtocolError('TRUNCATED', `sale answer has ${f.length} fields, expected at least 17`);
+  const amount = f[6]!;
+  if (!/^\d{1,12}$/.test(amount)) throw new ProtocolError('BAD_FORMAT', `sale answer amount "${amount}" is not a number`);
+  return {
+    command: f[0]!,
+    responseCode: f[1]!,
+    commerceCode: f[2]!,
+    terminalId: f[3]!,
+    ticket: f[4]!,
+    authCode: f[5]!,
+    amount_minor: Number(amount),
+    last4: f[9]!,
+    operation: f[10]!,
+    cardType: f[11]!,
+    cardBrand: f[14]!,
+    date: f[15]!,
+    time: f[16]!,
+  };
+}
+
+export interface PipeRefundAnswer {
+  readonly responseCode: string;
+  readonly commerceCode: string;
+  readonly terminalId: string;
+  readonly authCode: string;
+  readonly operation: string;
+}
+
+export function encodeRefundRequest(operation: string): string {
+  if (!/^\d{1,12}$/.test(operation)) throw new ProtocolError('BAD_FORMAT', `operation number "${operation}" must be digits`);
+  return encodePipe([PipeCommand.Refund, operation]);
+}
+
+export function encodeRefundAnswer(a: PipeRefundAnswer): string {
+  return encodePipe([PipeCommand.RefundAnswer, a.responseCode, a.commerceCode, a.terminalId, a.authCode, a.operation]);
+}
+
+export function decodeRefundAnswer(s: string): PipeRefundAnswer {
+  const f = decodePipe(s);
+  if (f[0] !== PipeCommand.RefundAnswer) throw new ProtocolError('UNKNOWN_COMMAND', `expected 1210, got ${f[0]}`);
+  if (f.length < 6) throw new ProtocolError('TRUNCATED', `refund answer has ${f.length} fields, expected 6`);
+  return { responseCode: f[1]!, commerceCode: f[2]!, terminalId: f[3]!, authCode: f[4]!, operation: f[5]! };
+}
+
+export function decodeCloseAnswer(s: string): { responseCode: string; commerceCode: string; terminalId: string } {
+  const f = decodePipe(s);
+  if (f[0] !== PipeCommand.CloseAnswer) throw new ProtocolError('UNKNOWN_COMMAND', `expected 0510, got ${f[0]}`);
+  if (f.length < 4) throw new ProtocolError('TRUNCATED', `close answer has ${f.length} fields, expected 4`);
+  return { responseCode: f[1]!, commerceCode: f[2]!, terminalId: f[3]! };
+}
+
+/** Response codes a cashier may meet (Transbank POS Integrado table, abridged). */
+export const PIPE_RESPONSE_TEXT: Record<string, string> = {
+  '00': 'approved',
+  '01': 'declined',
+  '02': 'approved by the bank but rejected by the terminal',
+  '03': 'declined: card or connection error',
+  '04': 'cancelled at the terminal',
+  '05': 'card error',
+  '06': 'card expired',
+  '07': 'declined: insufficient funds',
+  '09': 'declined',
+  '11': 'no transaction to return (last sale not found)',
+};
