@@ -40,17 +40,17 @@ export function hqHeldBalances(db: TerminalDb, accountId: string): Balances {
     as_of_applied_seq: 0,
     snapshot_gen: 0,
   };
-  const later = stmt(db,
-      `SELECT COALESCE(SUM(debits_posted), 0) AS dp, COALESCE(SUM(credits_posted), 0) AS cp,
+  const later = stmt(
+    db,
+    `SELECT COALESCE(SUM(debits_posted), 0) AS dp, COALESCE(SUM(credits_posted), 0) AS cp,
               COALESCE(SUM(debits_pending), 0) AS dq, COALESCE(SUM(credits_pending), 0) AS cq
          FROM transfer_effects WHERE account_id = ? AND event_seq > ?`,
-    )
-    .get(accountId, hq.as_of_applied_seq) as SumRow;
-  const newHolds = stmt(db,
-      `SELECT COALESCE(SUM(l.amount), 0) AS amount FROM hold_legs l JOIN holds h ON h.hold_id = l.hold_id
+  ).get(accountId, hq.as_of_applied_seq) as SumRow;
+  const newHolds = stmt(
+    db,
+    `SELECT COALESCE(SUM(l.amount), 0) AS amount FROM hold_legs l JOIN holds h ON h.hold_id = l.hold_id
         WHERE l.account_id = ? AND h.authorized_gen >= ?`,
-    )
-    .get(accountId, hq.snapshot_gen) as { amount: number };
+  ).get(accountId, hq.snapshot_gen) as { amount: number };
   return {
     debitsPosted: Math.max(0, -hq.posted) + later.dp,
     creditsPosted: Math.max(0, hq.posted) + later.cp,

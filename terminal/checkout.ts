@@ -157,11 +157,11 @@ export class Checkout {
     const paid = tenders.reduce((sum, t) => sum + t.amountMinor, 0);
     let member: SaleView['member'] = null;
     if (s.member_id && s.card_id) {
-      const m = stmt(this.db,
-          `SELECT m.name, m.level_code, l.name AS level_name, c.card_no FROM members m JOIN cards c ON c.id = ?
+      const m = stmt(
+        this.db,
+        `SELECT m.name, m.level_code, l.name AS level_name, c.card_no FROM members m JOIN cards c ON c.id = ?
              LEFT JOIN member_levels l ON l.code = m.level_code WHERE m.id = ?`,
-        )
-        .get(s.card_id, s.member_id) as { name: string; level_code: string; level_name: string | null; card_no: string } | undefined;
+      ).get(s.card_id, s.member_id) as { name: string; level_code: string; level_name: string | null; card_no: string } | undefined;
       member = {
         memberId: s.member_id,
         cardId: s.card_id,
@@ -202,11 +202,11 @@ export class Checkout {
         stmt(this.db, 'UPDATE sale_lines SET quantity = ?, amount_minor = ? WHERE sale_id = ? AND line_no = ?').run(q, lineAmount(existing.unit_price_minor, q), saleId, existing.line_no);
       } else {
         const next = (stmt(this.db, 'SELECT COALESCE(MAX(line_no), 0) + 1 AS n FROM sale_lines WHERE sale_id = ?').get(saleId) as { n: number }).n;
-        stmt(this.db,
-            `INSERT INTO sale_lines (sale_id, line_no, sku, barcode, name, quantity, unit_price_minor, amount_minor, eligible_for_member_benefits)
+        stmt(
+          this.db,
+          `INSERT INTO sale_lines (sale_id, line_no, sku, barcode, name, quantity, unit_price_minor, amount_minor, eligible_for_member_benefits)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(saleId, next, product.sku, product.barcode, product.nameZh || product.name, quantity, product.priceMinor, lineAmount(product.priceMinor, quantity), product.excludedFromMemberBenefits ? 0 : 1);
+        ).run(saleId, next, product.sku, product.barcode, product.nameZh || product.name, quantity, product.priceMinor, lineAmount(product.priceMinor, quantity), product.excludedFromMemberBenefits ? 0 : 1);
       }
       this.updateTotal(saleId);
     })();
@@ -579,11 +579,11 @@ export class Checkout {
     t: { kind: SaleTender['kind']; amount: number; tendered?: number; change?: number; reference?: string; cardId?: string; holdId?: string },
   ): void {
     const next = (stmt(this.db, 'SELECT COALESCE(MAX(tender_no), 0) + 1 AS n FROM sale_tenders WHERE sale_id = ?').get(saleId) as { n: number }).n;
-    stmt(this.db,
-        `INSERT INTO sale_tenders (sale_id, tender_no, kind, amount_minor, tendered_minor, change_minor, reference, card_id, hold_id)
+    stmt(
+      this.db,
+      `INSERT INTO sale_tenders (sale_id, tender_no, kind, amount_minor, tendered_minor, change_minor, reference, card_id, hold_id)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(saleId, next, t.kind, t.amount, t.tendered ?? 0, t.change ?? 0, t.reference ?? '', t.cardId ?? null, t.holdId ?? null);
+    ).run(saleId, next, t.kind, t.amount, t.tendered ?? 0, t.change ?? 0, t.reference ?? '', t.cardId ?? null, t.holdId ?? null);
   }
 
   private cardHolderById(cardId: string): CardHolder {

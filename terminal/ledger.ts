@@ -117,7 +117,8 @@ export function journalTotals(db: TerminalDb, accountId: string): Balances {
 
 /** Creates accounts that do not exist yet; existing ones are left as they are. */
 export function ensureAccounts(db: TerminalDb, accounts: readonly Account[]): void {
-  const insert = stmt(db,
+  const insert = stmt(
+    db,
     'INSERT INTO accounts (id, ledger, code, debits_must_not_exceed_credits) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
   );
   for (const a of accounts) insert.run(a.id, a.ledger, a.code, a.debitsMustNotExceedCredits ? 1 : 0);
@@ -216,9 +217,9 @@ function assertReadBack(d: BalanceDelta, before: Balances, actual: Balances): vo
 
 /** Sum of debits and sum of credits over the whole journal: equal when it is balanced. */
 export function journalTrialBalance(db: TerminalDb): { debits: number; credits: number } {
-  return stmt(db,
-      `SELECT COALESCE(SUM(debits_posted + debits_pending), 0) AS debits,
-              COALESCE(SUM(credits_posted + credits_pending), 0) AS credits FROM accounts`,
-    )
-    .get() as { debits: number; credits: number };
+  return stmt(
+    db,
+    `SELECT COALESCE(SUM(debits_posted + debits_pending), 0) AS debits,
+            COALESCE(SUM(credits_posted + credits_pending), 0) AS credits FROM accounts`,
+  ).get() as { debits: number; credits: number };
 }

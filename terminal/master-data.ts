@@ -28,7 +28,8 @@ export function applyChange(db: TerminalDb, change: SyncChange, ctx: PullContext
         return;
       }
       const l = b.level;
-      stmt(db,
+      stmt(
+        db,
         `INSERT INTO member_levels (code, name, rank, discount_rate, points_multiplier, offline_limit_minor) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (code) DO UPDATE SET name = excluded.name, rank = excluded.rank, discount_rate = excluded.discount_rate,
            points_multiplier = excluded.points_multiplier, offline_limit_minor = excluded.offline_limit_minor`,
@@ -41,7 +42,8 @@ export function applyChange(db: TerminalDb, change: SyncChange, ctx: PullContext
         stmt(db, 'UPDATE products SET active = 0 WHERE sku = ?').run(p.sku);
         return;
       }
-      stmt(db,
+      stmt(
+        db,
         `INSERT INTO products (sku, barcode, name, name_zh, category, price_minor, excluded_from_member_benefits, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (sku) DO UPDATE SET barcode = excluded.barcode, name = excluded.name, name_zh = excluded.name_zh,
            category = excluded.category, price_minor = excluded.price_minor,
@@ -55,7 +57,8 @@ export function applyChange(db: TerminalDb, change: SyncChange, ctx: PullContext
         stmt(db, 'DELETE FROM members WHERE id = ?').run(m.id);
         return;
       }
-      stmt(db,
+      stmt(
+        db,
         `INSERT INTO members (id, name, phone, birthday, level_code, home_store_id) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, phone = excluded.phone, birthday = excluded.birthday,
            level_code = excluded.level_code, home_store_id = excluded.home_store_id`,
@@ -69,7 +72,8 @@ export function applyChange(db: TerminalDb, change: SyncChange, ctx: PullContext
         stmt(db, 'DELETE FROM cards WHERE id = ?').run(c.id);
         return;
       }
-      stmt(db,
+      stmt(
+        db,
         `INSERT INTO cards (id, member_id, card_no, medium, status, expires_on) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET member_id = excluded.member_id, card_no = excluded.card_no, medium = excluded.medium,
            status = excluded.status, expires_on = excluded.expires_on`,
@@ -83,7 +87,8 @@ export function applyChange(db: TerminalDb, change: SyncChange, ctx: PullContext
         stmt(db, 'DELETE FROM hq_balances WHERE account_id = ?').run(x.accountId);
         return;
       }
-      stmt(db,
+      stmt(
+        db,
         `INSERT INTO hq_balances (account_id, ledger, posted, held, as_of_applied_seq, snapshot_gen) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (account_id) DO UPDATE SET ledger = excluded.ledger, posted = excluded.posted, held = excluded.held,
            as_of_applied_seq = excluded.as_of_applied_seq, snapshot_gen = excluded.snapshot_gen`,
@@ -126,11 +131,11 @@ export function productByBarcode(db: TerminalDb, barcode: string): Product {
 /** Active products whose name, Chinese name, SKU or barcode contains `query` (all when empty). */
 export function searchProducts(db: TerminalDb, query: string, limit = 50): Product[] {
   const like = `%${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  const rows = stmt(db,
-      `SELECT * FROM products WHERE active = 1 AND (name LIKE @like ESCAPE '\\' OR name_zh LIKE @like ESCAPE '\\'
-         OR sku LIKE @like ESCAPE '\\' OR barcode LIKE @like ESCAPE '\\') ORDER BY sku LIMIT @limit`,
-    )
-    .all({ like, limit }) as ProductRow[];
+  const rows = stmt(
+    db,
+    `SELECT * FROM products WHERE active = 1 AND (name LIKE @like ESCAPE '\\' OR name_zh LIKE @like ESCAPE '\\'
+       OR sku LIKE @like ESCAPE '\\' OR barcode LIKE @like ESCAPE '\\') ORDER BY sku LIMIT @limit`,
+  ).all({ like, limit }) as ProductRow[];
   return rows.map(toProduct);
 }
 
