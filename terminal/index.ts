@@ -25,6 +25,9 @@ export function terminalIsEnrolled(dataDir: string): boolean {
 }
 export type { TerminalDb } from './db';
 
+/** How long start waits for the first sync before serving from the cache. */
+const FIRST_SYNC_WAIT_MS = 5_000;
+
 export interface StartTerminalOptions {
   /** Folder of this terminal's data; the database is `${dataDir}/terminal.sqlite`. */
   dataDir: string;
@@ -117,8 +120,10 @@ export async function startTerminal(options: StartTerminalOptions): Promise<Runn
     const listening = await listenLocalApi(app, options.host ?? '127.0.0.1', options.httpPort ?? 0);
     server = listening.server;
 
-    // Catch up before serving the first sale when HQ is there; sell from the cache when not.
-    await sync.syncNow().catch((e: Error) => log(`starting offline: ${e.message}`));
+    // Catch up before serving the first sale when HQ answers soon; sell from the cache when it
+    // does not (the sync goes on in the background either way).
+    const firstSync = sync.syncNow().catch((e: Error) => log(`starting offline: ${e.message}`));
+    await Promise.race([firstSync, new Promise<void>((resolve) => setTimeout(resolve, FIRST_SYNC_WAIT_MS).unref())]);
     sync.start();
 
     let stopping: Promise<void> | null = null;
