@@ -89,8 +89,6 @@ const paymentTerminal = z.object({
   /** ISO 4217 numeric currency, e.g. "156" for CNY. */
   currency: z.string().regex(/^\d{3}$/).default('156'),
   response_timeout_ms: z.number().int().min(1000).max(600_000).default(120_000),
-  /** Where the pending-payment journal lives (a JSON-lines file); in memory when absent. */
-  journalFile: z.string().min(1).optional(),
 });
 
 export const deviceEntrySchema = z.discriminatedUnion('class', [scanner, memberCardReader, receiptPrinter, cashDrawer, paymentTerminal]);
