@@ -26,6 +26,9 @@ class FakeHq {
   appliedSeq = 0;
   pageSize = 40;
   pulls = 0;
+  /** When set, PushEvents never answers (a black-holed HQ). */
+  hangPush = false;
+  readonly pushStarted: Array<() => void> = [];
   credentialSeen: string[] = [];
   private subscribers: Array<grpc.ServerWritableStream<unknown, unknown>> = [];
   private onPull: Array<() => void> = [];
@@ -37,6 +40,8 @@ class FakeHq {
     this.server.addService(pkg.onecard.sync.v1.TerminalSync.service, {
       PushEvents: (call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) => {
         auth(call);
+        for (const wake of this.pushStarted.splice(0)) wake();
+        if (this.hangPush) return;
         const events = (call.request.events as unknown[]).map((e) => eventFromWire(e, 't-test-1'));
         this.batches.push(events.length);
         for (const e of events) if (!this.received.some((r) => r.seq === e.seq)) this.received.push(e);
@@ -83,7 +88,8 @@ class FakeHq {
 
   stop(): Promise<void> {
     for (const s of this.subscribers) s.end();
-    return new Promise((resolve) => this.server.tryShutdown(() => resolve()));
+    this.server.forceShutdown();
+    return Promise.resolve();
   }
 }
 
@@ -159,6 +165,19 @@ describe('sync client against a scripted HQ over gRPC', () => {
     hq.nudge();
     await pulled;
     expect(hq.pulls).toBeGreaterThan(0);
+  });
+
+  it('stop() cancels a call HQ never answers instead of waiting out its deadline', async () => {
+    const { hq, t, sync } = await setUp();
+    await sync.syncNow();
+    topUps(t.checkout, 1);
+    hq.hangPush = true;
+    const pushing = new Promise<void>((resolve) => hq.pushStarted.push(resolve));
+    const syncing = sync.syncNow().then(() => null, (e: unknown) => e);
+    await pushing;
+    await sync.stop();
+    expect(await syncing).toBeInstanceOf(DomainError);
+    expect(outboxDepth(t.db)).toBe(1);
   });
 
   it('brings HQ refusals back with HQ’s code, and stays online', async () => {

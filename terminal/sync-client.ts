@@ -78,12 +78,21 @@ function fromServiceError(err: grpc.ServiceError, method: string): { error: Doma
   return { error: new DomainError('HQ_OFFLINE', `HQ did not answer ${method}: ${err.details || err.message}`, { method, grpcCode: err.code }), answered: false };
 }
 
-function callUnary<Res>(client: SyncServiceClient, method: 'Enroll' | 'PushEvents' | 'PullChanges' | 'Authorize' | 'Capture' | 'Void', request: unknown, metadata: grpc.Metadata, timeoutMs: number): Promise<Res> {
+function callUnary<Res>(
+  client: SyncServiceClient,
+  method: 'Enroll' | 'PushEvents' | 'PullChanges' | 'Authorize' | 'Capture' | 'Void',
+  request: unknown,
+  metadata: grpc.Metadata,
+  timeoutMs: number,
+  calls?: Set<grpc.ClientUnaryCall>,
+): Promise<Res> {
   return new Promise((resolve, reject) => {
-    client[method](request, metadata, { deadline: Date.now() + timeoutMs }, (err, res) => {
+    const call = client[method](request, metadata, { deadline: Date.now() + timeoutMs }, (err, res) => {
+      calls?.delete(call);
       if (err) reject(err);
       else resolve(res as Res);
     });
+    calls?.add(call);
   });
 }
 
@@ -188,6 +197,9 @@ export class SyncClient implements HqLink {
   private subscription: grpc.ClientReadableStream<unknown> | null = null;
   private subscribeFailures = 0;
   private stopped = true;
+  private closed = false;
+  /** Calls under way, cancelled by stop() so it never waits out a deadline. */
+  private readonly calls = new Set<grpc.ClientUnaryCall>();
   private readonly timers: Timers;
   private readonly random: () => number;
 
@@ -216,7 +228,7 @@ export class SyncClient implements HqLink {
   /** One call to HQ; updates the link state by whether HQ answered. */
   private async call<Res>(method: 'PushEvents' | 'PullChanges' | 'Authorize' | 'Capture' | 'Void', request: unknown, timeoutMs?: number): Promise<Res> {
     try {
-      const res = await callUnary<Res>(this.client, method, request, this.metadata(), timeoutMs ?? this.o.callTimeoutMs ?? 5_000);
+      const res = await callUnary<Res>(this.client, method, request, this.metadata(), timeoutMs ?? this.o.callTimeoutMs ?? 5_000, this.calls);
       this.contact();
       return res;
     } catch (e) {
@@ -274,6 +286,7 @@ export class SyncClient implements HqLink {
   }
 
   private async syncOnce(): Promise<void> {
+    if (this.closed) throw new DomainError('HQ_OFFLINE', 'the sync client is stopped');
     try {
       await this.pushAll();
       await this.pullAll();
@@ -380,12 +393,14 @@ export class SyncClient implements HqLink {
   /** Stops the loop and the subscription, waits for a sync under way, closes the channel. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.closed = true;
     if (this.timer !== null) this.timers.clearTimeout(this.timer);
     if (this.subscribeTimer !== null) this.timers.clearTimeout(this.subscribeTimer);
     this.timer = this.subscribeTimer = null;
     const sub = this.subscription;
     this.subscription = null;
     sub?.cancel();
+    for (const call of this.calls) call.cancel();
     await (this.queued ?? this.running ?? Promise.resolve()).catch(() => {});
     this.client.close();
   }
