@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Server } from 'node:http';
+import { request, type Server } from 'node:http';
 import { demoChain } from '../fixtures/data/demo-chain';
 import { closeServer, createLocalApi, listenLocalApi } from './local-api';
 import type { Checkout } from './checkout';
@@ -134,5 +134,18 @@ describe('local API', () => {
     const html = await (await fetch(url)).text();
     expect(html).toContain(`<meta name="onecard-token" content="${TOKEN}">`);
     expect(html).toContain('id="barcode"');
+    // A page reached under another site's name (DNS rebinding) gets no token.
+    const port = new URL(url).port;
+    const rebound = await new Promise<string>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: '/', headers: { host: `evil.example:${port}` } }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString('utf8')));
+        res.on('end', () => resolve(body));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(rebound).toContain('id="barcode"');
+    expect(rebound).not.toContain(TOKEN);
   });
 });

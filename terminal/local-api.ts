@@ -105,6 +105,12 @@ function isLoopback(address: string | undefined): boolean {
   return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
 }
 
+function isLoopbackHostHeader(host: string | undefined): boolean {
+  if (!host) return false;
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, '');
+  return name === '127.0.0.1' || name === 'localhost' || name === '[::1]';
+}
+
 const PAGE_FILE = new URL('./ui/cashier.html', import.meta.url);
 
 function cashierPage(token: string | null, o: LocalApiOptions): string {
@@ -123,8 +129,9 @@ export function createLocalApi(o: LocalApiOptions): express.Express {
   const { checkout } = o;
 
   app.get('/', (req, res) => {
-    // The token goes only into a page loaded from this machine.
-    const token = isLoopback(req.socket.remoteAddress) ? o.token : null;
+    // The token goes only into a page this machine's browser loaded by a loopback name: not to
+    // other machines, and not to a page of another site whose name was rebound to 127.0.0.1.
+    const token = isLoopback(req.socket.remoteAddress) && isLoopbackHostHeader(req.headers.host) ? o.token : null;
     res.set('Cache-Control', 'no-store').type('html').send(cashierPage(token, o));
   });
 
