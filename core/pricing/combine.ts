@@ -51,14 +51,15 @@ function toScaledBigInt(values: readonly Decimal[]): bigint[] {
 
 /** Chooses the exclusive promotions that give the customer the most, exactly (see module doc). */
 export function chooseExclusive(evaluations: readonly Evaluation[], lineCount: number): ExclusiveChoice {
-  const bestValue: Decimal[] = new Array<Decimal>(lineCount).fill(new Decimal(0));
+  const bestValue: Array<Decimal | null> = new Array<Decimal | null>(lineCount).fill(null);
   const perLine: Array<Evaluation | null> = new Array<Evaluation | null>(lineCount).fill(null);
   for (const ev of evaluations) {
     if (!ev.separable) continue;
     ev.lines.forEach((idx, i) => {
       const v = ev.values[i]!;
+      const best = bestValue[idx];
       // Strictly better only: among equals the earlier (higher priority, lower id) keeps the line.
-      if (v.greaterThan(bestValue[idx]!)) {
+      if (best === null || best === undefined || v.greaterThan(best)) {
         bestValue[idx] = v;
         perLine[idx] = ev;
       }
@@ -68,8 +69,9 @@ export function chooseExclusive(evaluations: readonly Evaluation[], lineCount: n
   const raw: Array<{ ev: Evaluation; order: number; gain: Decimal }> = [];
   evaluations.forEach((ev, order) => {
     if (ev.separable) return;
-    let gain = new Decimal(ev.amountMinor + ev.giftValueMinor);
-    for (const idx of ev.lines) gain = gain.minus(bestValue[idx]!);
+    const covered = ev.lines.flatMap((idx) => bestValue[idx] ?? []);
+    const whole = ev.amountMinor + ev.giftValueMinor;
+    const gain = covered.length === 0 ? new Decimal(whole) : new Decimal(whole).minus(Decimal.sum(...covered));
     if (gain.greaterThan(0)) raw.push({ ev, order, gain });
   });
   const gains = toScaledBigInt(raw.map((r) => r.gain));

@@ -20,6 +20,7 @@ import { assertMinor, prorate } from '../money';
 import { inTimeWindow, parseDate } from './calendar';
 import { chooseExclusive } from './combine';
 import { labelFor } from './labels';
+import { candidatesFor, preparePromotions, type PromotionSet } from './promotion-set';
 import { budgetRemaining, evaluate, memberRemaining, MEMBER_TYPES, settle, type Evaluation, type PricingContext, type WorkLine } from './rules';
 import { compileScope, inScope, type BasketIndex } from './scope';
 import type {
@@ -67,11 +68,6 @@ function canonical(lines: readonly BasketLine[]): BasketLine[] {
   );
 }
 
-/** Priority descending, then id: the order stackable promotions apply in and ties are broken by. */
-function byPriority(a: Promotion, b: Promotion): number {
-  return b.priority - a.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-}
-
 /** Whether a promotion's header lets it apply to this basket at all (scope, time, status, limits, budget). */
 export function isLive(p: Promotion, basket: Basket, ancestors: ReadonlySet<string> = new Set(basket.storeAncestors)): boolean {
   if (!LIVE_STATUSES.has(p.status)) return false;
@@ -83,6 +79,19 @@ export function isLive(p: Promotion, basket: Basket, ancestors: ReadonlySet<stri
   return true;
 }
 
+/** Canonical indices of the working lines by a key of their line, ascending. */
+function groupBy(work: readonly WorkLine[], key: (l: BasketLine) => string | null): Map<string, number[]> {
+  const map = new Map<string, number[]>();
+  for (const w of work) {
+    const k = key(w.line);
+    if (k === null) continue;
+    const list = map.get(k);
+    if (list) list.push(w.idx);
+    else map.set(k, [w.idx]);
+  }
+  return map;
+}
+
 interface Applied {
   promotion: Promotion;
   ev: Evaluation;
@@ -90,8 +99,11 @@ interface Applied {
   gift: GiftAction | null;
 }
 
-/** Prices `basket` against `promotions`; pure, deterministic, and independent of line order. */
-export function priceBasket(basket: Basket, promotions: readonly Promotion[], options: PricingOptions): PricedBasket {
+/**
+ * Prices `basket` against `promotions`; pure, deterministic, and independent of line order.
+ * Pass a `preparePromotions` result when pricing many baskets against the same promotions.
+ */
+export function priceBasket(basket: Basket, promotions: readonly Promotion[] | PromotionSet, options: PricingOptions): PricedBasket {
   validateBasket(basket);
   const currency = options.currency ?? 'CNY';
   const lines = canonical(basket.lines);
@@ -105,20 +117,18 @@ export function priceBasket(basket: Basket, promotions: readonly Promotion[], op
     brands: new Set(lines.flatMap((l) => (l.brand ? [l.brand] : []))),
   };
 
-  const ids = new Set<string>();
-  for (const p of promotions) {
-    if (ids.has(p.id)) fail(`promotion ${p.id} is listed twice`, { promotionId: p.id });
-    ids.add(p.id);
-  }
+  const set = 'kind' in promotions ? promotions : preparePromotions(promotions);
   const ancestors = new Set(basket.storeAncestors);
-  const live = promotions.filter((p) => isLive(p, basket, ancestors)).sort(byPriority);
+  // Only promotions that may touch a line of this basket go on to the header checks.
+  const candidates = candidatesFor(set, index.skus, index.categories, index.brands);
+  const live = candidates.filter((p) => isLive(p, basket, ancestors));
   const liveIds = new Set(live.map((p) => p.id));
 
   // Coupons: expired and repeated codes are refused before anything is priced.
   const rejected: PricedBasket['couponsRejected'] = [];
   const coupons = new Map<string, PresentedCoupon[]>();
   const seenCodes = new Set<string>();
-  const byId = new Map(promotions.map((p) => [p.id, p]));
+  const byId = set.byId;
   for (const coupon of [...basket.couponsPresented].sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0))) {
     const reject = (reason: CouponRejection) => rejected.push({ code: coupon.code, promotionId: coupon.promotionId, reason });
     const p = byId.get(coupon.promotionId);
@@ -144,6 +154,7 @@ export function priceBasket(basket: Basket, promotions: readonly Promotion[], op
     rounding: options.rounding ?? 'HALF_UP',
     currency,
     coupons,
+    lookup: { bySku: groupBy(work, (l) => l.sku), byCategory: groupBy(work, (l) => l.category), byBrand: groupBy(work, (l) => l.brand ?? null) },
   };
 
   const perLine: Array<Array<{ promotionId: string; amountMinor: number }>> = work.map(() => []);

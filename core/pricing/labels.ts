@@ -3,16 +3,21 @@
  * own numbers ("Gold member 9.5折", "满200减30", "Buy 2 get 1 free: Cola 330ml").
  */
 import Decimal from 'decimal.js';
-import { formatMajor } from '../money';
+import { assertMinor, minorDigits } from '../money';
 import type { Evaluation, PricingContext, WorkLine } from './rules';
 import type { Benefit, Label, Promotion } from './types';
 
 const SYMBOL: Record<string, string> = { CNY: '¥', HKD: 'HK$', USD: '$', EUR: '€', JPY: '¥', KRW: '₩' };
 
-/** 20000 → "200", 990 → "9.9": the way prices are said at a till. */
+/** 20000 → "200", 990 → "9.9": the way prices are said at a till (string work only, no float). */
 function major(minor: number, currency: string): string {
-  const text = formatMajor(minor, currency);
-  return text.includes('.') ? text.replace(/\.?0+$/, '') : text;
+  assertMinor(minor);
+  const digits = minorDigits(currency);
+  const sign = minor < 0 ? '-' : '';
+  const text = String(Math.abs(minor)).padStart(digits + 1, '0');
+  if (digits === 0) return sign + text;
+  const fraction = text.slice(-digits).replace(/0+$/, '');
+  return sign + text.slice(0, -digits) + (fraction ? `.${fraction}` : '');
 }
 
 function money(minor: number, currency: string): string {

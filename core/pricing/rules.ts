@@ -41,6 +41,12 @@ export interface PricingContext {
   currency: string;
   /** Valid presented coupons by promotion id, sorted by code. */
   coupons: ReadonlyMap<string, PresentedCoupon[]>;
+  /** Canonical line indices by sku, category and brand, ascending. */
+  lookup: {
+    bySku: ReadonlyMap<string, readonly number[]>;
+    byCategory: ReadonlyMap<string, readonly number[]>;
+    byBrand: ReadonlyMap<string, readonly number[]>;
+  };
 }
 
 /** What one promotion would give on the working lines, before rounding. */
@@ -54,7 +60,7 @@ export interface Evaluation {
   separable: boolean;
   /** Canonical indices of the lines it touches, ascending. */
   lines: number[];
-  /** Exact discount per touched line (separable), or the share basis (otherwise). */
+  /** Exact discount per touched line (separable only; empty otherwise). */
   values: Decimal[];
   /** Allocation weights per touched line: integers, each at most that line's amount. */
   weights: number[];
@@ -106,8 +112,27 @@ function weightFor(value: Decimal, w: WorkLine): number {
   return Math.min(value.ceil().toNumber(), w.netMinor);
 }
 
-function linesIn(scope: CompiledScope, work: readonly WorkLine[], memberOnly: boolean): WorkLine[] {
-  return work.filter((w) => w.netMinor > 0 && !(memberOnly && w.line.excludedFromMemberBenefits) && inScope(scope, w.line));
+/** Lines of the basket in a scope that still hold an amount, ascending; looked up by key, not scanned. */
+function linesIn(ctx: PricingContext, scope: CompiledScope, work: readonly WorkLine[], memberOnly: boolean): WorkLine[] {
+  const keep = (w: WorkLine) => w.netMinor > 0 && !(memberOnly && w.line.excludedFromMemberBenefits) && inScope(scope, w.line);
+  if (scope.everything) return work.filter(keep);
+  const found: number[] = [];
+  const gather = (keys: ReadonlySet<string> | null, map: ReadonlyMap<string, readonly number[]>) => {
+    if (keys) for (const k of keys) for (const idx of map.get(k) ?? []) found.push(idx);
+  };
+  gather(scope.skus, ctx.lookup.bySku);
+  gather(scope.categories, ctx.lookup.byCategory);
+  gather(scope.brands, ctx.lookup.byBrand);
+  found.sort((x, y) => x - y);
+  const out: WorkLine[] = [];
+  let last = -1;
+  for (const idx of found) {
+    if (idx === last) continue;
+    last = idx;
+    const w = work[idx]!;
+    if (keep(w)) out.push(w);
+  }
+  return out;
 }
 
 function empty(p: Promotion, separable: boolean): Evaluation {
@@ -128,28 +153,37 @@ function empty(p: Promotion, separable: boolean): Evaluation {
 }
 
 /** The one rounding step of an adjustment, then its caps: amount budget and what the lines hold. */
-export function settle(p: Promotion, ctx: PricingContext, exact: Decimal, weights: readonly number[]): number {
-  let amount = toMinor(exact, p.rounding ?? ctx.rounding);
+export function settle(p: Promotion, ctx: PricingContext, exact: Decimal | number, weights: readonly number[]): number {
+  // A whole number of minor units needs no rounding (满减, amount coupons): skip decimal.js.
+  let amount = typeof exact === 'number' && Number.isSafeInteger(exact) ? exact : toMinor(exact, p.rounding ?? ctx.rounding);
   if (p.budget?.kind === 'amount') amount = Math.min(amount, budgetRemaining(p, ctx.basket));
   const room = weights.reduce((a, b) => a + b, 0);
   return Math.max(0, Math.min(amount, room));
 }
 
 /** A per-line evaluation; with an amount budget the lines are coupled, so it becomes non-separable. */
-function perLine(p: Promotion, ctx: PricingContext, lines: readonly WorkLine[], valueOf: (w: WorkLine) => Decimal): Evaluation | null {
+function perLine(p: Promotion, ctx: PricingContext, lines: readonly WorkLine[], valueOf: (w: WorkLine) => Decimal | number): Evaluation | null {
   const ev = empty(p, p.budget?.kind !== 'amount');
-  let exact = ZERO;
   for (const w of lines) {
-    const v = Decimal.min(valueOf(w), w.netMinor);
+    const raw = valueOf(w);
+    // Whole-minor values (special prices) skip decimal.js: they are most of what a basket meets.
+    if (typeof raw === 'number') {
+      const v = Math.min(raw, w.netMinor);
+      if (v <= 0) continue;
+      ev.lines.push(w.idx);
+      ev.values.push(new Decimal(v));
+      ev.weights.push(v);
+      continue;
+    }
+    const v = raw.greaterThan(w.netMinor) ? new Decimal(w.netMinor) : raw;
     if (v.lte(0)) continue;
     ev.lines.push(w.idx);
     ev.values.push(v);
     ev.weights.push(weightFor(v, w));
-    exact = exact.plus(v);
   }
   if (ev.lines.length === 0) return null;
   if (!ev.separable) {
-    ev.amountMinor = settle(p, ctx, exact, ev.weights);
+    ev.amountMinor = settle(p, ctx, Decimal.sum(...ev.values), ev.weights);
     if (ev.amountMinor === 0) return null;
   }
   ev.memberUses = 1;
@@ -158,11 +192,10 @@ function perLine(p: Promotion, ctx: PricingContext, lines: readonly WorkLine[], 
 }
 
 /** A discount over the whole footprint (满减, coupons, amount-off offers), shared by line amount. */
-function wholeFootprint(p: Promotion, ctx: PricingContext, lines: readonly WorkLine[], exact: Decimal): Evaluation | null {
+function wholeFootprint(p: Promotion, ctx: PricingContext, lines: readonly WorkLine[], exact: Decimal | number): Evaluation | null {
   const ev = empty(p, false);
   for (const w of lines) {
     ev.lines.push(w.idx);
-    ev.values.push(new Decimal(w.netMinor));
     ev.weights.push(w.netMinor);
   }
   ev.amountMinor = settle(p, ctx, exact, ev.weights);
@@ -176,8 +209,8 @@ function sumNet(lines: readonly WorkLine[]): number {
   return lines.reduce((s, w) => s + w.netMinor, 0);
 }
 
-function benefitValue(benefit: Benefit, eligibleMinor: number, codes: number): Decimal {
-  if (benefit.kind === 'amount') return Decimal.min(new Decimal(benefit.amountMinor).times(codes), eligibleMinor);
+function benefitValue(benefit: Benefit, eligibleMinor: number, codes: number): Decimal | number {
+  if (benefit.kind === 'amount') return Math.min(benefit.amountMinor * codes, eligibleMinor);
   const off = new Decimal(eligibleMinor).times(ONE.minus(rateOf(benefit.rate, 'benefit rate')));
   return benefit.capMinor === null || benefit.capMinor === undefined ? off : Decimal.min(off, benefit.capMinor);
 }
@@ -210,7 +243,6 @@ function unitEvaluation(
   for (const [w, t] of rows) {
     const share = t.unit.times(t.participating);
     ev.lines.push(w.idx);
-    ev.values.push(share);
     ev.weights.push(weightFor(share, w));
     exact = exact.plus(t.unit.times(t.discounted).times(ONE.minus(rate)));
   }
@@ -259,11 +291,11 @@ function buyXGetY(p: Promotion, ctx: PricingContext, work: readonly WorkLine[], 
   const rate = rateOf(rule.getRate ?? '0', 'getRate');
   const buyScope = compileScope(rule.buy);
   if (rule.get === 'same') {
-    return sameScopeGroups(p, ctx, linesIn(buyScope, work, false), rule.buyQuantity, rule.getQuantity, rate, rule.maxApplications);
+    return sameScopeGroups(p, ctx, linesIn(ctx, buyScope, work, false), rule.buyQuantity, rule.getQuantity, rate, rule.maxApplications);
   }
   const getScope = compileScope(rule.get);
-  const getLines = linesIn(getScope, work, false);
-  const buyLines = linesIn(buyScope, work, false).filter((w) => !inScope(getScope, w.line));
+  const getLines = linesIn(ctx, getScope, work, false);
+  const buyLines = linesIn(ctx, buyScope, work, false).filter((w) => !inScope(getScope, w.line));
   const buyUnits = buyLines.reduce((s, w) => s + w.line.quantity, 0);
   const getUnits = getLines.reduce((s, w) => s + w.line.quantity, 0);
   const times = Math.min(Math.floor(buyUnits / rule.buyQuantity), rule.maxApplications ?? Infinity);
@@ -312,7 +344,7 @@ function fillBundles(rule: BundleRule, runsByComponent: UnitRun[][], sets: numbe
 
 function bundle(p: Promotion, ctx: PricingContext, work: readonly WorkLine[], rule: BundleRule): Evaluation | null {
   if (rule.components.length === 0) return null;
-  const runsByComponent = rule.components.map((c) => runsOf(linesIn(compileScope(c.scope), work, false), 'dearest'));
+  const runsByComponent = rule.components.map((c) => runsOf(linesIn(ctx, compileScope(c.scope), work, false), 'dearest'));
   let sets = Math.min(
     ...rule.components.map((c, i) => Math.floor(runsByComponent[i]!.reduce((s, r) => s + r.count, 0) / c.quantity)),
     rule.maxApplications ?? Infinity,
@@ -341,10 +373,8 @@ function unitEvaluationFromExact(
 ): Evaluation | null {
   const ev = empty(p, false);
   for (const [w, t] of [...touched.entries()].sort((a, b) => a[0].idx - b[0].idx)) {
-    const share = t.unit.times(t.participating);
     ev.lines.push(w.idx);
-    ev.values.push(share);
-    ev.weights.push(weightFor(share, w));
+    ev.weights.push(weightFor(t.unit.times(t.participating), w));
   }
   ev.amountMinor = settle(p, ctx, exact, ev.weights);
   if (ev.amountMinor === 0) return null;
@@ -354,7 +384,7 @@ function unitEvaluationFromExact(
 }
 
 function spendThreshold(p: Promotion, ctx: PricingContext, work: readonly WorkLine[], rule: SpendThresholdDiscountRule): Evaluation | null {
-  const lines = linesIn(compileScope(rule.scope), work, false);
+  const lines = linesIn(ctx, compileScope(rule.scope), work, false);
   const eligible = sumNet(lines);
   let tier: { thresholdMinor: number; offMinor: number } | undefined;
   for (const t of rule.tiers) {
@@ -365,7 +395,7 @@ function spendThreshold(p: Promotion, ctx: PricingContext, work: readonly WorkLi
   const times = rule.repeat ? Math.floor(eligible / tier.thresholdMinor) : 1;
   let off = tier.offMinor * times;
   if (rule.capMinor !== null) off = Math.min(off, rule.capMinor);
-  const ev = wholeFootprint(p, ctx, lines, new Decimal(Math.min(off, eligible)));
+  const ev = wholeFootprint(p, ctx, lines, Math.min(off, eligible));
   if (ev) ev.detail = { times, tierThresholdMinor: tier.thresholdMinor, tierOffMinor: tier.offMinor };
   return ev;
 }
@@ -379,7 +409,7 @@ export function evaluate(p: Promotion, ctx: PricingContext, work: readonly WorkL
       if (!member || !ctx.level || !ctx.levelRate || ctx.levelRate.gte(1)) return null;
       if (rule.levels !== null && !rule.levels.includes(member.levelCode)) return null;
       const off = ONE.minus(ctx.levelRate);
-      return perLine(p, ctx, linesIn(compileScope(rule.scope), work, true), (w) => off.times(w.netMinor));
+      return perLine(p, ctx, linesIn(ctx, compileScope(rule.scope), work, true), (w) => off.times(w.netMinor));
     }
     case 'memberPrice':
     case 'specialPrice': {
@@ -388,7 +418,7 @@ export function evaluate(p: Promotion, ctx: PricingContext, work: readonly WorkL
       if (!itemsMayTouch(items, ctx.index)) return null;
       const memberOnly = rule.type === 'memberPrice';
       const lines = work.filter((w) => w.netMinor > 0 && items.has(w.line.sku) && !(memberOnly && w.line.excludedFromMemberBenefits));
-      return perLine(p, ctx, lines, (w) => new Decimal(w.netMinor - items.get(w.line.sku)! * w.line.quantity));
+      return perLine(p, ctx, lines, (w) => w.netMinor - items.get(w.line.sku)! * w.line.quantity);
     }
     case 'limitedQuantitySpecial': {
       const items = compileItems(rule.items);
@@ -408,7 +438,6 @@ export function evaluate(p: Promotion, ctx: PricingContext, work: readonly WorkL
         units += n;
         const v = unit.minus(price).times(n);
         ev.lines.push(w.idx);
-        ev.values.push(v);
         ev.weights.push(weightFor(v, w));
         exact = exact.plus(v);
       }
@@ -427,7 +456,7 @@ export function evaluate(p: Promotion, ctx: PricingContext, work: readonly WorkL
     case 'spendThresholdGift': {
       const scope = compileScope(rule.scope);
       if (!mayTouch(scope, ctx.index) || rule.thresholdMinor <= 0) return null;
-      const lines = linesIn(scope, work, false);
+      const lines = linesIn(ctx, scope, work, false);
       const eligible = sumNet(lines);
       if (eligible < rule.thresholdMinor) return null;
       const sets = Math.min(rule.repeat ? Math.floor(eligible / rule.thresholdMinor) : 1, rule.maxGifts ?? Infinity);
@@ -435,7 +464,6 @@ export function evaluate(p: Promotion, ctx: PricingContext, work: readonly WorkL
       const ev = empty(p, false);
       for (const w of lines) {
         ev.lines.push(w.idx);
-        ev.values.push(new Decimal(w.netMinor));
         ev.weights.push(w.netMinor);
       }
       ev.giftSets = sets;
@@ -454,7 +482,7 @@ export function evaluate(p: Promotion, ctx: PricingContext, work: readonly WorkL
     case 'secondItem': {
       const scope = compileScope(rule.scope);
       if (!mayTouch(scope, ctx.index)) return null;
-      return sameScopeGroups(p, ctx, linesIn(scope, work, false), 1, 1, rateOf(rule.rate, 'second item rate'), null);
+      return sameScopeGroups(p, ctx, linesIn(ctx, scope, work, false), 1, 1, rateOf(rule.rate, 'second item rate'), null);
     }
     case 'bundle': {
       if (!rule.components.every((c) => mayTouch(compileScope(c.scope), ctx.index))) return null;
@@ -464,7 +492,7 @@ export function evaluate(p: Promotion, ctx: PricingContext, work: readonly WorkL
       if (!member?.birthday || !inBirthdayWindow(ctx.basket.at.localDate, member.birthday, rule.window)) return null;
       const scope = compileScope(rule.scope);
       if (!mayTouch(scope, ctx.index)) return null;
-      const lines = linesIn(scope, work, true);
+      const lines = linesIn(ctx, scope, work, true);
       const benefit = rule.benefit;
       // A plain percentage with no minimum or cap is per line; anything else couples the lines.
       if (benefit.kind === 'percent' && rule.minSpendMinor <= 0 && (benefit.capMinor ?? null) === null) {
@@ -479,7 +507,7 @@ export function evaluate(p: Promotion, ctx: PricingContext, work: readonly WorkL
       const codes = ctx.coupons.get(p.id);
       if (!codes || codes.length === 0) return null;
       const scope = compileScope(rule.scope);
-      const lines = linesIn(scope, work, false);
+      const lines = linesIn(ctx, scope, work, false);
       const eligible = sumNet(lines);
       let n = Math.min(
         codes.length,
