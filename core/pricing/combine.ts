@@ -20,11 +20,10 @@
  * worst O(2^k · k) nodes; the bound cuts this to about k nodes when candidates do not conflict
  * and to a few thousand for k ≈ 25 mutually entangled ones. Separable promotions, however many,
  * never enter the search, which is why k stays small in real baskets (up to 50 lines).
- * Values are compared exactly (decimal values scaled to bigint), ties go to the canonical
+ * Values are compared exactly (integers in millionths of a minor unit), ties go to the canonical
  * order (priority descending, id ascending), so the choice is deterministic.
  */
-import Decimal from 'decimal.js';
-import type { Evaluation } from './rules';
+import { MICRO, type Evaluation } from './rules';
 
 export interface ExclusiveChoice {
   /** Chosen non-separable evaluations, in the order given. */
@@ -38,44 +37,35 @@ export interface ExclusiveChoice {
 interface Candidate {
   ev: Evaluation;
   order: number;
-  gain: bigint;
+  gain: number;
   conflicts: number[];
-}
-
-function toScaledBigInt(values: readonly Decimal[]): bigint[] {
-  const places = values.reduce((m, v) => Math.max(m, v.decimalPlaces()), 0);
-  const scale = new Decimal(10).pow(places);
-  // Decimal's toFixed(0) is exact here: the scaled value is an integer by construction.
-  return values.map((v) => BigInt(v.times(scale).toFixed(0)));
 }
 
 /** Chooses the exclusive promotions that give the customer the most, exactly (see module doc). */
 export function chooseExclusive(evaluations: readonly Evaluation[], lineCount: number): ExclusiveChoice {
-  const bestValue: Array<Decimal | null> = new Array<Decimal | null>(lineCount).fill(null);
+  // Millionths of a minor unit (see Evaluation.values): exact integers.
+  const bestValue: number[] = new Array<number>(lineCount).fill(0);
   const perLine: Array<Evaluation | null> = new Array<Evaluation | null>(lineCount).fill(null);
   for (const ev of evaluations) {
     if (!ev.separable) continue;
     ev.lines.forEach((idx, i) => {
       const v = ev.values[i]!;
-      const best = bestValue[idx];
       // Strictly better only: among equals the earlier (higher priority, lower id) keeps the line.
-      if (best === null || best === undefined || v.greaterThan(best)) {
+      if (v > bestValue[idx]!) {
         bestValue[idx] = v;
         perLine[idx] = ev;
       }
     });
   }
 
-  const raw: Array<{ ev: Evaluation; order: number; gain: Decimal }> = [];
+  const candidates: Candidate[] = [];
   evaluations.forEach((ev, order) => {
     if (ev.separable) return;
-    const covered = ev.lines.flatMap((idx) => bestValue[idx] ?? []);
-    const whole = ev.amountMinor + ev.giftValueMinor;
-    const gain = covered.length === 0 ? new Decimal(whole) : new Decimal(whole).minus(Decimal.sum(...covered));
-    if (gain.greaterThan(0)) raw.push({ ev, order, gain });
+    let gain = (ev.amountMinor + ev.giftValueMinor) * MICRO;
+    for (const idx of ev.lines) gain -= bestValue[idx]!;
+    if (!Number.isSafeInteger(gain)) throw new RangeError('basket amounts too large for exact pricing');
+    if (gain > 0) candidates.push({ ev, order, gain, conflicts: [] });
   });
-  const gains = toScaledBigInt(raw.map((r) => r.gain));
-  const candidates: Candidate[] = raw.map((r, i) => ({ ev: r.ev, order: r.order, gain: gains[i]!, conflicts: [] }));
 
   // Lines → candidates touching them; conflicts and components from there.
   const byLine: number[][] = Array.from({ length: lineCount }, () => []);
@@ -119,9 +109,9 @@ export function chooseExclusive(evaluations: readonly Evaluation[], lineCount: n
     const conflicts = members.map((c) => [...conflictSets[c]!].map((x) => local.get(x)!));
     const blocked = new Array<number>(k).fill(0);
     const taking: number[] = [];
-    let best = -1n;
+    let best = -1;
     let bestSet: number[] = [];
-    const search = (i: number, current: bigint): void => {
+    const search = (i: number, current: number): void => {
       nodes++;
       if (current > best) {
         best = current;
@@ -140,7 +130,7 @@ export function chooseExclusive(evaluations: readonly Evaluation[], lineCount: n
       }
       search(i + 1, current);
     };
-    search(0, 0n);
+    search(0, 0);
     for (const i of bestSet) chosen.push(candidates[members[i]!]!);
   }
 

@@ -21,7 +21,7 @@ import { inTimeWindow, parseDate } from './calendar';
 import { chooseExclusive } from './combine';
 import { labelFor } from './labels';
 import { candidatesFor, preparePromotions, type PromotionSet } from './promotion-set';
-import { budgetRemaining, evaluate, memberRemaining, MEMBER_TYPES, settle, type Evaluation, type PricingContext, type WorkLine } from './rules';
+import { budgetRemaining, evaluate, fromMicro, memberRemaining, MEMBER_TYPES, MICRO, rateMicro, settle, type Evaluation, type PricingContext, type WorkLine } from './rules';
 import { compileScope, inScope, type BasketIndex } from './scope';
 import type {
   AdjustmentAction,
@@ -150,7 +150,7 @@ export function priceBasket(basket: Basket, promotions: readonly Promotion[] | P
     basket,
     index,
     level,
-    levelRate: level ? new Decimal(level.discountRate) : null,
+    levelOffMicro: level ? MICRO - rateMicro(level.discountRate, `level ${level.code} discount rate`) : null,
     rounding: options.rounding ?? 'HALF_UP',
     currency,
     coupons,
@@ -209,14 +209,14 @@ export function priceBasket(basket: Basket, promotions: readonly Promotion[] | P
   const applySeparable = (ev: Evaluation, keep: (idx: number) => boolean): void => {
     const idxs: number[] = [];
     const weights: number[] = [];
-    let exact = new Decimal(0);
+    let sumMicro = 0;
     ev.lines.forEach((idx, i) => {
       if (!keep(idx)) return;
       idxs.push(idx);
       weights.push(ev.weights[i]!);
-      exact = exact.plus(ev.values[i]!);
+      sumMicro += ev.values[i]!;
     });
-    if (idxs.length > 0) apply(ev, idxs, weights, settle(ev.promotion, ctx, exact, weights));
+    if (idxs.length > 0) apply(ev, idxs, weights, settle(ev.promotion, ctx, fromMicro(sumMicro), weights));
   };
 
   // 2. Exclusive: evaluated on full amounts; the chosen ones touch disjoint lines.

@@ -36,7 +36,8 @@ export interface PricingContext {
   basket: Basket;
   index: BasketIndex;
   level: LevelRate | null;
-  levelRate: Decimal | null;
+  /** 1 − the member's level rate, in millionths; null without a member level. */
+  levelOffMicro: number | null;
   rounding: Rounding;
   currency: string;
   /** Valid presented coupons by promotion id, sorted by code. */
@@ -60,8 +61,12 @@ export interface Evaluation {
   separable: boolean;
   /** Canonical indices of the lines it touches, ascending. */
   lines: number[];
-  /** Exact discount per touched line (separable only; empty otherwise). */
-  values: Decimal[];
+  /**
+   * Exact discount per touched line in millionths of a minor unit (separable only; empty
+   * otherwise). Separable values are whole minor units times a rate of at most six decimals,
+   * so they are exact integers here and compare without decimal.js.
+   */
+  values: number[];
   /** Allocation weights per touched line: integers, each at most that line's amount. */
   weights: number[];
   /** Rounded and capped discount for the whole footprint (non-separable only; 0 for separable). */
@@ -95,6 +100,36 @@ export function memberRemaining(p: Promotion, basket: Basket): number {
 export function budgetRemaining(p: Promotion, basket: Basket): number {
   if (p.budget === null) return Infinity;
   return Math.max(0, basket.usage.budgetRemaining[p.id] ?? 0);
+}
+
+/** Millionths: the scale of exact separable values and of rates. */
+export const MICRO = 1_000_000;
+const RATE = /^(?:0(?:\.(\d{1,6}))?|1(?:\.0{1,6})?)$/;
+const microCache = new Map<string, number>();
+
+/** A price factor "0.95" as 950000 millionths, by string work (no float); at most six decimals. */
+export function rateMicro(text: string, what: string): number {
+  const cached = microCache.get(text);
+  if (cached !== undefined) return cached;
+  const m = RATE.exec(text.trim());
+  if (!m) throw new RangeError(`${what} must be a price factor in [0, 1] with at most six decimals, got "${text}"`);
+  const micro = text.trim().startsWith('1') ? MICRO : Number((m[1] ?? '').padEnd(6, '0'));
+  microCache.set(text, micro);
+  return micro;
+}
+
+/** ⌈a / b⌉ for non-negative safe integers, exact (the float quotient is only a first guess). */
+function ceilDiv(a: number, b: number): number {
+  let q = Math.floor(a / b);
+  while (q * b < a) q++;
+  while (q > 0 && (q - 1) * b >= a) q--;
+  return q;
+}
+
+/** A sum of millionths as minor units: a whole number when it is one, else exact decimal for the one rounding. */
+export function fromMicro(sumMicro: number): Decimal | number {
+  if (!Number.isSafeInteger(sumMicro)) throw new RangeError('basket amounts too large for exact pricing');
+  return sumMicro % MICRO === 0 ? sumMicro / MICRO : new Decimal(sumMicro).dividedBy(MICRO);
 }
 
 function rateOf(text: string, what: string): Decimal {
@@ -162,28 +197,21 @@ export function settle(p: Promotion, ctx: PricingContext, exact: Decimal | numbe
 }
 
 /** A per-line evaluation; with an amount budget the lines are coupled, so it becomes non-separable. */
-function perLine(p: Promotion, ctx: PricingContext, lines: readonly WorkLine[], valueOf: (w: WorkLine) => Decimal | number): Evaluation | null {
+function perLine(p: Promotion, ctx: PricingContext, lines: readonly WorkLine[], microValueOf: (w: WorkLine) => number): Evaluation | null {
   const ev = empty(p, p.budget?.kind !== 'amount');
+  let sum = 0;
   for (const w of lines) {
-    const raw = valueOf(w);
-    // Whole-minor values (special prices) skip decimal.js: they are most of what a basket meets.
-    if (typeof raw === 'number') {
-      const v = Math.min(raw, w.netMinor);
-      if (v <= 0) continue;
-      ev.lines.push(w.idx);
-      ev.values.push(new Decimal(v));
-      ev.weights.push(v);
-      continue;
-    }
-    const v = raw.greaterThan(w.netMinor) ? new Decimal(w.netMinor) : raw;
-    if (v.lte(0)) continue;
+    const v = Math.min(microValueOf(w), w.netMinor * MICRO);
+    if (!Number.isSafeInteger(v)) throw new RangeError(`line ${w.line.lineNo}: amount too large for exact pricing`);
+    if (v <= 0) continue;
     ev.lines.push(w.idx);
     ev.values.push(v);
-    ev.weights.push(weightFor(v, w));
+    ev.weights.push(ceilDiv(v, MICRO));
+    sum += v;
   }
   if (ev.lines.length === 0) return null;
   if (!ev.separable) {
-    ev.amountMinor = settle(p, ctx, Decimal.sum(...ev.values), ev.weights);
+    ev.amountMinor = settle(p, ctx, fromMicro(sum), ev.weights);
     if (ev.amountMinor === 0) return null;
   }
   ev.memberUses = 1;
@@ -406,10 +434,10 @@ export function evaluate(p: Promotion, ctx: PricingContext, work: readonly WorkL
   const member = ctx.basket.member;
   switch (rule.type) {
     case 'memberLevelDiscount': {
-      if (!member || !ctx.level || !ctx.levelRate || ctx.levelRate.gte(1)) return null;
+      const off = ctx.levelOffMicro;
+      if (!member || !ctx.level || off === null || off <= 0) return null;
       if (rule.levels !== null && !rule.levels.includes(member.levelCode)) return null;
-      const off = ONE.minus(ctx.levelRate);
-      return perLine(p, ctx, linesIn(ctx, compileScope(rule.scope), work, true), (w) => off.times(w.netMinor));
+      return perLine(p, ctx, linesIn(ctx, compileScope(rule.scope), work, true), (w) => w.netMinor * off);
     }
     case 'memberPrice':
     case 'specialPrice': {
@@ -418,7 +446,7 @@ export function evaluate(p: Promotion, ctx: PricingContext, work: readonly WorkL
       if (!itemsMayTouch(items, ctx.index)) return null;
       const memberOnly = rule.type === 'memberPrice';
       const lines = work.filter((w) => w.netMinor > 0 && items.has(w.line.sku) && !(memberOnly && w.line.excludedFromMemberBenefits));
-      return perLine(p, ctx, lines, (w) => w.netMinor - items.get(w.line.sku)! * w.line.quantity);
+      return perLine(p, ctx, lines, (w) => (w.netMinor - items.get(w.line.sku)! * w.line.quantity) * MICRO);
     }
     case 'limitedQuantitySpecial': {
       const items = compileItems(rule.items);
@@ -496,8 +524,8 @@ export function evaluate(p: Promotion, ctx: PricingContext, work: readonly WorkL
       const benefit = rule.benefit;
       // A plain percentage with no minimum or cap is per line; anything else couples the lines.
       if (benefit.kind === 'percent' && rule.minSpendMinor <= 0 && (benefit.capMinor ?? null) === null) {
-        const off = ONE.minus(rateOf(benefit.rate, 'birthday rate'));
-        return perLine(p, ctx, lines, (w) => off.times(w.netMinor));
+        const off = MICRO - rateMicro(benefit.rate, 'birthday rate');
+        return perLine(p, ctx, lines, (w) => w.netMinor * off);
       }
       const eligible = sumNet(lines);
       if (eligible === 0 || eligible < rule.minSpendMinor) return null;
