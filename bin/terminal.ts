@@ -1,0 +1,37 @@
+import { startTerminal } from '../terminal';
+import { preferPort, say, untilStopSignal } from './lifecycle';
+
+export interface TerminalCommandOptions {
+  hqAddress: string;
+  enrollmentCode: string | undefined;
+  dataDir: string;
+  httpPort: number;
+}
+
+export async function runTerminal(o: TerminalCommandOptions): Promise<void> {
+  const terminal = await startTerminal({
+    dataDir: o.dataDir,
+    hqAddress: o.hqAddress,
+    enrollmentCode: o.enrollmentCode,
+    httpPort: await preferPort(o.httpPort),
+    faults: faultsFromEnvironment(),
+    log: say,
+  });
+  say(`terminal ${terminal.terminalId} of store ${terminal.storeId}`);
+  say(`cashier UI: ${terminal.uiUrl}`);
+  say(`local API token: ${terminal.token}`);
+  say('Ctrl-C stops the terminal.');
+  await untilStopSignal();
+  await terminal.stop();
+}
+
+/**
+ * Fault injection for crash tests: ONECARD_FAULT=kill-after-sale-commit makes the process
+ * die the hardest way right after a sale is committed to SQLite and before it is pushed.
+ */
+function faultsFromEnvironment() {
+  if (process.env.ONECARD_FAULT === 'kill-after-sale-commit') {
+    return { afterSaleCommit: () => process.kill(process.pid, 'SIGKILL') };
+  }
+  return undefined;
+}
