@@ -6,6 +6,7 @@ import { cardSpendable, memberPoints } from './balances';
 import { openTerminalDb, type TerminalDb } from './db';
 import { journalTotals, journalTrialBalance } from './ledger';
 import { allEvents, outboxDepth } from './outbox';
+import { eventFromWire, eventToWire } from '../protocols/sync/v1/codec';
 import { FakeHqLink, openTestTerminal, tempDir } from './testing';
 import type { Checkout } from './checkout';
 
@@ -219,6 +220,26 @@ describe('checkout', () => {
     const [event] = allEvents(t.db);
     expect(event!.body).toEqual({ type: 'holds_released', saleId: sale.id, holdIds: [...hq.holds.keys()] });
     expect(event!.transfers).toMatchObject([{ kind: 'void_pending', pendingId: `${[...hq.holds.keys()][0]}/principal`, amount: 300 }]);
+    expect(cardSpendable(t.db, 'c-0001').principal).toBe(186000);
+  });
+
+  it('a sale takes at most 20 tenders, and a cancel releases many holds in events HQ accepts (8 holds each)', async () => {
+    const base = openTestTerminal(demoChain);
+    const hq = new FakeHqLink('store-sh-01', 'CNY', base.clock);
+    hq.balances.set('c-0001', { principal: 186000, bonus: 28000 });
+    const t = openTestTerminal(demoChain, { hq });
+    const sale = t.checkout.openSale();
+    t.checkout.addItem(sale.id, CIGARETTES);
+    t.checkout.attachMember(sale.id, DIAMOND_CARD);
+    for (let i = 0; i < 10; i++) await t.checkout.addStoredValueTender(sale.id, 100);
+    for (let i = 0; i < 10; i++) t.checkout.addCashTender(sale.id, 100);
+    expect(await codeOf(() => t.checkout.addCashTender(sale.id, 100))).toBe('VALIDATION_FAILED');
+    expect(await codeOf(() => t.checkout.addStoredValueTender(sale.id, 100))).toBe('VALIDATION_FAILED');
+    expect(hq.holds.size).toBe(10);
+    await t.checkout.cancel(sale.id);
+    const events = allEvents(t.db);
+    expect(events.map((e) => (e.body.type === 'holds_released' ? e.body.holdIds.length : 0))).toEqual([8, 2]);
+    for (const e of events) expect(() => eventFromWire(eventToWire(e), t.terminal.terminalId)).not.toThrow();
     expect(cardSpendable(t.db, 'c-0001').principal).toBe(186000);
   });
 

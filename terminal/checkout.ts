@@ -119,6 +119,10 @@ interface HoldLegRow {
 }
 
 const MAX_QUANTITY = 10_000;
+// What one sync event may carry (protocols/sync/v1/codec.ts): a sale HQ would refuse is refused here.
+const MAX_LINES = 1_000;
+const MAX_TENDERS = 20;
+const MAX_HOLDS_PER_RELEASE = 8;
 
 function validation(message: string, details: Record<string, unknown> = {}): DomainError {
   return new DomainError('VALIDATION_FAILED', message, details);
@@ -201,6 +205,8 @@ export class Checkout {
         if (q > MAX_QUANTITY) throw validation(`quantity must be at most ${MAX_QUANTITY}`, { quantity: q });
         stmt(this.db, 'UPDATE sale_lines SET quantity = ?, amount_minor = ? WHERE sale_id = ? AND line_no = ?').run(q, lineAmount(existing.unit_price_minor, q), saleId, existing.line_no);
       } else {
+        const count = (stmt(this.db, 'SELECT COUNT(*) AS n FROM sale_lines WHERE sale_id = ?').get(saleId) as { n: number }).n;
+        if (count >= MAX_LINES) throw validation(`a sale holds at most ${MAX_LINES} lines; complete this one and start another`, { saleId });
         const next = (stmt(this.db, 'SELECT COALESCE(MAX(line_no), 0) + 1 AS n FROM sale_lines WHERE sale_id = ?').get(saleId) as { n: number }).n;
         stmt(
           this.db,
@@ -245,6 +251,7 @@ export class Checkout {
     }
     this.db.transaction(() => {
       this.openSaleRow(saleId);
+      this.assertTenderRoom(saleId);
       this.assertNotOverpaid(saleId, amountMinor);
       this.insertTender(saleId, { kind: 'cash', amount: amountMinor, tendered: tenderedMinor, change: tenderedMinor - amountMinor });
     })();
@@ -257,6 +264,7 @@ export class Checkout {
     if (reference.trim() === '') throw validation('a bank-card tender needs the approval reference');
     this.db.transaction(() => {
       this.openSaleRow(saleId);
+      this.assertTenderRoom(saleId);
       this.assertNotOverpaid(saleId, amountMinor);
       this.insertTender(saleId, { kind: 'bank_card', amount: amountMinor, reference: reference.trim() });
     })();
@@ -272,6 +280,7 @@ export class Checkout {
     const sale = this.openSaleRow(saleId);
     if (!sale.card_id) throw new DomainError('NO_MEMBER', 'attach a member card before paying with stored value', { saleId });
     const cardId = sale.card_id;
+    this.assertTenderRoom(saleId);
     this.assertNotOverpaid(saleId, amountMinor);
     const holder = this.cardHolderById(cardId);
     assertCardUsable(holder, this.o.clock.now(), this.o.timeZone);
@@ -305,7 +314,8 @@ export class Checkout {
       // The sale may have changed while HQ answered (a second tender, a cancel).
       const now = this.saleRow(saleId);
       const paid = this.tenders(saleId).reduce((s, t) => s + t.amountMinor, 0);
-      if (now.status !== 'open' || now.card_id !== cardId || paid + amountMinor > now.total_minor) {
+      const tenders = (stmt(this.db, 'SELECT COUNT(*) AS n FROM sale_tenders WHERE sale_id = ?').get(saleId) as { n: number }).n;
+      if (now.status !== 'open' || now.card_id !== cardId || paid + amountMinor > now.total_minor || tenders >= MAX_TENDERS) {
         overpaid = new DomainError(now.status === 'open' ? 'OVERPAID' : 'SALE_NOT_OPEN', 'the sale changed while HQ answered; the hold was released', { saleId });
         return;
       }
@@ -425,31 +435,9 @@ export class Checkout {
     const at = this.o.clock.now();
     const voids = new Map<string, Transfer[]>();
     this.db.transaction(() => {
-      const all: Transfer[] = [];
-      for (const holdId of holdIds) {
-        const legs = stmt(this.db, 'SELECT * FROM hold_legs WHERE hold_id = ? ORDER BY transfer_id').all(holdId) as HoldLegRow[];
-        const transfers = legs.map((leg): Transfer => {
-          const pending = stmt(this.db, 'SELECT credit_account_id, ledger FROM transfers WHERE id = ?').get(leg.transfer_id) as { credit_account_id: string; ledger: string };
-          return {
-            id: this.o.newId(),
-            kind: 'void_pending',
-            debitAccountId: leg.account_id,
-            creditAccountId: pending.credit_account_id,
-            ledger: pending.ledger,
-            amount: leg.amount,
-            code: 'SALE_STORED_VALUE',
-            pendingId: leg.transfer_id,
-            timestamp: at,
-            originTerminalId: this.o.terminal.terminalId,
-            documentId: saleId,
-          };
-        });
-        voids.set(holdId, transfers);
-        all.push(...transfers);
+      for (let i = 0; i < holdIds.length; i += MAX_HOLDS_PER_RELEASE) {
+        this.recordRelease(saleId, holdIds.slice(i, i + MAX_HOLDS_PER_RELEASE), at, voids);
       }
-      recordEvent(this.db, { id: this.o.newId(), occurredAt: at, body: { type: 'holds_released', saleId, holdIds: [...holdIds] }, transfers: all });
-      const mark = stmt(this.db, "UPDATE holds SET status = 'released' WHERE hold_id = ?");
-      for (const holdId of holdIds) mark.run(holdId);
     })();
     if (this.o.hq.state() === 'online') {
       for (const [holdId, transfers] of voids) {
@@ -462,6 +450,35 @@ export class Checkout {
       }
     }
     this.o.hq.requestSync();
+  }
+
+  /** One holds_released event (at most MAX_HOLDS_PER_RELEASE holds) with its void_pending transfers. */
+  private recordRelease(saleId: string, holdIds: readonly string[], at: number, voids: Map<string, Transfer[]>): void {
+    const all: Transfer[] = [];
+    for (const holdId of holdIds) {
+      const legs = stmt(this.db, 'SELECT * FROM hold_legs WHERE hold_id = ? ORDER BY transfer_id').all(holdId) as HoldLegRow[];
+      const transfers = legs.map((leg): Transfer => {
+        const pending = stmt(this.db, 'SELECT credit_account_id, ledger FROM transfers WHERE id = ?').get(leg.transfer_id) as { credit_account_id: string; ledger: string };
+        return {
+          id: this.o.newId(),
+          kind: 'void_pending',
+          debitAccountId: leg.account_id,
+          creditAccountId: pending.credit_account_id,
+          ledger: pending.ledger,
+          amount: leg.amount,
+          code: 'SALE_STORED_VALUE',
+          pendingId: leg.transfer_id,
+          timestamp: at,
+          originTerminalId: this.o.terminal.terminalId,
+          documentId: saleId,
+        };
+      });
+      voids.set(holdId, transfers);
+      all.push(...transfers);
+    }
+    recordEvent(this.db, { id: this.o.newId(), occurredAt: at, body: { type: 'holds_released', saleId, holdIds: [...holdIds] }, transfers: all });
+    const mark = stmt(this.db, "UPDATE holds SET status = 'released' WHERE hold_id = ?");
+    for (const holdId of holdIds) mark.run(holdId);
   }
 
   /** A top-up (充值): principal in by cash or bank card, bonus by the tiers; one transaction with its event. */
@@ -564,6 +581,11 @@ export class Checkout {
     const paid = (stmt(this.db, 'SELECT COALESCE(SUM(amount_minor), 0) AS p FROM sale_tenders WHERE sale_id = ?').get(saleId) as { p: number }).p;
     if (paid > total) throw new DomainError('OVERPAID', 'the tenders already taken exceed the new total', { saleId, totalMinor: total, paidMinor: paid });
     stmt(this.db, 'UPDATE sales SET total_minor = ? WHERE id = ?').run(total, saleId);
+  }
+
+  private assertTenderRoom(saleId: string): void {
+    const n = (stmt(this.db, 'SELECT COUNT(*) AS n FROM sale_tenders WHERE sale_id = ?').get(saleId) as { n: number }).n;
+    if (n >= MAX_TENDERS) throw validation(`a sale takes at most ${MAX_TENDERS} tenders`, { saleId });
   }
 
   private assertNotOverpaid(saleId: string, amountMinor: number): void {

@@ -5,6 +5,7 @@ import { isDomainError } from '../core/errors';
 import { cardSpendable } from './balances';
 import { journalTrialBalance } from './ledger';
 import { allEvents } from './outbox';
+import { eventFromWire, eventToWire } from '../protocols/sync/v1/codec';
 import { FakeHqLink, openTestTerminal } from './testing';
 
 const BARCODES = demoChain.products.slice(0, 12).map((p) => p.barcode).concat(['6901050000177']);
@@ -66,6 +67,8 @@ describe('terminal journal', () => {
         expect(trial.debits).toBe(trial.credits);
         const events = allEvents(t.db);
         expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+        // Every event is one HQ accepts as well-formed.
+        for (const e of events) expect(() => eventFromWire(eventToWire(e), t.terminal.terminalId)).not.toThrow();
         const carried = events.reduce((n, e) => n + e.transfers.length, 0);
         const held = t.db.prepare("SELECT COUNT(*) AS n FROM transfers WHERE event_seq IS NULL").get() as { n: number };
         const journal = t.db.prepare('SELECT COUNT(*) AS n FROM transfers').get() as { n: number };
