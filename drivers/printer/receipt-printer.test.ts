@@ -31,12 +31,14 @@ async function setup(options: ReceiptPrinterOptions = {}) {
 describe('receipt printer (in-process simulator)', () => {
   it('prints a Chinese and English receipt that decodes back line by line, with ￥ and a QR code', async () => {
     const { printer, sim } = await setup();
-    const out = await printer.print(receipt('S-1001', { qr: 'https://onecard.example/会员/S-1001' }));
+    const logo = { widthPx: 16, heightPx: 2, bits: [0xff, 0x00, 0x0f, 0xf0] };
+    const out = await printer.print(receipt('S-1001', { qr: 'https://onecard.example/会员/S-1001', logo }));
     expect(out).toEqual({ status: 'printed', id: 'S-1001' });
     const [r] = sim.receipts();
     expect(r!.lines).toEqual(['一卡通会员店 OneCard Store', '单号 No. S-1001', '苹果 Apple x2        ￥12.50', '合计 Total           ￥12.50', '']);
     expect(r!.qrCodes).toEqual(['https://onecard.example/会员/S-1001']);
     expect(r!.cuts).toBe(1);
+    expect(r!.images).toEqual([{ widthPx: 16, heightPx: 2 }]);
     expect(sim.errors).toEqual([]);
     await printer.close();
   });

@@ -43,8 +43,15 @@ export class EscPosDecoder {
   private kanji = false;
   private readonly gb = new TextDecoder('gb18030');
 
+  /** `maxBuffered`: the longest incomplete command kept while waiting for the rest (a big logo fits). */
+  constructor(private readonly maxBuffered = 1 << 20) {}
+
   push(chunk: Uint8Array): EscPosOp[] {
     this.buf = concatBytes(this.buf, chunk);
+    if (this.buf.length > this.maxBuffered) {
+      this.buf = new Uint8Array(0);
+      throw new ProtocolError('BAD_LENGTH', `more than ${this.maxBuffered} bytes without a complete ESC/POS command`);
+    }
     const out: EscPosOp[] = [];
     let pos = 0;
     while (pos < this.buf.length) {
