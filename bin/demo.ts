@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { demoChain } from '../fixtures/data/demo-chain';
 import { createEnrollmentCode, seedChain, startHq } from '../hq-server';
-import { startTerminal } from '../terminal';
+import { startTerminal, terminalIsEnrolled } from '../terminal';
 import { preferPort, say, untilStopSignal } from './lifecycle';
 
 /** The terminals the demo runs: two stores, in two regions. */
@@ -48,8 +47,7 @@ export async function runDemo(o: { dataDir: string; fresh: boolean }): Promise<v
       const terminalDir = join(dataDir, 'terminals', terminalId);
       await mkdir(terminalDir, { recursive: true });
       // A terminal enrolls once; later runs find its credential in its own data folder.
-      const enrolled = existsSync(join(terminalDir, 'terminal.sqlite'));
-      const enrollmentCode = enrolled ? undefined : await createEnrollmentCode(hq.sql, terminalId);
+      const enrollmentCode = terminalIsEnrolled(terminalDir) ? undefined : await createEnrollmentCode(hq.sql, terminalId);
       terminals.push(
         await startTerminal({
           dataDir: terminalDir,
