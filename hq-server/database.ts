@@ -12,6 +12,8 @@ import postgres from 'postgres';
 export type Sql = postgres.Sql<{ bigint: number }>;
 /** A pool or a transaction: what repository functions accept. */
 export type Db = postgres.Sql<{ bigint: number }> | postgres.TransactionSql<{ bigint: number }>;
+/** A transaction (it can open savepoints). */
+export type Tx = postgres.TransactionSql<{ bigint: number }>;
 
 export type Log = (msg: string) => void;
 

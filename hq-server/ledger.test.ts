@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LedgerBook, type Account, type Transfer, type TransferCode } from '../core/ledger';
-import { applyTransfers, createAccounts } from './ledger';
+import { applyTransfers, createAccounts, LedgerTx } from './ledger';
 import { startTestDatabase, type TestDatabase } from './testing/pg';
 
 const ACCOUNTS: Account[] = [
@@ -13,21 +13,70 @@ const ACCOUNTS: Account[] = [
   { id: 'chain:points_issued', ledger: 'POINTS', code: 'CHAIN_POINTS_ISSUED', debitsMustNotExceedCredits: false },
 ];
 const ACCOUNT_IDS = [...ACCOUNTS.map((a) => a.id), 'unknown:account'];
-const IDS = Array.from({ length: 10 }, (_, i) => `t${i}`);
+const IDS = Array.from({ length: 16 }, (_, i) => `t${i}`);
 
-const transferArb: fc.Arbitrary<Transfer> = fc.record({
-  id: fc.constantFrom(...IDS),
-  kind: fc.constantFrom('single' as const, 'pending' as const, 'post_pending' as const, 'void_pending' as const),
-  debitAccountId: fc.constantFrom(...ACCOUNT_IDS),
-  creditAccountId: fc.constantFrom(...ACCOUNT_IDS),
-  ledger: fc.constantFrom('CNY', 'CNY', 'POINTS'),
-  amount: fc.integer({ min: 0, max: 120 }),
-  code: fc.constantFrom<TransferCode>('SALE_STORED_VALUE', 'TOPUP'),
-  pendingId: fc.option(fc.constantFrom(...IDS), { nil: null }),
-  timestamp: fc.constant(1_700_000_000_000),
-  originTerminalId: fc.constant(null),
-  documentId: fc.constant(null),
-});
+const LEDGER_OF = new Map(ACCOUNTS.map((a) => [a.id, a.ledger]));
+
+/** Mostly well-formed transfers (right ledger, pending id only where it belongs), some not. */
+const transferArb: fc.Arbitrary<Transfer> = fc
+  .record({
+    id: fc.constantFrom(...IDS),
+    kind: fc.constantFrom('single' as const, 'pending' as const, 'post_pending' as const, 'void_pending' as const),
+    debitAccountId: fc.constantFrom(...ACCOUNT_IDS),
+    creditAccountId: fc.constantFrom(...ACCOUNT_IDS),
+    otherLedger: fc.constantFrom('CNY', 'POINTS'),
+    wellFormed: fc.integer({ min: 0, max: 9 }),
+    amount: fc.integer({ min: 0, max: 120 }),
+    code: fc.constantFrom<TransferCode>('SALE_STORED_VALUE', 'TOPUP'),
+    pendingPick: fc.constantFrom(...IDS),
+  })
+  .map((r): Transfer => {
+    const settles = r.kind === 'post_pending' || r.kind === 'void_pending';
+    return {
+      id: r.id,
+      kind: r.kind,
+      debitAccountId: r.debitAccountId,
+      creditAccountId: r.creditAccountId,
+      ledger: r.wellFormed < 8 ? (LEDGER_OF.get(r.debitAccountId) ?? r.otherLedger) : r.otherLedger,
+      amount: r.amount,
+      code: r.code,
+      pendingId: settles === r.wellFormed < 9 ? r.pendingPick : null,
+      timestamp: 1_700_000_000_000,
+      originTerminalId: null,
+      documentId: null,
+    };
+  });
+
+/**
+ * Most post/void transfers settle an earlier pending one with its accounts, and some transfers
+ * are exact replays of earlier ones, so settlements and "exists" really happen.
+ */
+const batchesArb = fc
+  .array(fc.array(fc.tuple(transferArb, fc.integer({ min: 0, max: 9 }), fc.nat()), { maxLength: 14 }), { minLength: 1, maxLength: 4 })
+  .map((batches) => {
+    const pendings: Transfer[] = [];
+    const all: Transfer[] = [];
+    return batches.map((batch) =>
+      batch.map(([t, dice, pick]) => {
+        let out = t;
+        const pending = pendings[pick % Math.max(1, pendings.length)];
+        if (dice < 2 && all.length > 0) out = { ...all[pick % all.length]! };
+        else if (dice < 7 && pending && (t.kind === 'post_pending' || t.kind === 'void_pending')) {
+          out = {
+            ...t,
+            pendingId: pending.id,
+            debitAccountId: pending.debitAccountId,
+            creditAccountId: pending.creditAccountId,
+            ledger: pending.ledger,
+            amount: t.kind === 'void_pending' ? pending.amount : Math.max(1, Math.min(t.amount, pending.amount)),
+          };
+        }
+        if (out.kind === 'pending') pendings.push(out);
+        all.push(out);
+        return out;
+      }),
+    );
+  });
 
 describe('PostgreSQL ledger', () => {
   let db: TestDatabase;
@@ -45,9 +94,13 @@ describe('PostgreSQL ledger', () => {
     );
   }
 
-  it('agrees with core LedgerBook on statuses and balances for random transfer batches', async () => {
+  it.each([
+    ['written per call', false],
+    ['deferred and flushed once per transaction', true],
+  ])('agrees with core LedgerBook on statuses and balances for random transfer batches (%s)', async (_name, defer) => {
+    const seen = new Set<string>();
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.array(transferArb, { maxLength: 14 }), { minLength: 1, maxLength: 4 }), async (batches) => {
+      fc.asyncProperty(batchesArb, async (batches) => {
         await db.sql`truncate transfers, accounts cascade`;
         await createAccounts(db.sql, ACCOUNTS);
         const book = new LedgerBook();
@@ -59,8 +112,18 @@ describe('PostgreSQL ledger', () => {
         ];
         for (const batch of [seed, ...batches]) {
           const expected = book.createTransfers(batch);
-          const got = await db.sql.begin((tx) => applyTransfers(tx, batch, { atomic: false }));
-          expect(got.statuses).toEqual(expected);
+          batch.forEach((t, i) => seen.add(`${t.kind}:${expected[i]}`));
+          const statuses = await db.sql.begin(async (tx) => {
+            if (!defer) return (await applyTransfers(tx, batch, { atomic: false })).statuses;
+            // One transfer per call, as a batch of events does, written at the end.
+            const ledger = new LedgerTx(tx);
+            await ledger.load(batch);
+            const out = [];
+            for (const t of batch) out.push(...(await ledger.apply([t], { atomic: false, defer: true })).statuses);
+            await ledger.flush();
+            return out;
+          });
+          expect(statuses).toEqual(expected);
         }
         const pg = await balancesInPg();
         for (const a of ACCOUNTS) expect(pg[a.id]).toEqual(book.balances(a.id));
@@ -68,8 +131,12 @@ describe('PostgreSQL ledger', () => {
         for (const r of pendingRows) expect(r.pending_state).toBe(book.pendingStatus(r.id));
         expect(pendingRows.length).toBe(book.allTransfers().filter((t) => t.kind === 'pending').length);
       }),
-      { numRuns: 40 },
+      // A fixed seed keeps the run (and the coverage check below) the same every time.
+      { numRuns: 100, seed: 20261122 },
     );
+    // The property is only as good as the cases it met.
+    if (process.env.SHOW_CASES) console.log([...seen].sort().join(' '));
+    for (const c of ['single:created', 'pending:created', 'post_pending:created', 'void_pending:created', 'single:exceeds_credits', 'single:exists']) expect(seen).toContain(c);
   });
 
   it('an atomic batch with one refused transfer writes nothing', async () => {

@@ -148,12 +148,9 @@ export class LedgerTx implements LedgerView {
     for (const id of missing) this.lockedAccountIds.add(id);
     for (const r of rows) {
       this.accounts.set(r.id, { id: r.id, ledger: r.ledger, code: r.code, debitsMustNotExceedCredits: r.debits_must_not_exceed_credits });
-      this.balanceMap.set(r.id, {
-        debitsPosted: r.debits_posted,
-        creditsPosted: r.credits_posted,
-        debitsPending: r.debits_pending,
-        creditsPending: r.credits_pending,
-      });
+      const b = { debitsPosted: r.debits_posted, creditsPosted: r.credits_posted, debitsPending: r.debits_pending, creditsPending: r.credits_pending };
+      this.balanceMap.set(r.id, b);
+      this.persisted.set(r.id, b);
     }
   }
 
@@ -176,8 +173,10 @@ export class LedgerTx implements LedgerView {
    * Evaluates `transfers` in order with core's rules and writes the ones created. Atomic: all
    * must be created or exist, else nothing is written. Not atomic: each stands alone, as
    * LedgerBook.createTransfers does. Everything named must have been load()ed first.
+   * With `defer`, the effects join this transaction's view at once and reach PostgreSQL at
+   * flush(): one bulk write for a whole batch.
    */
-  async apply(transfers: readonly Transfer[], options: { atomic: boolean }): Promise<ApplyResult> {
+  async apply(transfers: readonly Transfer[], options: { atomic: boolean; defer?: boolean }): Promise<ApplyResult> {
     const overlay = new Overlay(this);
     const statuses: TransferStatus[] = [];
     for (const t of transfers) {
@@ -193,11 +192,52 @@ export class LedgerTx implements LedgerView {
     const ok = statuses.every(isApplied);
     if (options.atomic && !ok) return { statuses, ok, created: [], touched: [] };
     const created = [...overlay.created.values()];
-    if (created.length > 0) await this.write(overlay, created);
-    return { statuses, ok, created, touched: [...overlay.balanceChanges.keys()].sort() };
+    const touched = [...overlay.balanceChanges.keys()].sort();
+    if (options.defer) {
+      this.merge(overlay);
+      for (const t of created) this.unwritten.push(t);
+      for (const [id, state] of overlay.settles) if (!overlay.created.has(id)) this.unwrittenSettles.set(id, state);
+      for (const id of touched) this.dirty.add(id);
+    } else if (created.length > 0) {
+      await this.persist(created, overlay.settles, overlay.balanceChanges);
+      // Only now that PostgreSQL holds them do the changes become this transaction's view.
+      this.merge(overlay);
+    }
+    return { statuses, ok, created, touched };
   }
 
-  private async write(overlay: Overlay, created: Transfer[]): Promise<void> {
+  /** Writes what deferred apply() calls made. */
+  async flush(): Promise<void> {
+    if (this.unwritten.length === 0 && this.unwrittenSettles.size === 0) return;
+    const balances = new Map([...this.dirty].map((id) => [id, this.balances(id)] as const));
+    await this.persist(this.unwritten, this.unwrittenSettles, balances);
+    this.unwritten = [];
+    this.unwrittenSettles = new Map();
+    this.dirty.clear();
+  }
+
+  private unwritten: Transfer[] = [];
+  private unwrittenSettles = new Map<string, PendingStatus>();
+  private readonly dirty = new Set<string>();
+  /** Balances as PostgreSQL holds them (what increments are computed against). */
+  private readonly persisted = new Map<string, Balances>();
+
+  private merge(overlay: Overlay): void {
+    for (const [id, b] of overlay.balanceChanges) this.balanceMap.set(id, b);
+    for (const t of overlay.created.values()) {
+      this.transfers.set(t.id, t);
+      this.lookedUpTransferIds.add(t.id);
+    }
+    for (const [id, state] of overlay.settles) this.pending.set(id, state);
+  }
+
+  /**
+   * Inserts `created` (pending ones already in their final state), settles pre-existing pending
+   * transfers, and moves account balances to `balances` by increments, reading them back.
+   */
+  private async persist(created: readonly Transfer[], settles: ReadonlyMap<string, PendingStatus>, balances: ReadonlyMap<string, Balances>): Promise<void> {
+    // A pending transfer made in this write goes in as it ends up (pending, or settled alongside).
+    const finalState = (t: Transfer) => (t.kind === 'pending' ? (settles.get(t.id) ?? this.pending.get(t.id) ?? 'pending') : null);
     const rows = created.map((t) => ({
       id: t.id,
       kind: t.kind,
@@ -207,23 +247,27 @@ export class LedgerTx implements LedgerView {
       amount: t.amount,
       code: t.code,
       pending_id: t.pendingId,
-      pending_state: t.kind === 'pending' ? 'pending' : null,
+      pending_state: finalState(t),
       timestamp: t.timestamp,
       origin_terminal_id: t.originTerminalId,
       document_id: t.documentId,
     }));
-    await this.tx`insert into transfers ${this.tx(rows)}`;
-    for (const [id, state] of overlay.settles) {
-      if (state === 'pending') continue;
-      const updated = await this.tx`update transfers set pending_state = ${state} where id = ${id} and pending_state = 'pending' returning id`;
-      invariant(updated.length === 1, `pending transfer ${id} was not pending when settled`);
+    for (let i = 0; i < rows.length; i += 2000) await this.tx`insert into transfers ${this.tx(rows.slice(i, i + 2000))}`;
+    const createdIds = new Set(created.map((t) => t.id));
+    const settled = [...settles].filter(([id, state]) => state !== 'pending' && !createdIds.has(id));
+    if (settled.length > 0) {
+      const updated = await this.tx`
+        update transfers t set pending_state = v.state
+        from (select unnest(${settled.map(([id]) => id)}::text[]) as id, unnest(${settled.map(([, s]) => s)}::text[]) as state) v
+        where t.id = v.id and t.pending_state = 'pending' returning t.id`;
+      invariant(updated.length === settled.length, 'every settled transfer was pending when settled');
     }
-    const ids = [...overlay.balanceChanges.keys()].sort();
+    const ids = [...balances.keys()].sort();
+    if (ids.length === 0) return;
     const diff = ids.map((id) => {
-      const before = this.balances(id);
-      const after = overlay.balances(id);
+      const before = this.persisted.get(id) ?? ZERO_BALANCES;
+      const after = balances.get(id)!;
       return {
-        id,
         dp: after.debitsPosted - before.debitsPosted,
         cp: after.creditsPosted - before.creditsPosted,
         dq: after.debitsPending - before.debitsPending,
@@ -243,7 +287,7 @@ export class LedgerTx implements LedgerView {
       returning a.id, a.debits_posted, a.credits_posted, a.debits_pending, a.credits_pending`;
     invariant(readBack.length === ids.length, 'every touched account is updated');
     for (const r of readBack) {
-      const expected = overlay.balances(r.id);
+      const expected = balances.get(r.id)!;
       invariant(
         r.debits_posted === expected.debitsPosted &&
           r.credits_posted === expected.creditsPosted &&
@@ -251,14 +295,8 @@ export class LedgerTx implements LedgerView {
           r.credits_pending === expected.creditsPending,
         `account ${r.id} read back other balances than the ledger computed`,
       );
+      this.persisted.set(r.id, expected);
     }
-    // Only now that PostgreSQL holds them do the changes become this transaction's view.
-    for (const id of ids) this.balanceMap.set(id, overlay.balances(id));
-    for (const t of created) {
-      this.transfers.set(t.id, t);
-      this.lookedUpTransferIds.add(t.id);
-    }
-    for (const [id, state] of overlay.settles) this.pending.set(id, state);
   }
 }
 

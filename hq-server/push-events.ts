@@ -5,7 +5,7 @@ import { postSale, type SaleDocument } from '../core/sale';
 import { postTopUp, type TopUpDocument } from '../core/top-up';
 import { eventFromWire, WireValidationError, type SyncEvent } from '../protocols/sync/v1/codec';
 import { recordChanges, type ChangeRef } from './change-log';
-import type { Db, Sql } from './database';
+import type { Db, Sql, Tx } from './database';
 import { expiryVoidId, holdIdsOf, refreshHoldStates } from './holds';
 import { isApplied, LedgerTx, MEMBER_ACCOUNT_CODES } from './ledger';
 import type { TerminalIdentity } from './terminals';
@@ -81,9 +81,8 @@ function checkSale(sale: SaleDocument, transfers: readonly Transfer[], terminal:
   let expected: Transfer[];
   try {
     // Ids aside, the transfers of a sale are what core's posting rules make of it.
-    const byIndex = transfers.map((t) => t.id);
     let i = 0;
-    expected = postSale(sale, () => byIndex[i++] ?? `missing-${i}`);
+    expected = postSale(sale, () => `expected-${i++}`);
   } catch (e) {
     throw new Quarantine(`sale does not add up: ${(e as Error).message}`);
   }
@@ -111,8 +110,16 @@ interface Parsed {
   invalid: string | null;
 }
 
+/**
+ * How a batch is written. "bulk": everything is decided in memory (the ledger's rules, document
+ * ids) and written at the end in a few statements: the fast path. "isolated": each event in its
+ * own SAVEPOINT, so one the database refuses is quarantined alone; taken only when the database
+ * refused a bulk write, which the checks before it should make impossible.
+ */
+export type BatchMode = 'bulk' | 'isolated';
+
 /** Applies a pushed batch for `terminal`; see the module comment for the guarantees. */
-export async function pushEvents(sql: Sql, terminal: TerminalIdentity, wireEvents: readonly unknown[]): Promise<PushResult> {
+export async function pushEvents(sql: Sql, terminal: TerminalIdentity, wireEvents: readonly unknown[], log?: (msg: string) => void): Promise<PushResult> {
   const parsed: Parsed[] = wireEvents.map((wire, index) => {
     const seq = seqOf(wire, index);
     try {
@@ -123,80 +130,130 @@ export async function pushEvents(sql: Sql, terminal: TerminalIdentity, wireEvent
       throw e;
     }
   });
+  try {
+    return await sql.begin((tx) => applyBatch(tx, terminal, parsed, 'bulk'));
+  } catch (e) {
+    if (!isPostgresError(e)) throw e;
+    log?.(`push of ${parsed.length} event(s) from ${terminal.terminalId}: bulk write refused (${e.message}); applying them one by one`);
+    return sql.begin((tx) => applyBatch(tx, terminal, parsed, 'isolated'));
+  }
+}
 
-  return sql.begin(async (tx) => {
-    // One push at a time per terminal: the acked seq and the event keys are its to move.
-    const [me] = await tx`select acked_seq from terminals where id = ${terminal.terminalId} for update`;
-    const storedAcked = me ? (me.acked_seq as number) : 0;
-    const seqs = parsed.map((p) => p.seq);
-    const existing = new Map<number, string>();
-    for (const r of await tx`select seq, event_id from events where terminal_id = ${terminal.terminalId} and seq = any(${seqs.map(String)}::bigint[])`) {
-      existing.set(r.seq, r.event_id);
-    }
+interface BatchContext {
+  tx: Db;
+  mode: BatchMode;
+  ledger: LedgerTx;
+  terminal: TerminalIdentity;
+  /** Sale and top-up ids recorded before or earlier in this batch. */
+  documents: Set<string>;
+  eventRows: Array<Record<string, unknown>>;
+  saleRows: Array<Record<string, unknown>>;
+  topUpRows: Array<Record<string, unknown>>;
+}
 
-    // Lock every account the batch may touch, once and in id order.
-    const fresh = parsed.filter((p) => p.event && !existing.has(p.seq)).map((p) => p.event!);
-    const transfers = fresh.flatMap((e) => e.transfers);
-    const releasedHoldIds = fresh.flatMap((e) => (e.body.type === 'holds_released' ? e.body.holdIds : []));
-    const legIds = releasedHoldIds.flatMap((h) => [`${h}/principal`, `${h}/bonus`]);
-    const legAccounts = legIds.length
-      ? (await tx`select debit_account_id, credit_account_id from transfers where id = any(${legIds}::text[])`).flatMap((r) => [r.debit_account_id as string, r.credit_account_id as string])
-      : [];
+async function applyBatch(tx: Tx, terminal: TerminalIdentity, parsed: readonly Parsed[], mode: BatchMode): Promise<PushResult> {
+  // One push at a time per terminal: the acked seq and the event keys are its to move.
+  const [me] = await tx`select acked_seq from terminals where id = ${terminal.terminalId} for update`;
+  const storedAcked = me ? (me.acked_seq as number) : 0;
+  const existing = new Map<number, string>();
+  for (const r of await tx`select seq, event_id from events where terminal_id = ${terminal.terminalId} and seq = any(${parsed.map((p) => String(p.seq))}::bigint[])`) {
+    existing.set(r.seq, r.event_id);
+  }
+
+  // Lock every account the batch may touch, once and in id order.
+  const fresh = parsed.filter((p) => p.event && !existing.has(p.seq)).map((p) => p.event!);
+  const transfers = fresh.flatMap((e) => e.transfers);
+  const releasedHoldIds = fresh.flatMap((e) => (e.body.type === 'holds_released' ? e.body.holdIds : []));
+  const legIds = releasedHoldIds.flatMap((h) => [`${h}/principal`, `${h}/bonus`]);
+  const legAccounts = legIds.length
+    ? (await tx`select debit_account_id, credit_account_id from transfers where id = any(${legIds}::text[])`).flatMap((r) => [r.debit_account_id as string, r.credit_account_id as string])
+    : [];
+  // A capture may find its hold released by HQ's expiry sweep; see applyEvent.
+  const capturedLegs = transfers.filter((t) => t.kind === 'post_pending' && t.pendingId).map((t) => expiryVoidId(t.pendingId!));
+  const loadLedger = async () => {
     const ledger = new LedgerTx(tx);
     await ledger.load(transfers, legAccounts);
-    // A capture may find its hold released by HQ's expiry sweep; see applyEvent.
-    const capturedLegs = transfers.filter((t) => t.kind === 'post_pending' && t.pendingId).map((t) => expiryVoidId(t.pendingId!));
     await ledger.loadTransfers([...legIds, ...legIds.map(releaseId), ...capturedLegs]);
+    return ledger;
+  };
+  const ledger = await loadLedger();
+  const documentIds = fresh.flatMap((e) => (e.body.type === 'sale' ? [e.body.sale.id] : e.body.type === 'top_up' ? [e.body.topUp.id] : []));
+  const documents = new Set<string>();
+  if (documentIds.length > 0) {
+    for (const r of await tx`select id from sales where id = any(${documentIds}::text[]) union all select id from top_ups where id = any(${documentIds}::text[])`) documents.add(r.id);
+  }
 
-    const results: EventResult[] = [];
-    const changes: ChangeRef[] = [];
-    const settledHolds = new Set<string>();
-    const quarantine = async (p: Parsed, reason: string) => {
-      await tx`insert into events (terminal_id, seq, event_id, kind, body, status, reason)
-        values (${terminal.terminalId}, ${p.seq}, ${p.eventId}, ${p.event?.body.type ?? null}, ${tx.json(jsonSafe(p.wire) as never)}, 'quarantined', ${reason})`;
+  const ctx: BatchContext = { tx, mode, ledger, terminal, documents, eventRows: [], saleRows: [], topUpRows: [] };
+  const results: EventResult[] = [];
+  const changes: ChangeRef[] = [];
+  const settledHolds = new Set<string>();
+  const quarantine = async (p: Parsed, reason: string) => {
+    const row = eventRow(terminal, p, 'quarantined', reason);
+    if (mode === 'bulk') ctx.eventRows.push(row);
+    else await tx`insert into events ${tx(row)}`;
+    existing.set(p.seq, p.eventId);
+    results.push({ seq: p.seq, status: 'quarantined', reason });
+  };
+
+  for (const p of parsed) {
+    const already = existing.get(p.seq);
+    if (already !== undefined) {
+      if (already === p.eventId) results.push({ seq: p.seq, status: 'duplicate', reason: '' });
+      else results.push({ seq: p.seq, status: 'quarantined', reason: `seq ${p.seq} already holds event ${already}; event ${p.eventId || '(no id)'} was not applied` });
+      continue;
+    }
+    if (!p.event) {
+      await quarantine(p, p.invalid ?? 'invalid event');
+      continue;
+    }
+    const event = p.event;
+    try {
+      const touched = mode === 'bulk' ? await applyEvent(ctx, p, event) : await tx.savepoint((sp) => applyEvent({ ...ctx, tx: sp }, p, event));
+      for (const id of touched.accounts) if (MEMBER_ACCOUNT_CODES.has(ctx.ledger.accountCode(id)!)) changes.push({ kind: 'balance', key: id });
+      for (const h of touched.holds) settledHolds.add(h);
       existing.set(p.seq, p.eventId);
-      results.push({ seq: p.seq, status: 'quarantined', reason });
-    };
-
-    for (const p of parsed) {
-      const already = existing.get(p.seq);
-      if (already !== undefined) {
-        if (already === p.eventId) results.push({ seq: p.seq, status: 'duplicate', reason: '' });
-        else results.push({ seq: p.seq, status: 'quarantined', reason: `seq ${p.seq} already holds event ${already}; event ${p.eventId || '(no id)'} was not applied` });
-        continue;
-      }
-      if (!p.event) {
-        await quarantine(p, p.invalid ?? 'invalid event');
-        continue;
-      }
-      const event = p.event;
-      try {
-        const touched = await tx.savepoint(async (sp) => applyEvent(sp, ledger, terminal, p, event));
-        for (const id of touched.accounts) if (MEMBER_ACCOUNT_CODES.has(ledger.accountCode(id)!)) changes.push({ kind: 'balance', key: id });
-        for (const h of touched.holds) settledHolds.add(h);
-        existing.set(p.seq, p.eventId);
-        results.push({ seq: p.seq, status: 'applied', reason: '' });
-      } catch (e) {
-        if (e instanceof Quarantine) await quarantine(p, e.message);
-        else if (isDomainError(e)) await quarantine(p, `${e.code}: ${e.message}`);
-        else if (isPostgresError(e)) await quarantine(p, `refused by the database: ${e.message}`);
-        else throw e;
-      }
+      results.push({ seq: p.seq, status: 'applied', reason: '' });
+    } catch (e) {
+      if (e instanceof Quarantine) await quarantine(p, e.message);
+      else if (isDomainError(e)) await quarantine(p, `${e.code}: ${e.message}`);
+      else if (mode === 'isolated' && isPostgresError(e)) {
+        await quarantine(p, `refused by the database: ${e.message}`);
+        // The savepoint took back what the ledger had written; read its view again.
+        ctx.ledger = await loadLedger();
+      } else throw e;
     }
+  }
 
-    await refreshHoldStates(tx, [...settledHolds]);
+  if (mode === 'bulk') {
+    for (let i = 0; i < ctx.eventRows.length; i += 1000) await tx`insert into events ${tx(ctx.eventRows.slice(i, i + 1000))}`;
+    for (let i = 0; i < ctx.saleRows.length; i += 1000) await tx`insert into sales ${tx(ctx.saleRows.slice(i, i + 1000))}`;
+    for (let i = 0; i < ctx.topUpRows.length; i += 1000) await tx`insert into top_ups ${tx(ctx.topUpRows.slice(i, i + 1000))}`;
+    await ctx.ledger.flush();
+  }
+  await refreshHoldStates(tx, [...settledHolds]);
 
-    // Acknowledge the highest contiguous seq; report what is missing below the highest stored.
-    const later = (await tx`select seq from events where terminal_id = ${terminal.terminalId} and seq > ${storedAcked} order by seq`).map((r) => r.seq as number);
-    let acked = storedAcked;
-    for (const seq of later) {
-      if (seq !== acked + 1) break;
-      acked = seq;
-    }
-    if (acked !== storedAcked) await tx`update terminals set acked_seq = ${acked} where id = ${terminal.terminalId}`;
-    await recordChanges(tx, changes);
-    return { ackedSeq: acked, results, gaps: computeGaps(acked, later) };
-  });
+  // Acknowledge the highest contiguous seq; report what is missing below the highest stored.
+  const later = (await tx`select seq from events where terminal_id = ${terminal.terminalId} and seq > ${storedAcked} order by seq`).map((r) => r.seq as number);
+  let acked = storedAcked;
+  for (const seq of later) {
+    if (seq !== acked + 1) break;
+    acked = seq;
+  }
+  if (acked !== storedAcked) await tx`update terminals set acked_seq = ${acked} where id = ${terminal.terminalId}`;
+  await recordChanges(tx, changes);
+  return { ackedSeq: acked, results, gaps: computeGaps(acked, later) };
+}
+
+function eventRow(terminal: TerminalIdentity, p: Parsed, status: 'applied' | 'quarantined', reason: string | null): Record<string, unknown> {
+  return {
+    terminal_id: terminal.terminalId,
+    seq: p.seq,
+    event_id: p.eventId,
+    kind: p.event?.body.type ?? null,
+    body: JSON.stringify(jsonSafe(p.wire)),
+    status,
+    reason,
+  };
 }
 
 /** Missing seq ranges above `acked` and below the highest stored seq. */
@@ -215,31 +272,29 @@ function isPostgresError(e: unknown): e is Error & { code: string } {
   return e instanceof Error && e.name === 'PostgresError';
 }
 
-/** Stores one new event and its document and applies its transfers; throws Quarantine to refuse it. */
-async function applyEvent(sp: Db, ledger: LedgerTx, terminal: TerminalIdentity, p: Parsed, event: SyncEvent): Promise<{ accounts: string[]; holds: string[] }> {
+/**
+ * Checks one new event, applies its transfers and records it with its document; throws
+ * Quarantine to refuse it. In bulk mode rows are collected for the batch's final write.
+ */
+async function applyEvent(ctx: BatchContext, p: Parsed, event: SyncEvent): Promise<{ accounts: string[]; holds: string[] }> {
+  const { tx, ledger, terminal } = ctx;
   const body = event.body;
   let transfers = event.transfers;
-  if (body.type === 'sale') checkSale(body.sale, transfers, terminal);
-  else if (body.type === 'top_up') checkTopUp(body.topUp, transfers, terminal);
-  else transfers = await releaseTransfers(sp, ledger, terminal, p, body.holdIds, transfers);
-
-  // Rows first, ledger last: the ledger's view of this transaction only moves once its writes succeed.
-  await sp`insert into events (terminal_id, seq, event_id, kind, body, status)
-    values (${terminal.terminalId}, ${p.seq}, ${event.id}, ${body.type}, ${sp.json(jsonSafe(p.wire) as never)}, 'applied')`;
+  let documentId: string | null = null;
   if (body.type === 'sale') {
-    const s = body.sale;
-    const [made] = await sp`insert into sales (id, terminal_id, event_seq, store_id, member_id, card_id, currency, total_minor, points_earned, completed_at, body)
-      values (${s.id}, ${terminal.terminalId}, ${p.seq}, ${s.storeId}, ${s.memberId}, ${s.cardId}, ${s.currency}, ${s.totalMinor}, ${s.pointsEarned}, ${s.completedAt}, ${sp.json(s as never)})
-      on conflict (id) do nothing returning id`;
-    if (!made) throw new Quarantine(`sale ${s.id} was already recorded by another event`);
+    checkSale(body.sale, transfers, terminal);
+    documentId = body.sale.id;
   } else if (body.type === 'top_up') {
-    const t = body.topUp;
-    const [made] = await sp`insert into top_ups (id, terminal_id, event_seq, store_id, member_id, card_id, currency, principal_minor, bonus_minor, completed_at, body)
-      values (${t.id}, ${terminal.terminalId}, ${p.seq}, ${t.storeId}, ${t.memberId}, ${t.cardId}, ${t.currency}, ${t.principalMinor}, ${t.bonusMinor}, ${t.completedAt}, ${sp.json(t as never)})
-      on conflict (id) do nothing returning id`;
-    if (!made) throw new Quarantine(`top-up ${t.id} was already recorded by another event`);
+    checkTopUp(body.topUp, transfers, terminal);
+    documentId = body.topUp.id;
+  } else {
+    transfers = await releaseTransfers(tx, ledger, terminal, p, body.holdIds, transfers);
   }
-  let applied = await ledger.apply(transfers, { atomic: true });
+  if (documentId !== null && ctx.documents.has(documentId)) throw new Quarantine(`${body.type === 'sale' ? 'sale' : 'top-up'} ${documentId} was already recorded by another event`);
+
+  const defer = ctx.mode === 'bulk';
+  let note: string | null = null;
+  let applied = await ledger.apply(transfers, { atomic: true, defer });
   const expired = new Set(
     transfers
       .filter((t, i) => applied.statuses[i] === 'pending_transfer_already_voided' && t.kind === 'post_pending' && ledger.transfer(expiryVoidId(t.pendingId!)))
@@ -249,11 +304,8 @@ async function applyEvent(sp: Db, ledger: LedgerTx, terminal: TerminalIdentity, 
     // The sale was completed against a hold that ran out before the event arrived: the member
     // still owes it, so take it as a direct debit if the balance covers it; otherwise quarantine.
     transfers = transfers.map((t) => (expired.has(t.id) ? { ...t, kind: 'single' as const, pendingId: null } : t));
-    applied = await ledger.apply(transfers, { atomic: true });
-    if (applied.ok) {
-      await sp`update events set reason = ${`hold expired at HQ before this capture; ${expired.size} stored-value leg(s) taken as direct debits`}
-        where terminal_id = ${terminal.terminalId} and seq = ${p.seq}`;
-    }
+    applied = await ledger.apply(transfers, { atomic: true, defer });
+    note = `hold expired at HQ before this capture; ${expired.size} stored-value leg(s) taken as direct debits`;
   }
   if (!applied.ok) {
     const refused = applied.statuses
@@ -261,6 +313,20 @@ async function applyEvent(sp: Db, ledger: LedgerTx, terminal: TerminalIdentity, 
       .filter((s) => s !== null);
     throw new Quarantine(`ledger refused ${refused.join(', ')}`);
   }
+
+  const rows: Array<[string, Record<string, unknown>]> = [['events', eventRow(terminal, p, 'applied', note)]];
+  if (body.type === 'sale') {
+    const s = body.sale;
+    rows.push(['sales', { id: s.id, terminal_id: terminal.terminalId, event_seq: p.seq, store_id: s.storeId, member_id: s.memberId, card_id: s.cardId, currency: s.currency, total_minor: s.totalMinor, points_earned: s.pointsEarned, completed_at: s.completedAt, body: JSON.stringify(s) }]);
+  } else if (body.type === 'top_up') {
+    const t = body.topUp;
+    rows.push(['top_ups', { id: t.id, terminal_id: terminal.terminalId, event_seq: p.seq, store_id: t.storeId, member_id: t.memberId, card_id: t.cardId, currency: t.currency, principal_minor: t.principalMinor, bonus_minor: t.bonusMinor, completed_at: t.completedAt, body: JSON.stringify(t) }]);
+  }
+  for (const [table, row] of rows) {
+    if (ctx.mode === 'bulk') (table === 'events' ? ctx.eventRows : table === 'sales' ? ctx.saleRows : ctx.topUpRows).push(row);
+    else await tx`insert into ${tx(table)} ${tx(row)}`;
+  }
+  if (documentId !== null) ctx.documents.add(documentId);
   return { accounts: applied.touched, holds: holdIdsOf(transfers.map((t) => t.pendingId)) };
 }
 
@@ -271,8 +337,8 @@ const releaseId = (legId: string) => `release:${legId}`;
  * A cancelled sale lets go of its holds: the void_pending transfers the terminal carried, plus
  * HQ's own void for any leg of those holds still pending.
  */
-async function releaseTransfers(sp: Db, ledger: LedgerTx, terminal: TerminalIdentity, p: Parsed, holdIds: readonly string[], carried: readonly Transfer[]): Promise<Transfer[]> {
-  const holds = await sp`select hold_id, terminal_id from holds where hold_id = any(${[...holdIds]}::text[])`;
+async function releaseTransfers(tx: Db, ledger: LedgerTx, terminal: TerminalIdentity, p: Parsed, holdIds: readonly string[], carried: readonly Transfer[]): Promise<Transfer[]> {
+  const holds = await tx`select hold_id, terminal_id from holds where hold_id = any(${[...holdIds]}::text[])`;
   for (const id of holdIds) {
     const hold = holds.find((h) => h.hold_id === id);
     if (!hold) throw new Quarantine(`hold ${id} is not known at HQ`);

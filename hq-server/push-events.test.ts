@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cardPrincipalAccountId, memberPointsAccountId } from '../core/accounts';
+import { uuidv7 } from '../core/ids';
+import { postSale, type SaleDocument } from '../core/sale';
+import { eventToWire } from '../protocols/sync/v1/codec';
+import { demoChain } from '../fixtures/data/demo-chain';
+import { computeGaps, pushEvents } from './push-events';
+import { seedChain } from './seed';
+import { startTestDatabase, type TestDatabase } from './testing/pg';
+
+const terminal = { terminalId: 't-hz-01-1', storeId: 'store-hz-01' };
+const CARD = 'c-0001';
+const MEMBER = 'm-0001';
+
+function storedValueSale(id: string, amount: number, points: number): SaleDocument {
+  return {
+    id, storeId: terminal.storeId, terminalId: terminal.terminalId, currency: 'CNY', memberId: MEMBER, cardId: CARD,
+    lines: [{ lineNo: 1, sku: 'SKU-0001', barcode: '6901028001014', name: 'Cola', quantity: 1, unitPriceMinor: amount, amountMinor: amount, eligibleForMemberBenefits: true }],
+    totalMinor: amount,
+    tenders: [{ kind: 'stored_value', amountMinor: amount, cardId: CARD, legs: [{ accountId: cardPrincipalAccountId(CARD), part: 'principal', amount, holdId: null }] }],
+    pointsEarned: points,
+    completedAt: 1_763_800_000_000,
+  };
+}
+const wire = (seq: number, sale: SaleDocument) => eventToWire({ seq, id: uuidv7(), occurredAt: 1, body: { type: 'sale', sale }, transfers: postSale(sale, () => uuidv7()) });
+
+describe('PushEvents batches', () => {
+  let db: TestDatabase;
+  let seq = 0;
+  beforeAll(async () => {
+    db = await startTestDatabase();
+    await seedChain(db.sql, demoChain);
+  });
+  afterAll(async () => {
+    await db?.stop();
+  });
+
+  const posted = async (accountId: string) => (await db.sql`select credits_posted - debits_posted as p from accounts where id = ${accountId}`)[0]!.p as number;
+
+  it('a batch of hundreds of events applies each once, in one transaction', async () => {
+    const before = [await posted(cardPrincipalAccountId(CARD)), await posted(memberPointsAccountId(MEMBER))];
+    const events = Array.from({ length: 300 }, () => wire(++seq, storedValueSale(uuidv7(), 100, 1)));
+    const r = await pushEvents(db.sql, terminal, events);
+    expect(r.ackedSeq).toBe(seq);
+    expect(r.results.every((x) => x.status === 'applied')).toBe(true);
+    expect(await posted(cardPrincipalAccountId(CARD))).toBe(before[0]! - 30_000);
+    expect(await posted(memberPointsAccountId(MEMBER))).toBe(before[1]! + 300);
+    const again = await pushEvents(db.sql, terminal, events);
+    expect(again.results.every((x) => x.status === 'duplicate')).toBe(true);
+    expect(await posted(cardPrincipalAccountId(CARD))).toBe(before[0]! - 30_000);
+  });
+
+  it('a sale id recorded twice in one batch is applied once and the second quarantined', async () => {
+    const sale = storedValueSale(uuidv7(), 100, 0);
+    const first = wire(++seq, sale);
+    const second = { ...wire(++seq, sale) };
+    const r = await pushEvents(db.sql, terminal, [first, second]);
+    expect(r.results.map((x) => x.status)).toEqual(['applied', 'quarantined']);
+    expect(r.results[1]!.reason).toMatch(/already recorded/);
+  });
+
+  it('when the database refuses the bulk write, events are applied one by one and only the refused one is quarantined', async () => {
+    // Fault injection: the database refuses one sale for a reason HQ's own checks cannot see.
+    await db.sql.unsafe(`
+      create function refuse_poison() returns trigger language plpgsql as $$
+      begin if new.id = 'poison' then raise exception 'poison sale refused'; end if; return new; end $$;
+      create trigger refuse_poison before insert on sales for each row execute function refuse_poison();`);
+    try {
+      const before = await posted(cardPrincipalAccountId(CARD));
+      const logs: string[] = [];
+      const r = await pushEvents(db.sql, terminal, [wire(++seq, storedValueSale(uuidv7(), 500, 0)), wire(++seq, storedValueSale('poison', 700, 0)), wire(++seq, storedValueSale(uuidv7(), 900, 0))], (m) => logs.push(m));
+      expect(r.results.map((x) => x.status)).toEqual(['applied', 'quarantined', 'applied']);
+      expect(r.results[1]!.reason).toMatch(/refused by the database: poison sale refused/);
+      expect(r.ackedSeq).toBe(seq);
+      expect(logs.join('\n')).toMatch(/one by one/);
+      expect(await posted(cardPrincipalAccountId(CARD))).toBe(before - 1400);
+      const [t] = await db.sql`select count(*)::int as n from transfers where document_id = 'poison'`;
+      expect(t!.n).toBe(0);
+    } finally {
+      await db.sql.unsafe('drop trigger refuse_poison on sales; drop function refuse_poison()');
+    }
+  });
+
+  it('reports gaps as ranges of missing seqs', () => {
+    expect(computeGaps(2, [4])).toEqual([{ fromSeq: 3, toSeq: 3 }]);
+    expect(computeGaps(0, [3, 4, 7, 10])).toEqual([{ fromSeq: 1, toSeq: 2 }, { fromSeq: 5, toSeq: 6 }, { fromSeq: 8, toSeq: 9 }]);
+    expect(computeGaps(5, [])).toEqual([]);
+  });
+});
