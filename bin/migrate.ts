@@ -1,13 +1,12 @@
-import Database from 'better-sqlite3';
 import { migrate, openDatabase } from '../hq-server/database';
-import { migrateTerminalDb } from '../terminal/db';
+import { openTerminalDb } from '../terminal';
 import { say } from './lifecycle';
 
 export async function runMigrate(o: { databaseUrl: string | undefined; dataDir: string; terminalDb: string | undefined }): Promise<void> {
   if (o.terminalDb) {
-    const db = new Database(o.terminalDb);
+    // Opening the terminal database applies its migrations, with the pragmas a till uses.
+    const db = openTerminalDb(o.terminalDb);
     try {
-      migrateTerminalDb(db);
       say(`terminal database ${o.terminalDb} is up to date`);
     } finally {
       db.close();
