@@ -120,14 +120,16 @@ function percentile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
-function timeEach(run: () => void, iterations: number): number[] {
-  const samples: number[] = [];
+interface Samples {
+  wall: number[];
+}
+
+function timeEach(run: () => void, iterations: number, into: Samples): void {
   for (let i = 0; i < iterations; i++) {
     const t0 = performance.now();
     run();
-    samples.push(performance.now() - t0);
+    into.wall.push(performance.now() - t0);
   }
-  return samples.sort((a, b) => a - b);
 }
 
 /** Prints median and p99 per 50-line basket against 1,000 promotions, and the ratio to no promotions. */
@@ -150,23 +152,24 @@ export async function benchPricing(): Promise<void> {
   const iterations = 3000;
   let k = 0;
   let applied = 0;
-  const withPromotions: number[] = [];
-  const without: number[] = [];
+  const withPromotions: Samples = { wall: [] };
+  const without: Samples = { wall: [] };
   // Interleaved blocks, so both sides see the same machine noise.
   for (let block = 0; block < 10; block++) {
-    without.push(...timeEach(() => void priceBasket(baskets[k++ % baskets.length]!, [], options), iterations / 10));
-    withPromotions.push(
-      ...timeEach(() => {
+    timeEach(() => void priceBasket(baskets[k++ % baskets.length]!, [], options), iterations / 10, without);
+    timeEach(
+      () => {
         applied += priceBasket(baskets[k++ % baskets.length]!, promotions, options).adjustments.length;
-      }, iterations / 10),
+      },
+      iterations / 10,
+      withPromotions,
     );
   }
-  withPromotions.sort((a, b) => a - b);
-  without.sort((a, b) => a - b);
-  const median = percentile(withPromotions, 0.5);
-  const p99 = percentile(withPromotions, 0.99);
-  const baseMedian = percentile(without, 0.5);
-  const baseP99 = percentile(without, 0.99);
+  for (const s of [withPromotions.wall, without.wall]) s.sort((a, b) => a - b);
+  const median = percentile(withPromotions.wall, 0.5);
+  const p99 = percentile(withPromotions.wall, 0.99);
+  const baseMedian = percentile(without.wall, 0.5);
+  const baseP99 = percentile(without.wall, 0.99);
   const fmt = (ms: number) => `${ms.toFixed(3)} ms`;
   console.log('pricing: 50-line basket, 1,000 active promotions (20 baskets, %d runs)', iterations);
   console.log(`  median ${fmt(median)}   p99 ${fmt(p99)}   (target p99 < 2 ms: ${p99 < 2 ? 'met' : 'NOT met'})`);

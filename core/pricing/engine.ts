@@ -21,8 +21,8 @@ import { inTimeWindow, parseDate } from './calendar';
 import { chooseExclusive } from './combine';
 import { labelFor } from './labels';
 import { candidatesFor, preparePromotions, type PromotionSet } from './promotion-set';
-import { budgetRemaining, evaluate, fromMicro, memberRemaining, MEMBER_TYPES, MICRO, rateMicro, settle, type Evaluation, type PricingContext, type WorkLine } from './rules';
-import { compileScope, inScope, type BasketIndex } from './scope';
+import { budgetRemaining, evaluate, fromMicro, linesIn, memberRemaining, MEMBER_TYPES, MICRO, rateMicro, settle, type Evaluation, type PricingContext, type WorkLine } from './rules';
+import { compileScope, type BasketIndex } from './scope';
 import type {
   AdjustmentAction,
   Basket,
@@ -122,7 +122,6 @@ export function priceBasket(basket: Basket, promotions: readonly Promotion[] | P
   // Only promotions that may touch a line of this basket go on to the header checks.
   const candidates = candidatesFor(set, index.skus, index.categories, index.brands);
   const live = candidates.filter((p) => isLive(p, basket, ancestors));
-  const liveIds = new Set(live.map((p) => p.id));
 
   // Coupons: expired and repeated codes are refused before anything is priced.
   const rejected: PricedBasket['couponsRejected'] = [];
@@ -136,7 +135,7 @@ export function priceBasket(basket: Basket, promotions: readonly Promotion[] | P
     else if (p.rule.type !== 'coupon') reject('NOT_A_COUPON');
     else if (seenCodes.has(coupon.code)) reject('LIMIT_REACHED');
     else if (coupon.validTo && basket.at.localDate > coupon.validTo) reject('EXPIRED');
-    else if (!liveIds.has(p.id)) reject('NOT_APPLICABLE');
+    else if (!isLive(p, basket, ancestors)) reject('NOT_APPLICABLE');
     else {
       const list = coupons.get(p.id) ?? [];
       list.push(coupon);
@@ -246,8 +245,7 @@ export function priceBasket(basket: Basket, promotions: readonly Promotion[] | P
   let bestExclusivePoints: PointsAction | null = null;
   for (const p of live) {
     if (p.rule.type !== 'pointsMultiplier') continue;
-    const scope = compileScope(p.rule.scope);
-    const eligible = work.filter((w) => w.netMinor > 0 && !w.line.excludedFromMemberBenefits && inScope(scope, w.line));
+    const eligible = linesIn(ctx, compileScope(p.rule.scope), work, true);
     const amount = eligible.reduce((s, w) => s + w.netMinor, 0);
     if (eligible.length === 0 || amount < p.rule.minSpendMinor) continue;
     const action: PointsAction = {
@@ -268,7 +266,6 @@ export function priceBasket(basket: Basket, promotions: readonly Promotion[] | P
   const usedCodes = new Set<string>();
   for (const a of applied) for (const code of a.ev.couponCodes) usedCodes.add(code);
   const appliedIds = new Set(applied.map((a) => a.promotion.id));
-  const evaluatedExclusive = new Set(exclusiveEvals.map((ev) => ev.promotion.id));
   for (const [promotionId, list] of coupons) {
     for (const coupon of list) {
       if (usedCodes.has(coupon.code)) consumed.push(coupon);
@@ -276,7 +273,7 @@ export function priceBasket(basket: Basket, promotions: readonly Promotion[] | P
         const p = byId.get(promotionId)!;
         const reason: CouponRejection = appliedIds.has(promotionId)
           ? 'LIMIT_REACHED'
-          : evaluatedExclusive.has(promotionId)
+          : exclusiveEvals.some((ev) => ev.promotion.id === promotionId)
             ? 'NOT_CHOSEN'
             : p.rule.type === 'coupon' && p.rule.minSpendMinor > 0
               ? 'MIN_SPEND_NOT_MET'

@@ -132,9 +132,15 @@ export function fromMicro(sumMicro: number): Decimal | number {
   return sumMicro % MICRO === 0 ? sumMicro / MICRO : new Decimal(sumMicro).dividedBy(MICRO);
 }
 
+const rateCache = new Map<string, Decimal>();
+
+/** A price factor as a decimal, validated and cached (the same few rates recur in every basket). */
 function rateOf(text: string, what: string): Decimal {
+  const cached = rateCache.get(text);
+  if (cached) return cached;
+  rateMicro(text, what);
   const rate = new Decimal(text);
-  if (rate.isNaN() || rate.isNegative() || rate.greaterThan(1)) throw new RangeError(`${what} must be a price factor in [0, 1], got "${text}"`);
+  rateCache.set(text, rate);
   return rate;
 }
 
@@ -147,27 +153,38 @@ function weightFor(value: Decimal, w: WorkLine): number {
   return Math.min(value.ceil().toNumber(), w.netMinor);
 }
 
+function keepLine(w: WorkLine, scope: CompiledScope, memberOnly: boolean): boolean {
+  return w.netMinor > 0 && !(memberOnly && w.line.excludedFromMemberBenefits) && inScope(scope, w.line);
+}
+
+function gather(found: number[], keys: ReadonlySet<string> | null, map: ReadonlyMap<string, readonly number[]>): void {
+  if (keys) for (const k of keys) for (const idx of map.get(k) ?? []) found.push(idx);
+}
+
 /** Lines of the basket in a scope that still hold an amount, ascending; looked up by key, not scanned. */
-function linesIn(ctx: PricingContext, scope: CompiledScope, work: readonly WorkLine[], memberOnly: boolean): WorkLine[] {
-  const keep = (w: WorkLine) => w.netMinor > 0 && !(memberOnly && w.line.excludedFromMemberBenefits) && inScope(scope, w.line);
-  if (scope.everything) return work.filter(keep);
-  const found: number[] = [];
-  const gather = (keys: ReadonlySet<string> | null, map: ReadonlyMap<string, readonly number[]>) => {
-    if (keys) for (const k of keys) for (const idx of map.get(k) ?? []) found.push(idx);
-  };
-  gather(scope.skus, ctx.lookup.bySku);
-  gather(scope.categories, ctx.lookup.byCategory);
-  gather(scope.brands, ctx.lookup.byBrand);
-  found.sort((x, y) => x - y);
+export function linesIn(ctx: PricingContext, scope: CompiledScope, work: readonly WorkLine[], memberOnly: boolean): WorkLine[] {
   const out: WorkLine[] = [];
+  if (scope.everything) {
+    for (const w of work) if (keepLine(w, scope, memberOnly)) out.push(w);
+    return out;
+  }
+  const found: number[] = [];
+  gather(found, scope.skus, ctx.lookup.bySku);
+  gather(found, scope.categories, ctx.lookup.byCategory);
+  gather(found, scope.brands, ctx.lookup.byBrand);
+  found.sort(ascending);
   let last = -1;
   for (const idx of found) {
     if (idx === last) continue;
     last = idx;
     const w = work[idx]!;
-    if (keep(w)) out.push(w);
+    if (keepLine(w, scope, memberOnly)) out.push(w);
   }
   return out;
+}
+
+function ascending(x: number, y: number): number {
+  return x - y;
 }
 
 function empty(p: Promotion, separable: boolean): Evaluation {
