@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { classifyScan } from './classify';
 import { InMemoryReplayGuard, encodeMemberQr, parseMemberQr, verifyMemberQr } from './member-qr';
@@ -26,6 +27,16 @@ describe('dynamic member QR codes', () => {
   it('a code made with another card secret is refused', () => {
     const qr = parseMemberQr(encodeMemberQr('88001234', new TextEncoder().encode('other'), t))!;
     expect(verifyMemberQr(qr, secret, t, new InMemoryReplayGuard())).toEqual({ ok: false, code: 'QR_EXPIRED' });
+  });
+  it('any card and time round-trips through encode, parse and verify', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^\d{6,20}$/), fc.integer({ min: 30, max: 4_000_000_000 }), fc.uint8Array({ minLength: 1, maxLength: 32 }), (card, now, key) => {
+        const qr = parseMemberQr(encodeMemberQr(card, key, now));
+        expect(qr?.cardNo).toBe(card);
+        expect(verifyMemberQr(qr!, key, now, new InMemoryReplayGuard())).toMatchObject({ ok: true, cardNo: card });
+      }),
+      { numRuns: 50 },
+    );
   });
   it('is never confused with WeChat, Alipay or UnionPay payment codes', () => {
     expect(classifyScan(encodeMemberQr('88001234', secret, t)).kind).toBe('member-qr');

@@ -44,6 +44,20 @@ describe('Concert messages', () => {
     expect(s).toHaveLength(34);
     expect(decodeConcertRequest(s)).toEqual({ pos: '01', amount_minor: 1234, transaction: 'debit', currency: '156', privateData: 'R000042' });
   });
+  it('round-trips any request', () => {
+    const arb = fc.record({
+      pos: fc.stringMatching(/^\d{2}$/),
+      amount_minor: fc.integer({ min: 0, max: 99_999_999 }),
+      transaction: fc.constantFrom('debit' as const, 'credit' as const, 'cancel' as const),
+      currency: fc.stringMatching(/^\d{3}$/),
+      privateData: fc.stringMatching(/^[0-9A-Z]{0,10}$/),
+    });
+    fc.assert(
+      fc.property(arb, (r) => {
+        expect(decodeConcertRequest(encodeConcertRequest(r))).toEqual(r);
+      }),
+    );
+  });
   it('rejects an amount that does not fit 8 digits', () => {
     expect(() => encodeConcertRequest({ pos: '01', amount_minor: 100_000_000, transaction: 'debit', currency: '156', privateData: '' })).toThrow(ProtocolError);
   });
