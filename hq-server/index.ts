@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { migrate, openDatabase, type Sql } from './database';
 import { startGrpcServer } from './grpc-server';
 import { releaseExpiredHolds } from './holds';
+import { pruneChangeLog } from './pull-changes';
 import { createHttpApp } from './http-server';
 
 export { seedChain, createEnrollmentCode } from './seed';
@@ -52,12 +53,14 @@ export async function startHq(options: StartHqOptions): Promise<RunningHq> {
   try {
     const applied = await migrate(db.sql);
     if (applied.length > 0) log(`database migrated: ${applied.join(', ')}`);
-    // Uncaptured holds run out (AuthorizeResponse.expires_at); every instance sweeps, idempotently.
+    // Uncaptured holds run out (AuthorizeResponse.expires_at) and superseded feed rows go;
+    // every instance sweeps, idempotently.
     const sweep = setInterval(() => {
       releaseExpiredHolds(db.sql, Date.now()).then(
         (released) => released.length > 0 && log(`released ${released.length} expired hold(s)`),
         (e: unknown) => log(`hold expiry sweep failed: ${e instanceof Error ? e.message : String(e)}`),
       );
+      pruneChangeLog(db.sql).catch((e: unknown) => log(`change feed pruning failed: ${e instanceof Error ? e.message : String(e)}`));
     }, HOLD_SWEEP_INTERVAL_MS);
     sweep.unref();
     closers.push(async () => clearInterval(sweep));

@@ -12,6 +12,7 @@ import { eventToWire, transferFromWire, transferToWire, type SyncEvent } from '.
 import { demoChain } from '../fixtures/data/demo-chain';
 import { createEnrollmentCode, seedChain, startHq, type RunningHq } from './index';
 import { releaseExpiredHolds } from './holds';
+import { pruneChangeLog } from './pull-changes';
 import { revokeTerminal } from './terminals';
 import { createTestSyncClient, type CallError, type TestSyncClient } from './testing/sync-client';
 
@@ -413,6 +414,27 @@ describe('TerminalSync over gRPC with embedded PostgreSQL', () => {
       expect(last.appliedSeq).toBe(String(t!.acked_seq));
       const empty = await client.call('PullChanges', { cursor, limit: 0 }, credential);
       expect(empty).toMatchObject({ changes: [], hasMore: false, nextCursor: cursor });
+    });
+
+    it('pruning superseded feed rows changes no pull result', async () => {
+      const pullAll = async () => {
+        const state = new Map<string, unknown>();
+        let cursor = '0';
+        let page: any;
+        do {
+          page = await client.call('PullChanges', { cursor, limit: 40 }, credential);
+          for (const c of page.changes) {
+            const { seq: _seq, ...rest } = c;
+            state.set(JSON.stringify([c.body, c[c.body]?.id ?? c[c.body]?.accountId ?? c[c.body]?.sku ?? c[c.body]?.code]), rest);
+          }
+          cursor = page.nextCursor;
+        } while (page.hasMore);
+        return state;
+      };
+      const before = await pullAll();
+      expect(await pruneChangeLog(hq.sql)).toBeGreaterThan(0);
+      expect(await pullAll()).toEqual(before);
+      expect(await pruneChangeLog(hq.sql)).toBe(0);
     });
 
     it('nudges a subscribed terminal when something changes', async () => {

@@ -165,7 +165,7 @@ export function syncServiceHandlers(deps: SyncServiceDeps): grpc.UntypedServiceI
 
     PushEvents: unary('PushEvents', async (request, terminal) => {
       const r = parse(pushSchema, request, 'PushEventsRequest');
-      const result = await pushEvents(sql, terminal!, r.events);
+      const result = await pushEvents(sql, terminal!, r.events, log);
       return {
         ackedSeq: String(result.ackedSeq),
         results: result.results.map((x) => ({ seq: String(x.seq), status: x.status, reason: x.reason })),
