@@ -112,7 +112,7 @@ export function chooseExclusive(evaluations: readonly Evaluation[], lineCount: n
     const blocked = new Array<number>(k).fill(0);
     const lines = members.map((c) => candidates[c]!.ev.lines);
     // Each offer's gain spread evenly over its lines, rounded up so the bound stays an upper bound.
-    const share = members.map((c, j) => Math.floor(gain[j]! / lines[j]!.length) + 1);
+    const share = members.map((_, j) => Math.floor(gain[j]! / lines[j]!.length) + 1);
     const componentLines = [...new Set(lines.flat())];
     const lineBest = new Array<number>(lineCount).fill(0);
     const taking: number[] = [];

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { basketOf, promotion } from './builders';
 import { priceBasket } from './engine';
+import { preparePromotions, type PromotionSet } from './promotion-set';
 import type { Basket, BasketLine, BasketMember, Benefit, LevelRate, PricedBasket, Promotion, PromotionRule, Scope } from './types';
 
 const SKUS = ['A', 'B', 'C', 'D', 'E', 'F'] as const;
@@ -197,6 +198,17 @@ describe('pricing properties', () => {
         expect(again).toEqual(priceOf(s));
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it('the sku/category/brand index never hides a promotion that would apply', () => {
+    fc.assert(
+      fc.property(scenario(30, 12), (s) => {
+        const indexed = preparePromotions(s.promotions);
+        const unindexed: PromotionSet = { ...indexed, bySku: new Map(), byCategory: new Map(), byBrand: new Map(), everywhere: indexed.sorted.map((_, i) => i) };
+        expect(priceBasket(s.basket, indexed, { levels: LEVELS })).toEqual(priceBasket(s.basket, unindexed, { levels: LEVELS }));
+      }),
+      { numRuns: 300 },
     );
   });
 
