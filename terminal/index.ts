@@ -74,7 +74,7 @@ export async function startTerminal(options: StartTerminalOptions): Promise<Runn
     let identity = loadIdentity(db);
     if (!identity) {
       if (!options.enrollmentCode) {
-        throw new Error(`the terminal in ${options.dataDir} is not enrolled yet: start it once with an enrollment code from HQ (--enrollment-code)`);
+        throw new Error(`the terminal in ${options.dataDir} is not enrolled yet: start it once with a one-time enrollment code from HQ (onecard terminal --enroll CODE; HQ makes one with: onecard hq enrollment-code TERMINAL_ID)`);
       }
       const enrolled = await enrollTerminal(options.hqAddress, options.enrollmentCode, hostname(), { log });
       saveIdentity(db, { ...enrolled, hqAddress: options.hqAddress, enrolledAt: clock.now() });
