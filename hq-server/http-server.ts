@@ -182,6 +182,9 @@ export function createHttpApp(deps: { sql: Sql; log: Log }): express.Express {
     res.set('X-Content-Type-Options', 'nosniff');
     next();
   });
+  app.get('/favicon.ico', (_req, res) => {
+    res.status(204).end();
+  });
   app.get('/', (_req, res) => {
     res.type('html').set('Cache-Control', 'no-store').send(CONSOLE_HTML);
   });
