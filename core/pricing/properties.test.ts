@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { basketOf, promotion } from './builders';
 import { priceBasket } from './engine';
 import { preparePromotions, type PromotionSet } from './promotion-set';
+import { promotionSchema } from './schema';
 import type { Basket, BasketLine, BasketMember, Benefit, LevelRate, PricedBasket, Promotion, PromotionRule, Scope } from './types';
 
 const SKUS = ['A', 'B', 'C', 'D', 'E', 'F'] as const;
@@ -209,6 +210,15 @@ describe('pricing properties', () => {
         expect(priceBasket(s.basket, indexed, { levels: LEVELS })).toEqual(priceBasket(s.basket, unindexed, { levels: LEVELS }));
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('every promotion these tests generate is valid by the boundary schema', () => {
+    fc.assert(
+      fc.property(scenario(0, 12), (s) => {
+        for (const p of s.promotions) expect(promotionSchema.safeParse(p).error?.issues ?? []).toEqual([]);
+      }),
+      { numRuns: 100 },
     );
   });
 
