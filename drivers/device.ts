@@ -166,11 +166,11 @@ export abstract class Device<TData> extends TypedEmitter<DeviceEvents<TData>> {
     this.setHealth('not-started', 'closed');
   }
 
-  /** open → claim → enable in one call, as the device manager does. */
+  /** open → claim → enable in one call, as the device manager does; resumes a start that failed midway. */
   async start(): Promise<void> {
-    await this.open();
-    await this.claim();
-    await this.enable();
+    if (this.lifecycle === 'closed') await this.open();
+    if (this.lifecycle === 'opened') await this.claim();
+    if (this.lifecycle === 'claimed') await this.enable();
   }
 
   // ---- hooks --------------------------------------------------------------------------------
@@ -179,6 +179,8 @@ export abstract class Device<TData> extends TypedEmitter<DeviceEvents<TData>> {
   protected async onEnable(): Promise<void> {}
   protected async onDisable(): Promise<void> {}
   protected async onClose(): Promise<void> {}
+  /** The device is back after a reopen and healthy again (e.g. print what waited). */
+  protected onReopened(): void {}
   /** Bytes from the transport. */
   protected abstract onBytes(chunk: Uint8Array): void;
   /** The link dropped: fail whatever is in flight. */
@@ -275,6 +277,7 @@ export abstract class Device<TData> extends TypedEmitter<DeviceEvents<TData>> {
     if (this.isClosed()) return;
     this.setHealth('ok', '');
     this.emitStatus('online');
+    this.onReopened();
   }
 
   private isClosed(): boolean {

@@ -54,7 +54,11 @@ export abstract class EcrDevice extends Device<TerminalAnswer> {
 
   /** Runs one exchange at a time; a terminal handles one transaction. */
   protected exclusive<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    this.requireEnabled(what);
+    try {
+      this.requireEnabled(what);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const run = this.lock.then(fn, fn);
     this.lock = run.catch(() => undefined);
     return run;

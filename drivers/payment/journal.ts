@@ -70,14 +70,15 @@ export class FilePaymentJournal extends InMemoryPaymentJournal {
     }
     for (const line of text.split('\n')) {
       if (!line.trim()) continue;
-      let e: JournalEntry;
+      let e: JournalEntry | { reserve: string };
       try {
-        e = JSON.parse(line) as JournalEntry;
+        e = JSON.parse(line) as JournalEntry | { reserve: string };
       } catch {
         continue; // a torn last line from a crash mid-write
       }
-      super.put(e);
-      this.counter = Math.max(this.counter, parseInt(e.ecrRef, 36) || 0);
+      const ref = 'reserve' in e ? e.reserve : e.ecrRef;
+      if (!('reserve' in e)) super.put(e);
+      this.counter = Math.max(this.counter, parseInt(ref, 36) || 0);
     }
   }
 

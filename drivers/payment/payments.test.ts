@@ -115,6 +115,23 @@ describe('pipe-separated ECR terminal with journaled payments', () => {
   });
 });
 
+describe('file payment journal', () => {
+  it('never hands out a reference again, even one reserved just before a crash', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'onecard-journal-'));
+    const file = join(dir, 'payments.jsonl');
+    const a = new FilePaymentJournal(file);
+    const used = a.nextRef();
+    a.put({ ecrRef: used, kind: 'sale', documentId: 'D', amount_minor: 1, state: 'approved', updatedAt: '2026-11-22T00:00:00Z' });
+    const reservedOnly = a.nextRef();
+    const b = new FilePaymentJournal(file);
+    const next = b.nextRef();
+    expect(new Set([used, reservedOnly, next]).size).toBe(3);
+    expect(b.get(used)?.state).toBe('approved');
+    expect(b.unresolved()).toEqual([]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
 describe('Concert terminal with journaled payments', () => {
   it('approves a sale through the ENQ/ACK/STX/EOT sessions', async () => {
     const { payments, sim, terminal } = await concertSetup();

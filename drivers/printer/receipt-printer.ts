@@ -136,7 +136,17 @@ export class ReceiptPrinter extends Device<OutputComplete> {
 
   protected override async onEnable(): Promise<void> {
     this.schedulePoll();
-    if (this.queue.list().length > 0) void this.locked(() => this.drain());
+    if (this.health.health !== 'offline') this.drainSoon();
+  }
+
+  protected override onReopened(): void {
+    this.drainSoon();
+  }
+
+  /** Prints whatever waits, in the background; outcomes arrive as data/status/error events. */
+  private drainSoon(): void {
+    if (this.queue.list().length === 0 || this.state !== 'enabled') return;
+    void this.locked(() => this.drain()).catch((err: unknown) => this.emitError(new DeviceError('FAILURE', `${this.name}: ${(err as Error).message}`, this.name, { cause: err })));
   }
 
   protected override async onDisable(): Promise<void> {
@@ -309,9 +319,7 @@ export class ReceiptPrinter extends Device<OutputComplete> {
       else if (this.statusKnown || this.health.health === 'warning') this.setHealth('ok', '');
     }
     if (reason) this.pushCompletion('interrupted');
-    if (!reason && notReady(prev) && this.queue.list().length > 0 && this.state === 'enabled') {
-      void this.locked(() => this.drain());
-    }
+    if (!reason && notReady(prev)) this.drainSoon();
   }
 
   private schedulePoll(): void {
@@ -327,7 +335,11 @@ export class ReceiptPrinter extends Device<OutputComplete> {
   private async poll(): Promise<void> {
     this.pollTimer = undefined;
     if (this.state !== 'enabled') return;
-    if (!this.busy && this.statusKnown && this.health.health !== 'offline') await this.refreshStatus();
+    if (!this.busy && this.statusKnown && this.health.health !== 'offline') {
+      // A printer that stops answering is shown offline; its return then releases the queue.
+      if (!(await this.refreshStatus())) this.updateStatus({ ...this.status, online: false });
+      else if (!notReady(this.status)) this.drainSoon();
+    }
     if (this.state === 'enabled') this.schedulePoll();
   }
 

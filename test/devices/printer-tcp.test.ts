@@ -55,4 +55,14 @@ describe('receipt printer over TCP 9100 (simulator on 127.0.0.1)', () => {
     await online;
     expect(await printer.print({ id: 'T-3', lines: [{ text: 'after reconnect' }] })).toEqual({ status: 'printed', id: 'T-3' });
   });
+
+  it('a receipt printed while the connection is down is queued and comes out after the reconnect', async () => {
+    const offline = printer.once('status', (s) => s.code === 'offline');
+    sim.dropConnection();
+    await offline;
+    const out = await printer.print({ id: 'T-4', lines: [{ text: '断线时的小票 queued while offline' }] });
+    expect(out).toMatchObject({ status: 'queued', reason: 'OFFLINE' });
+    await printer.once('data', (d) => d.id === 'T-4');
+    expect(sim.printer.receipts().at(-1)!.lines).toContain('断线时的小票 queued while offline');
+  });
 });
