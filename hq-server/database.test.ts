@@ -33,6 +33,15 @@ describe('HQ database', () => {
     await expect(db.sql`select 9007199254740993::bigint as too_big`).rejects.toThrow(/safe integer/);
   });
 
+  it('a second HQ on the same data folder uses the running server and leaves it running when it closes', async () => {
+    const second = await openDatabase({ dataDir: db.dataDir, log: () => {} });
+    expect(second.url).toBe(db.url);
+    await second.sql`select 1`;
+    await second.close();
+    const [row] = await db.sql`select 1 as one`;
+    expect(row!.one).toBe(1);
+  });
+
   // Last: it stops the server beforeAll started (afterAll's stop is then a no-op).
   it('a second start on the same data folder reuses the cluster and its data', async () => {
     await db.sql`create table if not exists reuse_probe (x int)`;

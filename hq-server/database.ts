@@ -107,6 +107,37 @@ function stopPostgresOnExit(server: EmbeddedPostgres): () => void {
   return () => process.removeListener('exit', onExit);
 }
 
+/** Creates the "onecard" database on the server at `base` unless it exists. */
+async function ensureDatabase(base: string): Promise<void> {
+  const admin = connect(`${base}/postgres`, { max: 1 });
+  try {
+    const [row] = await admin`select count(*)::int as n from pg_database where datname = ${DATABASE_NAME}`;
+    if (!row || row.n === 0) await admin.unsafe(`create database ${DATABASE_NAME}`);
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
+}
+
+/** The live postmaster of a cluster folder, from its postmaster.pid (pid on line 1, port on line 4). */
+async function runningPostmaster(clusterDir: string): Promise<{ pid: number; port: number } | null> {
+  let text: string;
+  try {
+    text = await readFile(join(clusterDir, 'postmaster.pid'), 'utf8');
+  } catch {
+    return null;
+  }
+  const lines = text.split('\n');
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isSafeInteger(pid) || pid <= 0 || !Number.isSafeInteger(port) || port <= 0) return null;
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return null; // stale: PostgreSQL clears it itself on start
+  }
+  return (await portIsFree(port)) ? null : { pid, port };
+}
+
 interface EmbeddedSettings {
   port: number;
   user: string;
@@ -147,6 +178,17 @@ export async function openDatabase(options: { databaseUrl?: string; dataDir: str
     settings = { port: await freePort(), user: 'postgres', password: randomBytes(18).toString('base64url') };
     await writeFile(settingsPath, JSON.stringify(settings, null, 2) + '\n', { mode: 0o600 });
   }
+  // A PostgreSQL already serving this folder (another HQ on it, or one orphaned by a killed
+  // HQ): use it, and leave it running on close() since this process did not start it.
+  const running = fresh ? null : await runningPostmaster(clusterDir);
+  if (running) {
+    log(`embedded PostgreSQL: using the server already running on ${clusterDir} (pid ${running.pid}, port ${running.port})`);
+    const base = `postgres://${settings.user}:${encodeURIComponent(settings.password)}@127.0.0.1:${running.port}`;
+    await ensureDatabase(base);
+    const sql = connect(`${base}/${DATABASE_NAME}`);
+    await sql`select 1`;
+    return { sql, url: `${base}/${DATABASE_NAME}`, embedded: true, close: () => sql.end({ timeout: 5 }) };
+  }
   if (!(await portIsFree(settings.port))) {
     const previous = settings.port;
     settings = { ...settings, port: await freePort() };
@@ -181,13 +223,7 @@ export async function openDatabase(options: { databaseUrl?: string; dataDir: str
   }
   const base = `postgres://${settings.user}:${encodeURIComponent(settings.password)}@127.0.0.1:${settings.port}`;
   try {
-    const admin = connect(`${base}/postgres`, { max: 1 });
-    try {
-      const [row] = await admin`select count(*)::int as n from pg_database where datname = ${DATABASE_NAME}`;
-      if (!row || row.n === 0) await admin.unsafe(`create database ${DATABASE_NAME}`);
-    } finally {
-      await admin.end({ timeout: 5 });
-    }
+    await ensureDatabase(base);
     const url = `${base}/${DATABASE_NAME}`;
     const sql = connect(url);
     await sql`select 1`;
