@@ -25,6 +25,7 @@ import { budgetRemaining, evaluate, fromMicro, linesIn, memberRemaining, MEMBER_
 import { compileScope, type BasketIndex } from './scope';
 import type {
   AdjustmentAction,
+  Allocation,
   Basket,
   BasketLine,
   CouponRejection,
@@ -33,6 +34,7 @@ import type {
   PresentedCoupon,
   PricedBasket,
   PricedLine,
+  PricedLineAdjustment,
   PricingOptions,
   Promotion,
   UsageRequest,
@@ -99,153 +101,138 @@ interface Applied {
   gift: GiftAction | null;
 }
 
-/**
- * Prices `basket` against `promotions`; pure, deterministic, and independent of line order.
- * Pass a `preparePromotions` result when pricing many baskets against the same promotions.
- */
-export function priceBasket(basket: Basket, promotions: readonly Promotion[] | PromotionSet, options: PricingOptions): PricedBasket {
-  validateBasket(basket);
-  const currency = options.currency ?? 'CNY';
-  const lines = canonical(basket.lines);
-  const work: WorkLine[] = lines.map((line, idx) => {
-    const grossMinor = line.quantity * line.unitPriceMinor;
-    return { idx, line, grossMinor, netMinor: grossMinor };
-  });
-  const index: BasketIndex = {
-    skus: new Set(lines.map((l) => l.sku)),
-    categories: new Set(lines.map((l) => l.category)),
-    brands: new Set(lines.flatMap((l) => (l.brand ? [l.brand] : []))),
-  };
+/** The working state of one pricing: lines with what is left of them, and what has been applied. */
+interface Pricing {
+  ctx: PricingContext;
+  work: WorkLine[];
+  /** By canonical line index: the shares each applied promotion took. */
+  perLine: PricedLineAdjustment[][];
+  applied: Applied[];
+}
 
-  const set = 'kind' in promotions ? promotions : preparePromotions(promotions);
-  const ancestors = new Set(basket.storeAncestors);
-  // Only promotions that may touch a line of this basket go on to the header checks.
-  const candidates = candidatesFor(set, index.skus, index.categories, index.brands);
-  const live = candidates.filter((p) => isLive(p, basket, ancestors));
+const byCode = (a: { code: string }, b: { code: string }) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0);
 
-  // Coupons: expired and repeated codes are refused before anything is priced.
+/** Coupons: expired, repeated and unknown codes are refused before anything is priced. */
+function acceptCoupons(basket: Basket, set: PromotionSet, ancestors: ReadonlySet<string>) {
   const rejected: PricedBasket['couponsRejected'] = [];
-  const coupons = new Map<string, PresentedCoupon[]>();
-  const seenCodes = new Set<string>();
-  const byId = set.byId;
-  for (const coupon of [...basket.couponsPresented].sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0))) {
-    const reject = (reason: CouponRejection) => rejected.push({ code: coupon.code, promotionId: coupon.promotionId, reason });
-    const p = byId.get(coupon.promotionId);
-    if (!p) reject('UNKNOWN_PROMOTION');
-    else if (p.rule.type !== 'coupon') reject('NOT_A_COUPON');
-    else if (seenCodes.has(coupon.code)) reject('LIMIT_REACHED');
-    else if (coupon.validTo && basket.at.localDate > coupon.validTo) reject('EXPIRED');
-    else if (!isLive(p, basket, ancestors)) reject('NOT_APPLICABLE');
-    else {
-      const list = coupons.get(p.id) ?? [];
-      list.push(coupon);
-      coupons.set(p.id, list);
-    }
-    seenCodes.add(coupon.code);
+  const accepted = new Map<string, PresentedCoupon[]>();
+  const seen = new Set<string>();
+  for (const coupon of [...basket.couponsPresented].sort(byCode)) {
+    const p = set.byId.get(coupon.promotionId);
+    const reason: CouponRejection | null = !p
+      ? 'UNKNOWN_PROMOTION'
+      : p.rule.type !== 'coupon'
+        ? 'NOT_A_COUPON'
+        : seen.has(coupon.code)
+          ? 'LIMIT_REACHED'
+          : coupon.validTo && basket.at.localDate > coupon.validTo
+            ? 'EXPIRED'
+            : !isLive(p, basket, ancestors)
+              ? 'NOT_APPLICABLE'
+              : null;
+    seen.add(coupon.code);
+    if (reason) rejected.push({ code: coupon.code, promotionId: coupon.promotionId, reason });
+    else accepted.set(coupon.promotionId, [...(accepted.get(coupon.promotionId) ?? []), coupon]);
   }
+  return { accepted, rejected };
+}
 
-  const level = basket.member ? (options.levels.find((l) => l.code === basket.member!.levelCode) ?? null) : null;
-  const ctx: PricingContext = {
-    basket,
-    index,
-    level,
-    levelOffMicro: level ? MICRO - rateMicro(level.discountRate, `level ${level.code} discount rate`) : null,
-    rounding: options.rounding ?? 'HALF_UP',
-    currency,
-    coupons,
-    lookup: { bySku: groupBy(work, (l) => l.sku), byCategory: groupBy(work, (l) => l.category), byBrand: groupBy(work, (l) => l.brand ?? null) },
-  };
-
-  const perLine: Array<Array<{ promotionId: string; amountMinor: number }>> = work.map(() => []);
-  const applied: Applied[] = [];
-
-  /** Rounds once, splits by largest remainder, takes the shares off the lines. */
-  const apply = (ev: Evaluation, idxs: readonly number[], weights: readonly number[], amountMinor: number): void => {
-    const p = ev.promotion;
-    let action: AdjustmentAction | null = null;
-    if (amountMinor > 0) {
-      const shares = prorate(amountMinor, weights);
-      const allocations = idxs
-        .map((idx, i) => ({ lineNo: work[idx]!.line.lineNo, amountMinor: shares[i]!, idx }))
-        .filter((a) => a.amountMinor !== 0);
-      for (const a of allocations) {
-        const w = work[a.idx]!;
-        invariant(a.amountMinor > 0 && a.amountMinor <= w.netMinor, `promotion ${p.id} allocates ${a.amountMinor} to line ${w.line.lineNo} holding ${w.netMinor}`);
-        w.netMinor -= a.amountMinor;
-        perLine[a.idx]!.push({ promotionId: p.id, amountMinor: a.amountMinor });
-      }
-      const touched = idxs.map((idx) => work[idx]!);
-      action = {
-        kind: 'adjustment',
-        promotionId: p.id,
-        promotionType: p.rule.type,
-        group: p.group,
-        amountMinor,
-        rounding: p.rounding ?? ctx.rounding,
-        label: labelFor(p, ev, ctx, touched),
-        allocations: allocations.map((a) => ({ lineNo: a.lineNo, amountMinor: a.amountMinor })).sort((a, b) => a.lineNo - b.lineNo),
-        couponCodes: ev.couponCodes,
-      };
-    }
-    let gift: GiftAction | null = null;
-    if (ev.giftSets > 0 && p.rule.type === 'spendThresholdGift') {
-      const g = p.rule.gift;
-      gift = {
-        kind: 'gift',
-        promotionId: p.id,
-        sku: g.sku,
-        name: g.name,
-        nameZh: g.nameZh,
-        quantity: g.quantity * ev.giftSets,
-        unitValueMinor: g.unitValueMinor,
-        label: labelFor(p, ev, ctx, ev.lines.map((idx) => work[idx]!)),
-      };
-    }
-    if (action || gift) applied.push({ promotion: p, ev, action, gift });
-  };
-
-  /** A separable evaluation restricted to some of its lines: the exact values summed, rounded once. */
-  const applySeparable = (ev: Evaluation, keep: (idx: number) => boolean): void => {
-    const idxs: number[] = [];
-    const weights: number[] = [];
-    let sumMicro = 0;
-    ev.lines.forEach((idx, i) => {
-      if (!keep(idx)) return;
-      idxs.push(idx);
-      weights.push(ev.weights[i]!);
-      sumMicro += ev.values[i]!;
+/** Takes a rounded adjustment off the lines it touches, split by largest remainder, and records it. */
+function applyAdjustment(st: Pricing, ev: Evaluation, idxs: readonly number[], weights: readonly number[], amountMinor: number): void {
+  const p = ev.promotion;
+  let action: AdjustmentAction | null = null;
+  if (amountMinor > 0) {
+    const shares = prorate(amountMinor, weights);
+    const allocations: Allocation[] = [];
+    idxs.forEach((idx, i) => {
+      const share = shares[i]!;
+      if (share === 0) return;
+      const w = st.work[idx]!;
+      invariant(share > 0 && share <= w.netMinor, `promotion ${p.id} allocates ${share} to line ${w.line.lineNo} holding ${w.netMinor}`);
+      w.netMinor -= share;
+      st.perLine[idx]!.push({ promotionId: p.id, amountMinor: share });
+      allocations.push({ lineNo: w.line.lineNo, amountMinor: share });
     });
-    if (idxs.length > 0) apply(ev, idxs, weights, settle(ev.promotion, ctx, fromMicro(sumMicro), weights));
-  };
-
-  // 2. Exclusive: evaluated on full amounts; the chosen ones touch disjoint lines.
-  const isPoints = (p: Promotion) => p.rule.type === 'pointsMultiplier';
-  const exclusiveEvals = live
-    .filter((p) => p.group === 'exclusive' && !isPoints(p))
-    .map((p) => evaluate(p, ctx, work))
-    .filter((ev): ev is Evaluation => ev !== null);
-  const choice = chooseExclusive(exclusiveEvals, work.length);
-  const chosenWhole = new Set(choice.whole);
-  for (const ev of exclusiveEvals) {
-    if (ev.separable) applySeparable(ev, (idx) => choice.perLine[idx] === ev);
-    else if (chosenWhole.has(ev)) apply(ev, ev.lines, ev.weights, ev.amountMinor);
+    action = {
+      kind: 'adjustment',
+      promotionId: p.id,
+      promotionType: p.rule.type,
+      group: p.group,
+      amountMinor,
+      rounding: p.rounding ?? st.ctx.rounding,
+      label: labelFor(p, ev, st.ctx, idxs.map((idx) => st.work[idx]!)),
+      allocations: allocations.sort((a, b) => a.lineNo - b.lineNo),
+      couponCodes: ev.couponCodes,
+    };
   }
+  let gift: GiftAction | null = null;
+  if (ev.giftSets > 0 && p.rule.type === 'spendThresholdGift') {
+    const g = p.rule.gift;
+    gift = {
+      kind: 'gift',
+      promotionId: p.id,
+      sku: g.sku,
+      name: g.name,
+      nameZh: g.nameZh,
+      quantity: g.quantity * ev.giftSets,
+      unitValueMinor: g.unitValueMinor,
+      label: labelFor(p, ev, st.ctx, ev.lines.map((idx) => st.work[idx]!)),
+    };
+  }
+  if (action || gift) st.applied.push({ promotion: p, ev, action, gift });
+}
 
-  // 3. Stackable, in priority order, each on what the earlier ones left.
+/** A separable evaluation on some of its lines: their exact values summed, rounded once. */
+function applySeparable(st: Pricing, ev: Evaluation, keep: (idx: number) => boolean): void {
+  const idxs: number[] = [];
+  const weights: number[] = [];
+  let sumMicro = 0;
+  ev.lines.forEach((idx, i) => {
+    if (!keep(idx)) return;
+    idxs.push(idx);
+    weights.push(ev.weights[i]!);
+    sumMicro += ev.values[i]!;
+  });
+  if (idxs.length > 0) applyAdjustment(st, ev, idxs, weights, settle(ev.promotion, st.ctx, fromMicro(sumMicro), weights));
+}
+
+const isPoints = (p: Promotion) => p.rule.type === 'pointsMultiplier';
+
+/** Exclusive promotions, evaluated on full amounts; the chosen ones touch disjoint lines. Returns all evaluations. */
+function applyExclusive(st: Pricing, live: readonly Promotion[]): Evaluation[] {
+  const evaluations: Evaluation[] = [];
+  for (const p of live) {
+    if (p.group !== 'exclusive' || isPoints(p)) continue;
+    const ev = evaluate(p, st.ctx, st.work);
+    if (ev) evaluations.push(ev);
+  }
+  const choice = chooseExclusive(evaluations, st.work.length);
+  const chosenWhole = new Set(choice.whole);
+  for (const ev of evaluations) {
+    if (ev.separable) applySeparable(st, ev, (idx) => choice.perLine[idx] === ev);
+    else if (chosenWhole.has(ev)) applyAdjustment(st, ev, ev.lines, ev.weights, ev.amountMinor);
+  }
+  return evaluations;
+}
+
+/** Stackable promotions in priority order, each on what the earlier ones left. */
+function applyStackable(st: Pricing, live: readonly Promotion[]): void {
   for (const p of live) {
     if (p.group !== 'stackable' || isPoints(p)) continue;
-    const ev = evaluate(p, ctx, work);
+    const ev = evaluate(p, st.ctx, st.work);
     if (!ev) continue;
-    if (ev.separable) applySeparable(ev, () => true);
-    else apply(ev, ev.lines, ev.weights, ev.amountMinor);
+    if (ev.separable) applySeparable(st, ev, () => true);
+    else applyAdjustment(st, ev, ev.lines, ev.weights, ev.amountMinor);
   }
+}
 
-  // 4. Points multipliers on final amounts; among exclusive ones only the highest counts.
+/** Points multipliers on the final amounts; among exclusive ones only the highest counts. */
+function pointsActions(st: Pricing, live: readonly Promotion[]): PointsAction[] {
   const points: PointsAction[] = [];
-  let bestExclusivePoints: PointsAction | null = null;
+  let bestExclusive: PointsAction | null = null;
   for (const p of live) {
     if (p.rule.type !== 'pointsMultiplier') continue;
-    const eligible = linesIn(ctx, compileScope(p.rule.scope), work, true);
+    const eligible = linesIn(st.ctx, compileScope(p.rule.scope), st.work, true);
     const amount = eligible.reduce((s, w) => s + w.netMinor, 0);
     if (eligible.length === 0 || amount < p.rule.minSpendMinor) continue;
     const action: PointsAction = {
@@ -254,41 +241,46 @@ export function priceBasket(basket: Basket, promotions: readonly Promotion[] | P
       multiplier: p.rule.multiplier,
       lineNos: eligible.map((w) => w.line.lineNo).sort((a, b) => a - b),
       eligibleAmountMinor: amount,
-      label: labelFor(p, null, ctx, eligible),
+      label: labelFor(p, null, st.ctx, eligible),
     };
     if (p.group === 'stackable') points.push(action);
-    else if (!bestExclusivePoints || new Decimal(action.multiplier).greaterThan(bestExclusivePoints.multiplier)) bestExclusivePoints = action;
+    else if (!bestExclusive || new Decimal(action.multiplier).greaterThan(bestExclusive.multiplier)) bestExclusive = action;
   }
-  if (bestExclusivePoints) points.unshift(bestExclusivePoints);
+  return bestExclusive ? [bestExclusive, ...points] : points;
+}
 
-  // Coupons: consumed codes, and why the others were not.
+/** Which accepted codes were used, and why the others were not. */
+function couponOutcome(st: Pricing, accepted: ReadonlyMap<string, PresentedCoupon[]>, exclusive: readonly Evaluation[], set: PromotionSet) {
   const consumed: PresentedCoupon[] = [];
-  const usedCodes = new Set<string>();
-  for (const a of applied) for (const code of a.ev.couponCodes) usedCodes.add(code);
-  const appliedIds = new Set(applied.map((a) => a.promotion.id));
-  for (const [promotionId, list] of coupons) {
+  const rejected: PricedBasket['couponsRejected'] = [];
+  const used = new Set(st.applied.flatMap((a) => a.ev.couponCodes));
+  const appliedIds = new Set(st.applied.map((a) => a.promotion.id));
+  for (const [promotionId, list] of accepted) {
+    const p = set.byId.get(promotionId)!;
     for (const coupon of list) {
-      if (usedCodes.has(coupon.code)) consumed.push(coupon);
-      else {
-        const p = byId.get(promotionId)!;
-        const reason: CouponRejection = appliedIds.has(promotionId)
-          ? 'LIMIT_REACHED'
-          : exclusiveEvals.some((ev) => ev.promotion.id === promotionId)
-            ? 'NOT_CHOSEN'
-            : p.rule.type === 'coupon' && p.rule.minSpendMinor > 0
-              ? 'MIN_SPEND_NOT_MET'
-              : 'NOT_APPLICABLE';
-        rejected.push({ code: coupon.code, promotionId, reason });
+      if (used.has(coupon.code)) {
+        consumed.push(coupon);
+        continue;
       }
+      const reason: CouponRejection = appliedIds.has(promotionId)
+        ? 'LIMIT_REACHED'
+        : exclusive.some((ev) => ev.promotion.id === promotionId)
+          ? 'NOT_CHOSEN'
+          : p.rule.type === 'coupon' && p.rule.minSpendMinor > 0
+            ? 'MIN_SPEND_NOT_MET'
+            : 'NOT_APPLICABLE';
+      rejected.push({ code: coupon.code, promotionId, reason });
     }
   }
-  rejected.sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+  return { consumed, rejected };
+}
 
-  // Usage to record when the sale completes.
-  const usage: UsageRequest[] = [];
+/** What to record when the sale completes: member uses and budget drawn, per promotion applied. */
+function usageRequests(st: Pricing, points: readonly PointsAction[], set: PromotionSet): UsageRequest[] {
+  const member = st.ctx.basket.member !== null;
   const usageOf = (p: Promotion, memberUses: number, budgetQuantity: number, amountMinor: number): UsageRequest => ({
     promotionId: p.id,
-    memberUses: basket.member ? memberUses : 0,
+    memberUses: member ? memberUses : 0,
     budget:
       p.budget === null
         ? null
@@ -296,14 +288,20 @@ export function priceBasket(basket: Basket, promotions: readonly Promotion[] | P
           ? { kind: 'amount', amountMinor }
           : { kind: 'quantity', quantity: budgetQuantity },
   });
-  for (const a of applied) usage.push(usageOf(a.promotion, a.ev.memberUses, a.ev.budgetQuantity, a.action?.amountMinor ?? 0));
-  for (const pt of points) usage.push(usageOf(byId.get(pt.promotionId)!, 1, 1, 0));
+  return [
+    ...st.applied.map((a) => usageOf(a.promotion, a.ev.memberUses, a.ev.budgetQuantity, a.action?.amountMinor ?? 0)),
+    ...points.map((pt) => usageOf(set.byId.get(pt.promotionId)!, 1, 1, 0)),
+  ];
+}
 
-  const pricedLines: PricedLine[] = work
+/** The priced lines, by lineNo, each checked: never below zero, adjustments adding up. */
+function pricedLines(st: Pricing): PricedLine[] {
+  return st.work
     .map((w): PricedLine => {
       const discountMinor = w.grossMinor - w.netMinor;
+      const adjustments = st.perLine[w.idx]!;
       invariant(w.netMinor >= 0, `line ${w.line.lineNo} went below zero`);
-      invariant(perLine[w.idx]!.reduce((s, a) => s + a.amountMinor, 0) === discountMinor, `line ${w.line.lineNo} adjustments do not add up`);
+      invariant(adjustments.reduce((s, a) => s + a.amountMinor, 0) === discountMinor, `line ${w.line.lineNo} adjustments do not add up`);
       return {
         lineNo: w.line.lineNo,
         sku: w.line.sku,
@@ -312,27 +310,71 @@ export function priceBasket(basket: Basket, promotions: readonly Promotion[] | P
         grossMinor: w.grossMinor,
         discountMinor,
         amountMinor: w.netMinor,
-        adjustments: perLine[w.idx]!,
+        adjustments,
       };
     })
     .sort((a, b) => a.lineNo - b.lineNo);
-  const adjustments = applied.flatMap((a) => (a.action ? [a.action] : []));
+}
+
+/**
+ * Prices `basket` against `promotions`; pure, deterministic, and independent of line order.
+ * Pass a `preparePromotions` result when pricing many baskets against the same promotions.
+ */
+export function priceBasket(basket: Basket, promotions: readonly Promotion[] | PromotionSet, options: PricingOptions): PricedBasket {
+  validateBasket(basket);
+  const work: WorkLine[] = canonical(basket.lines).map((line, idx) => {
+    const grossMinor = line.quantity * line.unitPriceMinor;
+    return { idx, line, grossMinor, netMinor: grossMinor };
+  });
+  const index: BasketIndex = {
+    skus: new Set(work.map((w) => w.line.sku)),
+    categories: new Set(work.map((w) => w.line.category)),
+    brands: new Set(work.flatMap((w) => (w.line.brand ? [w.line.brand] : []))),
+  };
+
+  // 1. Header checks, only for promotions that may touch a line of this basket.
+  const set = 'kind' in promotions ? promotions : preparePromotions(promotions);
+  const ancestors = new Set(basket.storeAncestors);
+  const live = candidatesFor(set, index.skus, index.categories, index.brands).filter((p) => isLive(p, basket, ancestors));
+  const coupons = acceptCoupons(basket, set, ancestors);
+
+  const level = basket.member ? (options.levels.find((l) => l.code === basket.member!.levelCode) ?? null) : null;
+  const ctx: PricingContext = {
+    basket,
+    index,
+    level,
+    levelOffMicro: level ? MICRO - rateMicro(level.discountRate, `level ${level.code} discount rate`) : null,
+    rounding: options.rounding ?? 'HALF_UP',
+    currency: options.currency ?? 'CNY',
+    coupons: coupons.accepted,
+    lookup: { bySku: groupBy(work, (l) => l.sku), byCategory: groupBy(work, (l) => l.category), byBrand: groupBy(work, (l) => l.brand ?? null) },
+  };
+  const st: Pricing = { ctx, work, perLine: work.map(() => []), applied: [] };
+
+  // 2–4. Exclusive, stackable, points.
+  const exclusive = applyExclusive(st, live);
+  applyStackable(st, live);
+  const points = pointsActions(st, live);
+  const outcome = couponOutcome(st, coupons.accepted, exclusive, set);
+
+  const lines = pricedLines(st);
+  const adjustments = st.applied.flatMap((a) => (a.action ? [a.action] : []));
   for (const a of adjustments) {
     invariant(a.allocations.reduce((s, x) => s + x.amountMinor, 0) === a.amountMinor, `promotion ${a.promotionId} allocations do not add up`);
   }
-  const grossMinor = pricedLines.reduce((s, l) => s + l.grossMinor, 0);
+  const grossMinor = lines.reduce((s, l) => s + l.grossMinor, 0);
   const discountMinor = adjustments.reduce((s, a) => s + a.amountMinor, 0);
   assertMinor(grossMinor, 'basket gross');
   invariant(discountMinor <= grossMinor, 'discount exceeds the basket');
 
   return {
-    lines: pricedLines,
+    lines,
     adjustments,
-    gifts: applied.flatMap((a) => (a.gift ? [a.gift] : [])),
+    gifts: st.applied.flatMap((a) => (a.gift ? [a.gift] : [])),
     points,
-    couponsConsumed: consumed.sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0)),
-    couponsRejected: rejected,
-    usage,
+    couponsConsumed: outcome.consumed.sort(byCode),
+    couponsRejected: [...coupons.rejected, ...outcome.rejected].sort(byCode),
+    usage: usageRequests(st, points, set),
     totals: { grossMinor, discountMinor, netMinor: grossMinor - discountMinor },
   };
 }
