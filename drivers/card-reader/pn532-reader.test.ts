@@ -13,7 +13,7 @@ async function setup(options: Pn532ReaderOptions = {}) {
   const { transport, peer } = createInProcessLink('sim pn532');
   const sim = new Pn532Simulator(peer);
   peer.onHostWrite((c) => sim.receive(c));
-  const reader = new Pn532Reader('reader', transport, { poll_ms: 5, ackTimeout_ms: 200, responseTimeout_ms: 200, ...options });
+  const reader = new Pn532Reader('reader', transport, { poll_ms: 5, ackTimeout_ms: 2000, responseTimeout_ms: 2000, ...options });
   await reader.start();
   return { reader, sim, peer };
 }
@@ -105,7 +105,7 @@ describe('PN532 MIFARE reader (in-process simulator)', () => {
   });
 
   it('a reader that stops answering mid-read gives TIMEOUT', async () => {
-    const { reader, sim } = await setup();
+    const { reader, sim } = await setup({ responseTimeout_ms: 200 });
     const a = reader.once('data');
     sim.present(issuedCard(1));
     await a;

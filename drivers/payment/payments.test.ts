@@ -9,7 +9,8 @@ import { FilePaymentJournal, InMemoryPaymentJournal } from './journal';
 import { JournaledPayments } from './journaled-payments';
 import { PipeEcrTerminal } from './pipe-ecr-terminal';
 
-const timing = { ack_ms: 200, response_ms: 300 };
+// Generous for answers that come; the lost-answer cases wait this long by design.
+const timing = { ack_ms: 1000, response_ms: 800 };
 
 async function pipeSetup(journal = new InMemoryPaymentJournal()) {
   const { transport, peer } = createInProcessLink('sim bank pos');

@@ -31,7 +31,7 @@ describe('bank-card terminals over real serial ports (socat pty)', () => {
     const peer = await SerialPeer.open(pipePty.devicePath, (c) => sim?.receive(c));
     peers.push(peer);
     sim = new PipeEcrTerminalSimulator(peer);
-    const terminal = new PipeEcrTerminal('bank-pos', new SerialTransport({ path: pipePty.hostPath, baudRate: 9600 }), { ack_ms: 1000, response_ms: 1500 });
+    const terminal = new PipeEcrTerminal('bank-pos', new SerialTransport({ path: pipePty.hostPath, baudRate: 9600 }), { ack_ms: 2000, response_ms: 2500 });
     await terminal.start();
     const payments = new JournaledPayments(terminal, new InMemoryPaymentJournal());
     expect(await payments.sale('P-1', 1000)).toMatchObject({ status: 'approved' });
@@ -49,7 +49,7 @@ describe('bank-card terminals over real serial ports (socat pty)', () => {
     const peer = await SerialPeer.open(concertPty.devicePath, (c) => sim?.receive(c));
     peers.push(peer);
     sim = new ConcertTerminalSimulator(peer);
-    const terminal = new ConcertTerminal('ingenico', new SerialTransport({ path: concertPty.hostPath, baudRate: 9600 }), { ack_ms: 1000, response_ms: 1500 });
+    const terminal = new ConcertTerminal('ingenico', new SerialTransport({ path: concertPty.hostPath, baudRate: 9600 }), { ack_ms: 2000, response_ms: 2500 });
     await terminal.start();
     const payments = new JournaledPayments(terminal, new InMemoryPaymentJournal());
     expect(await payments.sale('C-1', 1999)).toMatchObject({ status: 'approved', amount_minor: 1999 });

@@ -39,6 +39,7 @@ describe('PN532 reader over a real serial port (socat pty)', () => {
   it('reads a card, survives an unplug mid-read, and comes back', async () => {
     const reader = new Pn532Reader('reader', new SerialTransport({ path: pty.hostPath, baudRate: 115200 }), {
       poll_ms: 20,
+      ackTimeout_ms: 2000,
       responseTimeout_ms: 30_000,
       reopen: { firstDelay_ms: 20, maxDelay_ms: 200 },
     });
