@@ -41,7 +41,12 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   const { sql, host, log } = options;
   const nudger = new ChangeNudger(sql, log);
   await nudger.start();
-  const server = new grpc.Server({ 'grpc.keepalive_time_ms': 30_000, 'grpc.keepalive_permit_without_calls': 1 });
+  const server = new grpc.Server({
+    'grpc.keepalive_time_ms': 30_000,
+    'grpc.keepalive_permit_without_calls': 1,
+    // A full outbox batch of large sales can pass the 4 MB default.
+    'grpc.max_receive_message_length': 32 * 1024 * 1024,
+  });
   server.addService(loadSyncService(), syncServiceHandlers({ sql, log, nudger, clock: options.clock }));
   const health = new HealthImplementation({ '': 'SERVING', [SYNC_SERVICE_NAME]: 'SERVING' });
   health.addToServer(server);

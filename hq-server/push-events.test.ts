@@ -81,6 +81,15 @@ describe('PushEvents batches', () => {
     }
   });
 
+  it("quarantines a sale or top-up whose card is not the member's", async () => {
+    const sale = { ...storedValueSale(uuidv7(), 100, 1), memberId: 'm-0002' };
+    const r = await pushEvents(db.sql, terminal, [wire(++seq, sale)]);
+    expect(r.results[0]).toMatchObject({ status: 'quarantined', reason: expect.stringMatching(/belongs to member m-0001/) });
+    const unknown = { ...storedValueSale(uuidv7(), 100, 0), cardId: 'c-nope' };
+    const r2 = await pushEvents(db.sql, terminal, [wire(++seq, unknown)]);
+    expect(r2.results[0]).toMatchObject({ status: 'quarantined', reason: expect.stringMatching(/not known/) });
+  });
+
   it('reports gaps as ranges of missing seqs', () => {
     expect(computeGaps(2, [4])).toEqual([{ fromSeq: 3, toSeq: 3 }]);
     expect(computeGaps(0, [3, 4, 7, 10])).toEqual([{ fromSeq: 1, toSeq: 2 }, { fromSeq: 5, toSeq: 6 }, { fromSeq: 8, toSeq: 9 }]);

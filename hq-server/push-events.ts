@@ -146,6 +146,8 @@ interface BatchContext {
   terminal: TerminalIdentity;
   /** Sale and top-up ids recorded before or earlier in this batch. */
   documents: Set<string>;
+  /** Member of each card the batch's documents name. */
+  cardOwners: ReadonlyMap<string, string>;
   eventRows: Array<Record<string, unknown>>;
   saleRows: Array<Record<string, unknown>>;
   topUpRows: Array<Record<string, unknown>>;
@@ -183,7 +185,11 @@ async function applyBatch(tx: Tx, terminal: TerminalIdentity, parsed: readonly P
     for (const r of await tx`select id from sales where id = any(${documentIds}::text[]) union all select id from top_ups where id = any(${documentIds}::text[])`) documents.add(r.id);
   }
 
-  const ctx: BatchContext = { tx, mode, ledger, terminal, documents, eventRows: [], saleRows: [], topUpRows: [] };
+  const cardIds = fresh.flatMap((e) => (e.body.type === 'sale' && e.body.sale.cardId ? [e.body.sale.cardId] : e.body.type === 'top_up' ? [e.body.topUp.cardId] : []));
+  const cardOwners = new Map<string, string>();
+  if (cardIds.length > 0) for (const r of await tx`select id, member_id from cards where id = any(${cardIds}::text[])`) cardOwners.set(r.id, r.member_id);
+
+  const ctx: BatchContext = { tx, mode, ledger, terminal, documents, cardOwners, eventRows: [], saleRows: [], topUpRows: [] };
   const results: EventResult[] = [];
   const changes: ChangeRef[] = [];
   const settledHolds = new Set<string>();
@@ -289,6 +295,12 @@ async function applyEvent(ctx: BatchContext, p: Parsed, event: SyncEvent): Promi
     documentId = body.topUp.id;
   } else {
     transfers = await releaseTransfers(tx, ledger, terminal, p, body.holdIds, transfers);
+  }
+  const card = body.type === 'sale' ? { cardId: body.sale.cardId, memberId: body.sale.memberId } : body.type === 'top_up' ? { cardId: body.topUp.cardId, memberId: body.topUp.memberId } : null;
+  if (card?.cardId) {
+    const owner = ctx.cardOwners.get(card.cardId);
+    if (owner === undefined) throw new Quarantine(`card ${card.cardId} is not known at HQ`);
+    if (owner !== card.memberId) throw new Quarantine(`card ${card.cardId} belongs to member ${owner}, not ${card.memberId ?? '(none)'}`);
   }
   if (documentId !== null && ctx.documents.has(documentId)) throw new Quarantine(`${body.type === 'sale' ? 'sale' : 'top-up'} ${documentId} was already recorded by another event`);
 
