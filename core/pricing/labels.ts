@@ -109,7 +109,9 @@ export function labelFor(p: Promotion, ev: Evaluation | null, ctx: PricingContex
     }
     case 'coupon': {
       const b = benefitText(rule.benefit, c);
-      const codes = (ev?.couponCodes ?? []).join(', ');
+      const list = ev?.couponCodes ?? [];
+      const codes = list.join(', ');
+      if (list.length > 1) return { en: `Coupons ${codes}: ${b.en} each`, zh: `优惠券 ${codes}：每张${b.zh}` };
       return { en: `Coupon ${codes}: ${b.en}`, zh: `优惠券 ${codes}：${b.zh}` };
     }
     case 'pointsMultiplier':

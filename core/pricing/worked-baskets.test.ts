@@ -528,6 +528,68 @@ const WORKED: Worked[] = [
     total: '219.60',
     check: (p) => expect(p.usage).toEqual([{ promotionId: 'spend200', memberUses: 0, budget: { kind: 'amount', amountMinor: 2000 } }]),
   },
+  {
+    name: 'two 10-yuan vouchers (two per basket) on 119.80; a third code is refused',
+    basket: [['Milk 12-pack', 2]],
+    promotions: [promotion('voucher10', { type: 'coupon', benefit: { kind: 'amount', amountMinor: 1000 }, minSpendMinor: 5000, maxPerBasket: 2 }, { group: 'stackable' })],
+    extra: {
+      couponsPresented: [
+        { code: 'V-3', promotionId: 'voucher10' },
+        { code: 'V-1', promotionId: 'voucher10' },
+        { code: 'V-2', promotionId: 'voucher10' },
+      ],
+    },
+    lines: ['99.80'],
+    total: '99.80',
+    labels: ['Coupons V-1, V-2: ¥10 off each'],
+    labelsZh: ['优惠券 V-1, V-2：每张减10元'],
+    check: (p) => {
+      expect(p.couponsConsumed.map((c) => c.code)).toEqual(['V-1', 'V-2']);
+      expect(p.couponsRejected).toEqual([{ code: 'V-3', promotionId: 'voucher10', reason: 'LIMIT_REACHED' }]);
+    },
+  },
+  {
+    name: 'an exclusive coupon that gives less than 满200减30 is not used, and the cashier is told why',
+    basket: [['Milk 12-pack', 4]],
+    promotions: [spend200save30, promotion('coupon5', { type: 'coupon', benefit: { kind: 'amount', amountMinor: 500 }, minSpendMinor: 0, maxPerBasket: 1 })],
+    extra: { couponsPresented: [{ code: 'C-5', promotionId: 'coupon5' }] },
+    lines: ['209.60'],
+    total: '209.60',
+    check: (p) => expect(p.couponsRejected).toEqual([{ code: 'C-5', promotionId: 'coupon5', reason: 'NOT_CHOSEN' }]),
+  },
+  {
+    name: 'exclusive: a tote bag worth 5 is less than 9.5折 on 119.80 (5.99), so the member discount wins',
+    basket: [['Milk 12-pack', 2]],
+    member: GOLD,
+    promotions: [goldDiscount, toteBagOver100],
+    lines: ['113.81'],
+    total: '113.81',
+    check: (p) => expect(p.gifts).toEqual([]),
+  },
+  {
+    name: 'exclusive: a tote bag worth 5 beats 9.5折 for a silver member (2%, 2.40)',
+    basket: [['Milk 12-pack', 2]],
+    member: SILVER,
+    promotions: [goldDiscount, toteBagOver100],
+    lines: ['119.80'],
+    total: '119.80',
+    check: (p) => expect(p.gifts.map((g) => g.sku)).toEqual(['BAG']),
+  },
+  {
+    name: 'an approved promotion waiting for its start (scheduled) applies once its day comes',
+    basket: [['Milk 12-pack', 4]],
+    promotions: [{ ...spend200save30, status: 'scheduled', validFrom: '2026-11-22' }],
+    lines: ['209.60'],
+    total: '209.60',
+  },
+  {
+    name: 'a limited-quantity special with a per-member limit needs a member card',
+    basket: [['Milk 12-pack', 1]],
+    promotions: [milkLimited],
+    extra: { usage: { perMemberUsed: {}, budgetRemaining: { 'milk-limited': 100 } } },
+    lines: ['59.90'],
+    total: '59.90',
+  },
   // scope and time
   {
     name: 'a promotion of another region does not apply here',
