@@ -53,6 +53,7 @@ export function encodeConcertRequest(r: ConcertRequest): string {
   return s;
 }
 
+/** Parses the 34-character request (what a terminal, or its simulator, receives). */
 export function decodeConcertRequest(s: string): ConcertRequest {
   if (s.length !== 34) throw new ProtocolError('BAD_LENGTH', `Concert request is 34 characters, got ${s.length}`);
   const type = Object.entries(TYPE).find(([, v]) => v === s[12])?.[0] as ConcertTransaction | undefined;

@@ -1,5 +1,6 @@
 import { ProtocolError, concatBytes, toHex } from '../errors';
 
+/** ECR link control characters (ASCII). */
 export const STX = 0x02;
 export const ETX = 0x03;
 export const EOT = 0x04;

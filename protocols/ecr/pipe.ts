@@ -16,6 +16,7 @@ export const PipeCommand = {
   RefundAnswer: '1210',
 } as const;
 
+/** Joins fields with "|", refusing fields that would break the framing. */
 export function encodePipe(fields: readonly string[]): string {
   for (const f of fields) {
     if (f.includes('|') || /[\x00-\x1f]/.test(f)) throw new ProtocolError('BAD_FORMAT', `field "${f}" contains "|" or a control character`);
@@ -23,6 +24,7 @@ export function encodePipe(fields: readonly string[]): string {
   return fields.join('|');
 }
 
+/** Splits a message into fields; the first must be a 4-digit command. */
 export function decodePipe(s: string): string[] {
   const fields = s.split('|');
   if (!/^\d{4}$/.test(fields[0] ?? '')) throw new ProtocolError('BAD_FORMAT', `message does not start with a 4-digit command: "${s.slice(0, 16)}"`);
@@ -47,16 +49,19 @@ export interface PipeSaleAnswer {
   readonly time: string;
 }
 
+/** 0200: a sale of `amount_minor` under the ECR ticket (our reference). */
 export function encodeSaleRequest(amount_minor: number, ticket: string): string {
   if (!Number.isSafeInteger(amount_minor) || amount_minor <= 0 || amount_minor > 999_999_999) throw new ProtocolError('BAD_FORMAT', `amount ${amount_minor} is out of range`);
   if (!/^[0-9A-Za-z]{1,20}$/.test(ticket)) throw new ProtocolError('BAD_FORMAT', `ticket "${ticket}" must be 1..20 letters or digits`);
   return encodePipe([PipeCommand.Sale, String(amount_minor), ticket, '0', '0']);
 }
 
+/** 0210 / 0260 answer (for simulators). */
 export function encodeSaleAnswer(cmd: '0210' | '0260', a: PipeSaleAnswer): string {
   return encodePipe([cmd, a.responseCode, a.commerceCode, a.terminalId, a.ticket, a.authCode, String(a.amount_minor), '0', '0', a.last4, a.operation, a.cardType, a.date, '', a.cardBrand, a.date, a.time, '', '0']);
 }
 
+/** Parses a 0210 sale or 0260 last-sale answer. */
 export function decodeSaleAnswer(s: string): PipeSaleAnswer & { readonly command: string } {
   const f = decodePipe(s);
   if (f[0] !== PipeCommand.SaleAnswer && f[0] !== PipeCommand.LastSaleAnswer) throw new ProtocolError('UNKNOWN_COMMAND', `expected 0210 or 0260, got ${f[0]}`);
@@ -88,15 +93,18 @@ export interface PipeRefundAnswer {
   readonly operation: string;
 }
 
+/** 1200: refund (void) the sale with this operation number. */
 export function encodeRefundRequest(operation: string): string {
   if (!/^\d{1,12}$/.test(operation)) throw new ProtocolError('BAD_FORMAT', `operation number "${operation}" must be digits`);
   return encodePipe([PipeCommand.Refund, operation]);
 }
 
+/** 1210 answer (for simulators). */
 export function encodeRefundAnswer(a: PipeRefundAnswer): string {
   return encodePipe([PipeCommand.RefundAnswer, a.responseCode, a.commerceCode, a.terminalId, a.authCode, a.operation]);
 }
 
+/** Parses a 1210 refund answer. */
 export function decodeRefundAnswer(s: string): PipeRefundAnswer {
   const f = decodePipe(s);
   if (f[0] !== PipeCommand.RefundAnswer) throw new ProtocolError('UNKNOWN_COMMAND', `expected 1210, got ${f[0]}`);
@@ -104,6 +112,7 @@ export function decodeRefundAnswer(s: string): PipeRefundAnswer {
   return { responseCode: f[1]!, commerceCode: f[2]!, terminalId: f[3]!, authCode: f[4]!, operation: f[5]! };
 }
 
+/** Parses a 0510 day-close answer. */
 export function decodeCloseAnswer(s: string): { responseCode: string; commerceCode: string; terminalId: string } {
   const f = decodePipe(s);
   if (f[0] !== PipeCommand.CloseAnswer) throw new ProtocolError('UNKNOWN_COMMAND', `expected 0510, got ${f[0]}`);

@@ -1,5 +1,6 @@
 import { ProtocolError, concatBytes } from '../errors';
 
+/** ESC/POS prefix bytes. */
 export const ESC = 0x1b;
 export const GS = 0x1d;
 export const FS = 0x1c;
@@ -24,6 +25,7 @@ export const feed = (lines: number): Uint8Array => Uint8Array.of(ESC, 0x64, Math
 export const cut = (partial = false): Uint8Array => Uint8Array.of(GS, 0x56, partial ? 1 : 0);
 /** FS &: Chinese (two-byte) character mode on; FS .: off. */
 export const kanjiOn = (): Uint8Array => Uint8Array.of(FS, 0x26);
+/** FS .: Chinese character mode off. */
 export const kanjiOff = (): Uint8Array => Uint8Array.of(FS, 0x2e);
 
 /**

@@ -11,6 +11,7 @@ export interface PrinterStatus {
   readonly error: boolean;
 }
 
+/** A printer with paper, cover closed, online. */
 export const STATUS_OK: PrinterStatus = { online: true, coverOpen: false, paperNearEnd: false, paperEmpty: false, drawerOpen: false, error: false };
 
 /** True for a byte that is a DLE EOT answer (fixed bits: 0 at bit 0 and 7, 1 at bits 1 and 4). */
@@ -66,10 +67,12 @@ export function encodeRealtimeStatus(n: 1 | 2 | 3 | 4, s: PrinterStatus): number
   return b;
 }
 
+/** GS r 1 answer byte (for simulators). */
 export function encodeTransmitPaperStatus(s: PrinterStatus): number {
   return (s.paperNearEnd ? 0x03 : 0) | (s.paperEmpty ? 0x0c : 0);
 }
 
+/** 4-byte ASB message (for simulators). */
 export function encodeAsb(s: PrinterStatus): Uint8Array {
   return Uint8Array.of(
     0x10 | (s.drawerOpen ? 0x04 : 0) | (s.online ? 0 : 0x08) | (s.coverOpen ? 0x20 : 0),

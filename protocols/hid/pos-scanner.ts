@@ -8,6 +8,7 @@ import { ProtocolError, fromLatin1, latin1 } from '../errors';
  * A code longer than 56 bytes spans reports; the decoder joins them.
  */
 export const HID_POS_REPORT_ID = 0x02;
+/** Input report size in bytes, report id included. */
 export const HID_POS_REPORT_SIZE = 64;
 const DATA_OFFSET = 5;
 const DATA_MAX = 56;

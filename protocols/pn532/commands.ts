@@ -89,6 +89,7 @@ export function parseInDataExchange(params: Uint8Array): { status: number; data:
   return { status: params[0]! & 0x3f, data: params.slice(1) };
 }
 
+/** The cashier-readable reason for a PN532 status byte. */
 export function describeStatus(status: number): string {
   return STATUS_TEXT[status] ?? `PN532 error 0x${status.toString(16).padStart(2, '0')}`;
 }

@@ -5,7 +5,9 @@ export const TFI_HOST = 0xd4;
 /** Frame identifier: PN532 → host. */
 export const TFI_PN532 = 0xd5;
 
+/** ACK: the frame was received intact. */
 export const ACK_FRAME = Uint8Array.of(0x00, 0x00, 0xff, 0x00, 0xff, 0x00);
+/** NACK: resend your last frame. */
 export const NACK_FRAME = Uint8Array.of(0x00, 0x00, 0xff, 0xff, 0x00, 0x00);
 /** Application-level error frame (syntax error in the last command). */
 export const ERROR_FRAME = Uint8Array.of(0x00, 0x00, 0xff, 0x01, 0xff, 0x7f, 0x81, 0x00);
