@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoChain } from '../fixtures/data/demo-chain';
 import type { Sql } from './database';
+import { housekeepOnce } from './housekeeping';
 import { createApiRouter, createHttpApp } from './http-server';
 import { openApiDocument } from './openapi';
 import { pushEvents } from './push-events';
@@ -100,6 +101,17 @@ describe('HQ REST API', () => {
     await db.sql`update sessions set expires_at = now() - interval '1 second'`;
     expectError(await request('GET', '/api/v1/terminals', { token: adminToken }), 401, 'UNAUTHENTICATED');
     adminToken = (await signIn('admin', 'onecard-demo')).body.token;
+  });
+
+  it('housekeeping forgets sessions that ended more than a day ago', async () => {
+    const { token } = (await signIn('finance', 'onecard-demo')).body;
+    await db.sql`update sessions set expires_at = now() - interval '2 days' where operator_id = 'op-finance'`;
+    const logs: string[] = [];
+    await housekeepOnce(db.sql, (m) => logs.push(m), Date.now());
+    expect(logs).toEqual([]);
+    const [n] = await db.sql`select count(*)::int as n from sessions where operator_id = 'op-finance'`;
+    expect(n!.n).toBe(0);
+    expectError(await request('GET', '/api/v1/terminals', { token }), 401, 'UNAUTHENTICATED');
   });
 
   it('finds members by phone, name and card number', async () => {

@@ -2,15 +2,12 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { migrate, openDatabase, type Sql } from './database';
 import { startGrpcServer } from './grpc-server';
-import { releaseExpiredHolds } from './holds';
-import { pruneChangeLog } from './pull-changes';
+import { startHousekeeping } from './housekeeping';
 import { createHttpApp } from './http-server';
 
 export { seedChain, createEnrollmentCode } from './seed';
 export { migrate, openDatabase } from './database';
 export type { Sql } from './database';
-
-const HOLD_SWEEP_INTERVAL_MS = 30_000;
 
 export interface StartHqOptions {
   /** Any PostgreSQL; without it HQ runs the embedded one in `dataDir`. */
@@ -53,17 +50,9 @@ export async function startHq(options: StartHqOptions): Promise<RunningHq> {
   try {
     const applied = await migrate(db.sql);
     if (applied.length > 0) log(`database migrated: ${applied.join(', ')}`);
-    // Uncaptured holds run out (AuthorizeResponse.expires_at) and superseded feed rows go;
-    // every instance sweeps, idempotently.
-    const sweep = setInterval(() => {
-      releaseExpiredHolds(db.sql, Date.now()).then(
-        (released) => released.length > 0 && log(`released ${released.length} expired hold(s)`),
-        (e: unknown) => log(`hold expiry sweep failed: ${e instanceof Error ? e.message : String(e)}`),
-      );
-      pruneChangeLog(db.sql).catch((e: unknown) => log(`change feed pruning failed: ${e instanceof Error ? e.message : String(e)}`));
-    }, HOLD_SWEEP_INTERVAL_MS);
-    sweep.unref();
-    closers.push(async () => clearInterval(sweep));
+    // Expired holds, superseded feed rows, dead sessions.
+    const housekeeping = startHousekeeping(db.sql, log);
+    closers.push(() => housekeeping.stop());
     const grpcServer = await startGrpcServer({ sql: db.sql, host, port: options.grpcPort ?? 0, tls: options.tls, log });
     closers.push(() => grpcServer.stop());
     const app = createHttpApp({ sql: db.sql, log });

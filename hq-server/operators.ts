@@ -68,3 +68,9 @@ export async function subtreeOf(db: Db, nodeId: string): Promise<string[]> {
     select id from t`;
   return rows.map((r) => r.id as string);
 }
+
+/** Forgets sessions and enrollment codes that ended more than a day ago. */
+export async function forgetExpiredSecrets(db: Db): Promise<void> {
+  await db`delete from sessions where expires_at < now() - interval '1 day'`;
+  await db`delete from enrollment_codes where expires_at < now() - interval '1 day'`;
+}

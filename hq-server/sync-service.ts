@@ -119,7 +119,13 @@ export class ChangeNudger {
 
   /** Ends every stream (server shutdown) and stops listening. */
   async stop(): Promise<void> {
-    for (const stream of this.streams) stream.end();
+    for (const stream of this.streams) {
+      try {
+        stream.end();
+      } catch {
+        // Already gone.
+      }
+    }
     this.streams.clear();
     if (this.unlisten) await this.unlisten().catch(() => {});
     this.unlisten = null;
