@@ -63,6 +63,23 @@ describe('PN532 MIFARE reader (in-process simulator)', () => {
     await reader.close();
   });
 
+  it('issues a blank card by writing its identity block, which then verifies', async () => {
+    const { reader, sim } = await setup({ identity: { block: 4, keyA, chainKey } });
+    const blank = reader.once('data');
+    sim.present(blankClassic1k(uid, keyA));
+    expect((await blank).identity).toEqual({ ok: false, code: 'CARD_NOT_ISSUED' });
+    await reader.writeIdentity(9001, 4, keyA, chainKey);
+    const removed = reader.once('status', (s) => s.code === 'card-removed');
+    const card = sim.cardInField!;
+    sim.remove();
+    await removed;
+    const again = reader.once('data');
+    sim.present(card);
+    expect((await again).identity).toEqual({ ok: true, serial: 9001 });
+    await expect(reader.writeBlock(7, new Uint8Array(16), keyA)).rejects.toMatchObject({ code: 'ILLEGAL' });
+    await reader.close();
+  });
+
   it('a card with another key is reported as not issued by this chain', async () => {
     const { reader, sim } = await setup({ identity: { block: 4, keyA, chainKey } });
     const a = reader.once('data');

@@ -96,6 +96,16 @@ describe('pipe-separated ECR terminal with journaled payments', () => {
     await terminal.close();
   });
 
+  it('refunds a whole sale by its operation number, and refuses a partial refund', async () => {
+    const { terminal, sim } = await pipeSetup();
+    const sale = await terminal.sale({ ecrRef: 'R9', amount_minor: 2000 });
+    const original = { ecrRef: 'R9', terminalRef: sale.approved ? sale.terminalRef : '', amount_minor: 2000 };
+    await expect(terminal.refund({ ecrRef: 'RA', amount_minor: 500, original })).rejects.toMatchObject({ code: 'ILLEGAL' });
+    expect(await terminal.refund({ ecrRef: 'RB', amount_minor: 2000, original })).toMatchObject({ approved: true });
+    expect(sim.charged_minor).toBe(0);
+    await terminal.close();
+  });
+
   it('after a crash, recover() resolves the pending attempt from a file journal', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'onecard-journal-'));
     const file = join(dir, 'payments.jsonl');
@@ -148,6 +158,18 @@ describe('Concert terminal with journaled payments', () => {
     await payments.sale('C-3', 300);
     expect(await payments.void('C-3')).toMatchObject({ status: 'approved' });
     expect(sim.charged_minor).toBe(0);
+    await terminal.close();
+  });
+
+  it('refunds part of a sale and reports what it cannot do', async () => {
+    const { terminal, sim } = await concertSetup();
+    const sale = await terminal.sale({ ecrRef: 'R1', amount_minor: 1000 });
+    expect(sale.approved).toBe(true);
+    const original = { ecrRef: 'R1', terminalRef: sale.approved ? sale.terminalRef : '', amount_minor: 1000 };
+    expect(await terminal.refund({ ecrRef: 'R2', amount_minor: 400, original })).toMatchObject({ approved: true, amount_minor: 400 });
+    expect(sim.charged_minor).toBe(600);
+    await expect(terminal.lastTransaction()).rejects.toMatchObject({ code: 'ILLEGAL' });
+    await expect(terminal.dayClose()).rejects.toMatchObject({ code: 'ILLEGAL' });
     await terminal.close();
   });
 

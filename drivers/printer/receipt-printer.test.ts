@@ -91,6 +91,17 @@ describe('receipt printer (in-process simulator)', () => {
     await printer.close();
   });
 
+  it('reports paper near end as a warning and still prints', async () => {
+    const { printer, sim } = await setup();
+    const near = printer.once('status', (s) => s.code === 'paper-near-end');
+    sim.nearEnd();
+    await near;
+    expect(printer.health).toMatchObject({ health: 'warning', detail: expect.stringContaining('nearly used up') });
+    expect(await printer.print(receipt('N-1'))).toEqual({ status: 'printed', id: 'N-1' });
+    expect(await printer.thermalInterface.isPrinterConnected()).toBe(true);
+    await printer.close();
+  });
+
   it('kicks the cash drawer through the printer with the configured pulse', async () => {
     const { printer, sim } = await setup();
     const drawer = new CashDrawer('drawer', printer, { pin: 5, on_ms: 120, off_ms: 240 });
