@@ -16,7 +16,8 @@
  */
 import Decimal from 'decimal.js';
 import { DomainError, invariant } from '../errors';
-import { assertMinor, prorate } from '../money';
+import { assertMinor } from '../money';
+import { allocate } from './allocate';
 import { inTimeWindow, parseDate } from './calendar';
 import { chooseExclusive } from './combine';
 import { labelFor } from './labels';
@@ -142,7 +143,7 @@ function applyAdjustment(st: Pricing, ev: Evaluation, idxs: readonly number[], w
   const p = ev.promotion;
   let action: AdjustmentAction | null = null;
   if (amountMinor > 0) {
-    const shares = prorate(amountMinor, weights);
+    const shares = allocate(amountMinor, weights);
     const allocations: Allocation[] = [];
     idxs.forEach((idx, i) => {
       const share = shares[i]!;
