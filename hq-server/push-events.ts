@@ -293,8 +293,11 @@ async function applyEvent(ctx: BatchContext, p: Parsed, event: SyncEvent): Promi
   } else if (body.type === 'top_up') {
     checkTopUp(body.topUp, transfers, terminal);
     documentId = body.topUp.id;
-  } else {
+  } else if (body.type === 'holds_released') {
     transfers = await releaseTransfers(tx, ledger, terminal, p, body.holdIds, transfers);
+  } else {
+    // Kept, never lost: quarantined until this HQ applies the kind (see the member money model issue).
+    throw new Quarantine(`${body.type} events are not applied by this HQ yet`);
   }
   const card = body.type === 'sale' ? { cardId: body.sale.cardId, memberId: body.sale.memberId } : body.type === 'top_up' ? { cardId: body.topUp.cardId, memberId: body.topUp.memberId } : null;
   if (card?.cardId) {
