@@ -21,7 +21,6 @@ import type {
   BasketLine,
 } from './types';
 
-const ZERO = new Decimal(0);
 const ONE = new Decimal(1);
 
 /** A basket line while pricing: its canonical position, gross amount and what is left of it. */
@@ -144,10 +143,6 @@ function rateOf(text: string, what: string): Decimal {
   return rate;
 }
 
-function unitValue(w: WorkLine): Decimal {
-  return w.netMinor === w.grossMinor ? new Decimal(w.line.unitPriceMinor) : new Decimal(w.netMinor).dividedBy(w.line.quantity);
-}
-
 /** Integer allocation weight for an exact per-line value: never below it in sum, never above the line. */
 function weightFor(value: Decimal, w: WorkLine): number {
   return Math.min(value.ceil().toNumber(), w.netMinor);
@@ -261,35 +256,73 @@ function benefitValue(benefit: Benefit, eligibleMinor: number, codes: number): D
 }
 
 // ── unit-level rules: buy X get Y, second item, bundles ──
+//
+// A line's unit value is its unit price while nothing has been taken off it (a whole number:
+// the exclusive phase and most of the stackable one), else what is left ÷ quantity (decimal).
+// Whole numbers are summed exactly in millionths; decimal.js is used only for the rest.
+
+type Unit = number | Decimal;
+
+function unitOf(w: WorkLine): Unit {
+  return w.netMinor === w.grossMinor ? w.line.unitPriceMinor : new Decimal(w.netMinor).dividedBy(w.line.quantity);
+}
+
+function compareUnits(a: Unit, b: Unit): number {
+  return typeof a === 'number' && typeof b === 'number' ? a - b : new Decimal(a).comparedTo(b);
+}
+
+/** Integer allocation weight for `units` of a line worth `unit` each: never above the line. */
+function shareWeight(unit: Unit, units: number, w: WorkLine): number {
+  return typeof unit === 'number' ? Math.min(unit * units, w.netMinor) : weightFor(unit.times(units), w);
+}
+
+/** An exact sum of minor-unit amounts: whole parts in millionths, decimal parts apart. */
+class ExactSum {
+  private micro = 0;
+  private decimal: Decimal | null = null;
+
+  /** Adds `unit × units × rateMicro / 10⁶` minor units. */
+  add(unit: Unit, units: number, rateMicro: number): void {
+    if (typeof unit === 'number') {
+      this.micro += unit * units * rateMicro;
+      if (!Number.isSafeInteger(this.micro)) throw new RangeError('basket amounts too large for exact pricing');
+    } else {
+      const part = unit.times(units).times(rateMicro).dividedBy(MICRO);
+      this.decimal = this.decimal ? this.decimal.plus(part) : part;
+    }
+  }
+
+  value(): Decimal | number {
+    const whole = fromMicro(this.micro);
+    return this.decimal ? this.decimal.plus(whole) : whole;
+  }
+}
 
 interface UnitRun {
   w: WorkLine;
-  unit: Decimal;
+  unit: Unit;
   count: number;
 }
 
+interface Touch {
+  unit: Unit;
+  participating: number;
+  discounted: number;
+}
+
 function runsOf(lines: readonly WorkLine[], order: 'dearest' | 'cheapest'): UnitRun[] {
-  const runs = lines.map((w) => ({ w, unit: unitValue(w), count: w.line.quantity }));
-  runs.sort((a, b) => (order === 'dearest' ? b.unit.comparedTo(a.unit) : a.unit.comparedTo(b.unit)) || a.w.idx - b.w.idx);
+  const runs = lines.map((w) => ({ w, unit: unitOf(w), count: w.line.quantity }));
+  runs.sort((a, b) => (order === 'dearest' ? compareUnits(b.unit, a.unit) : compareUnits(a.unit, b.unit)) || a.w.idx - b.w.idx);
   return runs;
 }
 
-/** Collects per-line discounted and participating unit counts into an evaluation. */
-function unitEvaluation(
-  p: Promotion,
-  ctx: PricingContext,
-  touched: Map<WorkLine, { unit: Decimal; participating: number; discounted: number }>,
-  rate: Decimal,
-  times: number,
-): Evaluation | null {
+/** An evaluation over the touched lines, shared by participating value, worth `exact` before rounding. */
+function unitEvaluation(p: Promotion, ctx: PricingContext, touched: Map<WorkLine, Touch>, exact: Decimal | number, times: number): Evaluation | null {
   const ev = empty(p, false);
-  let exact = ZERO;
   const rows = [...touched.entries()].filter(([, t]) => t.participating > 0).sort((a, b) => a[0].idx - b[0].idx);
   for (const [w, t] of rows) {
-    const share = t.unit.times(t.participating);
     ev.lines.push(w.idx);
-    ev.weights.push(weightFor(share, w));
-    exact = exact.plus(t.unit.times(t.discounted).times(ONE.minus(rate)));
+    ev.weights.push(shareWeight(t.unit, t.participating, w));
   }
   if (ev.lines.length === 0) return null;
   ev.amountMinor = settle(p, ctx, exact, ev.weights);
@@ -300,6 +333,14 @@ function unitEvaluation(
   return ev;
 }
 
+/** What the discounted units of `touched` are worth off at price factor `rate`. */
+function discountOf(touched: Map<WorkLine, Touch>, rate: string): Decimal | number {
+  const off = MICRO - rateMicro(rate, 'discounted unit rate');
+  const sum = new ExactSum();
+  for (const t of touched.values()) if (t.discounted > 0) sum.add(t.unit, t.discounted, off);
+  return sum.value();
+}
+
 /** Same-scope groups of buy+get units, dearest first; the cheapest `get` of each group is discounted. */
 function sameScopeGroups(
   p: Promotion,
@@ -307,7 +348,7 @@ function sameScopeGroups(
   lines: readonly WorkLine[],
   buy: number,
   get: number,
-  rate: Decimal,
+  rate: string,
   maxGroups: number | null,
 ): Evaluation | null {
   const size = buy + get;
@@ -320,7 +361,7 @@ function sameScopeGroups(
     const m = Math.min(n, used);
     return Math.floor(m / size) * get + Math.max(0, (m % size) - buy);
   };
-  const touched = new Map<WorkLine, { unit: Decimal; participating: number; discounted: number }>();
+  const touched = new Map<WorkLine, Touch>();
   let pos = 0;
   for (const run of runsOf(lines, 'dearest')) {
     const start = pos;
@@ -329,11 +370,11 @@ function sameScopeGroups(
     if (participating === 0) break;
     touched.set(run.w, { unit: run.unit, participating, discounted: discountedBefore(pos) - discountedBefore(start) });
   }
-  return unitEvaluation(p, ctx, touched, rate, groups);
+  return unitEvaluation(p, ctx, touched, discountOf(touched, rate), groups);
 }
 
 function buyXGetY(p: Promotion, ctx: PricingContext, work: readonly WorkLine[], rule: BuyXGetYRule): Evaluation | null {
-  const rate = rateOf(rule.getRate ?? '0', 'getRate');
+  const rate = rule.getRate ?? '0';
   const buyScope = compileScope(rule.buy);
   if (rule.get === 'same') {
     return sameScopeGroups(p, ctx, linesIn(ctx, buyScope, work, false), rule.buyQuantity, rule.getQuantity, rate, rule.maxApplications);
@@ -347,7 +388,7 @@ function buyXGetY(p: Promotion, ctx: PricingContext, work: readonly WorkLine[], 
   const free = Math.min(times * rule.getQuantity, getUnits);
   if (free <= 0) return null;
   const timesUsed = Math.ceil(free / rule.getQuantity);
-  const touched = new Map<WorkLine, { unit: Decimal; participating: number; discounted: number }>();
+  const touched = new Map<WorkLine, Touch>();
   let left = free;
   for (const run of runsOf(getLines, 'cheapest')) {
     if (left === 0) break;
@@ -362,13 +403,13 @@ function buyXGetY(p: Promotion, ctx: PricingContext, work: readonly WorkLine[], 
     buyLeft -= n;
     touched.set(run.w, { unit: run.unit, participating: n, discounted: 0 });
   }
-  return unitEvaluation(p, ctx, touched, rate, timesUsed);
+  return unitEvaluation(p, ctx, touched, discountOf(touched, rate), timesUsed);
 }
 
 /** Fills `sets` bundles from the dearest units of each component in turn; null if they do not fit. */
-function fillBundles(rule: BundleRule, runsByComponent: UnitRun[][], sets: number): Map<WorkLine, { unit: Decimal; participating: number; discounted: number }> | null {
+function fillBundles(rule: BundleRule, runsByComponent: UnitRun[][], sets: number): Map<WorkLine, Touch> | null {
   const taken = new Map<WorkLine, number>();
-  const touched = new Map<WorkLine, { unit: Decimal; participating: number; discounted: number }>();
+  const touched = new Map<WorkLine, Touch>();
   for (let c = 0; c < rule.components.length; c++) {
     let need = rule.components[c]!.quantity * sets;
     for (const run of runsByComponent[c]!) {
@@ -398,34 +439,15 @@ function bundle(p: Promotion, ctx: PricingContext, work: readonly WorkLine[], ru
   for (; sets > 0; sets--) {
     const touched = fillBundles(rule, runsByComponent, sets);
     if (!touched) continue;
-    let value = ZERO;
-    for (const t of touched.values()) value = value.plus(t.unit.times(t.participating));
-    const exact = value.minus(new Decimal(rule.priceMinor).times(sets));
+    const value = new ExactSum();
+    for (const t of touched.values()) value.add(t.unit, t.participating, MICRO);
+    value.add(-rule.priceMinor, sets, MICRO);
+    const exact = value.value();
     // Dearest units go first, so each extra set is worth less: fewer sets may still be a saving.
-    if (exact.lte(0)) continue;
-    const ev = unitEvaluationFromExact(p, ctx, touched, exact);
-    if (ev) ev.detail.times = sets;
-    return ev;
+    if (typeof exact === 'number' ? exact <= 0 : exact.lte(0)) continue;
+    return unitEvaluation(p, ctx, touched, exact, sets);
   }
   return null;
-}
-
-function unitEvaluationFromExact(
-  p: Promotion,
-  ctx: PricingContext,
-  touched: Map<WorkLine, { unit: Decimal; participating: number; discounted: number }>,
-  exact: Decimal,
-): Evaluation | null {
-  const ev = empty(p, false);
-  for (const [w, t] of [...touched.entries()].sort((a, b) => a[0].idx - b[0].idx)) {
-    ev.lines.push(w.idx);
-    ev.weights.push(weightFor(t.unit.times(t.participating), w));
-  }
-  ev.amountMinor = settle(p, ctx, exact, ev.weights);
-  if (ev.amountMinor === 0) return null;
-  ev.memberUses = 1;
-  ev.budgetQuantity = 1;
-  return ev;
 }
 
 function spendThreshold(p: Promotion, ctx: PricingContext, work: readonly WorkLine[], rule: SpendThresholdDiscountRule): Evaluation | null {
@@ -470,24 +492,24 @@ export function evaluate(p: Promotion, ctx: PricingContext, work: readonly WorkL
       if (!itemsMayTouch(items, ctx.index)) return null;
       let unitsLeft = Math.min(memberRemaining(p, ctx.basket), p.budget?.kind === 'quantity' ? budgetRemaining(p, ctx.basket) : Infinity);
       const ev = empty(p, false);
-      let exact = ZERO;
+      const exact = new ExactSum();
       let units = 0;
       for (const w of work) {
         if (unitsLeft === 0) break;
         const price = items.get(w.line.sku);
         if (price === undefined || w.netMinor <= 0) continue;
-        const unit = unitValue(w);
-        if (unit.lte(price)) continue;
+        const unit = unitOf(w);
+        if (compareUnits(unit, price) <= 0) continue;
         const n = Math.min(unitsLeft, w.line.quantity);
         unitsLeft -= n;
         units += n;
-        const v = unit.minus(price).times(n);
+        const off = typeof unit === 'number' ? unit - price : unit.minus(price);
         ev.lines.push(w.idx);
-        ev.weights.push(weightFor(v, w));
-        exact = exact.plus(v);
+        ev.weights.push(shareWeight(off, n, w));
+        exact.add(off, n, MICRO);
       }
       if (units === 0) return null;
-      ev.amountMinor = settle(p, ctx, exact, ev.weights);
+      ev.amountMinor = settle(p, ctx, exact.value(), ev.weights);
       if (ev.amountMinor === 0) return null;
       ev.memberUses = units;
       ev.budgetQuantity = units;
@@ -527,7 +549,7 @@ export function evaluate(p: Promotion, ctx: PricingContext, work: readonly WorkL
     case 'secondItem': {
       const scope = compileScope(rule.scope);
       if (!mayTouch(scope, ctx.index)) return null;
-      return sameScopeGroups(p, ctx, linesIn(ctx, scope, work, false), 1, 1, rateOf(rule.rate, 'second item rate'), null);
+      return sameScopeGroups(p, ctx, linesIn(ctx, scope, work, false), 1, 1, rule.rate, null);
     }
     case 'bundle': {
       if (!rule.components.every((c) => mayTouch(compileScope(c.scope), ctx.index))) return null;

@@ -590,6 +590,15 @@ const WORKED: Worked[] = [
     lines: ['59.90'],
     total: '59.90',
   },
+  {
+    name: 'a stackable second-half-price after 9.5折 works on what is left: 18.52 ÷ 3 = 6.17⅓ a yogurt, half of it 3.09',
+    basket: [['Yogurt', 3]],
+    member: GOLD,
+    promotions: [goldDiscount, { ...yogurtSecondHalf, group: 'stackable' }],
+    lines: ['15.43'],
+    total: '15.43',
+    labelsZh: ['金卡会员 9.5折', '第二件半价：酸奶'],
+  },
   // scope and time
   {
     name: 'a promotion of another region does not apply here',
