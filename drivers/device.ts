@@ -266,6 +266,7 @@ export abstract class Device<TData> extends TypedEmitter<DeviceEvents<TData>> {
     try {
       await this.transport.close().catch(() => undefined);
       await this.transport.open();
+      if (this.isClosed()) return void (await this.transport.close());
       await this.onOpen();
       if (this.lifecycle === 'enabled') await this.onEnable();
     } catch (err) {
@@ -274,7 +275,7 @@ export abstract class Device<TData> extends TypedEmitter<DeviceEvents<TData>> {
       this.scheduleReopen();
       return;
     }
-    if (this.isClosed()) return;
+    if (this.isClosed()) return void (await this.transport.close());
     this.setHealth('ok', '');
     this.emitStatus('online');
     this.onReopened();

@@ -49,6 +49,7 @@ export class DeviceManager extends TypedEmitter<ManagerEvents> {
         this.devices.set(entry.name, device);
       }
       await device.start();
+      if (this.stopped) return void (await device.close());
       this.failures.delete(entry.name);
       this.emit('health', device.health);
     } catch (err) {

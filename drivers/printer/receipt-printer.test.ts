@@ -113,6 +113,19 @@ describe('receipt printer (in-process simulator)', () => {
     await printer.close();
   });
 
+  it('keeps a receipt given before the printer started and prints it once it is enabled', async () => {
+    const { transport, peer } = createInProcessLink('sim printer');
+    const sim = new EscPosPrinterSimulator();
+    sim.attach(peer);
+    peer.onHostWrite((c) => sim.receive(c));
+    const printer = new ReceiptPrinter('printer', transport);
+    expect(await printer.print(receipt('EARLY'))).toMatchObject({ status: 'queued', reason: 'OFFLINE' });
+    const printed = printer.once('data');
+    await printer.start();
+    expect(await printed).toEqual({ id: 'EARLY', reprint: false });
+    await printer.close();
+  });
+
   it('a cash drawer whose printer is not running cannot start and says which printer', async () => {
     const { transport } = createInProcessLink();
     const printer = new ReceiptPrinter('front-printer', transport);

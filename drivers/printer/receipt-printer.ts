@@ -99,12 +99,11 @@ export class ReceiptPrinter extends Device<OutputComplete> {
 
   /** Prints now, or queues and says why. Never drops a receipt. */
   async print(receipt: Receipt): Promise<PrintOutcome> {
-    if (this.state !== 'enabled') {
-      throw new DeviceError(this.state === 'closed' ? 'CLOSED' : 'DISABLED', `${this.name} cannot print: it is ${this.state}`, this.name);
-    }
     if (!this.queue.list().some((q) => q.receipt.id === receipt.id)) {
       this.queue.put({ receipt, reprint: false, queuedAt: new Date().toISOString() });
     }
+    // A printer that has not started (yet) keeps the receipt; it prints once the printer is enabled.
+    if (this.state !== 'enabled') return this.queued(receipt.id, 'OFFLINE');
     const outcome = await this.locked(() => this.drain(receipt.id));
     return outcome ?? { status: 'printed', id: receipt.id };
   }
