@@ -24,14 +24,21 @@ function money(minor: number, currency: string): string {
   return `${SYMBOL[currency] ?? `${currency} `}${major(minor, currency)}`;
 }
 
+const zheCache = new Map<string, string>();
+const percentCache = new Map<string, string>();
+
 /** "0.95" → "9.5": the 折 number. */
 function zhe(rate: string): string {
-  return new Decimal(rate).times(10).toString();
+  let text = zheCache.get(rate);
+  if (text === undefined) zheCache.set(rate, (text = new Decimal(rate).times(10).toString()));
+  return text;
 }
 
 /** "0.8" → "20": percent off. */
 function percentOff(rate: string): string {
-  return new Decimal(1).minus(rate).times(100).toString();
+  let text = percentCache.get(rate);
+  if (text === undefined) percentCache.set(rate, (text = new Decimal(1).minus(rate).times(100).toString()));
+  return text;
 }
 
 function names(lines: readonly WorkLine[]): Label {
