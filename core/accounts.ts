@@ -11,10 +11,13 @@ export const memberPointsAccountId = (memberId: string) => `member:${memberId}:p
 export const storeCashAccountId = (storeId: string) => `store:${storeId}:cash`;
 export const storeBankCardAccountId = (storeId: string) => `store:${storeId}:bank_card`;
 export const storeSalesAccountId = (storeId: string) => `store:${storeId}:sales`;
+export const storePointsTenderAccountId = (storeId: string) => `store:${storeId}:points_tender`;
+export const storeOfflineExposureAccountId = (storeId: string) => `store:${storeId}:offline_exposure`;
 export const chainPointsIssuedAccountId = () => 'chain:points_issued';
 export const chainTopUpBonusAccountId = (currency: string) => `chain:topup_bonus:${currency}`;
 export const chainOpeningAccountId = (ledger: string) => `chain:opening:${ledger}`;
 export const chainRebateAccountId = (currency: string) => `chain:rebate:${currency}`;
+export const chainAdjustmentsAccountId = (ledger: string) => `chain:adjustments:${ledger}`;
 
 /** The two stored-value accounts of a card: principal and bonus. */
 export function cardAccounts(cardId: string, currency: string): Account[] {
@@ -33,6 +36,8 @@ export function storeAccounts(storeId: string, currency: string): Account[] {
     { id: storeCashAccountId(storeId), ledger: currency, code: 'STORE_CASH', debitsMustNotExceedCredits: false },
     { id: storeBankCardAccountId(storeId), ledger: currency, code: 'STORE_BANK_CARD', debitsMustNotExceedCredits: false },
     { id: storeSalesAccountId(storeId), ledger: currency, code: 'STORE_SALES', debitsMustNotExceedCredits: false },
+    { id: storePointsTenderAccountId(storeId), ledger: currency, code: 'STORE_POINTS_TENDER', debitsMustNotExceedCredits: false },
+    { id: storeOfflineExposureAccountId(storeId), ledger: currency, code: 'STORE_OFFLINE_EXPOSURE', debitsMustNotExceedCredits: false },
   ];
 }
 
@@ -43,5 +48,7 @@ export function chainAccounts(currency: string): Account[] {
     { id: chainOpeningAccountId(currency), ledger: currency, code: 'CHAIN_OPENING', debitsMustNotExceedCredits: false },
     { id: chainOpeningAccountId(POINTS_LEDGER), ledger: POINTS_LEDGER, code: 'CHAIN_OPENING', debitsMustNotExceedCredits: false },
     { id: chainRebateAccountId(currency), ledger: currency, code: 'CHAIN_REBATE', debitsMustNotExceedCredits: false },
+    { id: chainAdjustmentsAccountId(currency), ledger: currency, code: 'CHAIN_ADJUSTMENTS', debitsMustNotExceedCredits: false },
+    { id: chainAdjustmentsAccountId(POINTS_LEDGER), ledger: POINTS_LEDGER, code: 'CHAIN_ADJUSTMENTS', debitsMustNotExceedCredits: false },
   ];
 }

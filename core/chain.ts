@@ -55,6 +55,8 @@ export interface Card {
   status: CardStatus;
   /** ISO date (YYYY-MM-DD) after which the card no longer works; null = no expiry. */
   expiresOn: string | null;
+  /** argon2id hash of the card's PIN; null when the card has none. Never the PIN itself. */
+  pinHash?: string | null;
 }
 
 export interface Member {

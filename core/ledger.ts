@@ -24,6 +24,8 @@ export const ACCOUNT_CODES = [
   'CHAIN_OPENING', // balances brought over when the chain moved onto OneCard
   'STORE_POINTS_TENDER', // value of points a store accepted as payment, funded by the chain
   'CHAIN_REBATE', // rebates (返利) the chain has credited to members' bonus (debit-normal)
+  'CHAIN_ADJUSTMENTS', // manual corrections made at HQ with a reason and a second approver
+  'STORE_OFFLINE_EXPOSURE', // stored value a store let a card spend offline beyond its balance: owed by the store
 ] as const;
 export type AccountCode = (typeof ACCOUNT_CODES)[number];
 
@@ -43,6 +45,15 @@ export const TRANSFER_CODES = [
   'CARD_REPLACEMENT', // balance moved from a lost card to its replacement
   'POINTS_REDEEMED', // points spent as a tender (积分抵现)
   'REBATE', // a rebate held pending for its waiting days, then posted to the card's bonus
+  'SALE_POINTS', // the money value of points a sale took as payment, into the store's sales
+  'REFUND_POINTS_VALUE', // that value back out of the store's sales on a refund
+  'POINTS_RESTORED', // the points themselves back to the member on a refund
+  'POINTS_EXPIRED',
+  'POINTS_ADJUSTED',
+  'STORED_VALUE_ADJUSTED',
+  'BALANCE_TRANSFER', // stored value moved between two cards of one member
+  'GIFT_REDEMPTION', // points exchanged for a gift
+  'OFFLINE_OVERDRAFT', // the part of an offline stored-value debit the card could not cover
 ] as const;
 export type TransferCode = (typeof TRANSFER_CODES)[number];
 

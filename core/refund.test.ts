@@ -12,7 +12,7 @@ function counter(prefix: string) {
   return () => `${prefix}-${++n}`;
 }
 
-const ids = (refundId: string) => ({ refundId, terminalId: 't1', storeId: 's1', completedAt: 10 });
+const ids = (refundId: string) => ({ refundId, terminalId: 't1', storeId: 's1', completedAt: 10, withReceipt: true });
 
 /** ¥100.00 of tea (eligible) and ¥30.00 of cigarettes (not), paid ¥80 stored value (¥60 principal + ¥20 bonus) and ¥50 cash; 100 points earned. */
 function workedSale(): SaleDocument {

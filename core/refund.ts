@@ -1,4 +1,4 @@
-import { chainPointsIssuedAccountId, memberPointsAccountId, storeBankCardAccountId, storeCashAccountId, storeSalesAccountId } from './accounts';
+import { chainPointsIssuedAccountId, memberPointsAccountId, storeBankCardAccountId, storeCashAccountId, storePointsTenderAccountId, storeSalesAccountId } from './accounts';
 import { DomainError, invariant } from './errors';
 import { POINTS_LEDGER, type Transfer } from './ledger';
 import { prorate } from './money';
@@ -31,6 +31,8 @@ export interface RefundTender {
   amountMinor: number;
   /** For stored value: per part, credited back to the same accounts it was spent from. */
   legs: Array<{ accountId: string; part: 'principal' | 'bonus'; amount: number }>;
+  /** For points: the points given back to the member. */
+  points: number;
 }
 
 export interface RefundDocument {
@@ -45,6 +47,8 @@ export interface RefundDocument {
   tenders: RefundTender[];
   pointsReversed: number;
   completedAt: number;
+  /** The original receipt was presented (a refund without it may need a supervisor). */
+  withReceipt: boolean;
 }
 
 /** Share of `total` carried by the first `k` of `of` units: exact at k = of, never decreasing in k. */
@@ -70,7 +74,7 @@ export function planRefund(
   sale: SaleDocument,
   earlier: readonly RefundDocument[],
   request: readonly RefundLineRequest[],
-  ids: { refundId: string; terminalId: string; storeId: string; completedAt: number },
+  ids: { refundId: string; terminalId: string; storeId: string; completedAt: number; withReceipt: boolean },
 ): RefundDocument {
   if (request.length === 0) throw new DomainError('VALIDATION_FAILED', 'choose at least one line to return');
   const returnedBefore = new Map<number, number>();
@@ -105,12 +109,19 @@ export function planRefund(
     const amountMinor = tenderParts[i]!;
     if (amountMinor === 0) return;
     let legs: RefundTender['legs'] = [];
+    let points = 0;
+    if (tender.kind === 'points') {
+      const given = (r: RefundDocument) => r.tenders.filter((x) => x.tenderIndex === i).reduce((s, x) => s + x.points, 0);
+      const pointsLeft = tender.points - sumOf(earlier, given);
+      // The points come back in the share of the tender's money value returned now.
+      points = amountMinor === tenderLeft[i] ? pointsLeft : prorate(pointsLeft, [amountMinor, tenderLeft[i]! - amountMinor])[0]!;
+    }
     if (tender.kind === 'stored_value') {
       const legLeft = tender.legs.map((leg) => leg.amount - sumOf(earlier, (r) => r.tenders.filter((x) => x.tenderIndex === i).flatMap((x) => x.legs).filter((x) => x.accountId === leg.accountId).reduce((s, x) => s + x.amount, 0)));
       const legParts = splitOverRemaining(amountMinor, legLeft);
       legs = tender.legs.map((leg, j) => ({ accountId: leg.accountId, part: leg.part, amount: legParts[j]! })).filter((l) => l.amount > 0);
     }
-    tenders.push({ tenderIndex: i, kind: tender.kind, amountMinor, legs });
+    tenders.push({ tenderIndex: i, kind: tender.kind, amountMinor, legs, points });
   });
 
   // Points earned come back in proportion to the eligible spend returned.
@@ -134,6 +145,7 @@ export function planRefund(
     tenders,
     pointsReversed,
     completedAt: ids.completedAt,
+    withReceipt: ids.withReceipt,
   };
 }
 
@@ -149,6 +161,11 @@ export function postRefund(refund: RefundDocument, newId: () => string): Transfe
   for (const t of refund.tenders) {
     if (t.kind === 'cash') transfers.push({ ...base, id: newId(), code: 'REFUND_CASH', debitAccountId: sales, creditAccountId: storeCashAccountId(refund.storeId), amount: t.amountMinor });
     else if (t.kind === 'bank_card') transfers.push({ ...base, id: newId(), code: 'REFUND_BANK_CARD', debitAccountId: sales, creditAccountId: storeBankCardAccountId(refund.storeId), amount: t.amountMinor });
+    else if (t.kind === 'points') {
+      invariant(refund.memberId !== null, 'points refunded without a member');
+      transfers.push({ ...base, id: newId(), code: 'REFUND_POINTS_VALUE', debitAccountId: sales, creditAccountId: storePointsTenderAccountId(refund.storeId), amount: t.amountMinor });
+      if (t.points > 0) transfers.push({ ...base, id: newId(), ledger: POINTS_LEDGER, code: 'POINTS_RESTORED', debitAccountId: chainPointsIssuedAccountId(), creditAccountId: memberPointsAccountId(refund.memberId), amount: t.points });
+    }
     else for (const leg of t.legs) transfers.push({ ...base, id: newId(), code: 'REFUND_STORED_VALUE', debitAccountId: sales, creditAccountId: leg.accountId, amount: leg.amount });
   }
   if (refund.pointsReversed > 0) {

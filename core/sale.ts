@@ -3,6 +3,7 @@ import {
   memberPointsAccountId,
   storeBankCardAccountId,
   storeCashAccountId,
+  storePointsTenderAccountId,
   storeSalesAccountId,
 } from './accounts';
 import { invariant } from './errors';
@@ -28,7 +29,9 @@ export type StoredValueTenderLeg = StoredValueLeg & { holdId: string | null };
 export type SaleTender =
   | { kind: 'cash'; amountMinor: number; tenderedMinor: number; changeMinor: number }
   | { kind: 'bank_card'; amountMinor: number; reference: string }
-  | { kind: 'stored_value'; amountMinor: number; cardId: string; legs: StoredValueTenderLeg[] };
+  | { kind: 'stored_value'; amountMinor: number; cardId: string; legs: StoredValueTenderLeg[] }
+  /** 积分抵现: `points` of the member's points pay `amountMinor`; `holdId` as for stored value. */
+  | { kind: 'points'; amountMinor: number; points: number; holdId: string | null };
 
 /** A completed sale as the terminal records it and HQ receives it. */
 export interface SaleDocument {
@@ -77,6 +80,22 @@ export function postSale(sale: SaleDocument, newId: () => string): Transfer[] {
       transfers.push({ ...base, id: newId(), kind: 'single', code: 'SALE_CASH', debitAccountId: storeCashAccountId(sale.storeId), creditAccountId: sales, amount: tender.amountMinor });
     } else if (tender.kind === 'bank_card') {
       transfers.push({ ...base, id: newId(), kind: 'single', code: 'SALE_BANK_CARD', debitAccountId: storeBankCardAccountId(sale.storeId), creditAccountId: sales, amount: tender.amountMinor });
+    } else if (tender.kind === 'points') {
+      invariant(sale.memberId !== null, 'points paid without a member');
+      // The points leave the member (capturing their hold when HQ made one); their value,
+      // funded by the chain, pays the store.
+      transfers.push({
+        ...base,
+        id: newId(),
+        kind: tender.holdId ? 'post_pending' : 'single',
+        pendingId: tender.holdId,
+        ledger: POINTS_LEDGER,
+        code: 'POINTS_REDEEMED',
+        debitAccountId: memberPointsAccountId(sale.memberId),
+        creditAccountId: chainPointsIssuedAccountId(),
+        amount: tender.points,
+      });
+      transfers.push({ ...base, id: newId(), kind: 'single', code: 'SALE_POINTS', debitAccountId: storePointsTenderAccountId(sale.storeId), creditAccountId: sales, amount: tender.amountMinor });
     } else {
       invariant(tender.legs.reduce((s, l) => s + l.amount, 0) === tender.amountMinor, 'stored-value legs do not add up to the tender');
       for (const leg of tender.legs) {

@@ -365,6 +365,10 @@ async function releaseTransfers(tx: Db, ledger: LedgerTx, terminal: TerminalIden
       throw new Quarantine(`transfer ${i} (${t.id}) does not release a leg of the holds named`);
     }
   }
+  // A leg HQ already released (its expiry sweep, or a Void under other ids) stays released:
+  // the terminal's own void of it is moot, not an error. One already captured is refused below.
+  const moot = (t: Transfer) => !ledger.transfer(t.id) && ledger.pendingStatus(t.pendingId!) === 'voided';
+  const kept = carried.filter((t) => !moot(t));
   const covered = new Set(carried.map((t) => t.pendingId));
   const extra: Transfer[] = [];
   for (const legId of legs) {
@@ -384,5 +388,5 @@ async function releaseTransfers(tx: Db, ledger: LedgerTx, terminal: TerminalIden
       documentId: leg.documentId,
     });
   }
-  return [...carried, ...extra];
+  return [...kept, ...extra];
 }

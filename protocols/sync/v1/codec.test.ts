@@ -1,6 +1,8 @@
 import { loadSync } from '@grpc/proto-loader';
 import { describe, expect, it } from 'vitest';
-import { changeFromWire, changeToWire, eventFromWire, eventToWire, type SyncEvent } from './codec';
+import { DEFAULT_CHAIN_SETTINGS } from '../../../core/settings';
+import { changeFromWire, changeToWire, eventFromWire, eventToWire, type SyncChange, type SyncEvent } from './codec';
+import { parseSetting } from './settings-schema';
 import { SYNC_PROTO_FILE, SYNC_PROTO_LOADER_OPTIONS } from './proto-path';
 
 const service = loadSync(SYNC_PROTO_FILE, SYNC_PROTO_LOADER_OPTIONS)['onecard.sync.v1.TerminalSync'] as Record<string, { requestSerialize: (m: unknown) => Buffer; requestDeserialize: (b: Buffer) => unknown; responseSerialize: (m: unknown) => Buffer; responseDeserialize: (b: Buffer) => any }>;
@@ -62,11 +64,50 @@ describe('sync codec', () => {
   it('master-data changes round-trip through protobuf', () => {
     const pull = service.PullChanges!;
     const changes = [
-      { seq: 1, deleted: false, body: { type: 'card' as const, card: { id: 'c', memberId: 'm', cardNo: '04A1B2C3', medium: 'mifare' as const, status: 'frozen' as const, expiresOn: null } } },
+      { seq: 1, deleted: false, body: { type: 'card' as const, card: { id: 'c', memberId: 'm', cardNo: '04A1B2C3', medium: 'mifare' as const, status: 'frozen' as const, expiresOn: null, pinHash: null } } },
       { seq: 2, deleted: false, body: { type: 'balance' as const, balance: { accountId: 'card:c:principal', ledger: 'CNY', posted: 12_345, held: 100 } } },
       { seq: 3, deleted: false, body: { type: 'level' as const, level: { code: 'gold', name: 'Gold', rank: 2, discountRate: '0.95', pointsMultiplier: '1.5', offlineLimitMinor: 100_000 } } },
     ];
     const decoded = pull.responseDeserialize(pull.responseSerialize({ changes: changes.map(changeToWire), nextCursor: '3', hasMore: false, appliedSeq: '0' }));
     expect(decoded.changes.map(changeFromWire)).toEqual(changes);
+  });
+
+  it('a refund, a gift redemption and a sale paid with points round-trip', () => {
+    const refund: SyncEvent = {
+      seq: 10, id: 'e-10', occurredAt: 7,
+      body: { type: 'refund', refund: {
+        id: 'r-1', saleId: 'sale-1', storeId: 'store-sh-01', terminalId: 't-1', currency: 'CNY', memberId: 'm-0001',
+        lines: [{ lineNo: 1, quantity: 1, amountMinor: 350, eligibleForMemberBenefits: true }], totalMinor: 350,
+        tenders: [
+          { tenderIndex: 0, kind: 'stored_value', amountMinor: 300, legs: [{ accountId: 'card:c-0001:principal', part: 'principal', amount: 300 }], points: 0 },
+          { tenderIndex: 1, kind: 'points', amountMinor: 50, legs: [], points: 50 },
+        ],
+        pointsReversed: 3, completedAt: 7, withReceipt: false,
+      } },
+      transfers: [],
+    };
+    const gift: SyncEvent = { seq: 11, id: 'e-11', occurredAt: 8, body: { type: 'gift_redemption', gift: { id: 'g-1', memberId: 'm-0001', storeId: 'store-sh-01', terminalId: 't-1', giftSku: 'GIFT-MUG', quantity: 1, points: 2_000, completedAt: 8 } }, transfers: [] };
+    const withPoints: SyncEvent = { ...sale, seq: 12, body: { type: 'sale', sale: { ...(sale.body as { sale: any }).sale, tenders: [
+      { kind: 'points', amountMinor: 50, points: 5_000, holdId: 'h-p' },
+      { kind: 'cash', amountMinor: 1_000, tenderedMinor: 1_000, changeMinor: 0 },
+    ] } } };
+    const wire = overTheWire([refund, gift, withPoints]);
+    expect(eventFromWire(wire[0], 't-1')).toEqual(refund);
+    expect(eventFromWire(wire[1], 't-1')).toEqual(gift);
+    expect(eventFromWire(wire[2], 't-1')).toEqual(withPoints);
+  });
+
+  it('settings travel as validated JSON; a malformed setting is refused with the field named', () => {
+    const pull = service.PullChanges!;
+    const changes: SyncChange[] = [
+      { seq: 4, deleted: false, body: { type: 'setting', key: 'topUpBonusTiers', value: DEFAULT_CHAIN_SETTINGS.topUpBonusTiers } },
+      { seq: 5, deleted: false, body: { type: 'setting', key: 'pointsEarn', value: DEFAULT_CHAIN_SETTINGS.pointsEarn } },
+      { seq: 6, deleted: false, body: { type: 'card', card: { id: 'c', memberId: 'm', cardNo: '04A1B2C3', medium: 'mifare', status: 'active', expiresOn: null, pinHash: '$argon2id$v=19$m=19456,t=2,p=1$abc$def' } } },
+    ];
+    const decoded = pull.responseDeserialize(pull.responseSerialize({ changes: changes.map(changeToWire), nextCursor: '6', hasMore: false, appliedSeq: '0' }));
+    expect(decoded.changes.map(changeFromWire)).toEqual(changes);
+    expect(() => parseSetting('topUpBonusTiers', '[{"minPrincipalMinor": 1.5, "bonusMinor": 1}]')).toThrow(/topUpBonusTiers": 0\.minPrincipalMinor/);
+    expect(() => parseSetting('noSuchSetting', '1')).toThrow(/unknown setting/);
+    expect(() => changeFromWire({ seq: '7', deleted: false, setting: { key: 'spendingOrder', valueJson: '"newest_first"' } })).toThrow(/seq 7.*spendingOrder/);
   });
 });

@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { TRANSFER_CODES, type Transfer } from '../../../core/ledger';
+import type { GiftRedemptionDocument } from '../../../core/gift';
+import type { RefundDocument } from '../../../core/refund';
 import type { SaleDocument, SaleTender } from '../../../core/sale';
+import type { ChainSettingKey, ChainSettings } from '../../../core/settings';
+import { parseSetting } from './settings-schema';
 import type { TopUpDocument } from '../../../core/top-up';
 import type { Card, Member, MemberLevel, Product } from '../../../core/chain';
 
@@ -10,6 +14,15 @@ import type { Card, Member, MemberLevel, Product } from '../../../core/chain';
  * Everything coming off the wire is validated here; a bad message is a VALIDATION_FAILED
  * with a reason that names the field.
  */
+
+/** The most a message may carry; a terminal keeps its documents within these. */
+export const SYNC_LIMITS = {
+  linesPerSale: 1000,
+  tendersPerSale: 20,
+  legsPerTender: 8,
+  holdIdsPerRelease: 8,
+  transfersPerEvent: 100,
+} as const;
 
 /** int64 on the wire (string or number) → safe integer, refusing anything else. */
 const int64 = z.union([z.string(), z.number(), z.bigint()]).transform((v, ctx) => {
@@ -79,13 +92,15 @@ const saleLineSchema = z.object({
 const legSchema = z.object({ accountId: id, part: z.enum(['principal', 'bonus']), amount: nonNegative, holdId: optionalId });
 
 const tenderSchema = z.object({
-  kind: z.enum(['cash', 'bank_card', 'stored_value']),
+  kind: z.enum(['cash', 'bank_card', 'stored_value', 'points']),
   amount: nonNegative,
   tendered: nonNegative,
   change: nonNegative,
   reference: z.string().max(128),
   cardId: z.string().max(128),
-  legs: z.array(legSchema).max(8),
+  legs: z.array(legSchema).max(SYNC_LIMITS.legsPerTender),
+  points: nonNegative.default(0),
+  holdId: optionalId.default(''),
 });
 
 const saleSchema = z.object({
@@ -94,9 +109,9 @@ const saleSchema = z.object({
   currency: z.string().length(3),
   memberId: optionalId,
   cardId: optionalId,
-  lines: z.array(saleLineSchema).min(1).max(1000),
+  lines: z.array(saleLineSchema).min(1).max(SYNC_LIMITS.linesPerSale),
   total: nonNegative,
-  tenders: z.array(tenderSchema).min(1).max(20),
+  tenders: z.array(tenderSchema).min(1).max(SYNC_LIMITS.tendersPerSale),
   pointsEarned: nonNegative,
   completedAt: nonNegative,
 });
@@ -113,7 +128,37 @@ const topUpSchema = z.object({
   completedAt: nonNegative,
 });
 
-const holdsReleasedSchema = z.object({ saleId: id, holdIds: z.array(id).min(1).max(8) });
+const holdsReleasedSchema = z.object({ saleId: id, holdIds: z.array(id).min(1).max(SYNC_LIMITS.holdIdsPerRelease) });
+
+const refundSchema = z.object({
+  id,
+  saleId: id,
+  storeId: id,
+  currency: z.string().length(3),
+  memberId: optionalId,
+  lines: z.array(z.object({ lineNo: z.number().int().min(1), quantity: z.number().int().min(1), amount: nonNegative, eligibleForMemberBenefits: z.boolean() })).min(1).max(SYNC_LIMITS.linesPerSale),
+  total: nonNegative,
+  tenders: z.array(z.object({
+    tenderIndex: z.number().int().min(0),
+    kind: z.enum(['cash', 'bank_card', 'stored_value', 'points']),
+    amount: nonNegative,
+    legs: z.array(z.object({ accountId: id, part: z.enum(['principal', 'bonus']), amount: nonNegative })).max(SYNC_LIMITS.legsPerTender),
+    points: nonNegative,
+  })).max(SYNC_LIMITS.tendersPerSale),
+  pointsReversed: nonNegative,
+  completedAt: nonNegative,
+  withReceipt: z.boolean(),
+});
+
+const giftRedemptionSchema = z.object({
+  id,
+  memberId: id,
+  storeId: id,
+  giftSku: id,
+  quantity: z.number().int().min(1).max(10_000),
+  points: int64.refine((n) => n > 0, 'must be more than zero'),
+  completedAt: nonNegative,
+});
 
 const wireEventSchema = z.object({
   seq: int64.refine((n) => n >= 1, 'seq starts at 1'),
@@ -122,14 +167,18 @@ const wireEventSchema = z.object({
   sale: saleSchema.nullish(),
   topUp: topUpSchema.nullish(),
   holdsReleased: holdsReleasedSchema.nullish(),
-  transfers: z.array(z.unknown()).max(100),
+  refund: refundSchema.nullish(),
+  giftRedemption: giftRedemptionSchema.nullish(),
+  transfers: z.array(z.unknown()).max(SYNC_LIMITS.transfersPerEvent),
 });
 
 /** What an outbox event carries. */
 export type EventBody =
   | { type: 'sale'; sale: SaleDocument }
   | { type: 'top_up'; topUp: TopUpDocument }
-  | { type: 'holds_released'; saleId: string; holdIds: string[] };
+  | { type: 'holds_released'; saleId: string; holdIds: string[] }
+  | { type: 'refund'; refund: RefundDocument }
+  | { type: 'gift_redemption'; gift: GiftRedemptionDocument };
 
 /** One outbox entry, as the terminal writes it and HQ applies it. */
 export interface SyncEvent {
@@ -162,6 +211,7 @@ function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what: stri
 function tenderFromWire(t: z.output<typeof tenderSchema>): SaleTender {
   if (t.kind === 'cash') return { kind: 'cash', amountMinor: t.amount, tenderedMinor: t.tendered, changeMinor: t.change };
   if (t.kind === 'bank_card') return { kind: 'bank_card', amountMinor: t.amount, reference: t.reference };
+  if (t.kind === 'points') return { kind: 'points', amountMinor: t.amount, points: t.points, holdId: t.holdId };
   return {
     kind: 'stored_value',
     amountMinor: t.amount,
@@ -180,7 +230,7 @@ export function eventFromWire(wire: unknown, terminalId: string): SyncEvent {
       throw new WireValidationError(`event ${e.seq} transfer ${i}: ${(err as Error).message}`);
     }
   });
-  const bodies = [e.sale, e.topUp, e.holdsReleased].filter((b) => b != null);
+  const bodies = [e.sale, e.topUp, e.holdsReleased, e.refund, e.giftRedemption].filter((b) => b != null);
   if (bodies.length !== 1) throw new WireValidationError(`invalid event: seq ${e.seq} must carry exactly one body`);
   let body: EventBody;
   if (e.sale) {
@@ -204,6 +254,28 @@ export function eventFromWire(wire: unknown, terminalId: string): SyncEvent {
   } else if (e.topUp) {
     const t = e.topUp;
     body = { type: 'top_up', topUp: { id: t.id, storeId: t.storeId, terminalId, currency: t.currency, memberId: t.memberId, cardId: t.cardId, tender: t.tender, principalMinor: t.principal, bonusMinor: t.bonus, completedAt: t.completedAt } };
+  } else if (e.refund) {
+    const r = e.refund;
+    body = {
+      type: 'refund',
+      refund: {
+        id: r.id,
+        saleId: r.saleId,
+        storeId: r.storeId,
+        terminalId,
+        currency: r.currency,
+        memberId: r.memberId,
+        lines: r.lines.map((l) => ({ lineNo: l.lineNo, quantity: l.quantity, amountMinor: l.amount, eligibleForMemberBenefits: l.eligibleForMemberBenefits })),
+        totalMinor: r.total,
+        tenders: r.tenders.map((t) => ({ tenderIndex: t.tenderIndex, kind: t.kind, amountMinor: t.amount, legs: t.legs, points: t.points })),
+        pointsReversed: r.pointsReversed,
+        completedAt: r.completedAt,
+        withReceipt: r.withReceipt,
+      },
+    };
+  } else if (e.giftRedemption) {
+    const g = e.giftRedemption;
+    body = { type: 'gift_redemption', gift: { id: g.id, memberId: g.memberId, storeId: g.storeId, terminalId, giftSku: g.giftSku, quantity: g.quantity, points: g.points, completedAt: g.completedAt } };
   } else {
     body = { type: 'holds_released', saleId: e.holdsReleased!.saleId, holdIds: e.holdsReleased!.holdIds };
   }
@@ -234,6 +306,8 @@ export function eventToWire(e: SyncEvent): Record<string, unknown> {
           reference: t.kind === 'bank_card' ? t.reference : '',
           cardId: t.kind === 'stored_value' ? t.cardId : '',
           legs: t.kind === 'stored_value' ? t.legs.map((l) => ({ accountId: l.accountId, part: l.part, amount: String(l.amount), holdId: l.holdId ?? '' })) : [],
+          points: String(t.kind === 'points' ? t.points : 0),
+          holdId: t.kind === 'points' ? (t.holdId ?? '') : '',
         })),
         pointsEarned: String(s.pointsEarned),
         completedAt: String(s.completedAt),
@@ -244,13 +318,37 @@ export function eventToWire(e: SyncEvent): Record<string, unknown> {
     const t = b.topUp;
     return { ...base, topUp: { id: t.id, storeId: t.storeId, currency: t.currency, memberId: t.memberId, cardId: t.cardId, tender: t.tender, principal: String(t.principalMinor), bonus: String(t.bonusMinor), completedAt: String(t.completedAt) } };
   }
+  if (b.type === 'refund') {
+    const r = b.refund;
+    return {
+      ...base,
+      refund: {
+        id: r.id,
+        saleId: r.saleId,
+        storeId: r.storeId,
+        currency: r.currency,
+        memberId: r.memberId ?? '',
+        lines: r.lines.map((l) => ({ lineNo: l.lineNo, quantity: l.quantity, amount: String(l.amountMinor), eligibleForMemberBenefits: l.eligibleForMemberBenefits })),
+        total: String(r.totalMinor),
+        tenders: r.tenders.map((t) => ({ tenderIndex: t.tenderIndex, kind: t.kind, amount: String(t.amountMinor), legs: t.legs.map((l) => ({ accountId: l.accountId, part: l.part, amount: String(l.amount) })), points: String(t.points) })),
+        pointsReversed: String(r.pointsReversed),
+        completedAt: String(r.completedAt),
+        withReceipt: r.withReceipt,
+      },
+    };
+  }
+  if (b.type === 'gift_redemption') {
+    const g = b.gift;
+    return { ...base, giftRedemption: { id: g.id, memberId: g.memberId, storeId: g.storeId, giftSku: g.giftSku, quantity: g.quantity, points: String(g.points), completedAt: String(g.completedAt) } };
+  }
   return { ...base, holdsReleased: { saleId: b.saleId, holdIds: b.holdIds } };
 }
 
 // Master data off the wire (terminal side of PullChanges).
 
 const memberSchema = z.object({ id, name: z.string().max(200), phone: z.string().max(32), birthday: z.string().max(10), levelCode: z.string().max(32), homeStoreId: z.string().max(128) });
-const cardSchema = z.object({ id, memberId: id, cardNo: z.string().min(1).max(64), medium: z.enum(['mifare', 'em4100', 'magstripe', 'barcode', 'virtual']), status: z.enum(['active', 'frozen', 'lost', 'expired', 'replaced']), expiresOn: z.string().max(10) });
+const cardSchema = z.object({ id, memberId: id, cardNo: z.string().min(1).max(64), medium: z.enum(['mifare', 'em4100', 'magstripe', 'barcode', 'virtual']), status: z.enum(['active', 'frozen', 'lost', 'expired', 'replaced']), expiresOn: z.string().max(10), pinHash: z.string().max(512).default('') });
+const settingSchema = z.object({ key: z.string().min(1).max(64), valueJson: z.string().max(1_000_000) });
 const balanceSchema = z.object({ accountId: id, ledger: z.string().min(1).max(16), posted: int64, held: nonNegative });
 const productSchema = z.object({ sku: id, barcode: z.string().max(64), name: z.string().max(200), nameZh: z.string().max(200), category: z.string().max(64), price: nonNegative, excludedFromMemberBenefits: z.boolean(), active: z.boolean() });
 const levelSchema = z.object({ code: z.string().min(1).max(32), name: z.string().max(100), rank: z.number().int(), discountRate: z.string().regex(/^\d+(\.\d+)?$/), pointsMultiplier: z.string().regex(/^\d+(\.\d+)?$/), offlineLimit: nonNegative });
@@ -260,7 +358,8 @@ export type ChangeBody =
   | { type: 'card'; card: Card & { memberId: string } }
   | { type: 'balance'; balance: { accountId: string; ledger: string; posted: number; held: number } }
   | { type: 'product'; product: Product & { active: boolean } }
-  | { type: 'level'; level: MemberLevel };
+  | { type: 'level'; level: MemberLevel }
+  | { type: 'setting'; key: ChainSettingKey; value: ChainSettings[ChainSettingKey] };
 
 export interface SyncChange {
   seq: number;
@@ -276,13 +375,22 @@ const wireChangeSchema = z.object({
   balance: balanceSchema.nullish(),
   product: productSchema.nullish(),
   level: levelSchema.nullish(),
+  setting: settingSchema.nullish(),
 });
 
 export function changeFromWire(wire: unknown): SyncChange {
   const c = parseOrThrow(wireChangeSchema, wire, 'change');
   const base = { seq: c.seq, deleted: c.deleted };
   if (c.member) return { ...base, body: { type: 'member', member: { ...c.member, birthday: c.member.birthday || null } } };
-  if (c.card) return { ...base, body: { type: 'card', card: { ...c.card, expiresOn: c.card.expiresOn || null } } };
+  if (c.card) return { ...base, body: { type: 'card', card: { ...c.card, expiresOn: c.card.expiresOn || null, pinHash: c.card.pinHash || null } } };
+  if (c.setting) {
+    try {
+      const { key, value } = parseSetting(c.setting.key, c.setting.valueJson);
+      return { ...base, body: { type: 'setting', key, value } };
+    } catch (e) {
+      throw new WireValidationError(`invalid change: seq ${c.seq}: ${(e as Error).message}`);
+    }
+  }
   if (c.balance) return { ...base, body: { type: 'balance', balance: c.balance } };
   if (c.product) {
     const p = c.product;
@@ -302,7 +410,9 @@ export function changeToWire(c: SyncChange): Record<string, unknown> {
     case 'member':
       return { ...base, member: { ...b.member, birthday: b.member.birthday ?? '' } };
     case 'card':
-      return { ...base, card: { id: b.card.id, memberId: b.card.memberId, cardNo: b.card.cardNo, medium: b.card.medium, status: b.card.status, expiresOn: b.card.expiresOn ?? '' } };
+      return { ...base, card: { id: b.card.id, memberId: b.card.memberId, cardNo: b.card.cardNo, medium: b.card.medium, status: b.card.status, expiresOn: b.card.expiresOn ?? '', pinHash: b.card.pinHash ?? '' } };
+    case 'setting':
+      return { ...base, setting: { key: b.key, valueJson: JSON.stringify(b.value) } };
     case 'balance':
       return { ...base, balance: { accountId: b.balance.accountId, ledger: b.balance.ledger, posted: String(b.balance.posted), held: String(b.balance.held) } };
     case 'product': {
