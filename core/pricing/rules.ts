@@ -1,8 +1,11 @@
 /**
  * What each promotion type would give on the lines as they stand. Evaluations are pure: they
  * read the working lines (current amount after earlier adjustments) and return what the
- * promotion would take off, per line, without applying it. Exact values stay in decimal.js;
- * the single rounding step is in `settle`.
+ * promotion would take off, per line, without applying it. Values stay exact until the single
+ * rounding step in `settle`: whole minor units times rates of at most six decimals are integers
+ * in millionths of a minor unit; only amounts divided by a quantity (a unit's share of what is
+ * left of a line) go through decimal.js. The small caches below memoise pure functions of the
+ * promotion data (rate strings); they hold no state that could change a result.
  */
 import Decimal from 'decimal.js';
 import { toMinor, type Rounding } from '../money';
