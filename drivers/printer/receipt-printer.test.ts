@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EscPosPrinterSimulator } from '../../fixtures/simulators/escpos-printer';
 import { createInProcessLink } from '../transports/in-process';
 import { CashDrawer } from './cash-drawer';
+import { FilePrintQueue } from './print-queue';
 import type { Receipt } from './receipt';
 import { ReceiptPrinter, type ReceiptPrinterOptions } from './receipt-printer';
 
@@ -124,6 +128,29 @@ describe('receipt printer (in-process simulator)', () => {
     await printer.start();
     expect(await printed).toEqual({ id: 'EARLY', reprint: false });
     await printer.close();
+  });
+
+  it('a queued receipt survives a restart of the terminal (file queue)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'onecard-queue-'));
+    const file = join(dir, 'queue.json');
+    const first = await setup({ queue: new FilePrintQueue(file) });
+    first.sim.paperOut();
+    expect(await first.printer.print(receipt('KEEP-1'))).toMatchObject({ status: 'queued' });
+    await first.printer.close();
+    const queue = new FilePrintQueue(file);
+    expect(queue.list().map((w) => w.receipt.id)).toEqual(['KEEP-1']);
+    const { transport, peer } = createInProcessLink('sim printer');
+    const sim = new EscPosPrinterSimulator();
+    sim.attach(peer);
+    peer.onHostWrite((c) => sim.receive(c));
+    const second = { printer: new ReceiptPrinter('printer', transport, { queue }) };
+    const printed = second.printer.once('data', (d) => d.id === 'KEEP-1');
+    await second.printer.start();
+    await printed;
+    expect(new FilePrintQueue(file).list()).toEqual([]);
+    expect(sim.receipts()).toHaveLength(1);
+    await second.printer.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('a cash drawer whose printer is not running cannot start and says which printer', async () => {
