@@ -352,6 +352,13 @@ describe('TerminalSync over gRPC with embedded PostgreSQL', () => {
       expect(e!.reason).toMatch(/expired/);
     });
 
+    it('releasing a hold HQ already expired is applied, not quarantined', async () => {
+      const { holdId, saleId, leg } = await authorizeAndExpire('c-0021', 300);
+      const voidT = transferToWire({ ...leg, id: uuidv7(), kind: 'void_pending', pendingId: leg.id });
+      const r = await push([{ seq: 15, id: uuidv7(), occurredAt: 1, body: { type: 'holds_released', saleId, holdIds: [holdId] }, transfers: [transferFromWire(voidT, TERMINAL)] }]);
+      expect(r.results[0]).toMatchObject({ status: 'applied' });
+    });
+
     it('a late sale against an expired hold the balance no longer covers is quarantined, not lost', async () => {
       const cardId = 'c-0023';
       const { posted } = await balance(cardPrincipalAccountId(cardId));
