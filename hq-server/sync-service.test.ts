@@ -311,6 +311,21 @@ describe('TerminalSync over gRPC with embedded PostgreSQL', () => {
       expect(noCard.details).toMatch(/card_id/);
     });
 
+    it('refuses malformed Pull, Capture and Void requests as INVALID_ARGUMENT naming the field', async () => {
+      const cases: Array<[string, unknown, RegExp]> = [
+        ['PullChanges', { cursor: '-1', limit: 10 }, /cursor/],
+        ['Capture', { holdId: uuidv7(), transfers: [] }, /transfers/],
+        ['Void', { holdId: '', transfers: [] }, /hold_id/],
+        ['Capture', { holdId: uuidv7(), transfers: [{ id: 'x', kind: 'post_pending', debitAccountId: 'a', creditAccountId: 'b', ledger: 'CNY', amount: '0', code: 'SALE_STORED_VALUE', pendingId: 'p', timestamp: '1', documentId: '' }] }, /amount/],
+        ['Void', { holdId: 'h', transfers: [{ id: 'x', kind: 'post_pending', debitAccountId: 'a', creditAccountId: 'b', ledger: 'CNY', amount: '5', code: 'SALE_STORED_VALUE', pendingId: 'h/principal', timestamp: '1', documentId: '' }] }, /kind/],
+      ];
+      for (const [method, request, field] of cases) {
+        const e = await refused(client.call(method, request, credential));
+        expect([method, e.code, e.onecardCode]).toEqual([method, grpc.status.INVALID_ARGUMENT, 'VALIDATION_FAILED']);
+        expect(e.details).toMatch(field);
+      }
+    });
+
     it("refuses capturing another hold's legs", async () => {
       const holdId = uuidv7();
       const auth = await client.call('Authorize', { holdId, cardId: 'c-0002', amount: '100', saleId: uuidv7() }, credential);
