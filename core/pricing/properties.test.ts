@@ -183,6 +183,8 @@ describe('pricing properties', () => {
           for (const x of a.allocations) expect(x.amountMinor).toBeGreaterThan(0);
         }
         expect(priced.adjustments.reduce((sum, a) => sum + a.amountMinor, 0)).toBe(priced.totals.discountMinor);
+        // Plain data all the way down: it goes into sale documents and over the wire as JSON.
+        expect(JSON.parse(JSON.stringify(priced))).toEqual(priced);
       }),
       { numRuns: 300 },
     );
