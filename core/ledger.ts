@@ -54,6 +54,8 @@ export const TRANSFER_CODES = [
   'BALANCE_TRANSFER', // stored value moved between two cards of one member
   'GIFT_REDEMPTION', // points exchanged for a gift
   'OFFLINE_OVERDRAFT', // the part of an offline stored-value debit the card could not cover
+  'TOPUP_REFUND', // a top-up's principal paid back to the member
+  'TOPUP_BONUS_CLAWBACK', // the bonus a refunded top-up brought, taken back
 ] as const;
 export type TransferCode = (typeof TRANSFER_CODES)[number];
 

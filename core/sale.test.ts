@@ -5,7 +5,7 @@ import { availableCreditBalance, creditBalance, LedgerBook } from './ledger';
 import { pointsEarned } from './points';
 import { eligibleAmount, postSale, type SaleDocument } from './sale';
 import { splitStoredValuePayment, topUpBonus } from './stored-value';
-import { postTopUp } from './top-up';
+import { planTopUpRefund, postTopUp } from './top-up';
 
 function ids() {
   let n = 0;
@@ -72,5 +72,11 @@ describe('posting rules', () => {
       expect((e as DomainError).code).toBe('INSUFFICIENT_BALANCE');
     }
     expect(splitStoredValuePayment('c1', 1_200, { principal: 3_000, bonus: 1_000 }, 'bonus_first').map((l) => l.amount)).toEqual([1_000, 200]);
+  });
+
+  it('refunding a top-up of ¥1,000 + ¥150 bonus after ¥100 of bonus was spent pays back ¥900 and claws back ¥50', () => {
+    expect(planTopUpRefund({ principalMinor: 100_000, bonusMinor: 15_000 }, { principal: 100_000, bonus: 5_000 })).toEqual({ principalMinor: 90_000, bonusClawedBackMinor: 5_000 });
+    expect(planTopUpRefund({ principalMinor: 100_000, bonusMinor: 15_000 }, { principal: 120_000, bonus: 30_000 })).toEqual({ principalMinor: 100_000, bonusClawedBackMinor: 15_000 });
+    expect(() => planTopUpRefund({ principalMinor: 100_000, bonusMinor: 15_000 }, { principal: 50_000, bonus: 15_000 })).toThrow(DomainError);
   });
 });

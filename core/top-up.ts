@@ -47,3 +47,56 @@ export function postTopUp(topUp: TopUpDocument, newId: () => string): Transfer[]
   }
   return transfers;
 }
+
+/** A top-up given back: principal paid out by the top-up's tender, its bonus clawed back. */
+export interface TopUpRefundDocument {
+  id: string;
+  topUpId: string;
+  storeId: string;
+  terminalId: string;
+  currency: string;
+  memberId: string;
+  cardId: string;
+  tender: 'cash' | 'bank_card';
+  principalMinor: number;
+  bonusClawedBackMinor: number;
+  /** HQ's holds on the card's principal and bonus for these amounts (null when none was needed). */
+  principalHoldId: string | null;
+  bonusHoldId: string | null;
+  completedAt: number;
+}
+
+/**
+ * How much of a top-up can be given back: the bonus it brought is clawed back first from
+ * what is left of the card's bonus, and whatever bonus was already spent is kept out of the
+ * principal paid back, so the member never keeps bonus for money they took back.
+ */
+export function planTopUpRefund(
+  topUp: { principalMinor: number; bonusMinor: number },
+  available: { principal: number; bonus: number },
+): { principalMinor: number; bonusClawedBackMinor: number } {
+  const bonusClawedBackMinor = Math.min(topUp.bonusMinor, Math.max(0, available.bonus));
+  const bonusAlreadySpent = topUp.bonusMinor - bonusClawedBackMinor;
+  const principalMinor = topUp.principalMinor - bonusAlreadySpent;
+  if (principalMinor <= 0) throw new DomainError('INSUFFICIENT_BALANCE', 'the bonus of this top-up was spent beyond its principal; nothing can be given back');
+  if (principalMinor > available.principal) {
+    throw new DomainError('INSUFFICIENT_BALANCE', `the card holds ${available.principal} of principal, less than the ${principalMinor} to give back`, { available: available.principal, requested: principalMinor });
+  }
+  return { principalMinor, bonusClawedBackMinor };
+}
+
+/** The transfers of a top-up refund, capturing HQ's holds when it made them. */
+export function postTopUpRefund(r: TopUpRefundDocument, newId: () => string): Transfer[] {
+  assertMinor(r.principalMinor, 'refund principal');
+  assertMinor(r.bonusClawedBackMinor, 'bonus clawed back');
+  const base = { ledger: r.currency, timestamp: r.completedAt, originTerminalId: r.terminalId, documentId: r.id };
+  const to = r.tender === 'cash' ? storeCashAccountId(r.storeId) : storeBankCardAccountId(r.storeId);
+  const out: Transfer[] = [];
+  if (r.principalMinor > 0) {
+    out.push({ ...base, id: newId(), kind: r.principalHoldId ? 'post_pending' : 'single', pendingId: r.principalHoldId, code: 'TOPUP_REFUND', debitAccountId: cardPrincipalAccountId(r.cardId), creditAccountId: to, amount: r.principalMinor });
+  }
+  if (r.bonusClawedBackMinor > 0) {
+    out.push({ ...base, id: newId(), kind: r.bonusHoldId ? 'post_pending' : 'single', pendingId: r.bonusHoldId, code: 'TOPUP_BONUS_CLAWBACK', debitAccountId: cardBonusAccountId(r.cardId), creditAccountId: chainTopUpBonusAccountId(r.currency), amount: r.bonusClawedBackMinor });
+  }
+  return out;
+}

@@ -91,7 +91,16 @@ describe('sync codec', () => {
       { kind: 'points', amountMinor: 50, points: 5_000, holdId: 'h-p' },
       { kind: 'cash', amountMinor: 1_000, tenderedMinor: 1_000, changeMinor: 0 },
     ] } } };
-    const wire = overTheWire([refund, gift, withPoints]);
+    const topUpRefund: SyncEvent = {
+      seq: 13, id: 'e-13', occurredAt: 9,
+      body: { type: 'top_up_refund', topUpRefund: { id: 'tr-1', topUpId: 'tu-1', storeId: 'store-sh-01', terminalId: 't-1', currency: 'CNY', memberId: 'm-0001', cardId: 'c-0001', tender: 'cash', principalMinor: 95_000, bonusClawedBackMinor: 10_000, principalHoldId: 'h-p', bonusHoldId: 'h-b', completedAt: 9 } },
+      transfers: [
+        { id: 'x-p', kind: 'post_pending', debitAccountId: 'card:c-0001:principal', creditAccountId: 'store:store-sh-01:cash', ledger: 'CNY', amount: 95_000, code: 'TOPUP_REFUND', pendingId: 'h-p', timestamp: 9, originTerminalId: 't-1', documentId: 'tr-1' },
+        { id: 'x-b', kind: 'post_pending', debitAccountId: 'card:c-0001:bonus', creditAccountId: 'chain:topup_bonus:CNY', ledger: 'CNY', amount: 10_000, code: 'TOPUP_BONUS_CLAWBACK', pendingId: 'h-b', timestamp: 9, originTerminalId: 't-1', documentId: 'tr-1' },
+      ],
+    };
+    const wire = overTheWire([refund, gift, withPoints, topUpRefund]);
+    expect(eventFromWire(wire[3], 't-1')).toEqual(topUpRefund);
     expect(eventFromWire(wire[0], 't-1')).toEqual(refund);
     expect(eventFromWire(wire[1], 't-1')).toEqual(gift);
     expect(eventFromWire(wire[2], 't-1')).toEqual(withPoints);

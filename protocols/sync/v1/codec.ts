@@ -5,7 +5,7 @@ import type { RefundDocument } from '../../../core/refund';
 import type { SaleDocument, SaleTender } from '../../../core/sale';
 import type { ChainSettingKey, ChainSettings } from '../../../core/settings';
 import { parseSetting } from './settings-schema';
-import type { TopUpDocument } from '../../../core/top-up';
+import type { TopUpDocument, TopUpRefundDocument } from '../../../core/top-up';
 import type { Card, Member, MemberLevel, Product } from '../../../core/chain';
 
 /**
@@ -150,6 +150,19 @@ const refundSchema = z.object({
   withReceipt: z.boolean(),
 });
 
+const topUpRefundSchema = z.object({
+  id,
+  topUpId: id,
+  storeId: id,
+  currency: z.string().length(3),
+  memberId: id,
+  cardId: id,
+  tender: z.enum(['cash', 'bank_card']),
+  principal: int64.refine((n) => n > 0, 'must be more than zero'),
+  bonusClawedBack: nonNegative,
+  completedAt: nonNegative,
+});
+
 const giftRedemptionSchema = z.object({
   id,
   memberId: id,
@@ -169,6 +182,7 @@ const wireEventSchema = z.object({
   holdsReleased: holdsReleasedSchema.nullish(),
   refund: refundSchema.nullish(),
   giftRedemption: giftRedemptionSchema.nullish(),
+  topUpRefund: topUpRefundSchema.nullish(),
   transfers: z.array(z.unknown()).max(SYNC_LIMITS.transfersPerEvent),
 });
 
@@ -178,7 +192,8 @@ export type EventBody =
   | { type: 'top_up'; topUp: TopUpDocument }
   | { type: 'holds_released'; saleId: string; holdIds: string[] }
   | { type: 'refund'; refund: RefundDocument }
-  | { type: 'gift_redemption'; gift: GiftRedemptionDocument };
+  | { type: 'gift_redemption'; gift: GiftRedemptionDocument }
+  | { type: 'top_up_refund'; topUpRefund: TopUpRefundDocument };
 
 /** One outbox entry, as the terminal writes it and HQ applies it. */
 export interface SyncEvent {
@@ -230,7 +245,7 @@ export function eventFromWire(wire: unknown, terminalId: string): SyncEvent {
       throw new WireValidationError(`event ${e.seq} transfer ${i}: ${(err as Error).message}`);
     }
   });
-  const bodies = [e.sale, e.topUp, e.holdsReleased, e.refund, e.giftRedemption].filter((b) => b != null);
+  const bodies = [e.sale, e.topUp, e.holdsReleased, e.refund, e.giftRedemption, e.topUpRefund].filter((b) => b != null);
   if (bodies.length !== 1) throw new WireValidationError(`invalid event: seq ${e.seq} must carry exactly one body`);
   let body: EventBody;
   if (e.sale) {
@@ -272,6 +287,14 @@ export function eventFromWire(wire: unknown, terminalId: string): SyncEvent {
         completedAt: r.completedAt,
         withReceipt: r.withReceipt,
       },
+    };
+  } else if (e.topUpRefund) {
+    const r = e.topUpRefund;
+    // Which holds the refund captured is read off its post_pending transfers.
+    const holdOf = (code: string) => transfers.find((t) => t.code === code && t.kind === 'post_pending')?.pendingId ?? null;
+    body = {
+      type: 'top_up_refund',
+      topUpRefund: { id: r.id, topUpId: r.topUpId, storeId: r.storeId, terminalId, currency: r.currency, memberId: r.memberId, cardId: r.cardId, tender: r.tender, principalMinor: r.principal, bonusClawedBackMinor: r.bonusClawedBack, principalHoldId: holdOf('TOPUP_REFUND'), bonusHoldId: holdOf('TOPUP_BONUS_CLAWBACK'), completedAt: r.completedAt },
     };
   } else if (e.giftRedemption) {
     const g = e.giftRedemption;
@@ -336,6 +359,10 @@ export function eventToWire(e: SyncEvent): Record<string, unknown> {
         withReceipt: r.withReceipt,
       },
     };
+  }
+  if (b.type === 'top_up_refund') {
+    const r = b.topUpRefund;
+    return { ...base, topUpRefund: { id: r.id, topUpId: r.topUpId, storeId: r.storeId, currency: r.currency, memberId: r.memberId, cardId: r.cardId, tender: r.tender, principal: String(r.principalMinor), bonusClawedBack: String(r.bonusClawedBackMinor), completedAt: String(r.completedAt) } };
   }
   if (b.type === 'gift_redemption') {
     const g = b.gift;
