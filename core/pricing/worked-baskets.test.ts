@@ -249,6 +249,22 @@ const WORKED: Worked[] = [
     lines: ['42.50', '13.80'],
     total: '56.30',
   },
+  {
+    name: 'brand scope: Coca-Cola 满10减2 counts only Coca-Cola drinks (3.00 × 2 + 3.50 × 2 = 13.00)',
+    basket: [['Cola 330ml', 2], ['Cola 500ml', 2], ['Lemon soda', 2]],
+    promotions: [promotion('coke10', { type: 'spendThresholdDiscount', tiers: [{ thresholdMinor: 1000, offMinor: 200 }], repeat: false, capMinor: null, scope: { brands: ['Coca-Cola'] } })],
+    // 2.00 shared 600 : 700 → 0.92 and 1.08
+    lines: ['5.08', '5.92', '7.00'],
+    total: '18.00',
+  },
+  {
+    name: 'a member discount that excludes dairy: 9.5折 on chips only',
+    basket: [['Chips', 2], ['Milk 12-pack', 1]],
+    member: GOLD,
+    promotions: [promotion('gold-no-dairy', { type: 'memberLevelDiscount', levels: ['gold'], scope: { excludeCategories: ['dairy'] } })],
+    lines: ['14.25', '59.90'],
+    total: '74.15',
+  },
   // 满赠
   {
     name: '满100赠 a tote bag: price unchanged, one gift line',
