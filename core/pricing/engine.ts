@@ -6,7 +6,9 @@
  * to the sale and refund steps.
  *
  * Order of work:
- *  1. header checks: status, org scope, dates/weekdays/hours, per-member limit, budget, coupon presented;
+ *  1. header checks: status (scheduled or active), org scope, dates/weekdays/hours, per-member
+ *     limit, budget, coupon presented — only for promotions the sku/category/brand index says may
+ *     touch a line;
  *  2. exclusive promotions: each line takes at most one; the best combination is chosen exactly
  *     (see combine.ts), on the lines' full amounts;
  *  3. stackable promotions, highest priority first (then id), each on what is left of the lines;
@@ -260,7 +262,7 @@ function couponOutcome(st: Pricing, accepted: ReadonlyMap<string, PresentedCoupo
     const p = set.byId.get(promotionId)!;
     for (const coupon of list) {
       if (used.has(coupon.code)) {
-        consumed.push(coupon);
+        consumed.push({ ...coupon });
         continue;
       }
       const reason: CouponRejection = appliedIds.has(promotionId)
