@@ -12,20 +12,24 @@ export type PaymentOutcome =
   /** Cannot tell whether the card was charged: do not charge again; check the terminal's receipt. */
   | { readonly status: 'unknown'; readonly ecrRef: string; readonly message: string };
 
-const now = () => new Date().toISOString();
 
 /**
  * Card payments that are never charged twice. Each attempt is journaled as pending with a fresh
  * ECR reference before the terminal hears of it; a lost answer is resolved by the terminal's
- * last-transaction query: approved → complete, not found → not charged (safe to retry),
- * found with another amount → voided. A sale document with an unresolved attempt cannot start
+ * last-transaction query: approved → complete; the last transaction is an earlier one of ours →
+ * not charged (safe to retry); found with another amount → voided; anything else → unknown. A sale document with an unresolved attempt cannot start
  * another until that one is resolved.
  */
 export class JournaledPayments {
   constructor(
     private readonly terminal: PaymentTerminal,
     private readonly journal: PaymentJournal,
+    private readonly clock: () => Date = () => new Date(),
   ) {}
+
+  private now(): string {
+    return this.clock().toISOString();
+  }
 
   async sale(documentId: string, amount_minor: number): Promise<PaymentOutcome> {
     if (!Number.isSafeInteger(amount_minor) || amount_minor <= 0) throw new DeviceError('ILLEGAL', `amount ${amount_minor} must be a positive integer of minor units`);
@@ -37,14 +41,14 @@ export class JournaledPayments {
         if (resolved.status === 'approved' || resolved.status === 'unknown') return resolved;
       }
     }
-    const entry: JournalEntry = { ecrRef: this.journal.nextRef(), kind: 'sale', documentId, amount_minor, state: 'pending', updatedAt: now() };
+    const entry: JournalEntry = { ecrRef: this.journal.nextRef(), kind: 'sale', documentId, amount_minor, state: 'pending', updatedAt: this.now() };
     this.journal.put(entry);
     let answer: TerminalAnswer;
     try {
       answer = await this.terminal.sale({ ecrRef: entry.ecrRef, amount_minor });
     } catch (err) {
       if (!isLostAnswer(err)) {
-        this.journal.put({ ...entry, state: 'not-charged', note: (err as Error).message, updatedAt: now() });
+        this.journal.put({ ...entry, state: 'not-charged', note: (err as Error).message, updatedAt: this.now() });
         throw err;
       }
       return this.resolve(entry);
@@ -63,17 +67,17 @@ export class JournaledPayments {
       amount_minor: original.amount_minor,
       originalEcrRef: original.ecrRef,
       state: 'pending',
-      updatedAt: now(),
+      updatedAt: this.now(),
     };
     this.journal.put(entry);
     try {
       const a = await this.terminal.void({ ecrRef: entry.ecrRef, original: { ecrRef: original.ecrRef, terminalRef: original.terminalRef, amount_minor: original.amount_minor } });
       const outcome = this.record(entry, a);
-      if (outcome.status === 'approved') this.journal.put({ ...original, state: 'voided', updatedAt: now() });
+      if (outcome.status === 'approved') this.journal.put({ ...original, state: 'voided', updatedAt: this.now() });
       return outcome;
     } catch (err) {
       if (!isLostAnswer(err)) throw err;
-      this.journal.put({ ...entry, state: 'unknown', note: 'void answer lost', updatedAt: now() });
+      this.journal.put({ ...entry, state: 'unknown', note: 'void answer lost', updatedAt: this.now() });
       return { status: 'unknown', ecrRef: entry.ecrRef, message: 'The void got no answer. Check the card terminal before trying again.' };
     }
   }
@@ -87,17 +91,17 @@ export class JournaledPayments {
 
   private record(entry: JournalEntry, a: TerminalAnswer): PaymentOutcome {
     if (a.approved) {
-      const done = { ...entry, state: 'approved' as const, authCode: a.authCode, terminalRef: a.terminalRef, updatedAt: now() };
+      const done = { ...entry, state: 'approved' as const, authCode: a.authCode, terminalRef: a.terminalRef, updatedAt: this.now() };
       this.journal.put(done);
       return this.outcomeOf(done);
     }
-    this.journal.put({ ...entry, state: 'declined', note: `${a.code}: ${a.message}`, updatedAt: now() });
+    this.journal.put({ ...entry, state: 'declined', note: `${a.code}: ${a.message}`, updatedAt: this.now() });
     return { status: 'declined', ecrRef: entry.ecrRef, code: a.code, message: a.message };
   }
 
   private async resolve(entry: JournalEntry): Promise<PaymentOutcome> {
     const unknown = (why: string): PaymentOutcome => {
-      this.journal.put({ ...entry, state: 'unknown', note: why, updatedAt: now() });
+      this.journal.put({ ...entry, state: 'unknown', note: why, updatedAt: this.now() });
       return {
         status: 'unknown',
         ecrRef: entry.ecrRef,
@@ -112,35 +116,47 @@ export class JournaledPayments {
       return unknown(`the terminal did not answer the status query (${(err as Error).message})`);
     }
     if (!last || last.ecrRef !== entry.ecrRef) {
-      this.journal.put({ ...entry, state: 'not-charged', note: 'not the terminal’s last transaction', updatedAt: now() });
+      // Only a last transaction we know, made before this attempt, proves this one never ran;
+      // one we do not know (made on the terminal by hand, or by another register) proves nothing.
+      const known = last ? this.journal.get(last.ecrRef) : undefined;
+      if (last && !(known && refOrder(last.ecrRef) < refOrder(entry.ecrRef))) {
+        return unknown(`the terminal's last transaction (${last.ecrRef}) is not one this register made before it`);
+      }
+      this.journal.put({ ...entry, state: 'not-charged', note: 'not the terminal’s last transaction', updatedAt: this.now() });
       return { status: 'not-charged', ecrRef: entry.ecrRef, message: 'The card was not charged. You can try the card payment again.' };
     }
     if (!last.approved) {
-      this.journal.put({ ...entry, state: 'declined', note: 'declined (found by status query)', updatedAt: now() });
+      this.journal.put({ ...entry, state: 'declined', note: 'declined (found by status query)', updatedAt: this.now() });
       return { status: 'declined', ecrRef: entry.ecrRef, code: 'DECLINED', message: 'declined by the card terminal' };
     }
     if (last.amount_minor === entry.amount_minor) {
-      const done = { ...entry, state: 'approved' as const, authCode: last.authCode, terminalRef: last.terminalRef, updatedAt: now() };
+      const done = { ...entry, state: 'approved' as const, authCode: last.authCode, terminalRef: last.terminalRef, updatedAt: this.now() };
       this.journal.put(done);
       return this.outcomeOf(done);
     }
     // Charged, but not what we asked: give the money back before anything else.
     const voidRef = this.journal.nextRef();
-    this.journal.put({ ecrRef: voidRef, kind: 'void', documentId: entry.documentId, amount_minor: last.amount_minor, originalEcrRef: entry.ecrRef, state: 'pending', updatedAt: now() });
+    this.journal.put({ ecrRef: voidRef, kind: 'void', documentId: entry.documentId, amount_minor: last.amount_minor, originalEcrRef: entry.ecrRef, state: 'pending', updatedAt: this.now() });
     try {
       const a = await this.terminal.void({ ecrRef: voidRef, original: { ecrRef: entry.ecrRef, terminalRef: last.terminalRef, amount_minor: last.amount_minor } });
-      this.journal.put({ ecrRef: voidRef, kind: 'void', documentId: entry.documentId, amount_minor: last.amount_minor, originalEcrRef: entry.ecrRef, state: a.approved ? 'approved' : 'declined', updatedAt: now() });
+      this.journal.put({ ecrRef: voidRef, kind: 'void', documentId: entry.documentId, amount_minor: last.amount_minor, originalEcrRef: entry.ecrRef, state: a.approved ? 'approved' : 'declined', updatedAt: this.now() });
       if (!a.approved) return unknown(`it charged ${last.amount_minor} instead of ${entry.amount_minor} and the void was refused`);
     } catch (err) {
       return unknown(`it charged ${last.amount_minor} instead of ${entry.amount_minor} and the void got no answer (${(err as Error).message})`);
     }
-    this.journal.put({ ...entry, state: 'voided', terminalRef: last.terminalRef, note: `terminal charged ${last.amount_minor}`, updatedAt: now() });
+    this.journal.put({ ...entry, state: 'voided', terminalRef: last.terminalRef, note: `terminal charged ${last.amount_minor}`, updatedAt: this.now() });
     return { status: 'voided', ecrRef: entry.ecrRef, message: 'The terminal charged the wrong amount; that charge was voided. Try the card payment again.' };
   }
 
   private outcomeOf(e: JournalEntry): PaymentOutcome {
     return { status: 'approved', ecrRef: e.ecrRef, amount_minor: e.amount_minor, authCode: e.authCode ?? '', terminalRef: e.terminalRef ?? '' };
   }
+}
+
+/** References are base-36 counters from the journal, so their order is the order of attempts. */
+function refOrder(ref: string): number {
+  const n = parseInt(ref, 36);
+  return Number.isNaN(n) ? Number.POSITIVE_INFINITY : n;
 }
 
 function isLostAnswer(err: unknown): boolean {

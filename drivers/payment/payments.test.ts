@@ -71,6 +71,15 @@ describe('pipe-separated ECR terminal with journaled payments', () => {
     await terminal.close();
   });
 
+  it('when the terminal\'s last transaction is not one of ours, a lost request stays unknown', async () => {
+    const { payments, sim, terminal } = await pipeSetup();
+    await terminal.sale({ ecrRef: 'MANUAL', amount_minor: 50 }); // made without the journal, e.g. by hand
+    sim.next('no-answer');
+    expect(await payments.sale('SALE-X', 900)).toMatchObject({ status: 'unknown' });
+    expect(sim.transactions).toHaveLength(1);
+    await terminal.close();
+  });
+
   it('a charge of the wrong amount is voided', async () => {
     const { payments, sim, terminal } = await pipeSetup();
     sim.next('charge-other-amount');
