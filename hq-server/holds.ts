@@ -1,4 +1,4 @@
-import { cardBonusAccountId, cardPrincipalAccountId, storeSalesAccountId } from '../core/accounts';
+import { cardBonusAccountId, cardPrincipalAccountId, chainPointsIssuedAccountId, memberPointsAccountId, storeSalesAccountId } from '../core/accounts';
 import { DomainError, invariant } from '../core/errors';
 import { availableCreditBalance, type Transfer, type TransferStatus } from '../core/ledger';
 import { splitStoredValuePayment } from '../core/stored-value';
@@ -11,13 +11,22 @@ import type { TerminalIdentity } from './terminals';
 export const HOLD_TTL_MS = 10 * 60 * 1000;
 
 /** The pending transfer of a hold's leg: deterministic, so a retried Authorize finds it. */
-export const holdLegId = (holdId: string, part: 'principal' | 'bonus') => `${holdId}/${part}`;
+export type HoldPart = 'principal' | 'bonus' | 'points';
+export const HOLD_PARTS: readonly HoldPart[] = ['principal', 'bonus', 'points'];
+export const holdLegId = (holdId: string, part: HoldPart) => `${holdId}/${part}`;
+/** Every leg id a hold may have. */
+export const holdLegIds = (holdId: string) => HOLD_PARTS.map((part) => holdLegId(holdId, part));
+
+/** What a hold reserves: a card's stored value, or the points of the card's member. */
+export type HoldAsset = 'stored_value' | 'points';
 
 export interface AuthorizeInput {
   holdId: string;
   cardId: string;
+  /** Minor units of stored value, or points. */
   amount: number;
   saleId: string;
+  asset: HoldAsset;
 }
 
 export interface AuthorizedHold {
@@ -65,18 +74,18 @@ export async function refreshHoldStates(tx: Db, holdIds: readonly string[]): Pro
         case when bool_or(t.pending_state = 'pending') then 'pending'
              when bool_or(t.pending_state = 'posted') then 'captured'
              else 'voided' end as state
-      from holds h join transfers t on t.id in (h.hold_id || '/principal', h.hold_id || '/bonus')
+      from holds h join transfers t on t.id in (h.hold_id || '/principal', h.hold_id || '/bonus', h.hold_id || '/points')
       where h.hold_id = any(${[...new Set(holdIds)]}::text[])
       group by h.hold_id
     ) s
     where h.hold_id = s.hold_id and h.state <> s.state`;
 }
 
-/** Hold ids named by pending ids of the form `${holdId}/principal|bonus`. */
+/** Hold ids named by pending ids of the form `${holdId}/principal|bonus|points`. */
 export function holdIdsOf(pendingIds: Iterable<string | null>): string[] {
   const out = new Set<string>();
   for (const id of pendingIds) {
-    const m = id ? /^(.+)\/(principal|bonus)$/.exec(id) : null;
+    const m = id ? /^(.+)\/(principal|bonus|points)$/.exec(id) : null;
     if (m) out.add(m[1]!);
   }
   return [...out];
@@ -87,23 +96,32 @@ function memberBalanceChanges(ledger: LedgerTx, touched: readonly string[]) {
 }
 
 /**
- * Reserves `amount` of a card's stored value for a sale at the caller's store: one pending
- * transfer per part (principal first), into the store's sales. A retry with the same hold id
- * answers the same holds and reserves nothing more.
+ * Reserves `amount` of a card's stored value (principal first) for a sale at the caller's store,
+ * one pending transfer per part into the store's sales; or `amount` points of the card's member,
+ * one pending transfer back to the chain. A retry with the same hold id answers the same holds
+ * and reserves nothing more.
  */
 export async function authorizeHold(sql: Sql, terminal: TerminalIdentity, input: AuthorizeInput, now: number): Promise<AuthorizedHold> {
   return sql.begin(async (tx) => {
     const ledger = new LedgerTx(tx);
+    const [owner] = await tx`select member_id from cards where id = ${input.cardId}`;
+    const pointsAccount = owner ? memberPointsAccountId(owner.member_id as string) : null;
     const principal = cardPrincipalAccountId(input.cardId);
     const bonus = cardBonusAccountId(input.cardId);
     const sales = storeSalesAccountId(terminal.storeId);
-    await ledger.lockAccounts([principal, bonus, sales]);
-    const legIds = [holdLegId(input.holdId, 'principal'), holdLegId(input.holdId, 'bonus')];
+    await ledger.lockAccounts(input.asset === 'points' ? [pointsAccount ?? principal, chainPointsIssuedAccountId()] : [principal, bonus, sales]);
+    const legIds = holdLegIds(input.holdId);
     await ledger.loadTransfers(legIds);
 
-    const [existing] = await tx`select card_id, terminal_id, sale_id, amount, expires_at from holds where hold_id = ${input.holdId}`;
+    const [existing] = await tx`select card_id, terminal_id, sale_id, amount, asset, expires_at from holds where hold_id = ${input.holdId}`;
     if (existing) {
-      if (existing.card_id !== input.cardId || existing.terminal_id !== terminal.terminalId || existing.amount !== input.amount || existing.sale_id !== input.saleId) {
+      if (
+        existing.card_id !== input.cardId ||
+        existing.terminal_id !== terminal.terminalId ||
+        existing.amount !== input.amount ||
+        existing.sale_id !== input.saleId ||
+        existing.asset !== input.asset
+      ) {
         throw new DomainError('CONFLICT', `hold ${input.holdId} was authorized before with other details`);
       }
       const holds = legIds.map((id) => ledger.transfer(id)).filter((t): t is Transfer => t !== undefined);
@@ -112,36 +130,35 @@ export async function authorizeHold(sql: Sql, terminal: TerminalIdentity, input:
     // After the retry check: a hold already made is answered even if the card changed since.
     await requireActiveCard(tx, input.cardId, terminal.storeId, now);
 
-    const principalAccount = ledger.account(principal);
-    const bonusAccount = ledger.account(bonus);
-    if (!principalAccount || !bonusAccount) throw new DomainError('UNKNOWN_CARD', `card ${input.cardId} has no stored-value accounts at HQ`);
-    if (!ledger.account(sales)) throw new DomainError('NOT_FOUND', `store ${terminal.storeId} has no sales account`);
-    const legs = splitStoredValuePayment(input.cardId, input.amount, {
-      principal: availableCreditBalance(ledger.balances(principal)),
-      bonus: availableCreditBalance(ledger.balances(bonus)),
-    });
-    const holds: Transfer[] = legs.map((leg) => ({
-      id: holdLegId(input.holdId, leg.part),
-      kind: 'pending',
-      debitAccountId: leg.accountId,
-      creditAccountId: sales,
-      ledger: principalAccount.ledger,
-      amount: leg.amount,
-      code: 'SALE_STORED_VALUE',
-      pendingId: null,
-      timestamp: now,
-      originTerminalId: terminal.terminalId,
-      documentId: input.saleId,
-    }));
+    const base = { kind: 'pending' as const, pendingId: null, timestamp: now, originTerminalId: terminal.terminalId, documentId: input.saleId };
+    let holds: Transfer[];
+    if (input.asset === 'points') {
+      const account = pointsAccount ? ledger.account(pointsAccount) : undefined;
+      if (!account || !ledger.account(chainPointsIssuedAccountId())) throw new DomainError('NO_MEMBER', `card ${input.cardId} has no points account at HQ`);
+      const available = availableCreditBalance(ledger.balances(account.id));
+      if (input.amount > available) {
+        throw new DomainError('INSUFFICIENT_BALANCE', `the member has ${available} points, fewer than the ${input.amount} asked for`, { available, requested: input.amount });
+      }
+      holds = [{ ...base, id: holdLegId(input.holdId, 'points'), debitAccountId: account.id, creditAccountId: chainPointsIssuedAccountId(), ledger: account.ledger, amount: input.amount, code: 'POINTS_REDEEMED' }];
+    } else {
+      const principalAccount = ledger.account(principal);
+      if (!principalAccount || !ledger.account(bonus)) throw new DomainError('UNKNOWN_CARD', `card ${input.cardId} has no stored-value accounts at HQ`);
+      if (!ledger.account(sales)) throw new DomainError('NOT_FOUND', `store ${terminal.storeId} has no sales account`);
+      const legs = splitStoredValuePayment(input.cardId, input.amount, {
+        principal: availableCreditBalance(ledger.balances(principal)),
+        bonus: availableCreditBalance(ledger.balances(bonus)),
+      });
+      holds = legs.map((leg) => ({ ...base, id: holdLegId(input.holdId, leg.part), debitAccountId: leg.accountId, creditAccountId: sales, ledger: principalAccount.ledger, amount: leg.amount, code: 'SALE_STORED_VALUE' as const }));
+    }
     const applied = await ledger.apply(holds, { atomic: true });
     if (!applied.ok) {
       const status = applied.statuses.find((s) => s !== 'created' && s !== 'exists')!;
-      if (status === 'exceeds_credits') throw new DomainError('INSUFFICIENT_BALANCE', 'the card balance is short of the amount');
+      if (status === 'exceeds_credits') throw new DomainError('INSUFFICIENT_BALANCE', 'the balance is short of the amount');
       throw new DomainError('CONFLICT', `hold ${input.holdId} could not be made: ${status}`);
     }
     const expiresAt = now + HOLD_TTL_MS;
-    await tx`insert into holds (hold_id, card_id, terminal_id, sale_id, amount, expires_at, state)
-      values (${input.holdId}, ${input.cardId}, ${terminal.terminalId}, ${input.saleId}, ${input.amount}, ${new Date(expiresAt)}, 'pending')`;
+    await tx`insert into holds (hold_id, card_id, terminal_id, sale_id, amount, asset, expires_at, state)
+      values (${input.holdId}, ${input.cardId}, ${terminal.terminalId}, ${input.saleId}, ${input.amount}, ${input.asset}, ${new Date(expiresAt)}, 'pending')`;
     await recordChanges(tx, memberBalanceChanges(ledger, applied.touched));
     return { holdId: input.holdId, holds, expiresAt };
   });
@@ -173,7 +190,7 @@ export async function settleHold(
   kind: 'post_pending' | 'void_pending',
 ): Promise<TransferStatus[]> {
   if (transfers.length === 0) throw new DomainError('VALIDATION_FAILED', 'transfers: at least one is needed');
-  const legs = new Set([holdLegId(holdId, 'principal'), holdLegId(holdId, 'bonus')]);
+  const legs = new Set(holdLegIds(holdId));
   transfers.forEach((t, i) => {
     if (t.kind !== kind) throw new DomainError('VALIDATION_FAILED', `transfers[${i}].kind: must be ${kind}`);
     if (!t.pendingId || !legs.has(t.pendingId)) throw new DomainError('VALIDATION_FAILED', `transfers[${i}].pending_id: must name a leg of hold ${holdId}`);
@@ -206,7 +223,7 @@ export async function releaseExpiredHolds(sql: Sql, now: number, batchSize = 100
   const released: string[] = [];
   for (const { hold_id: holdId } of due) {
     await sql.begin(async (tx) => {
-      const legIds = [holdLegId(holdId, 'principal'), holdLegId(holdId, 'bonus')];
+      const legIds = holdLegIds(holdId);
       const legs = await tx`select debit_account_id, credit_account_id from transfers where id = any(${legIds}::text[])`;
       const ledger = new LedgerTx(tx);
       await ledger.lockAccounts(legs.flatMap((l) => [l.debit_account_id as string, l.credit_account_id as string]));

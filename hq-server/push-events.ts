@@ -6,7 +6,7 @@ import { postTopUp, type TopUpDocument } from '../core/top-up';
 import { eventFromWire, WireValidationError, type SyncEvent } from '../protocols/sync/v1/codec';
 import { recordChanges, type ChangeRef } from './change-log';
 import type { Db, Sql, Tx } from './database';
-import { expiryVoidId, holdIdsOf, refreshHoldStates } from './holds';
+import { expiryVoidId, holdIdsOf, holdLegIds, refreshHoldStates } from './holds';
 import { isApplied, LedgerTx, MEMBER_ACCOUNT_CODES } from './ledger';
 import type { TerminalIdentity } from './terminals';
 
@@ -166,7 +166,7 @@ async function applyBatch(tx: Tx, terminal: TerminalIdentity, parsed: readonly P
   const fresh = parsed.filter((p) => p.event && !existing.has(p.seq)).map((p) => p.event!);
   const transfers = fresh.flatMap((e) => e.transfers);
   const releasedHoldIds = fresh.flatMap((e) => (e.body.type === 'holds_released' ? e.body.holdIds : []));
-  const legIds = releasedHoldIds.flatMap((h) => [`${h}/principal`, `${h}/bonus`]);
+  const legIds = releasedHoldIds.flatMap(holdLegIds);
   const legAccounts = legIds.length
     ? (await tx`select debit_account_id, credit_account_id from transfers where id = any(${legIds}::text[])`).flatMap((r) => [r.debit_account_id as string, r.credit_account_id as string])
     : [];
@@ -359,7 +359,7 @@ async function releaseTransfers(tx: Db, ledger: LedgerTx, terminal: TerminalIden
     if (!hold) throw new Quarantine(`hold ${id} is not known at HQ`);
     if (hold.terminal_id !== terminal.terminalId) throw new Quarantine(`hold ${id} belongs to another terminal`);
   }
-  const legs = new Set(holdIds.flatMap((h) => [`${h}/principal`, `${h}/bonus`]));
+  const legs = new Set(holdIds.flatMap(holdLegIds));
   for (const [i, t] of carried.entries()) {
     if (t.kind !== 'void_pending' || !t.pendingId || !legs.has(t.pendingId)) {
       throw new Quarantine(`transfer ${i} (${t.id}) does not release a leg of the holds named`);

@@ -303,6 +303,28 @@ describe('TerminalSync over gRPC with embedded PostgreSQL', () => {
       expect(h!.state).toBe('voided');
     });
 
+    it("holds a member's points and a sale paid with them captures the hold", async () => {
+      const cardId = 'c-0001';
+      const memberId = memberOf(cardId);
+      const before = await balance(memberPointsAccountId(memberId));
+      const holdId = uuidv7();
+      const saleId = uuidv7();
+      const auth = await client.call('Authorize', { holdId, cardId, amount: '500', saleId, asset: 'points' }, credential);
+      expect(auth.holds.map((t: any) => [t.id, t.debitAccountId, t.creditAccountId, t.ledger, t.amount])).toEqual([[`${holdId}/points`, memberPointsAccountId(memberId), 'chain:points_issued', 'POINTS', '500']]);
+      expect(await balance(memberPointsAccountId(memberId))).toEqual({ posted: before.posted, held: 500 });
+      const sale: SaleDocument = { ...cashSale(saleId, 500), memberId, cardId, tenders: [{ kind: 'points', amountMinor: 500, points: 500, holdId: `${holdId}/points` }] };
+      const r = await push([saleEvent(16, sale)]);
+      expect(r.results[0]).toMatchObject({ status: 'applied' });
+      expect(await balance(memberPointsAccountId(memberId))).toEqual({ posted: before.posted - 500, held: 0 });
+      const [h] = await hq.sql`select state, asset from holds where hold_id = ${holdId}`;
+      expect(h).toMatchObject({ state: 'captured', asset: 'points' });
+      const short = await refused(client.call('Authorize', { holdId: uuidv7(), cardId, amount: String(before.posted), saleId: uuidv7(), asset: 'points' }, credential));
+      expect(short.onecardCode).toBe('INSUFFICIENT_BALANCE');
+      const bad = await refused(client.call('Authorize', { holdId: uuidv7(), cardId, amount: '1', saleId: uuidv7(), asset: 'coupons' }, credential));
+      expect([bad.code, bad.onecardCode]).toEqual([grpc.status.INVALID_ARGUMENT, 'VALIDATION_FAILED']);
+      expect(bad.details).toMatch(/asset/);
+    });
+
     it('refuses a malformed Authorize naming the field', async () => {
       const e = await refused(client.call('Authorize', { holdId: uuidv7(), cardId: 'c-0001', amount: '-5', saleId: 's' }, credential));
       expect([e.code, e.onecardCode]).toEqual([grpc.status.INVALID_ARGUMENT, 'VALIDATION_FAILED']);

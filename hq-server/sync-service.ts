@@ -60,10 +60,19 @@ const int64 = z.union([z.string(), z.number()]).transform((v, ctx) => {
   return n;
 });
 const id = z.string().min(1, 'is required').max(128);
-// A hold's legs are `${holdId}/principal|bonus` and must fit a transfer id (128).
+// A hold's legs are `${holdId}/principal|bonus|points` and must fit a transfer id (128).
 const holdId = z.string().min(1, 'is required').max(100);
 const enrollSchema = z.object({ enrollmentCode: z.string().min(1, 'is required').max(64), deviceName: z.string().max(200) });
-const authorizeSchema = z.object({ holdId, cardId: id, amount: int64.refine((n) => n > 0, 'must be more than zero'), saleId: id });
+const authorizeSchema = z.object({
+  holdId,
+  cardId: id,
+  amount: int64.refine((n) => n > 0, 'must be more than zero'),
+  saleId: id,
+  asset: z
+    .enum(['', 'stored_value', 'points'], { message: 'must be stored_value or points' })
+    .optional()
+    .transform((a): 'stored_value' | 'points' => (a === 'points' ? 'points' : 'stored_value')),
+});
 const settleSchema = z.object({ holdId, transfers: z.array(z.unknown()).min(1, 'at least one is needed').max(8) });
 const pullSchema = z.object({ cursor: int64.refine((n) => n >= 0, 'must not be negative'), limit: z.number().int().min(0) });
 const pushSchema = z.object({ events: z.array(z.unknown()).max(1000) });
