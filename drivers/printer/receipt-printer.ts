@@ -13,7 +13,7 @@ import { Device, type DeviceOptions } from '../device';
 import { DeviceError } from '../errors';
 import type { Transport } from '../transport';
 import { InMemoryPrintQueue, type PrintQueueStore, type QueuedReceipt } from './print-queue';
-import { type Receipt, type ThermalInterface, buildReceiptBytes } from './receipt';
+import { type Receipt, type ThermalInterface, buildReceipt } from './receipt';
 
 export type NotPrintedReason = 'PAPER_EMPTY' | 'COVER_OPEN' | 'OFFLINE';
 
@@ -214,9 +214,9 @@ export class ReceiptPrinter extends Device<OutputComplete> {
         const reason = notReady(this.status);
         if (reason) return this.queued(id, reason);
       }
-      const bytes = buildReceiptBytes(item.receipt, this.thermalInterface, this.widthChars, item.reprint);
+      const built = buildReceipt(item.receipt, this.thermalInterface, this.widthChars, item.reprint);
       this.completion = { results: [] };
-      await this.thermalInterface.execute(Buffer.from(bytes));
+      await built.send();
       if (!this.statusKnown) return this.done(item);
       await this.transport.write(cmd.transmitPaperStatus());
       for (let attempt = 0; ; attempt++) {

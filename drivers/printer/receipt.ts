@@ -42,7 +42,7 @@ export interface ThermalInterface {
  * the commands it does not do right for us: GB18030 text in Chinese mode, QR with the UTF-8 byte
  * length, and the drawer pulse with explicit times.
  */
-export function buildReceiptBytes(receipt: Receipt, iface: ThermalInterface, widthChars: number, reprint: boolean): Uint8Array {
+export function buildReceipt(receipt: Receipt, iface: ThermalInterface, widthChars: number, reprint: boolean): { bytes: Uint8Array; send: () => Promise<void> } {
   const p = new ThermalPrinter({ type: 'epson' as never, interface: iface as never, width: widthChars });
   const add = (b: Uint8Array) => p.add(Buffer.from(b));
   add(cmd.init());
@@ -71,5 +71,6 @@ export function buildReceiptBytes(receipt: Receipt, iface: ThermalInterface, wid
   }
   p.cut();
   if (receipt.openDrawer) add(cmd.drawerKick(receipt.openDrawer.pin, receipt.openDrawer.on_ms, receipt.openDrawer.off_ms));
-  return new Uint8Array(p.getBuffer());
+  // execute() hands the buffer to our interface object, which writes it to the transport.
+  return { bytes: new Uint8Array(p.getBuffer()), send: async () => void (await p.execute()) };
 }
