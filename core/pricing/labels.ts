@@ -41,14 +41,22 @@ function percentOff(rate: string): string {
   return text;
 }
 
+/** The first two distinct product names of the lines, and a mark when there are more. */
 function names(lines: readonly WorkLine[]): Label {
-  const unique = (xs: string[]) => [...new Set(xs)];
-  const en = unique(lines.map((w) => w.line.name ?? w.line.sku));
-  const zh = unique(lines.map((w) => w.line.nameZh ?? w.line.name ?? w.line.sku));
-  return {
-    en: en.slice(0, 2).join(', ') + (en.length > 2 ? '…' : ''),
-    zh: zh.slice(0, 2).join('、') + (zh.length > 2 ? '等' : ''),
-  };
+  const en: string[] = [];
+  const zh: string[] = [];
+  let more = false;
+  for (const w of lines) {
+    const nameEn = w.line.name ?? w.line.sku;
+    if (en.includes(nameEn)) continue;
+    if (en.length === 2) {
+      more = true;
+      break;
+    }
+    en.push(nameEn);
+    zh.push(w.line.nameZh ?? nameEn);
+  }
+  return { en: en.join(', ') + (more ? '…' : ''), zh: zh.join('、') + (more ? '等' : '') };
 }
 
 function benefitText(b: Benefit, currency: string): Label {

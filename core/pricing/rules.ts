@@ -155,34 +155,32 @@ function keepLine(w: WorkLine, scope: CompiledScope, memberOnly: boolean): boole
   return w.netMinor > 0 && !(memberOnly && w.line.excludedFromMemberBenefits) && inScope(scope, w.line);
 }
 
-function gather(found: number[], keys: ReadonlySet<string> | null, map: ReadonlyMap<string, readonly number[]>): void {
-  if (keys) for (const k of keys) for (const idx of map.get(k) ?? []) found.push(idx);
-}
-
-/** Lines of the basket in a scope that still hold an amount, ascending; looked up by key, not scanned. */
+/** Lines of the basket in a scope that still hold an amount, ascending; looked up by key when one key decides. */
 export function linesIn(ctx: PricingContext, scope: CompiledScope, work: readonly WorkLine[], memberOnly: boolean): WorkLine[] {
   const out: WorkLine[] = [];
-  if (scope.everything) {
-    for (const w of work) if (keepLine(w, scope, memberOnly)) out.push(w);
+  // Most scopes name one sku, category or brand: its lines are listed already, in order.
+  const only = scope.everything ? undefined : singleKeyLines(ctx, scope);
+  if (only !== undefined) {
+    for (const idx of only) {
+      const w = work[idx]!;
+      if (keepLine(w, scope, memberOnly)) out.push(w);
+    }
     return out;
   }
-  const found: number[] = [];
-  gather(found, scope.skus, ctx.lookup.bySku);
-  gather(found, scope.categories, ctx.lookup.byCategory);
-  gather(found, scope.brands, ctx.lookup.byBrand);
-  found.sort(ascending);
-  let last = -1;
-  for (const idx of found) {
-    if (idx === last) continue;
-    last = idx;
-    const w = work[idx]!;
-    if (keepLine(w, scope, memberOnly)) out.push(w);
-  }
+  for (const w of work) if (keepLine(w, scope, memberOnly)) out.push(w);
   return out;
 }
 
-function ascending(x: number, y: number): number {
-  return x - y;
+const NO_LINES: readonly number[] = [];
+
+/** The basket lines of a scope's one include key, or undefined when the scope has several keys. */
+function singleKeyLines(ctx: PricingContext, scope: CompiledScope): readonly number[] | undefined {
+  const sizes = (scope.skus?.size ?? 0) + (scope.categories?.size ?? 0) + (scope.brands?.size ?? 0);
+  if (sizes !== 1) return undefined;
+  for (const k of scope.skus ?? []) return ctx.lookup.bySku.get(k) ?? NO_LINES;
+  for (const k of scope.categories ?? []) return ctx.lookup.byCategory.get(k) ?? NO_LINES;
+  for (const k of scope.brands ?? []) return ctx.lookup.byBrand.get(k) ?? NO_LINES;
+  return undefined;
 }
 
 function empty(p: Promotion, separable: boolean): Evaluation {
