@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseDevicesConfig } from './config';
+import { loadDevicesConfigIfPresent, parseDevicesConfig } from './config';
 
 describe('devices.json', () => {
   it('accepts a store configuration and fills defaults', () => {
@@ -37,5 +40,15 @@ describe('devices.json', () => {
     expect(message).toContain('used twice');
     expect(message).toContain('not a receipt printer');
     expect(message).toContain('devices.2.keyA');
+  });
+
+  it('a missing file means "simulate"; a broken one is an error naming the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'onecard-devices-'));
+    expect(await loadDevicesConfigIfPresent(join(dir, 'devices.json'))).toBeUndefined();
+    writeFileSync(join(dir, 'devices.json'), '{ "version": 1, ');
+    await expect(loadDevicesConfigIfPresent(join(dir, 'devices.json'))).rejects.toThrow(/devices\.json is not JSON/);
+    writeFileSync(join(dir, 'devices.json'), JSON.stringify({ version: 1, devices: [] }));
+    expect(await loadDevicesConfigIfPresent(join(dir, 'devices.json'))).toEqual({ version: 1, devices: [] });
+    rmSync(dir, { recursive: true, force: true });
   });
 });

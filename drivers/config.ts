@@ -135,3 +135,13 @@ export async function loadDevicesConfig(path: string): Promise<DevicesConfig> {
   }
   return parseDevicesConfig(json, path);
 }
+
+/** The validated devices.json at `path`, or undefined when there is none (the terminal then simulates devices). */
+export async function loadDevicesConfigIfPresent(path: string): Promise<DevicesConfig | undefined> {
+  try {
+    return await loadDevicesConfig(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
