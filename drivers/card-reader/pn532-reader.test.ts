@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Pn532Simulator, blankClassic1k } from '../../fixtures/simulators/pn532';
 import { encodeIdentityBlock } from '../../protocols/mifare/card-identity';
 import { encodeValueBlock } from '../../protocols/mifare/value-block';
@@ -141,7 +141,8 @@ describe('PN532 MIFARE reader (in-process simulator)', () => {
       () => 'answered',
       (e: unknown) => e,
     );
-    await new Promise((r) => setTimeout(r, 10));
+    const before = sim.received.length;
+    await vi.waitFor(() => expect(sim.received.length).toBeGreaterThan(before), { timeout: 10_000 });
     peer.unplug();
     expect(await read).toMatchObject({ code: 'OFFLINE' });
     const online = reader.once('status', (s) => s.code === 'online');
