@@ -343,7 +343,11 @@ export interface GiftAction {
   label: Label;
 }
 
-/** Points multiplier to apply when points are earned; the price is unchanged. */
+/**
+ * Points multiplier to apply when points are earned; the price is unchanged. At most one comes
+ * from the exclusive group (the highest); stackable ones each come as their own action, and how
+ * several combine with each other and with the level's multiplier is the points policy's choice.
+ */
 export interface PointsAction {
   kind: 'points';
   promotionId: string;
