@@ -7,6 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoChain } from '../fixtures/data/demo-chain';
 import { createEnrollmentCode, seedChain, startHq } from './index';
+import { startTestHq } from './testing/hq';
 import { createTestSyncClient } from './testing/sync-client';
 
 describe('startHq', () => {
@@ -84,5 +85,18 @@ describe('startHq', () => {
       client.close();
       await hq.stop();
     }
+  });
+
+  it('startTestHq gives a seeded HQ that enrolls terminals and cleans up after itself', async () => {
+    const hq = await startTestHq(demoChain);
+    const client = createTestSyncClient(hq.grpcAddress);
+    try {
+      const code = await hq.enrollmentCode('t-sh-01-1');
+      expect((await client.call('Enroll', { enrollmentCode: code, deviceName: '' })).storeId).toBe('store-sh-01');
+    } finally {
+      client.close();
+      await hq.stop();
+    }
+    expect(existsSync(hq.dataDir)).toBe(false);
   });
 });
