@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { basketOf, promotion } from './builders';
 import { priceBasket } from './engine';
+import { refundLine } from './refund';
 import { preparePromotions, type PromotionSet } from './promotion-set';
 import { promotionSchema } from './schema';
 import type { Basket, BasketLine, BasketMember, Benefit, LevelRate, PricedBasket, Promotion, PromotionRule, Scope } from './types';
@@ -221,6 +222,31 @@ describe('pricing properties', () => {
         for (const p of s.promotions) expect(promotionSchema.safeParse(p).error?.issues ?? []).toEqual([]);
       }),
       { numRuns: 100 },
+    );
+  });
+
+  it('returning every unit, in any number of goes, gives back exactly what was paid, promotion by promotion', () => {
+    fc.assert(
+      fc.property(scenario(20, 10), fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 40, maxLength: 40 }), (s, steps) => {
+        const priced = priceOf(s);
+        let back = 0;
+        priced.lines.forEach((line, i) => {
+          const reversed = new Map<string, number>();
+          let returned = 0;
+          for (let go = 0; returned < line.quantity; go++) {
+            const qty = Math.min(steps[(i + go) % steps.length]!, line.quantity - returned);
+            const refund = refundLine(line, qty, returned);
+            returned += qty;
+            back += refund.amountMinor;
+            for (const a of refund.adjustments) reversed.set(a.promotionId, (reversed.get(a.promotionId) ?? 0) + a.amountMinor);
+          }
+          const taken = new Map<string, number>();
+          for (const a of line.adjustments) taken.set(a.promotionId, (taken.get(a.promotionId) ?? 0) + a.amountMinor);
+          expect(reversed).toEqual(new Map([...taken].filter(([, v]) => v !== 0)));
+        });
+        expect(back).toBe(priced.totals.netMinor);
+      }),
+      { numRuns: 200 },
     );
   });
 
