@@ -503,6 +503,27 @@ describe('TerminalSync over gRPC with embedded PostgreSQL', () => {
       stream.cancel();
     });
 
+    it('after everything above, every ledger still balances and no member account is below zero', async () => {
+      const rows = await hq.sql`
+        select ledger, sum(debits_posted)::bigint as dp, sum(credits_posted)::bigint as cp,
+               sum(debits_pending)::bigint as dq, sum(credits_pending)::bigint as cq
+        from accounts group by ledger order by ledger`;
+      expect(rows.length).toBeGreaterThanOrEqual(2);
+      for (const r of rows) {
+        expect([r.ledger, r.dp]).toEqual([r.ledger, r.cp]);
+        expect([r.ledger, r.dq]).toEqual([r.ledger, r.cq]);
+      }
+      const [negative] = await hq.sql`select count(*)::int as n from accounts where debits_must_not_exceed_credits and debits_posted + debits_pending > credits_posted`;
+      expect(negative!.n).toBe(0);
+      // Cached balances are what the transfers say.
+      const [drift] = await hq.sql`
+        select count(*)::int as n from accounts a
+        where a.debits_posted <> coalesce((select sum(amount) from transfers t where t.debit_account_id = a.id and (t.kind in ('single', 'post_pending'))), 0)
+           or a.credits_posted <> coalesce((select sum(amount) from transfers t where t.credit_account_id = a.id and (t.kind in ('single', 'post_pending'))), 0)
+           or a.debits_pending <> coalesce((select sum(amount) from transfers t where t.debit_account_id = a.id and t.kind = 'pending' and t.pending_state = 'pending'), 0)`;
+      expect(drift!.n).toBe(0);
+    });
+
     it('reports SERVING on the standard health service', async () => {
       expect(await client.health('')).toBe('SERVING');
       expect(await client.health('onecard.sync.v1.TerminalSync')).toBe('SERVING');
