@@ -90,6 +90,53 @@ describe('PushEvents batches', () => {
     expect(r2.results[0]).toMatchObject({ status: 'quarantined', reason: expect.stringMatching(/not known/) });
   });
 
+  it('four tills pushing debits of one card at once neither deadlock nor overspend it', async () => {
+    const cardId = 'c-0024';
+    const memberId = demoChain.members.find((m) => m.cards.some((c) => c.id === cardId))!.id;
+    const principal = cardPrincipalAccountId(cardId);
+    const start = await posted(principal);
+    const tills = [
+      { terminalId: 't-sh-01-1', storeId: 'store-sh-01' },
+      { terminalId: 't-sh-01-2', storeId: 'store-sh-01' },
+      { terminalId: 't-gz-01-1', storeId: 'store-gz-01' },
+      { terminalId: 't-hz-01-1', storeId: 'store-hz-01' },
+    ];
+    const nextSeq = new Map<string, number>();
+    for (const t of tills) {
+      const [row] = await db.sql`select acked_seq from terminals where id = ${t.terminalId}`;
+      nextSeq.set(t.terminalId, row!.acked_seq as number);
+    }
+    const amount = 3000;
+    const batches = tills.flatMap((t) =>
+      [0, 1, 2].map(() =>
+        Array.from({ length: 5 }, () => {
+          const sale: SaleDocument = {
+            ...storedValueSale(uuidv7(), amount, 0), storeId: t.storeId, terminalId: t.terminalId, memberId, cardId,
+            tenders: [{ kind: 'stored_value', amountMinor: amount, cardId, legs: [{ accountId: principal, part: 'principal', amount, holdId: null }] }],
+          };
+          const seqNo = nextSeq.get(t.terminalId)! + 1;
+          nextSeq.set(t.terminalId, seqNo);
+          return { till: t, event: eventToWire({ seq: seqNo, id: uuidv7(), occurredAt: 1, body: { type: 'sale', sale }, transfers: postSale(sale, () => uuidv7()) }) };
+        }),
+      ),
+    );
+    // Each till pushes its batches in order; the tills run at the same time.
+    const results = await Promise.all(
+      tills.map(async (t) => {
+        const mine = batches.filter((b) => b[0]!.till === t);
+        const out = [];
+        for (const b of mine) out.push(...(await pushEvents(db.sql, t, b.map((x) => x.event))).results);
+        return out;
+      }),
+    );
+    const applied = results.flat().filter((r) => r.status === 'applied').length;
+    const quarantined = results.flat().filter((r) => r.status === 'quarantined');
+    expect(applied + quarantined.length).toBe(60);
+    expect(applied).toBe(Math.min(60, Math.floor(start / amount)));
+    for (const q of quarantined) expect(q.reason).toMatch(/exceeds_credits/);
+    expect(await posted(principal)).toBe(start - applied * amount);
+  });
+
   it('reports gaps as ranges of missing seqs', () => {
     expect(computeGaps(2, [4])).toEqual([{ fromSeq: 3, toSeq: 3 }]);
     expect(computeGaps(0, [3, 4, 7, 10])).toEqual([{ fromSeq: 1, toSeq: 2 }, { fromSeq: 5, toSeq: 6 }, { fromSeq: 8, toSeq: 9 }]);
