@@ -4,7 +4,7 @@
  */
 import Decimal from 'decimal.js';
 import { assertMinor, minorDigits } from '../money';
-import type { Evaluation, PricingContext, WorkLine } from './rules';
+import { MICRO, rateMicro, type Evaluation, type PricingContext, type WorkLine } from './rules';
 import type { Benefit, Label, Promotion } from './types';
 
 const SYMBOL: Record<string, string> = { CNY: '¥', HKD: 'HK$', USD: '$', EUR: '€', JPY: '¥', KRW: '₩' };
@@ -71,19 +71,24 @@ function benefitText(b: Benefit, currency: string): Label {
 /** The label of an applied promotion, given the lines its adjustment touches. */
 export function labelFor(p: Promotion, ev: Evaluation | null, ctx: PricingContext, touched: readonly WorkLine[]): Label {
   const c = ctx.currency;
-  const n = names(touched);
   const rule = p.rule;
   switch (rule.type) {
     case 'memberLevelDiscount': {
       const level = ctx.level!;
       return { en: `${level.name} ${zhe(level.discountRate)}折`, zh: `${level.nameZh ?? level.name} ${zhe(level.discountRate)}折` };
     }
-    case 'memberPrice':
+    case 'memberPrice': {
+      const n = names(touched);
       return { en: `Member price: ${n.en}`, zh: `会员价：${n.zh}` };
-    case 'specialPrice':
+    }
+    case 'specialPrice': {
+      const n = names(touched);
       return { en: `Special price: ${n.en}`, zh: `特价：${n.zh}` };
-    case 'limitedQuantitySpecial':
+    }
+    case 'limitedQuantitySpecial': {
+      const n = names(touched);
       return { en: `Limited special, ${ev?.detail.times ?? 0} pcs: ${n.en}`, zh: `限量特价${ev?.detail.times ?? 0}件：${n.zh}` };
+    }
     case 'spendThresholdDiscount': {
       const t = ev?.detail.tierThresholdMinor ?? 0;
       const off = ev?.detail.tierOffMinor ?? 0;
@@ -105,19 +110,23 @@ export function labelFor(p: Promotion, ev: Evaluation | null, ctx: PricingContex
     }
     case 'buyXGetY': {
       const rate = rule.getRate ?? '0';
-      const free = new Decimal(rate).isZero();
+      const free = rateMicro(rate, 'getRate') === 0;
+      const n = names(touched);
       return {
         en: `Buy ${rule.buyQuantity} get ${rule.getQuantity} ${free ? 'free' : `at ${percentOff(rate)}% off`}: ${n.en}`,
         zh: `买${rule.buyQuantity}${free ? '送' : '件另'}${rule.getQuantity}${free ? '' : `件${zhe(rate)}折`}：${n.zh}`,
       };
     }
     case 'secondItem': {
-      const r = new Decimal(rule.rate);
-      const zhText = r.isZero() ? '第二件免费' : r.equals('0.5') ? '第二件半价' : `第二件${zhe(rule.rate)}折`;
+      const r = rateMicro(rule.rate, 'second item rate');
+      const n = names(touched);
+      const zhText = r === 0 ? '第二件免费' : r === MICRO / 2 ? '第二件半价' : `第二件${zhe(rule.rate)}折`;
       return { en: `Second item ${percentOff(rule.rate)}% off: ${n.en}`, zh: `${zhText}：${n.zh}` };
     }
-    case 'bundle':
+    case 'bundle': {
+      const n = names(touched);
       return { en: `Bundle ${money(rule.priceMinor, c)}: ${n.en}`, zh: `组合价${major(rule.priceMinor, c)}元：${n.zh}` };
+    }
     case 'birthday': {
       const b = benefitText(rule.benefit, c);
       return { en: `Birthday offer: ${b.en}`, zh: `生日优惠：${b.zh}` };
