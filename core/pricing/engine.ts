@@ -67,10 +67,12 @@ function validateBasket(basket: Basket): void {
 
 /** Lines in a canonical order, so the result never depends on the order they were scanned in. */
 function canonical(lines: readonly BasketLine[]): BasketLine[] {
-  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  return [...lines].sort(
-    (a, b) => cmp(a.sku, b.sku) || a.unitPriceMinor - b.unitPriceMinor || a.quantity - b.quantity || a.lineNo - b.lineNo,
-  );
+  return [...lines].sort(byContent);
+}
+
+function byContent(a: BasketLine, b: BasketLine): number {
+  if (a.sku !== b.sku) return a.sku < b.sku ? -1 : 1;
+  return a.unitPriceMinor - b.unitPriceMinor || a.quantity - b.quantity || a.lineNo - b.lineNo;
 }
 
 /** Whether a promotion's header lets it apply to this basket at all (scope, time, status, limits, budget). */
@@ -330,15 +332,15 @@ export function priceBasket(basket: Basket, promotions: readonly Promotion[] | P
     return { idx, line, grossMinor, netMinor: grossMinor };
   });
   const index: BasketIndex = {
-    skus: new Set(work.map((w) => w.line.sku)),
-    categories: new Set(work.map((w) => w.line.category)),
-    brands: new Set(work.flatMap((w) => (w.line.brand ? [w.line.brand] : []))),
+    skus: groupBy(work, (l) => l.sku),
+    categories: groupBy(work, (l) => l.category),
+    brands: groupBy(work, (l) => l.brand ?? null),
   };
 
   // 1. Header checks, only for promotions that may touch a line of this basket.
   const set = 'kind' in promotions ? promotions : preparePromotions(promotions);
   const ancestors = new Set(basket.storeAncestors);
-  const live = candidatesFor(set, index.skus, index.categories, index.brands).filter((p) => isLive(p, basket, ancestors));
+  const live = candidatesFor(set, index.skus.keys(), index.categories.keys(), index.brands.keys()).filter((p) => isLive(p, basket, ancestors));
   const coupons = acceptCoupons(basket, set, ancestors);
 
   const level = basket.member ? (options.levels.find((l) => l.code === basket.member!.levelCode) ?? null) : null;
@@ -350,7 +352,6 @@ export function priceBasket(basket: Basket, promotions: readonly Promotion[] | P
     rounding: options.rounding ?? 'HALF_UP',
     currency: options.currency ?? 'CNY',
     coupons: coupons.accepted,
-    lookup: { bySku: groupBy(work, (l) => l.sku), byCategory: groupBy(work, (l) => l.category), byBrand: groupBy(work, (l) => l.brand ?? null) },
   };
   const st: Pricing = { ctx, work, perLine: work.map(() => []), applied: [] };
 

@@ -44,12 +44,6 @@ export interface PricingContext {
   currency: string;
   /** Valid presented coupons by promotion id, sorted by code. */
   coupons: ReadonlyMap<string, PresentedCoupon[]>;
-  /** Canonical line indices by sku, category and brand, ascending. */
-  lookup: {
-    bySku: ReadonlyMap<string, readonly number[]>;
-    byCategory: ReadonlyMap<string, readonly number[]>;
-    byBrand: ReadonlyMap<string, readonly number[]>;
-  };
 }
 
 /** What one promotion would give on the working lines, before rounding. */
@@ -177,9 +171,9 @@ const NO_LINES: readonly number[] = [];
 function singleKeyLines(ctx: PricingContext, scope: CompiledScope): readonly number[] | undefined {
   const sizes = (scope.skus?.size ?? 0) + (scope.categories?.size ?? 0) + (scope.brands?.size ?? 0);
   if (sizes !== 1) return undefined;
-  for (const k of scope.skus ?? []) return ctx.lookup.bySku.get(k) ?? NO_LINES;
-  for (const k of scope.categories ?? []) return ctx.lookup.byCategory.get(k) ?? NO_LINES;
-  for (const k of scope.brands ?? []) return ctx.lookup.byBrand.get(k) ?? NO_LINES;
+  for (const k of scope.skus ?? []) return ctx.index.skus.get(k) ?? NO_LINES;
+  for (const k of scope.categories ?? []) return ctx.index.categories.get(k) ?? NO_LINES;
+  for (const k of scope.brands ?? []) return ctx.index.brands.get(k) ?? NO_LINES;
   return undefined;
 }
 

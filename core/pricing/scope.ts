@@ -16,11 +16,21 @@ export interface CompiledScope {
   excludeBrands: ReadonlySet<string> | null;
 }
 
-/** The skus, categories and brands present in a basket, for a cheap first relevance test. */
+/** A set of keys: a Set, or a Map looked at by its keys. */
+export interface KeySet {
+  readonly size: number;
+  has(key: string): boolean;
+  keys(): Iterable<string>;
+}
+
+/**
+ * The skus, categories and brands present in a basket, each to the canonical indices of its
+ * lines (ascending): the cheap first relevance test, and where a one-key scope finds its lines.
+ */
 export interface BasketIndex {
-  skus: ReadonlySet<string>;
-  categories: ReadonlySet<string>;
-  brands: ReadonlySet<string>;
+  skus: ReadonlyMap<string, readonly number[]>;
+  categories: ReadonlyMap<string, readonly number[]>;
+  brands: ReadonlyMap<string, readonly number[]>;
 }
 
 const setOrNull = (list: readonly string[] | undefined): ReadonlySet<string> | null =>
@@ -84,9 +94,12 @@ export function inScope(scope: CompiledScope, line: BasketLine): boolean {
   );
 }
 
-function intersects(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
-  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
-  for (const x of small) if (large.has(x)) return true;
+function intersects(a: KeySet, b: KeySet): boolean {
+  if (a.size <= b.size) {
+    for (const x of a.keys()) if (b.has(x)) return true;
+  } else {
+    for (const x of b.keys()) if (a.has(x)) return true;
+  }
   return false;
 }
 
@@ -106,6 +119,6 @@ export function itemsMayTouch(items: ReadonlyMap<string, number>, index: BasketI
     for (const sku of items.keys()) if (index.skus.has(sku)) return true;
     return false;
   }
-  for (const sku of index.skus) if (items.has(sku)) return true;
+  for (const sku of index.skus.keys()) if (items.has(sku)) return true;
   return false;
 }
