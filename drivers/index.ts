@@ -1,0 +1,22 @@
+/** The public face of drivers/: what a composition root (terminal, bin) needs. */
+export { loadDevicesConfig, loadDevicesConfigIfPresent, parseDevicesConfig, type DeviceEntry, type DevicesConfig } from './config';
+export { Device, type DeviceClass, type DeviceHealth, type HealthState, type LifecycleState, type StatusCode, type StatusEvent } from './device';
+export { DeviceError, type DeviceErrorCode } from './errors';
+export { createDeviceFactory, type FactoryContext } from './factory';
+export { DeviceManager, type DeviceFactory } from './manager';
+export type { Transport } from './transport';
+export { createInProcessLink, type SimulatedPeer } from './transports/in-process';
+export type { VirtualDevicePanel, VirtualDevicesSnapshot, SimulatedPaymentAnswer } from './virtual-panel';
+export { Scanner, type ScanData } from './scanner/scanner';
+export type { CardPresented } from './card-reader/card';
+export { Pn532Reader } from './card-reader/pn532-reader';
+export { IdWedgeReader } from './card-reader/id-wedge-reader';
+export { ReceiptPrinter, type OutputComplete, type PrintOutcome } from './printer/receipt-printer';
+export type { Receipt, ReceiptLine } from './printer/receipt';
+export { FilePrintQueue, InMemoryPrintQueue, type PrintQueueStore } from './printer/print-queue';
+export { CashDrawer } from './printer/cash-drawer';
+export type { PaymentTerminal, TerminalAnswer, LastTransaction } from './payment/payment-terminal';
+export { ConcertTerminal } from './payment/concert-terminal';
+export { PipeEcrTerminal } from './payment/pipe-ecr-terminal';
+export { FilePaymentJournal, InMemoryPaymentJournal, type JournalEntry, type PaymentJournal } from './payment/journal';
+export { JournaledPayments, type PaymentOutcome } from './payment/journaled-payments';
