@@ -167,6 +167,22 @@ export function linesIn(ctx: PricingContext, scope: CompiledScope, work: readonl
 
 const NO_LINES: readonly number[] = [];
 
+/** Lines of the basket whose sku has an item in the list and that still hold an amount, ascending. */
+function linesOfItems(ctx: PricingContext, items: ReadonlyMap<string, number>, work: readonly WorkLine[], memberOnly: boolean): WorkLine[] {
+  const out: WorkLine[] = [];
+  const smallList = items.size <= ctx.index.skus.size;
+  for (const sku of smallList ? items.keys() : ctx.index.skus.keys()) {
+    if (!smallList && !items.has(sku)) continue;
+    for (const idx of ctx.index.skus.get(sku) ?? NO_LINES) {
+      const w = work[idx]!;
+      if (w.netMinor > 0 && !(memberOnly && w.line.excludedFromMemberBenefits)) out.push(w);
+    }
+  }
+  // Keys come in item-list order: put the lines back in canonical order.
+  if (out.length > 1) out.sort((x, y) => x.idx - y.idx);
+  return out;
+}
+
 /** The basket lines of a scope's one include key, or undefined when the scope has several keys. */
 function singleKeyLines(ctx: PricingContext, scope: CompiledScope): readonly number[] | undefined {
   const sizes = (scope.skus?.size ?? 0) + (scope.categories?.size ?? 0) + (scope.brands?.size ?? 0);
@@ -478,8 +494,7 @@ export function evaluate(p: Promotion, ctx: PricingContext, work: readonly WorkL
       if (rule.type === 'memberPrice' && (!member || (rule.levels !== null && !rule.levels.includes(member.levelCode)))) return null;
       const items = compileItems(rule.items);
       if (!itemsMayTouch(items, ctx.index)) return null;
-      const memberOnly = rule.type === 'memberPrice';
-      const lines = work.filter((w) => w.netMinor > 0 && items.has(w.line.sku) && !(memberOnly && w.line.excludedFromMemberBenefits));
+      const lines = linesOfItems(ctx, items, work, rule.type === 'memberPrice');
       return perLine(p, ctx, lines, (w) => (w.netMinor - items.get(w.line.sku)! * w.line.quantity) * MICRO);
     }
     case 'limitedQuantitySpecial': {
@@ -489,10 +504,9 @@ export function evaluate(p: Promotion, ctx: PricingContext, work: readonly WorkL
       const ev = empty(p, false);
       const exact = new ExactSum();
       let units = 0;
-      for (const w of work) {
+      for (const w of linesOfItems(ctx, items, work, false)) {
         if (unitsLeft === 0) break;
-        const price = items.get(w.line.sku);
-        if (price === undefined || w.netMinor <= 0) continue;
+        const price = items.get(w.line.sku)!;
         const unit = unitOf(w);
         if (compareUnits(unit, price) <= 0) continue;
         const n = Math.min(unitsLeft, w.line.quantity);
