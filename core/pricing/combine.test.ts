@@ -89,6 +89,44 @@ describe('exclusive combination search', () => {
     );
   });
 
+  it('matches brute force with per-line offers in the mix (member discounts, special prices)', () => {
+    const arb = fc.record({
+      whole: fc.array(fc.record({ lines: fc.uniqueArray(fc.integer({ min: 0, max: 11 }), { minLength: 1, maxLength: 5 }), amount: fc.integer({ min: 1, max: 3000 }) }), {
+        minLength: 1,
+        maxLength: 10,
+      }),
+      separable: fc.array(fc.array(fc.integer({ min: 0, max: 800 }), { minLength: 12, maxLength: 12 }), { minLength: 0, maxLength: 3 }),
+    });
+    fc.assert(
+      fc.property(arb, ({ whole, separable }) => {
+        const wholes = whole.map((r, i) => offer(`w${i}`, [...r.lines].sort((x, y) => x - y), r.amount));
+        const perLines = separable.map((values, i) => perLine(`s${i}`, values.map((_, l) => l).filter((l) => values[l]! > 0), values.filter((v) => v > 0)));
+        const bestOnLine = (l: number) => Math.max(0, ...separable.map((values) => values[l]!));
+        let best = 0;
+        for (let mask = 0; mask < 1 << wholes.length; mask++) {
+          const used = new Set<number>();
+          let total = 0;
+          let ok = true;
+          wholes.forEach((o, i) => {
+            if (!(mask & (1 << i))) return;
+            if (o.lines.some((l) => used.has(l))) ok = false;
+            o.lines.forEach((l) => used.add(l));
+            total += o.amountMinor;
+          });
+          for (let l = 0; l < 12; l++) if (!used.has(l)) total += bestOnLine(l);
+          if (ok) best = Math.max(best, total);
+        }
+        const choice = chooseExclusive([...perLines, ...wholes], 12);
+        let got = total(choice.whole);
+        choice.perLine.forEach((ev, l) => {
+          if (ev) got += ev.values[ev.lines.indexOf(l)]! / MICRO;
+        });
+        expect(got).toBe(best);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('stays small on 30 mutually entangled offers over 50 lines (the bound prunes)', () => {
     // Offer i covers lines i … i+5 (mod 50): every offer overlaps ten others, one component.
     const offers = Array.from({ length: 30 }, (_, i) => offer(`o${String(i).padStart(2, '0')}`, [0, 1, 2, 3, 4, 5].map((d) => (i + d) % 50).sort((x, y) => x - y), 100 + ((i * 37) % 50)));
