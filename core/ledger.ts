@@ -126,6 +126,7 @@ export type TransferStatus =
   | 'ledger_mismatch'
   | 'exceeds_credits'
   | 'pending_id_required'
+  | 'pending_id_must_be_null'
   | 'pending_transfer_not_found'
   | 'pending_transfer_not_pending'
   | 'pending_transfer_already_posted'
@@ -183,7 +184,7 @@ export function evaluateTransfer(view: LedgerView, t: Transfer): Evaluation {
   if (debit.ledger !== t.ledger || credit.ledger !== t.ledger) return { status: 'ledger_mismatch' };
 
   if (t.kind === 'single' || t.kind === 'pending') {
-    if (t.pendingId !== null) return { status: 'pending_transfer_not_found' };
+    if (t.pendingId !== null) return { status: 'pending_id_must_be_null' };
     const b = view.balances(debit.id);
     if (debit.debitsMustNotExceedCredits && b.debitsPosted + b.debitsPending + t.amount > b.creditsPosted) {
       return { status: 'exceeds_credits' };
