@@ -120,15 +120,18 @@ describe('checkout', () => {
     expect(t.checkout.attachMember(sale.id, DIAMOND_CARD).member?.memberId).toBe('m-0001'); // never expires
   });
 
-  it('stored value is refused with HQ_OFFLINE while HQ cannot be reached, changing nothing', async () => {
+  it('while HQ cannot be reached, stored value is taken without a hold and posted as single transfers', async () => {
     const t = openTestTerminal(demoChain);
     const sale = t.checkout.openSale();
     t.checkout.addItem(sale.id, COLA);
     t.checkout.attachMember(sale.id, DIAMOND_CARD);
-    const before = snapshot(t.db);
-    expect(await codeOf(() => t.checkout.addStoredValueTender(sale.id, 300))).toBe('HQ_OFFLINE');
-    expect(snapshot(t.db)).toEqual(before);
+    const paid = await t.checkout.addStoredValueTender(sale.id, 300);
+    expect(paid.tenders).toEqual([{ tenderNo: 1, kind: 'stored_value', amountMinor: 300, cardId: 'c-0001', legs: [{ accountId: 'card:c-0001:principal', part: 'principal', amount: 300, holdId: null }] }]);
     expect(t.db.prepare('SELECT COUNT(*) AS n FROM holds').get()).toEqual({ n: 0 });
+    t.checkout.complete(sale.id);
+    const sv = allEvents(t.db)[0]!.transfers.filter((x) => x.code === 'SALE_STORED_VALUE');
+    expect(sv.map((x) => [x.kind, x.pendingId, x.amount])).toEqual([['single', null, 300]]);
+    expect(cardSpendable(t.db, 'c-0001').principal).toBe(186_000 - 300);
   });
 
   it('stored value needs a member card', async () => {

@@ -1,24 +1,30 @@
-import { cardBonusAccountId, cardPrincipalAccountId, storeSalesAccountId } from '../core/accounts';
 import type { Clock } from '../core/ids';
-import { DomainError, invariant, isDomainError } from '../core/errors';
-import type { Transfer } from '../core/ledger';
-import { assertMinor } from '../core/money';
-import { pointsEarned } from '../core/points';
-import { eligibleAmount, postSale, type SaleDocument, type SaleLine, type SaleTender, type StoredValueTenderLeg } from '../core/sale';
+import { DomainError, invariant } from '../core/errors';
+import Decimal from 'decimal.js';
+import { assertMinor, toMinor } from '../core/money';
+import { assertOfflineDebitAllowed } from '../core/offline-limits';
+import { pointsForSale } from '../core/points';
+import { redeemPoints } from '../core/points-tender';
+import { postSale, type SaleDocument, type SaleLine, type SaleTender, type StoredValueTenderLeg } from '../core/sale';
+import { DEFAULT_CHAIN_SETTINGS, type ChainSettings } from '../core/settings';
 import { splitStoredValuePayment, topUpBonus, type SpendingOrder, type TopUpBonusTier } from '../core/stored-value';
+import { localTime } from '../core/time';
 import { postTopUp, type TopUpDocument } from '../core/top-up';
+import { cardBonusAccountId, cardPrincipalAccountId } from '../core/accounts';
+import { SYNC_LIMITS } from '../protocols/sync/v1/codec';
 import { cardSpendable, memberPoints } from './balances';
+import { checkCardPin } from './card-pin';
 import { stmt, type TerminalDb } from './db';
-import type { AuthorizeResult, HqLink } from './hq-link';
-import { applyTransfers } from './ledger';
-import { assertCardUsable, findCardHolder, productByBarcode, type CardHolder } from './master-data';
+import type { HqLink } from './hq-link';
+import { HoldBook } from './holds';
+import { DEFAULT_TIME_ZONE } from './identity';
+import { assertCardUsable, findCardHolder, findCardHolderById, productByBarcode, type CardHolder } from './master-data';
+import { offlineLimits, offlineUsage, openOfflineSpend } from './offline';
 import { recordEvent } from './outbox';
+import { loadSettings } from './settings';
 
 /** Top-up bonus tiers when the chain sets none: 充500送50, 充1000送150 (in minor units). */
-export const DEFAULT_TOP_UP_TIERS: readonly TopUpBonusTier[] = [
-  { minPrincipalMinor: 50_000, bonusMinor: 5_000 },
-  { minPrincipalMinor: 100_000, bonusMinor: 15_000 },
-];
+export const DEFAULT_TOP_UP_TIERS: readonly TopUpBonusTier[] = DEFAULT_CHAIN_SETTINGS.topUpBonusTiers;
 
 export interface CheckoutOptions {
   db: TerminalDb;
@@ -26,9 +32,12 @@ export interface CheckoutOptions {
   clock: Clock;
   newId: () => string;
   hq: HqLink;
+  /** Holds at HQ; made from the other options when not given (share one per terminal). */
+  holds?: HoldBook;
+  /** Overrides of the synced chain settings (tests). */
   topUpTiers?: readonly TopUpBonusTier[];
   spendingOrder?: SpendingOrder;
-  /** Time zone for card expiry dates; the machine's own when not given. */
+  /** The store's IANA zone (its local day); Asia/Shanghai when not given. */
   timeZone?: string;
   /** Called right after a sale's transaction commits, before anything is sent (fault tests). */
   afterSaleCommit?: () => void;
@@ -108,21 +117,14 @@ interface TenderRow {
   reference: string;
   card_id: string | null;
   hold_id: string | null;
-}
-
-interface HoldLegRow {
-  transfer_id: string;
-  hold_id: string;
-  account_id: string;
-  part: 'principal' | 'bonus';
-  amount: number;
+  points: number;
+  offline: number;
 }
 
 const MAX_QUANTITY = 10_000;
 // What one sync event may carry (protocols/sync/v1/codec.ts): a sale HQ would refuse is refused here.
-const MAX_LINES = 1_000;
-const MAX_TENDERS = 20;
-const MAX_HOLDS_PER_RELEASE = 8;
+const MAX_LINES = SYNC_LIMITS.linesPerSale;
+const MAX_TENDERS = SYNC_LIMITS.tendersPerSale;
 
 function validation(message: string, details: Record<string, unknown> = {}): DomainError {
   return new DomainError('VALIDATION_FAILED', message, details);
@@ -139,13 +141,23 @@ function requirePositiveMinor(n: number, what: string): void {
  */
 export class Checkout {
   private readonly db: TerminalDb;
-  private readonly tiers: readonly TopUpBonusTier[];
-  /** Holds whose Authorize is being asked right now, in this process. */
-  private readonly inFlight = new Set<string>();
+  readonly holds: HoldBook;
+  readonly timeZone: string;
 
   constructor(private readonly o: CheckoutOptions) {
     this.db = o.db;
-    this.tiers = o.topUpTiers ?? DEFAULT_TOP_UP_TIERS;
+    this.timeZone = o.timeZone ?? DEFAULT_TIME_ZONE;
+    this.holds = o.holds ?? new HoldBook({ db: o.db, hq: o.hq, clock: o.clock, newId: o.newId, terminal: o.terminal, log: o.log });
+  }
+
+  /** The chain's settings now (synced from HQ), with this checkout's overrides. */
+  settings(): ChainSettings {
+    const s = loadSettings(this.db);
+    return {
+      ...s,
+      ...(this.o.topUpTiers ? { topUpBonusTiers: [...this.o.topUpTiers] } : {}),
+      ...(this.o.spendingOrder ? { spendingOrder: this.o.spendingOrder } : {}),
+    };
   }
 
   openSale(): SaleView {
@@ -234,8 +246,8 @@ export class Checkout {
     this.db.transaction(() => {
       const sale = this.openSaleRow(saleId);
       const holder = findCardHolder(this.db, cardNo);
-      assertCardUsable(holder, this.o.clock.now(), this.o.timeZone);
-      if (sale.card_id && sale.card_id !== holder.card.id && this.hasStoredValueTender(saleId)) {
+      assertCardUsable(holder, this.o.clock.now(), this.timeZone);
+      if (sale.card_id && sale.card_id !== holder.card.id && this.hasMemberTender(saleId)) {
         throw new DomainError('CONFLICT', 'this sale is already paid partly from another card; cancel it to change the member', { saleId });
       }
       stmt(this.db, 'UPDATE sales SET member_id = ?, card_id = ? WHERE id = ?').run(holder.member.id, holder.card.id, saleId);
@@ -272,65 +284,139 @@ export class Checkout {
   }
 
   /**
-   * Stored value from the attached member's card, held online at HQ. The hold id is made and
-   * stored before Authorize is sent, so a hold whose answer is lost can still be released.
+   * Stored value from the attached member's card. Online: held at HQ (the hold id is made and
+   * stored before Authorize is sent, so a hold whose answer is lost can still be released).
+   * HQ unreachable: taken against the card's spendable balance within the offline limits,
+   * with no hold (the legs are posted as single transfers when the sale completes).
+   * Above the chain's PIN threshold a card with a PIN needs `pin`.
    */
-  async addStoredValueTender(saleId: string, amountMinor: number): Promise<SaleView> {
+  async addStoredValueTender(saleId: string, amountMinor: number, pin?: string): Promise<SaleView> {
     requirePositiveMinor(amountMinor, 'amountMinor');
+    const { cardId, holder } = this.memberTenderChecks(saleId, 'stored value', amountMinor);
+    const settings = this.settings();
+    // Our own view first, for a fast and clear refusal; HQ has the final word when online.
+    const open = openOfflineSpend(this.db, { cardId });
+    const spendable = cardSpendable(this.db, cardId);
+    const available = { principal: spendable.principal - open.principal, bonus: spendable.bonus - open.bonus };
+    const legs = splitStoredValuePayment(cardId, amountMinor, available, settings.spendingOrder);
+    await checkCardPin(this.db, this.o.clock, { card: holder.card, amountMinor, requiredAboveMinor: settings.cardPinRequiredAboveMinor, pin });
+
+    if (this.o.hq.state() === 'offline') {
+      const localDate = localTime(this.o.clock.now(), this.timeZone).date;
+      this.db.transaction(() => {
+        this.assertStillOpenFor(saleId, cardId, amountMinor);
+        assertOfflineDebitAllowed(amountMinor, offlineLimits(settings, holder.level), {
+          ...offlineUsage(this.db, cardId, localDate),
+          knownBalanceMinor: available.principal + available.bonus,
+        });
+        const tenderNo = this.insertTender(saleId, { kind: 'stored_value', amount: amountMinor, cardId, offline: true });
+        const part = (p: 'principal' | 'bonus') => legs.filter((l) => l.part === p).reduce((s, l) => s + l.amount, 0);
+        stmt(
+          this.db,
+          `INSERT INTO offline_debits (sale_id, tender_no, card_id, member_id, asset, amount_minor, principal_minor, bonus_minor, points, local_date, created_at)
+             VALUES (?, ?, ?, ?, 'stored_value', ?, ?, ?, 0, ?, ?)`,
+        ).run(saleId, tenderNo, cardId, holder.member.id, amountMinor, part('principal'), part('bonus'), localDate, this.o.clock.now());
+      })();
+      return this.getSale(saleId);
+    }
+
+    const { holdId, result } = await this.holds.ask({ documentId: saleId, purpose: 'sale', cardId, memberId: holder.member.id, asset: 'stored_value', amountMinor });
+    return this.takeHeldTender(saleId, cardId, amountMinor, holdId, () => {
+      this.holds.mirror(holdId, result);
+    }, { kind: 'stored_value', amount: amountMinor, cardId, holdId });
+  }
+
+  /**
+   * 积分抵现: `points` of the member's points pay part of the sale, in whole redemption units
+   * and within the chain's per-sale cap (settings.pointsTender). Online the points are held at
+   * HQ; offline they are taken within the same offline limits as stored value, at their value.
+   */
+  async addPointsTender(saleId: string, points: number, pin?: string): Promise<SaleView> {
+    if (!Number.isSafeInteger(points) || points <= 0) throw validation('points must be a whole number above zero', { points });
     const sale = this.openSaleRow(saleId);
-    if (!sale.card_id) throw new DomainError('NO_MEMBER', 'attach a member card before paying with stored value', { saleId });
-    const cardId = sale.card_id;
+    const settings = this.settings();
+    const due = sale.total_minor - this.paid(saleId);
+    const pointsPaid = this.tenders(saleId).reduce((s, t) => s + (t.kind === 'points' ? t.amountMinor : 0), 0);
+    const { cardId, holder } = this.memberTenderChecks(saleId, 'points', 0);
+    const available = memberPoints(this.db, holder.member.id) - openOfflineSpend(this.db, { memberId: holder.member.id }).points;
+    // The per-sale cap counts points tenders already taken on this sale.
+    const capLeft = Math.max(0, toMinor(new Decimal(sale.total_minor).times(settings.pointsTender.maxShareOfSale), 'DOWN') - pointsPaid);
+    const redeemed = redeemPoints(points, Math.max(0, available), { totalMinor: sale.total_minor, leftToPayMinor: Math.max(0, Math.min(due, capLeft)) }, settings.pointsTender);
+    await checkCardPin(this.db, this.o.clock, { card: holder.card, amountMinor: redeemed.valueMinor, requiredAboveMinor: settings.cardPinRequiredAboveMinor, pin });
+
+    if (this.o.hq.state() === 'offline') {
+      const localDate = localTime(this.o.clock.now(), this.timeZone).date;
+      this.db.transaction(() => {
+        this.assertStillOpenFor(saleId, cardId, redeemed.valueMinor);
+        assertOfflineDebitAllowed(redeemed.valueMinor, offlineLimits(settings, holder.level), {
+          ...offlineUsage(this.db, cardId, localDate),
+          // The member's points were checked by redeemPoints; this debit spends no stored value.
+          knownBalanceMinor: redeemed.valueMinor,
+        });
+        const tenderNo = this.insertTender(saleId, { kind: 'points', amount: redeemed.valueMinor, cardId, points: redeemed.points, offline: true });
+        stmt(
+          this.db,
+          `INSERT INTO offline_debits (sale_id, tender_no, card_id, member_id, asset, amount_minor, points, local_date, created_at)
+             VALUES (?, ?, ?, ?, 'points', ?, ?, ?, ?)`,
+        ).run(saleId, tenderNo, cardId, holder.member.id, redeemed.valueMinor, redeemed.points, localDate, this.o.clock.now());
+      })();
+      return this.getSale(saleId);
+    }
+
+    const { holdId, result } = await this.holds.ask({ documentId: saleId, purpose: 'sale', cardId, memberId: holder.member.id, asset: 'points', amountMinor: redeemed.points });
+    return this.takeHeldTender(saleId, cardId, redeemed.valueMinor, holdId, () => this.holds.mirror(holdId, result), {
+      kind: 'points',
+      amount: redeemed.valueMinor,
+      cardId,
+      holdId,
+      points: redeemed.points,
+    });
+  }
+
+  /** The checks every tender from the member's card makes before anything is asked of HQ. */
+  private memberTenderChecks(saleId: string, what: string, amountMinor: number): { cardId: string; holder: CardHolder } {
+    const sale = this.openSaleRow(saleId);
+    if (!sale.card_id) throw new DomainError('NO_MEMBER', `attach a member card before paying with ${what}`, { saleId });
+    this.assertTenderRoom(saleId);
+    if (amountMinor > 0) this.assertNotOverpaid(saleId, amountMinor);
+    const holder = findCardHolderById(this.db, sale.card_id);
+    assertCardUsable(holder, this.o.clock.now(), this.timeZone);
+    return { cardId: sale.card_id, holder };
+  }
+
+  /** Inside a transaction: the sale is still open, for this card, with room for the tender. */
+  private assertStillOpenFor(saleId: string, cardId: string, amountMinor: number): void {
+    const now = this.openSaleRow(saleId);
+    if (now.card_id !== cardId) throw new DomainError('CONFLICT', 'the member of this sale changed', { saleId });
     this.assertTenderRoom(saleId);
     this.assertNotOverpaid(saleId, amountMinor);
-    const holder = this.cardHolderById(cardId);
-    assertCardUsable(holder, this.o.clock.now(), this.o.timeZone);
-    if (this.o.hq.state() === 'offline') {
-      throw new DomainError('HQ_OFFLINE', 'HQ cannot be reached: stored value cannot be taken now; take another tender', { saleId });
-    }
-    // Our own view first, for a fast and clear refusal; HQ has the final word.
-    splitStoredValuePayment(cardId, amountMinor, cardSpendable(this.db, cardId), this.o.spendingOrder);
+  }
 
-    const holdId = this.o.newId();
-    stmt(this.db, "INSERT INTO holds (hold_id, sale_id, card_id, amount_minor, status, created_at) VALUES (?, ?, ?, ?, 'authorizing', ?)")
-      .run(holdId, saleId, cardId, amountMinor, this.o.clock.now());
-    this.inFlight.add(holdId);
-    let result: AuthorizeResult;
-    try {
-      result = await this.o.hq.authorize({ holdId, cardId, amountMinor, saleId });
-    } catch (e) {
-      const refused = isDomainError(e) && e.code !== 'HQ_OFFLINE';
-      stmt(this.db, 'UPDATE holds SET status = ? WHERE hold_id = ?').run(refused ? 'refused' : 'unknown', holdId);
-      if (refused) throw e;
-      this.o.log?.(`authorize of hold ${holdId} for sale ${saleId} got no answer: ${(e as Error).message}`);
-      throw new DomainError('HQ_OFFLINE', 'HQ did not answer: stored value was not taken; take another tender', { saleId, holdId });
-    } finally {
-      this.inFlight.delete(holdId);
-    }
-    this.assertHoldShape(result.holds, holdId, cardId, amountMinor);
-
-    let overpaid: DomainError | null = null;
+  /** Records a tender HQ holds, or releases the hold when the sale changed while HQ answered. */
+  private async takeHeldTender(saleId: string, cardId: string, amountMinor: number, holdId: string, mirror: () => void, tender: Parameters<Checkout['insertTender']>[1]): Promise<SaleView> {
+    let changed: DomainError | null = null;
     this.db.transaction(() => {
-      this.mirrorHold(holdId, cardId, result);
+      mirror();
       // The sale may have changed while HQ answered (a second tender, a cancel).
       const now = this.saleRow(saleId);
-      const paid = this.tenders(saleId).reduce((s, t) => s + t.amountMinor, 0);
       const tenders = (stmt(this.db, 'SELECT COUNT(*) AS n FROM sale_tenders WHERE sale_id = ?').get(saleId) as { n: number }).n;
-      if (now.status !== 'open' || now.card_id !== cardId || paid + amountMinor > now.total_minor || tenders >= MAX_TENDERS) {
-        overpaid = new DomainError(now.status === 'open' ? 'OVERPAID' : 'SALE_NOT_OPEN', 'the sale changed while HQ answered; the hold was released', { saleId });
+      if (now.status !== 'open' || now.card_id !== cardId || this.paid(saleId) + amountMinor > now.total_minor || tenders >= MAX_TENDERS) {
+        changed = new DomainError(now.status === 'open' ? 'OVERPAID' : 'SALE_NOT_OPEN', 'the sale changed while HQ answered; the hold was released', { saleId });
         return;
       }
-      this.insertTender(saleId, { kind: 'stored_value', amount: amountMinor, cardId, holdId });
+      this.insertTender(saleId, tender);
     })();
-    if (overpaid) {
-      await this.releaseHolds(saleId, [holdId]);
-      throw overpaid;
+    if (changed) {
+      await this.holds.release(saleId, [holdId]);
+      throw changed;
     }
     return this.getSale(saleId);
   }
 
   /**
-   * Completes a fully paid sale: points by the member's level, the sale's transfers and one
-   * outbox event in one transaction. Then asks for a sync, without waiting for it.
+   * Completes a fully paid sale: points by the chain's earn policy (level, store, categories,
+   * the store's local day, the member's birthday), the sale's transfers and one outbox event
+   * in one transaction. Then asks for a sync, without waiting for it.
    */
   complete(saleId: string): SaleView {
     const completedAt = this.o.clock.now();
@@ -345,10 +431,7 @@ export class Checkout {
       }
       invariant(paid === sale.total_minor, `sale ${saleId} paid ${paid} over its total ${sale.total_minor}`);
       let points = 0;
-      if (sale.member_id && sale.card_id) {
-        const holder = this.cardHolderById(sale.card_id);
-        points = pointsEarned(eligibleAmount(lines), this.o.terminal.currency, holder.level?.pointsMultiplier ?? '1');
-      }
+      if (sale.member_id && sale.card_id) points = this.pointsFor(lines, findCardHolderById(this.db, sale.card_id), completedAt);
       const doc: SaleDocument = {
         id: saleId,
         storeId: this.o.terminal.storeId,
@@ -363,129 +446,58 @@ export class Checkout {
         completedAt,
       };
       const transfers = postSale(doc, this.o.newId);
-      const event = recordEvent(this.db, { id: this.o.newId(), occurredAt: completedAt, body: { type: 'sale', sale: doc }, transfers });
+      const offline = (stmt(this.db, 'SELECT 1 FROM sale_tenders WHERE sale_id = ? AND offline = 1').get(saleId)) !== undefined;
+      const event = recordEvent(this.db, { id: this.o.newId(), occurredAt: completedAt, body: { type: 'sale', sale: doc }, transfers, overdraftAllowed: offline });
       const r = stmt(this.db, "UPDATE sales SET status = 'completed', completed_at = ?, points_earned = ?, event_seq = ? WHERE id = ? AND status = 'open'")
         .run(completedAt, points, event.seq, saleId);
       invariant(r.changes === 1, `sale ${saleId} was not open when completed`);
-      stmt(this.db, "UPDATE holds SET status = 'captured' WHERE sale_id = ? AND status = 'authorized'").run(saleId);
+      this.holds.markCaptured(this.holds.authorizedOf(saleId));
     })();
     this.o.afterSaleCommit?.();
     this.o.hq.requestSync();
     return this.getSale(saleId);
   }
 
-  /** Cancels an open sale; its stored-value holds are released (never lost: see releaseHolds). */
+  /** Points a member earns on these lines now, by the synced policy (core/points.ts). */
+  private pointsFor(lines: readonly SaleLine[], holder: CardHolder, at: number): number {
+    const local = localTime(at, this.timeZone);
+    const category = stmt(this.db, 'SELECT category FROM products WHERE sku = ?');
+    return pointsForSale(
+      lines.map((l) => ({ sku: l.sku, category: (category.get(l.sku) as { category: string } | undefined)?.category ?? '', amountMinor: l.amountMinor, eligibleForMemberBenefits: l.eligibleForMemberBenefits })),
+      {
+        currency: this.o.terminal.currency,
+        storeId: this.o.terminal.storeId,
+        levelMultiplier: holder.level?.pointsMultiplier ?? '1',
+        localDate: local.date,
+        weekday: local.weekday,
+        birthday: holder.member.birthday,
+      },
+      this.settings().pointsEarn,
+    );
+  }
+
+  /** Cancels an open sale; its holds (stored value and points) are released, its offline debits no longer count. */
   async cancel(saleId: string): Promise<SaleView> {
     this.openSaleRow(saleId);
-    const holdIds = (stmt(this.db, "SELECT hold_id FROM holds WHERE sale_id = ? AND status = 'authorized'").all(saleId) as Array<{ hold_id: string }>).map((r) => r.hold_id);
+    const holdIds = this.holds.authorizedOf(saleId);
     this.db.transaction(() => {
       const r = stmt(this.db, "UPDATE sales SET status = 'cancelled', cancelled_at = ? WHERE id = ? AND status = 'open'").run(this.o.clock.now(), saleId);
       if (r.changes !== 1) throw new DomainError('SALE_NOT_OPEN', 'the sale is no longer open', { saleId });
     })();
-    await this.releaseHolds(saleId, holdIds);
+    await this.holds.release(saleId, holdIds);
     return this.getSale(saleId);
   }
 
-  /**
-   * Holds whose Authorize got no answer, or whose process died while asking: asks HQ again
-   * with the same hold id (HQ answers the hold it made, or makes it now) and releases it, so
-   * no stored value stays reserved for a tender the cashier never got. Needs HQ online;
-   * returns how many holds it settled (released or found never made).
-   */
-  async releaseUnresolvedHolds(): Promise<number> {
-    const rows = stmt(this.db, "SELECT hold_id, sale_id, card_id, amount_minor FROM holds WHERE status IN ('unknown', 'authorizing') ORDER BY created_at")
-      .all() as Array<{ hold_id: string; sale_id: string; card_id: string; amount_minor: number }>;
-    let settled = 0;
-    for (const h of rows) {
-      if (this.inFlight.has(h.hold_id)) continue;
-      let result: AuthorizeResult;
-      try {
-        result = await this.o.hq.authorize({ holdId: h.hold_id, cardId: h.card_id, amountMinor: h.amount_minor, saleId: h.sale_id });
-      } catch (e) {
-        if (isDomainError(e) && e.code === 'HQ_OFFLINE') return settled;
-        // HQ refused it now, so it holds nothing under this id.
-        stmt(this.db, 'UPDATE holds SET status = ? WHERE hold_id = ?').run('refused', h.hold_id);
-        settled += 1;
-        continue;
-      }
-      this.assertHoldShape(result.holds, h.hold_id, h.card_id, h.amount_minor);
-      this.db.transaction(() => this.mirrorHold(h.hold_id, h.card_id, result))();
-      await this.releaseHolds(h.sale_id, [h.hold_id]);
-      settled += 1;
-    }
-    return settled;
-  }
-
-  /** Mirrors HQ's pending transfers of a hold in our journal (inside the caller's transaction). */
-  private mirrorHold(holdId: string, cardId: string, result: AuthorizeResult): void {
-    applyTransfers(this.db, result.holds, { eventSeq: null, grantedByHq: true });
-    const gen = (stmt(this.db, 'SELECT pulls_started FROM sync_state').get() as { pulls_started: number }).pulls_started;
-    stmt(this.db, "UPDATE holds SET status = 'authorized', authorized_gen = ?, expires_at = ? WHERE hold_id = ?").run(gen, result.expiresAt, holdId);
-    const insertLeg = stmt(this.db, 'INSERT INTO hold_legs (transfer_id, hold_id, account_id, part, amount) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING');
-    for (const t of result.holds) insertLeg.run(t.id, holdId, t.debitAccountId, t.debitAccountId === cardPrincipalAccountId(cardId) ? 'principal' : 'bonus', t.amount);
-  }
-
-  /**
-   * Releases authorized holds: void_pending transfers and a holds_released event in one
-   * transaction (so HQ releases them when it hears from us, whatever happens next), then a
-   * Void call when HQ is reachable, for a prompt release. Both carry the same transfer ids.
-   */
-  private async releaseHolds(saleId: string, holdIds: readonly string[]): Promise<void> {
-    if (holdIds.length === 0) return;
-    const at = this.o.clock.now();
-    const voids = new Map<string, Transfer[]>();
-    this.db.transaction(() => {
-      for (let i = 0; i < holdIds.length; i += MAX_HOLDS_PER_RELEASE) {
-        this.recordRelease(saleId, holdIds.slice(i, i + MAX_HOLDS_PER_RELEASE), at, voids);
-      }
-    })();
-    if (this.o.hq.state() === 'online') {
-      for (const [holdId, transfers] of voids) {
-        try {
-          await this.o.hq.voidHold(holdId, transfers);
-        } catch (e) {
-          // The holds_released event in the outbox still releases it when pushed.
-          this.o.log?.(`void of hold ${holdId} for sale ${saleId} failed, left to the outbox: ${(e as Error).message}`);
-        }
-      }
-    }
-    this.o.hq.requestSync();
-  }
-
-  /** One holds_released event (at most MAX_HOLDS_PER_RELEASE holds) with its void_pending transfers. */
-  private recordRelease(saleId: string, holdIds: readonly string[], at: number, voids: Map<string, Transfer[]>): void {
-    const all: Transfer[] = [];
-    for (const holdId of holdIds) {
-      const legs = stmt(this.db, 'SELECT * FROM hold_legs WHERE hold_id = ? ORDER BY transfer_id').all(holdId) as HoldLegRow[];
-      const transfers = legs.map((leg): Transfer => {
-        const pending = stmt(this.db, 'SELECT credit_account_id, ledger FROM transfers WHERE id = ?').get(leg.transfer_id) as { credit_account_id: string; ledger: string };
-        return {
-          id: this.o.newId(),
-          kind: 'void_pending',
-          debitAccountId: leg.account_id,
-          creditAccountId: pending.credit_account_id,
-          ledger: pending.ledger,
-          amount: leg.amount,
-          code: 'SALE_STORED_VALUE',
-          pendingId: leg.transfer_id,
-          timestamp: at,
-          originTerminalId: this.o.terminal.terminalId,
-          documentId: saleId,
-        };
-      });
-      voids.set(holdId, transfers);
-      all.push(...transfers);
-    }
-    recordEvent(this.db, { id: this.o.newId(), occurredAt: at, body: { type: 'holds_released', saleId, holdIds: [...holdIds] }, transfers: all });
-    const mark = stmt(this.db, "UPDATE holds SET status = 'released' WHERE hold_id = ?");
-    for (const holdId of holdIds) mark.run(holdId);
+  /** See HoldBook.releaseUnresolved: holds whose Authorize got no answer are let go once HQ answers. */
+  releaseUnresolvedHolds(): Promise<number> {
+    return this.holds.releaseUnresolved();
   }
 
   /** A top-up (充值): principal in by cash or bank card, bonus by the tiers; one transaction with its event. */
   topUp(input: { cardNo: string; principalMinor: number; tender: 'cash' | 'bank_card' }): TopUpResult {
     requirePositiveMinor(input.principalMinor, 'principalMinor');
     const holder = findCardHolder(this.db, input.cardNo);
-    assertCardUsable(holder, this.o.clock.now(), this.o.timeZone);
+    assertCardUsable(holder, this.o.clock.now(), this.timeZone);
     const doc: TopUpDocument = {
       id: this.o.newId(),
       storeId: this.o.terminal.storeId,
@@ -495,7 +507,7 @@ export class Checkout {
       cardId: holder.card.id,
       tender: input.tender,
       principalMinor: input.principalMinor,
-      bonusMinor: topUpBonus(input.principalMinor, this.tiers),
+      bonusMinor: topUpBonus(input.principalMinor, this.settings().topUpBonusTiers),
       completedAt: this.o.clock.now(),
     };
     const transfers = postTopUp(doc, this.o.newId);
@@ -560,19 +572,34 @@ export class Checkout {
     return rows.map((r): SaleTender & { tenderNo: number } => {
       if (r.kind === 'cash') return { tenderNo: r.tender_no, kind: 'cash', amountMinor: r.amount_minor, tenderedMinor: r.tendered_minor, changeMinor: r.change_minor };
       if (r.kind === 'bank_card') return { tenderNo: r.tender_no, kind: 'bank_card', amountMinor: r.amount_minor, reference: r.reference };
-      const legs = stmt(this.db, 'SELECT * FROM hold_legs WHERE hold_id = ? ORDER BY part DESC').all(r.hold_id) as HoldLegRow[];
-      return {
-        tenderNo: r.tender_no,
-        kind: 'stored_value',
-        amountMinor: r.amount_minor,
-        cardId: r.card_id!,
-        legs: legs.map((l): StoredValueTenderLeg => ({ accountId: l.account_id, part: l.part, amount: l.amount, holdId: l.transfer_id })),
-      };
+      if (r.kind === 'points') {
+        const leg = r.hold_id ? this.holds.legs(r.hold_id)[0] : undefined;
+        return { tenderNo: r.tender_no, kind: 'points', amountMinor: r.amount_minor, points: r.points, holdId: leg?.transferId ?? null };
+      }
+      let legs: StoredValueTenderLeg[];
+      if (r.offline === 1) {
+        const d = stmt(this.db, 'SELECT principal_minor, bonus_minor FROM offline_debits WHERE sale_id = ? AND tender_no = ?').get(saleId, r.tender_no) as { principal_minor: number; bonus_minor: number };
+        const order: Array<'principal' | 'bonus'> = d.principal_minor > 0 && d.bonus_minor > 0 ? ['principal', 'bonus'] : d.principal_minor > 0 ? ['principal'] : ['bonus'];
+        legs = order.map((part) => ({
+          accountId: part === 'principal' ? cardPrincipalAccountId(r.card_id!) : cardBonusAccountId(r.card_id!),
+          part,
+          amount: part === 'principal' ? d.principal_minor : d.bonus_minor,
+          holdId: null,
+        }));
+      } else {
+        legs = this.holds.legs(r.hold_id!).map((l): StoredValueTenderLeg => ({ accountId: l.accountId, part: l.part as 'principal' | 'bonus', amount: l.amount, holdId: l.transferId }));
+      }
+      return { tenderNo: r.tender_no, kind: 'stored_value', amountMinor: r.amount_minor, cardId: r.card_id!, legs };
     });
   }
 
-  private hasStoredValueTender(saleId: string): boolean {
-    return stmt(this.db, "SELECT 1 FROM sale_tenders WHERE sale_id = ? AND kind = 'stored_value'").get(saleId) !== undefined;
+  private paid(saleId: string): number {
+    return (stmt(this.db, 'SELECT COALESCE(SUM(amount_minor), 0) AS p FROM sale_tenders WHERE sale_id = ?').get(saleId) as { p: number }).p;
+  }
+
+  /** Whether a tender of the sale came from the member (stored value or points). */
+  private hasMemberTender(saleId: string): boolean {
+    return stmt(this.db, "SELECT 1 FROM sale_tenders WHERE sale_id = ? AND kind IN ('stored_value', 'points')").get(saleId) !== undefined;
   }
 
   private updateTotal(saleId: string): void {
@@ -596,33 +623,18 @@ export class Checkout {
     }
   }
 
+  /** Inserts a tender row (inside the caller's transaction); returns its number. */
   private insertTender(
     saleId: string,
-    t: { kind: SaleTender['kind']; amount: number; tendered?: number; change?: number; reference?: string; cardId?: string; holdId?: string },
-  ): void {
+    t: { kind: SaleTender['kind']; amount: number; tendered?: number; change?: number; reference?: string; cardId?: string; holdId?: string; points?: number; offline?: boolean },
+  ): number {
     const next = (stmt(this.db, 'SELECT COALESCE(MAX(tender_no), 0) + 1 AS n FROM sale_tenders WHERE sale_id = ?').get(saleId) as { n: number }).n;
     stmt(
       this.db,
-      `INSERT INTO sale_tenders (sale_id, tender_no, kind, amount_minor, tendered_minor, change_minor, reference, card_id, hold_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(saleId, next, t.kind, t.amount, t.tendered ?? 0, t.change ?? 0, t.reference ?? '', t.cardId ?? null, t.holdId ?? null);
-  }
-
-  private cardHolderById(cardId: string): CardHolder {
-    const r = stmt(this.db, 'SELECT card_no FROM cards WHERE id = ?').get(cardId) as { card_no: string } | undefined;
-    if (!r) throw new DomainError('UNKNOWN_CARD', `card ${cardId} is no longer known at this store`, { cardId });
-    return findCardHolder(this.db, r.card_no);
-  }
-
-  /** HQ's holds must be pending debits of this card into this store's sales, adding up to the amount. */
-  private assertHoldShape(holds: readonly Transfer[], holdId: string, cardId: string, amountMinor: number): void {
-    const cardAccountIds = new Set([cardPrincipalAccountId(cardId), cardBonusAccountId(cardId)]);
-    const sales = storeSalesAccountId(this.o.terminal.storeId);
-    const ok =
-      holds.length > 0 &&
-      holds.every((t) => t.kind === 'pending' && cardAccountIds.has(t.debitAccountId) && t.creditAccountId === sales && t.ledger === this.o.terminal.currency) &&
-      holds.reduce((s, t) => s + t.amount, 0) === amountMinor;
-    invariant(ok, `HQ answered hold ${holdId} with holds that do not match the request`);
+      `INSERT INTO sale_tenders (sale_id, tender_no, kind, amount_minor, tendered_minor, change_minor, reference, card_id, hold_id, points, offline)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(saleId, next, t.kind, t.amount, t.tendered ?? 0, t.change ?? 0, t.reference ?? '', t.cardId ?? null, t.holdId ?? null, t.points ?? 0, t.offline ? 1 : 0);
+    return next;
   }
 }
 

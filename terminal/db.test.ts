@@ -10,11 +10,11 @@ describe('terminal database', () => {
     const file = join(tempDir(), 'terminal.sqlite');
     const db = openTerminalDb(file);
     const rows = db.prepare('SELECT version, name FROM schema_migrations').all();
-    expect(rows).toEqual([{ version: 1, name: 'init' }]);
+    expect(rows).toEqual([{ version: 1, name: 'init' }, { version: 2, name: 'member_money' }]);
     expect(migrateTerminalDb(db)).toEqual([]);
     db.close();
     const again = openTerminalDb(file);
-    expect(again.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: 1 });
+    expect(again.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: 2 });
     again.close();
   });
 

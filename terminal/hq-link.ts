@@ -1,4 +1,5 @@
 import { DomainError } from '../core/errors';
+import type { Card, Member } from '../core/chain';
 import type { Transfer } from '../core/ledger';
 
 /** Whether the terminal can reach HQ right now: online after a successful call, offline after a failed one. */
@@ -8,13 +9,19 @@ export interface AuthorizeRequest {
   /** UUIDv7 made here, stored before sending; a retry reuses it. */
   holdId: string;
   cardId: string;
+  /** Minor units of stored value, or points when asset is points. */
   amountMinor: number;
+  /** The document the hold is for: a sale, a top-up refund, a gift redemption. */
   saleId: string;
+  /** stored_value (default) or the points of the card's member. */
+  asset?: 'stored_value' | 'points';
+  /** Stored value only: hold just this part; absent = by spending order. */
+  part?: 'principal' | 'bonus';
 }
 
 export interface AuthorizeResult {
   holdId: string;
-  /** HQ's pending transfers, one per stored-value part it reserved. */
+  /** HQ's pending transfers, one per stored-value part it reserved (one for points). */
   holds: Transfer[];
   expiresAt: number;
 }
@@ -31,6 +38,33 @@ export interface HqLink {
   voidHold(holdId: string, transfers: Transfer[]): Promise<void>;
   /** Asks for a push and pull soon; does not wait for it. */
   requestSync(): void;
+  /** A member-desk call to HQ (online only); HQ's refusals come back with HQ's code. */
+  memberDesk(call: MemberDeskCall): Promise<MemberDeskResult>;
+}
+
+/** The member-desk RPCs of sync.proto; each carries a requestId (UUIDv7) a retry reuses. */
+export type MemberDeskCall =
+  | { method: 'RegisterMember'; request: { requestId: string; name: string; phone: string; birthday: string | null; card: NewCardRequest | null } }
+  | { method: 'IssueCard'; request: NewCardRequest & { memberId: string } }
+  | {
+      method: 'ChangeCardStatus';
+      request: { requestId: string; cardId: string; action: 'freeze' | 'unfreeze' | 'report_lost' | 'replace'; reason: string; operatorId: string; newCard: NewCardRequest | null };
+    }
+  | { method: 'TransferBalance'; request: { requestId: string; fromCardId: string; toCardId: string; amountMinor: number } };
+
+export interface NewCardRequest {
+  requestId: string;
+  cardNo: string;
+  medium: Card['medium'];
+  pin: string | null;
+  expiresOn: string | null;
+}
+
+/** What HQ answers a member-desk call: the member as it is now, all their cards and balances. */
+export interface MemberDeskResult {
+  member: Member;
+  cards: Array<Card & { memberId: string }>;
+  balances: Array<{ accountId: string; ledger: string; posted: number; held: number }>;
 }
 
 /** A link that never reaches HQ: headless tests, or a terminal before its sync client starts. */
@@ -39,4 +73,5 @@ export const offlineHqLink: HqLink = {
   authorize: () => Promise.reject(new DomainError('HQ_OFFLINE', 'HQ cannot be reached')),
   voidHold: () => Promise.reject(new DomainError('HQ_OFFLINE', 'HQ cannot be reached')),
   requestSync: () => {},
+  memberDesk: () => Promise.reject(new DomainError('HQ_OFFLINE', 'HQ cannot be reached')),
 };

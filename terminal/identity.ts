@@ -12,7 +12,12 @@ export interface TerminalIdentity {
   storeName: string;
   hqAddress: string;
   enrolledAt: number;
+  /** IANA zone of the store: its local day for offline limits, points days, card expiry. */
+  timeZone: string;
 }
+
+/** The store's zone when HQ did not say. */
+export const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
 
 interface IdentityRow {
   terminal_id: string;
@@ -23,6 +28,7 @@ interface IdentityRow {
   store_name: string;
   hq_address: string;
   enrolled_at: number;
+  time_zone: string;
 }
 
 export function loadIdentity(db: TerminalDb): TerminalIdentity | null {
@@ -37,6 +43,7 @@ export function loadIdentity(db: TerminalDb): TerminalIdentity | null {
     storeName: r.store_name,
     hqAddress: r.hq_address,
     enrolledAt: r.enrolled_at,
+    timeZone: r.time_zone || DEFAULT_TIME_ZONE,
   };
 }
 
@@ -44,12 +51,13 @@ export function loadIdentity(db: TerminalDb): TerminalIdentity | null {
 export function saveIdentity(db: TerminalDb, id: TerminalIdentity): void {
   db.transaction(() => {
     db.prepare(
-      `INSERT INTO terminal_identity (singleton, terminal_id, store_id, currency, credential, chain_name, store_name, hq_address, enrolled_at)
-       VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO terminal_identity (singleton, terminal_id, store_id, currency, credential, chain_name, store_name, hq_address, enrolled_at, time_zone)
+       VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (singleton) DO UPDATE SET terminal_id = excluded.terminal_id, store_id = excluded.store_id,
          currency = excluded.currency, credential = excluded.credential, chain_name = excluded.chain_name,
-         store_name = excluded.store_name, hq_address = excluded.hq_address, enrolled_at = excluded.enrolled_at`,
-    ).run(id.terminalId, id.storeId, id.currency, id.credential, id.chainName, id.storeName, id.hqAddress, id.enrolledAt);
+         store_name = excluded.store_name, hq_address = excluded.hq_address, enrolled_at = excluded.enrolled_at,
+         time_zone = excluded.time_zone`,
+    ).run(id.terminalId, id.storeId, id.currency, id.credential, id.chainName, id.storeName, id.hqAddress, id.enrolledAt, id.timeZone || DEFAULT_TIME_ZONE);
     ensureAccounts(db, [...storeAccounts(id.storeId, id.currency), ...chainAccounts(id.currency)]);
   })();
 }

@@ -104,6 +104,7 @@ export async function startTerminal(options: StartTerminalOptions): Promise<Runn
       clock,
       newId: () => uuidv7(clock),
       hq: sync,
+      timeZone: identity.timeZone,
       afterSaleCommit: options.faults?.afterSaleCommit,
       log,
     });

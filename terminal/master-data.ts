@@ -1,9 +1,12 @@
 import { cardAccounts, memberAccounts } from '../core/accounts';
 import type { Card, Member, MemberLevel, Product } from '../core/chain';
+import { assertCardUsable as assertCardUsableToday } from '../core/card';
 import { DomainError } from '../core/errors';
+import { localTime } from '../core/time';
 import type { SyncChange } from '../protocols/sync/v1/codec';
 import { stmt, type TerminalDb } from './db';
 import { ensureAccounts } from './ledger';
+import { saveSetting } from './settings';
 
 /**
  * Master data cached from HQ: catalog, member levels, members and their cards, HQ balances.
@@ -16,12 +19,17 @@ export interface PullContext {
   appliedSeq: number;
   /** Which pull brought the balances (balances.ts). */
   snapshotGen: number;
+  /** When the change is applied (settings remember it). */
+  at?: number;
 }
 
 /** Applies one change inside the caller's transaction. */
 export function applyChange(db: TerminalDb, change: SyncChange, ctx: PullContext): void {
   const b = change.body;
   switch (b.type) {
+    case 'setting':
+      saveSetting(db, b.key, b.value, change.deleted, ctx.at ?? 0);
+      return;
     case 'level': {
       if (change.deleted) {
         stmt(db, 'DELETE FROM member_levels WHERE code = ?').run(b.level.code);
@@ -74,10 +82,10 @@ export function applyChange(db: TerminalDb, change: SyncChange, ctx: PullContext
       }
       stmt(
         db,
-        `INSERT INTO cards (id, member_id, card_no, medium, status, expires_on) VALUES (?, ?, ?, ?, ?, ?)
+        `INSERT INTO cards (id, member_id, card_no, medium, status, expires_on, pin_hash) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET member_id = excluded.member_id, card_no = excluded.card_no, medium = excluded.medium,
-           status = excluded.status, expires_on = excluded.expires_on`,
-      ).run(c.id, c.memberId, c.cardNo, c.medium, c.status, c.expiresOn);
+           status = excluded.status, expires_on = excluded.expires_on, pin_hash = excluded.pin_hash`,
+      ).run(c.id, c.memberId, c.cardNo, c.medium, c.status, c.expiresOn, c.pinHash ?? null);
       ensureAccounts(db, cardAccounts(c.id, ctx.currency));
       return;
     }
@@ -152,6 +160,7 @@ interface CardRow {
   medium: Card['medium'];
   status: Card['status'];
   expires_on: string | null;
+  pin_hash: string | null;
 }
 
 interface MemberRow {
@@ -182,7 +191,7 @@ export function findCardHolder(db: TerminalDb, cardNo: string): CardHolder {
   if (!m) throw new DomainError('UNKNOWN_CARD', `card ${cardNo} has no member known at this store yet`, { cardNo });
   const l = stmt(db, 'SELECT * FROM member_levels WHERE code = ?').get(m.level_code) as LevelRow | undefined;
   return {
-    card: { id: c.id, memberId: c.member_id, cardNo: c.card_no, medium: c.medium, status: c.status, expiresOn: c.expires_on },
+    card: { id: c.id, memberId: c.member_id, cardNo: c.card_no, medium: c.medium, status: c.status, expiresOn: c.expires_on, pinHash: c.pin_hash },
     member: { id: m.id, name: m.name, phone: m.phone, birthday: m.birthday, levelCode: m.level_code, homeStoreId: m.home_store_id },
     level: l
       ? { code: l.code, name: l.name, rank: l.rank, discountRate: l.discount_rate, pointsMultiplier: l.points_multiplier, offlineLimitMinor: l.offline_limit_minor }
@@ -190,19 +199,14 @@ export function findCardHolder(db: TerminalDb, cardNo: string): CardHolder {
   };
 }
 
-/** ISO date (YYYY-MM-DD) of `ms` in `timeZone`. */
-export function isoDate(ms: number, timeZone?: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(ms));
+/** Refuses a card that may not be used today in the store's zone (core/card.ts says which). */
+export function assertCardUsable(holder: CardHolder, nowMs: number, timeZone: string): void {
+  assertCardUsableToday(holder.card, localTime(nowMs, timeZone).date);
 }
 
-/** Refuses a card that may not be used today: CARD_FROZEN, CARD_LOST, CARD_EXPIRED, CARD_INACTIVE. */
-export function assertCardUsable(holder: CardHolder, nowMs: number, timeZone?: string): void {
-  const { card } = holder;
-  if (card.status === 'frozen') throw new DomainError('CARD_FROZEN', `card ${card.cardNo} is frozen; ask the member to contact the service desk`, { cardNo: card.cardNo });
-  if (card.status === 'lost') throw new DomainError('CARD_LOST', `card ${card.cardNo} was reported lost; keep the card and call a supervisor`, { cardNo: card.cardNo });
-  if (card.status === 'replaced') throw new DomainError('CARD_INACTIVE', `card ${card.cardNo} was replaced by a new card`, { cardNo: card.cardNo });
-  const today = isoDate(nowMs, timeZone);
-  if (card.status === 'expired' || (card.expiresOn !== null && card.expiresOn < today)) {
-    throw new DomainError('CARD_EXPIRED', `card ${card.cardNo} expired${card.expiresOn ? ` on ${card.expiresOn}` : ''}`, { cardNo: card.cardNo, expiresOn: card.expiresOn });
-  }
+/** The card with this id and its member (UNKNOWN_CARD when it is no longer known here). */
+export function findCardHolderById(db: TerminalDb, cardId: string): CardHolder {
+  const r = stmt(db, 'SELECT card_no FROM cards WHERE id = ?').get(cardId) as { card_no: string } | undefined;
+  if (!r) throw new DomainError('UNKNOWN_CARD', `card ${cardId} is no longer known at this store`, { cardId });
+  return findCardHolder(db, r.card_no);
 }

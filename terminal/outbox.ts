@@ -18,15 +18,17 @@ function nextSeq(db: TerminalDb): number {
 
 /**
  * Applies `transfers` to the journal and appends the event carrying them, inside the
- * caller's transaction. Returns the event as written.
+ * caller's transaction. Returns the event as written. `overdraftAllowed`: debits already
+ * accepted within the offline limits, which HQ applies even when they overdraw (it books the
+ * overdraft as the store's exposure), so the terminal must not refuse them either.
  */
 export function recordEvent(
   db: TerminalDb,
-  input: { id: string; occurredAt: number; body: EventBody; transfers: Transfer[] },
+  input: { id: string; occurredAt: number; body: EventBody; transfers: Transfer[]; overdraftAllowed?: boolean },
 ): SyncEvent {
   invariant(db.inTransaction, 'recordEvent must run inside a transaction');
   const seq = nextSeq(db);
-  applyTransfers(db, input.transfers, { eventSeq: seq });
+  applyTransfers(db, input.transfers, { eventSeq: seq, grantedByHq: input.overdraftAllowed === true });
   const event: SyncEvent = { seq, id: input.id, occurredAt: input.occurredAt, body: input.body, transfers: input.transfers };
   stmt(db, 'INSERT INTO outbox (seq, event_id, body, created_at) VALUES (?, ?, ?, ?)').run(seq, input.id, JSON.stringify(event), input.occurredAt);
   return event;

@@ -7,7 +7,7 @@ import type { Transfer } from '../core/ledger';
 import { changeFromWire, eventToWire, transferFromWire, transferToWire } from '../protocols/sync/v1/codec';
 import { SYNC_PROTO_FILE, SYNC_PROTO_LOADER_OPTIONS } from '../protocols/sync/v1/proto-path';
 import type { TerminalDb } from './db';
-import type { AuthorizeRequest, AuthorizeResult, HqLink, LinkState } from './hq-link';
+import type { AuthorizeRequest, AuthorizeResult, HqLink, LinkState, MemberDeskCall, MemberDeskResult, NewCardRequest } from './hq-link';
 import { applyChange } from './master-data';
 import { markAcked, unackedEvents } from './outbox';
 
@@ -30,6 +30,10 @@ type SyncServiceClient = grpc.Client & {
   Authorize: UnaryMethod;
   Capture: UnaryMethod;
   Void: UnaryMethod;
+  RegisterMember: UnaryMethod;
+  IssueCard: UnaryMethod;
+  ChangeCardStatus: UnaryMethod;
+  TransferBalance: UnaryMethod;
   Subscribe: (req: unknown, metadata: grpc.Metadata) => grpc.ClientReadableStream<unknown>;
 };
 
@@ -78,9 +82,11 @@ function fromServiceError(err: grpc.ServiceError, method: string): { error: Doma
   return { error: new DomainError('HQ_OFFLINE', `HQ did not answer ${method}: ${err.details || err.message}`, { method, grpcCode: err.code }), answered: false };
 }
 
+type RpcMethod = 'Enroll' | 'PushEvents' | 'PullChanges' | 'Authorize' | 'Capture' | 'Void' | MemberDeskCall['method'];
+
 function callUnary<Res>(
   client: SyncServiceClient,
-  method: 'Enroll' | 'PushEvents' | 'PullChanges' | 'Authorize' | 'Capture' | 'Void',
+  method: RpcMethod,
   request: unknown,
   metadata: grpc.Metadata,
   timeoutMs: number,
@@ -112,6 +118,8 @@ const enrollResponse = z.object({
   currency: z.string().length(3),
   chainName: z.string(),
   storeName: z.string(),
+  // Older HQs do not send it; the terminal then assumes the default zone.
+  timeZone: z.string().max(64).optional().default(''),
 });
 const pushResponse = z.object({
   ackedSeq: int64,
@@ -120,6 +128,46 @@ const pushResponse = z.object({
 });
 const pullResponse = z.object({ changes: z.array(z.unknown()), nextCursor: int64, hasMore: z.boolean(), appliedSeq: int64 });
 const authorizeResponse = z.object({ holdId: z.string(), holds: z.array(z.unknown()), expiresAt: int64 });
+const memberDeskResponse = z.object({ member: z.unknown(), cards: z.array(z.unknown()), balances: z.array(z.unknown()) });
+
+function newCardToWire(c: NewCardRequest | null, memberId = ''): Record<string, unknown> | null {
+  return c && { requestId: c.requestId, memberId, cardNo: c.cardNo, medium: c.medium, pin: c.pin ?? '', expiresOn: c.expiresOn ?? '' };
+}
+
+/** A member-desk call onto the wire (sync.proto field names in camelCase). */
+function memberDeskToWire(c: MemberDeskCall): Record<string, unknown> {
+  switch (c.method) {
+    case 'RegisterMember':
+      return { requestId: c.request.requestId, name: c.request.name, phone: c.request.phone, birthday: c.request.birthday ?? '', card: newCardToWire(c.request.card) };
+    case 'IssueCard':
+      return newCardToWire(c.request, c.request.memberId)!;
+    case 'ChangeCardStatus':
+      return { requestId: c.request.requestId, cardId: c.request.cardId, action: c.request.action, reason: c.request.reason, operatorId: c.request.operatorId, newCard: newCardToWire(c.request.newCard) };
+    case 'TransferBalance':
+      return { requestId: c.request.requestId, fromCardId: c.request.fromCardId, toCardId: c.request.toCardId, amount: String(c.request.amountMinor) };
+  }
+}
+
+/** HQ's MemberDeskResponse, validated field by field as the same changes a pull would bring. */
+function memberDeskFromWire(res: unknown): MemberDeskResult {
+  const r = checked(memberDeskResponse, res, 'member desk');
+  const change = (body: Record<string, unknown>) => changeFromWire({ seq: '0', deleted: false, ...body }).body;
+  const member = change({ member: r.member });
+  if (member.type !== 'member') throw new Error('HQ answered the member desk without a member');
+  return {
+    member: member.member,
+    cards: r.cards.map((c) => {
+      const b = change({ card: c });
+      if (b.type !== 'card') throw new Error('malformed card');
+      return b.card;
+    }),
+    balances: r.balances.map((x) => {
+      const b = change({ balance: x });
+      if (b.type !== 'balance') throw new Error('malformed balance');
+      return b.balance;
+    }),
+  };
+}
 
 function checked<S extends z.ZodType>(schema: S, value: unknown, method: string): z.output<S> {
   const r = schema.safeParse(value);
@@ -226,7 +274,7 @@ export class SyncClient implements HqLink {
   }
 
   /** One call to HQ; updates the link state by whether HQ answered. */
-  private async call<Res>(method: 'PushEvents' | 'PullChanges' | 'Authorize' | 'Capture' | 'Void', request: unknown, timeoutMs?: number): Promise<Res> {
+  private async call<Res>(method: Exclude<RpcMethod, 'Enroll'>, request: unknown, timeoutMs?: number): Promise<Res> {
     try {
       const res = await callUnary<Res>(this.client, method, request, this.metadata(), timeoutMs ?? this.o.callTimeoutMs ?? 5_000, this.calls);
       this.contact();
@@ -247,13 +295,21 @@ export class SyncClient implements HqLink {
   }
 
   async authorize(r: AuthorizeRequest): Promise<AuthorizeResult> {
-    const res = await this.call<unknown>('Authorize', { holdId: r.holdId, cardId: r.cardId, amount: String(r.amountMinor), saleId: r.saleId }, 10_000);
+    const res = await this.call<unknown>(
+      'Authorize',
+      { holdId: r.holdId, cardId: r.cardId, amount: String(r.amountMinor), saleId: r.saleId, asset: r.asset ?? 'stored_value', part: r.part ?? '' },
+      10_000,
+    );
     const a = checked(authorizeResponse, res, 'Authorize');
     return { holdId: a.holdId, holds: a.holds.map((t) => transferFromWire(t, null)), expiresAt: a.expiresAt };
   }
 
   async voidHold(holdId: string, transfers: Transfer[]): Promise<void> {
     await this.call<unknown>('Void', { holdId, transfers: transfers.map(transferToWire) });
+  }
+
+  async memberDesk(c: MemberDeskCall): Promise<MemberDeskResult> {
+    return memberDeskFromWire(await this.call<unknown>(c.method, memberDeskToWire(c), 10_000));
   }
 
   requestSync(): void {
@@ -330,7 +386,7 @@ export class SyncClient implements HqLink {
       const res = checked(pullResponse, await this.call<unknown>('PullChanges', { cursor: String(gen.pull_cursor), limit: PULL_PAGE }, 30_000), 'PullChanges');
       const changes = res.changes.map((c) => changeFromWire(c));
       this.o.db.transaction(() => {
-        const ctx = { currency: this.o.currency, appliedSeq: res.appliedSeq, snapshotGen: gen.pulls_started };
+        const ctx = { currency: this.o.currency, appliedSeq: res.appliedSeq, snapshotGen: gen.pulls_started, at: this.o.clock.now() };
         for (const c of changes) applyChange(this.o.db, c, ctx);
         this.o.db.prepare('UPDATE sync_state SET pull_cursor = ?').run(res.nextCursor);
       })();

@@ -10,7 +10,7 @@ import { splitStoredValuePayment } from '../core/stored-value';
 import type { SyncChange } from '../protocols/sync/v1/codec';
 import { Checkout, type CheckoutOptions } from './checkout';
 import { openTerminalDb, type TerminalDb } from './db';
-import { offlineHqLink, type AuthorizeRequest, type AuthorizeResult, type HqLink } from './hq-link';
+import { offlineHqLink, type AuthorizeRequest, type AuthorizeResult, type HqLink, type MemberDeskResult } from './hq-link';
 import { saveIdentity } from './identity';
 import { applyChange } from './master-data';
 
@@ -68,17 +68,17 @@ export interface TestTerminal {
 /** An enrolled terminal of `storeId` with the seed cached, on a fresh SQLite file. */
 export function openTestTerminal(
   seed: ChainSeed,
-  o: { storeId?: string; dir?: string; hq?: HqLink; clockMs?: number; checkout?: Partial<CheckoutOptions> } = {},
+  o: { storeId?: string; dir?: string; hq?: HqLink; clockMs?: number; timeZone?: string; checkout?: Partial<CheckoutOptions> } = {},
 ): TestTerminal {
   const file = join(o.dir ?? tempDir(), 'terminal.sqlite');
   const clock = new ManualClock(o.clockMs ?? Date.UTC(2026, 10, 22, 10, 0, 0));
   const db = openTerminalDb(file, clock);
   const terminal = { terminalId: 't-test-1', storeId: o.storeId ?? 'store-sh-01', currency: seed.currency };
-  saveIdentity(db, { ...terminal, credential: 'test-credential', chainName: seed.chainName, storeName: terminal.storeId, hqAddress: '127.0.0.1:1', enrolledAt: clock.now() });
+  saveIdentity(db, { ...terminal, credential: 'test-credential', chainName: seed.chainName, storeName: terminal.storeId, hqAddress: '127.0.0.1:1', enrolledAt: clock.now(), timeZone: o.timeZone ?? 'Asia/Shanghai' });
   db.transaction(() => {
     for (const c of seedChanges(seed)) applyChange(db, c, { currency: seed.currency, appliedSeq: 0, snapshotGen: 0 });
   })();
-  const checkout = new Checkout({ db, terminal, clock, newId: () => uuidv7(clock), hq: o.hq ?? offlineHqLink, ...o.checkout });
+  const checkout = new Checkout({ db, terminal, clock, newId: () => uuidv7(clock), hq: o.hq ?? offlineHqLink, timeZone: o.timeZone ?? 'Asia/Shanghai', ...o.checkout });
   return { file, db, clock, checkout, terminal };
 }
 
@@ -93,6 +93,8 @@ export class FakeHqLink implements HqLink {
   readonly holds = new Map<string, Transfer[]>();
   /** Card id → what HQ thinks it may spend. */
   readonly balances = new Map<string, { principal: number; bonus: number }>();
+  /** Card id → the points of its member HQ thinks they have. */
+  readonly points = new Map<string, { memberId: string; points: number }>();
   frozen = new Set<string>();
   /** When set, Authorize creates the hold at "HQ" but the answer is lost. */
   loseNextAnswer = false;
@@ -107,9 +109,33 @@ export class FakeHqLink implements HqLink {
     if (!this.online) throw new DomainError('HQ_OFFLINE', 'unreachable');
     if (this.frozen.has(r.cardId)) throw new DomainError('CARD_FROZEN', 'frozen at HQ');
     let holds = this.holds.get(r.holdId);
+    if (!holds && r.asset === 'points') {
+      const p = this.points.get(r.cardId);
+      if (!p || p.points < r.amountMinor) throw new DomainError('INSUFFICIENT_BALANCE', 'not enough points at HQ');
+      p.points -= r.amountMinor;
+      holds = [{
+        id: `${r.holdId}/points`,
+        kind: 'pending' as const,
+        debitAccountId: memberPointsAccountId(p.memberId),
+        creditAccountId: 'chain:points_issued',
+        ledger: POINTS_LEDGER,
+        amount: r.amountMinor,
+        code: 'POINTS_REDEEMED' as const,
+        pendingId: null,
+        timestamp: this.clock.now(),
+        originTerminalId: null,
+        documentId: r.saleId,
+      }];
+      this.holds.set(r.holdId, holds);
+    }
     if (!holds) {
       const b = this.balances.get(r.cardId) ?? { principal: 0, bonus: 0 };
-      const legs = splitStoredValuePayment(r.cardId, r.amountMinor, b);
+      const legs = r.part
+        ? (() => {
+            if (b[r.part!] < r.amountMinor) throw new DomainError('INSUFFICIENT_BALANCE', 'part short at HQ');
+            return [{ part: r.part!, amount: r.amountMinor, accountId: r.part === 'principal' ? cardPrincipalAccountId(r.cardId) : cardBonusAccountId(r.cardId) }];
+          })()
+        : splitStoredValuePayment(r.cardId, r.amountMinor, b);
       holds = legs.map((l) => ({
         id: `${r.holdId}/${l.part}`,
         kind: 'pending' as const,
@@ -140,5 +166,10 @@ export class FakeHqLink implements HqLink {
 
   requestSync(): void {
     this.syncRequests += 1;
+  }
+
+  /** Member-desk business logic lives at HQ: tests of it run against the real HQ, never this fake. */
+  memberDesk(): Promise<MemberDeskResult> {
+    return Promise.reject(new DomainError(this.online ? 'NOT_FOUND' : 'HQ_OFFLINE', 'the fake HQ has no member desk'));
   }
 }
