@@ -18,7 +18,11 @@ export class HidTransport implements Transport {
   private device: HidAsyncDevice | undefined;
   private readonly listeners = new TransportListeners();
 
-  constructor(private readonly settings: HidSettings) {
+  /** `loader` is the node-hid module; tests give a fake that emits real report bytes. */
+  constructor(
+    private readonly settings: HidSettings,
+    private readonly loader: () => Promise<unknown> = () => import('node-hid'),
+  ) {
     this.description =
       'path' in settings ? `hid ${settings.path}` : `hid ${hex4(settings.vendorId)}:${hex4(settings.productId)}`;
   }
@@ -28,7 +32,9 @@ export class HidTransport implements Transport {
   }
 
   async open(): Promise<void> {
-    const hid = await loadNative('node-hid', () => import('node-hid'), this.description);
+    const hid = (await loadNative('node-hid', this.loader, this.description)) as {
+      HIDAsync: { open(path: string): Promise<unknown>; open(vid: number, pid: number): Promise<unknown> };
+    };
     let device: HidAsyncDevice;
     try {
       device = (

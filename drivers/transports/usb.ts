@@ -45,7 +45,11 @@ export class UsbTransport implements Transport {
     this.listeners.emitDisconnect(new Error(`${this.description} was detached`));
   };
 
-  constructor(private readonly settings: UsbSettings) {
+  /** `loader` is the usb module; tests give a fake WebUSB. */
+  constructor(
+    private readonly settings: UsbSettings,
+    private readonly loader: () => Promise<unknown> = () => import('usb'),
+  ) {
     this.description = `usb ${settings.vendorId.toString(16).padStart(4, '0')}:${settings.productId.toString(16).padStart(4, '0')}`;
   }
 
@@ -54,7 +58,7 @@ export class UsbTransport implements Transport {
   }
 
   async open(): Promise<void> {
-    const mod = (await loadNative('usb', () => import('usb'), this.description)) as unknown as {
+    const mod = (await loadNative('usb', this.loader, this.description)) as {
       WebUSB: new (o: { allowAllDevices: boolean }) => WebUsb;
     };
     const webusb = new mod.WebUSB({ allowAllDevices: true });
