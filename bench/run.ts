@@ -2,9 +2,13 @@
  * `npm run bench`: every benchmark prints its figure and its ratio to a reference measured
  * in the same run, because these machines are noisy.
  */
+import { benchPricing } from './pricing';
 import { benchTerminalLedger } from './terminal-ledger';
 
-const benches: Array<[string, () => Promise<void>]> = [['terminal ledger', benchTerminalLedger]];
+const benches: Array<[string, () => Promise<void>]> = [
+  ['terminal ledger', benchTerminalLedger],
+  ['pricing', benchPricing],
+];
 
 for (const [name, run] of benches) {
   console.log(`\n== ${name}`);

@@ -78,16 +78,16 @@ export function prorate(total: number, weights: readonly number[]): number[] {
     if (w < 0) throw new RangeError(`weight ${i} is negative`);
   });
   const effective = weights.every((w) => w === 0) ? weights.map(() => 1) : weights;
-  const sum = effective.reduce((a, b) => a + b, 0);
+  // Exact integer arithmetic: BigInt products cannot overflow and need no rounding.
+  const sum = effective.reduce((a, b) => a + BigInt(b), 0n);
   const sign = total < 0 ? -1 : 1;
-  const magnitude = Math.abs(total);
+  const magnitude = BigInt(Math.abs(total));
   const shares = effective.map((w, index) => {
-    const exact = new Decimal(magnitude).times(w).dividedBy(sum);
-    const floor = exact.floor();
-    return { index, floor: floor.toNumber(), remainder: exact.minus(floor) };
+    const product = magnitude * BigInt(w);
+    return { index, floor: Number(product / sum), remainder: product % sum };
   });
-  let left = magnitude - shares.reduce((a, s) => a + s.floor, 0);
-  const byRemainder = [...shares].sort((a, b) => b.remainder.comparedTo(a.remainder) || a.index - b.index);
+  let left = Number(magnitude) - shares.reduce((a, s) => a + s.floor, 0);
+  const byRemainder = [...shares].sort((a, b) => (a.remainder > b.remainder ? -1 : a.remainder < b.remainder ? 1 : a.index - b.index));
   for (const share of byRemainder) {
     if (left === 0) break;
     share.floor += 1;
