@@ -127,7 +127,8 @@ export abstract class Device<TData> extends TypedEmitter<DeviceEvents<TData>> {
       throw e;
     }
     this.lifecycle = 'opened';
-    this.setHealth('ok', '');
+    const h = this.healthWhenUp();
+    this.setHealth(h.health, h.detail);
   }
 
   /** Takes exclusive use; this process is the only owner, so claim only checks the state. */
@@ -179,7 +180,11 @@ export abstract class Device<TData> extends TypedEmitter<DeviceEvents<TData>> {
   protected async onEnable(): Promise<void> {}
   protected async onDisable(): Promise<void> {}
   protected async onClose(): Promise<void> {}
-  /** The device is back after a reopen and healthy again (e.g. print what waited). */
+  /** Health once the link is up: ok, or a warning the device knows of (e.g. no paper). */
+  protected healthWhenUp(): { health: HealthState; detail: string } {
+    return { health: 'ok', detail: '' };
+  }
+  /** The device is back after a reopen (e.g. print what waited). */
   protected onReopened(): void {}
   /** Bytes from the transport. */
   protected abstract onBytes(chunk: Uint8Array): void;
@@ -276,7 +281,8 @@ export abstract class Device<TData> extends TypedEmitter<DeviceEvents<TData>> {
       return;
     }
     if (this.isClosed()) return void (await this.transport.close());
-    this.setHealth('ok', '');
+    const h = this.healthWhenUp();
+    this.setHealth(h.health, h.detail);
     this.emitStatus('online');
     this.onReopened();
   }

@@ -117,6 +117,32 @@ describe('receipt printer (in-process simulator)', () => {
     await printer.close();
   });
 
+  it('a printer out of paper at start shows the warning from the start', async () => {
+    const { transport, peer } = createInProcessLink('sim printer');
+    const sim = new EscPosPrinterSimulator();
+    sim.attach(peer);
+    peer.onHostWrite((c) => sim.receive(c));
+    sim.paperOut();
+    const printer = new ReceiptPrinter('printer', transport);
+    await printer.start();
+    expect(printer.health).toMatchObject({ health: 'warning', detail: expect.stringContaining('out of paper') });
+    await printer.close();
+  });
+
+  it('a printer that ignores status requests is a warning and still prints', async () => {
+    const { transport, peer } = createInProcessLink('sim printer');
+    const sim = new EscPosPrinterSimulator();
+    sim.answersStatus = false;
+    sim.attach(peer);
+    peer.onHostWrite((c) => sim.receive(c));
+    const printer = new ReceiptPrinter('printer', transport, { statusTimeout_ms: 100 });
+    await printer.start();
+    expect(printer.health).toMatchObject({ health: 'warning', detail: expect.stringContaining('does not answer status requests') });
+    expect(await printer.print(receipt('NS-1'))).toEqual({ status: 'printed', id: 'NS-1' });
+    expect(sim.receipts().at(-1)!.lines[1]).toBe('单号 No. NS-1');
+    await printer.close();
+  });
+
   it('keeps a receipt given before the printer started and prints it once it is enabled', async () => {
     const { transport, peer } = createInProcessLink('sim printer');
     const sim = new EscPosPrinterSimulator();

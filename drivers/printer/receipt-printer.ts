@@ -129,8 +129,15 @@ export class ReceiptPrinter extends Device<OutputComplete> {
     this.asb = undefined;
     this.realtimeWaiters = [];
     this.statusKnown = await this.refreshStatus();
-    if (!this.statusKnown) this.setHealth('warning', `${this.name} does not answer status requests; receipts print without paper checks`);
     await this.transport.write(cmd.enableAsb(0x0f));
+  }
+
+  protected override healthWhenUp(): { health: 'ok' | 'warning'; detail: string } {
+    if (!this.statusKnown) return { health: 'warning', detail: `${this.name} does not answer status requests; receipts print without paper checks` };
+    const reason = notReady(this.status);
+    if (reason) return { health: 'warning', detail: CASHIER_MESSAGE[reason] };
+    if (this.status.paperNearEnd) return { health: 'warning', detail: 'The receipt paper is nearly used up.' };
+    return { health: 'ok', detail: '' };
   }
 
   protected override async onEnable(): Promise<void> {
@@ -312,10 +319,9 @@ export class ReceiptPrinter extends Device<OutputComplete> {
     if (prev.coverOpen !== next.coverOpen) this.emitStatus(next.coverOpen ? 'cover-open' : 'cover-ok');
     if (prev.drawerOpen !== next.drawerOpen) this.emitStatus(next.drawerOpen ? 'drawer-open' : 'drawer-closed');
     const reason = notReady(next);
-    if (this.health.health !== 'offline') {
-      if (reason) this.setHealth('warning', CASHIER_MESSAGE[reason]);
-      else if (next.paperNearEnd) this.setHealth('warning', 'The receipt paper is nearly used up.');
-      else if (this.statusKnown || this.health.health === 'warning') this.setHealth('ok', '');
+    if (this.health.health !== 'offline' && this.health.health !== 'not-started') {
+      const h = this.healthWhenUp();
+      this.setHealth(h.health, h.detail);
     }
     if (reason) this.pushCompletion('interrupted');
     if (!reason && notReady(prev)) this.drainSoon();
