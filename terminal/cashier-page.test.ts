@@ -16,7 +16,7 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier page in Chromium', () => {
 
   beforeAll(async () => {
     t = openTestTerminal(demoChain);
-    const app = createLocalApi({ checkout: t.checkout, db: t.db, terminal: t.terminal, token: 'c'.repeat(64), link: () => ({ hq: 'offline', lastContactAt: null }), log: () => {} });
+    const app = createLocalApi({ checkout: t.checkout, services: t.services, db: t.db, terminal: t.terminal, token: 'c'.repeat(64), link: () => ({ hq: 'offline', lastContactAt: null }), log: () => {} });
     ({ server, url } = await listenLocalApi(app, '127.0.0.1', 0));
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   });

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { systemClock, uuidv7 } from '../core/ids';
 import { Checkout } from './checkout';
+import { memberMoneyServices } from './context';
+import { HoldBook } from './holds';
 import { openTerminalDb } from './db';
 import { loadIdentity, saveIdentity, updateHqAddress } from './identity';
 import { closeServer, createLocalApi, listenLocalApi } from './local-api';
@@ -98,12 +100,16 @@ export async function startTerminal(options: StartTerminalOptions): Promise<Runn
       afterSync: async () => checkout?.releaseUnresolvedHolds(),
     });
     const terminal = { terminalId: identity.terminalId, storeId: identity.storeId, currency: identity.currency };
+    const newId = () => uuidv7(clock);
+    const holds = new HoldBook({ db, hq: sync, clock, newId, terminal, log });
+    const context = { db, clock, newId, hq: sync, holds, terminal, timeZone: identity.timeZone, log };
     checkout = new Checkout({
       db,
       terminal,
       clock,
-      newId: () => uuidv7(clock),
+      newId,
       hq: sync,
+      holds,
       timeZone: identity.timeZone,
       afterSaleCommit: options.faults?.afterSaleCommit,
       log,
@@ -112,6 +118,7 @@ export async function startTerminal(options: StartTerminalOptions): Promise<Runn
     const link = sync;
     const app = createLocalApi({
       checkout,
+      services: memberMoneyServices(context),
       db,
       terminal: { ...terminal, storeName: identity.storeName, chainName: identity.chainName },
       token,

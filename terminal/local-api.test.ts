@@ -18,6 +18,7 @@ async function start() {
   const logged: string[] = [];
   const app = createLocalApi({
     checkout: t.checkout,
+    services: t.services,
     db: t.db,
     terminal: t.terminal,
     token: TOKEN,
@@ -121,7 +122,7 @@ describe('local API', () => {
     const t = openTestTerminal(demoChain);
     const logged: string[] = [];
     const broken = { openSale: () => { throw new Error('disk on fire'); } } as unknown as Checkout;
-    const app = createLocalApi({ checkout: broken, db: t.db, terminal: t.terminal, token: TOKEN, link: () => ({ hq: 'offline', lastContactAt: null }), log: (m) => logged.push(m) });
+    const app = createLocalApi({ checkout: broken, services: t.services, db: t.db, terminal: t.terminal, token: TOKEN, link: () => ({ hq: 'offline', lastContactAt: null }), log: (m) => logged.push(m) });
     const listening = await listenLocalApi(app, '127.0.0.1', 0);
     server = listening.server;
     const res = await fetch(`${listening.url}/api/sales`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });

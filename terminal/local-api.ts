@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { DomainError, isDomainError, type ErrorCode } from '../core/errors';
 import { formatMajor, minorDigits } from '../core/money';
 import type { CardInfo, Checkout, SaleView } from './checkout';
+import type { MemberMoneyServices } from './context';
 import type { TerminalDb } from './db';
 import type { LinkState } from './hq-link';
 import { searchProducts } from './master-data';
@@ -20,9 +21,11 @@ import { outboxDepth } from './outbox';
  *   400 VALIDATION_FAILED — the request itself is malformed;
  *   401 UNAUTHENTICATED — no or wrong token;
  *   404 UNKNOWN_BARCODE, UNKNOWN_CARD, SALE_NOT_FOUND, NOT_FOUND — what it names does not exist;
- *   409 SALE_NOT_OPEN, CONFLICT — the sale is not in a state that allows it;
+ *   409 SALE_NOT_OPEN, CONFLICT, CARD_STATUS_CHANGE_NOT_ALLOWED — not in a state that allows it;
  *   422 CARD_FROZEN, CARD_LOST, CARD_EXPIRED, CARD_INACTIVE, INSUFFICIENT_BALANCE, OVERPAID,
- *       SALE_NOT_PAID, NO_MEMBER — a well-formed request the business rules refuse;
+ *       SALE_NOT_PAID, NO_MEMBER, INSUFFICIENT_POINTS, POINTS_BELOW_REDEMPTION_UNIT,
+ *       OFFLINE_LIMIT_EXCEEDED, PIN_REQUIRED, WRONG_PIN, PIN_LOCKED, REFUND_EXCEEDS_SALE —
+ *       a well-formed request the business rules refuse (`details` says by how much);
  *   503 HQ_OFFLINE — needs HQ, which cannot be reached now;
  *   500 anything unexpected (logged with the route and sale).
  */
@@ -39,7 +42,9 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   SALE_NOT_OPEN: 409,
   CONFLICT: 409,
   HOLD_NOT_PENDING: 409,
+  CARD_STATUS_CHANGE_NOT_ALLOWED: 409,
   HQ_OFFLINE: 503,
+  INTERNAL: 500,
 };
 
 export function httpStatusOf(code: ErrorCode): number {
@@ -48,6 +53,7 @@ export function httpStatusOf(code: ErrorCode): number {
 
 export interface LocalApiOptions {
   checkout: Checkout;
+  services: MemberMoneyServices;
   db: TerminalDb;
   terminal: { terminalId: string; storeId: string; currency: string; storeName?: string; chainName?: string };
   token: string;
@@ -58,9 +64,12 @@ export interface LocalApiOptions {
 const minor = z.number().int().refine(Number.isSafeInteger, 'must be a safe integer');
 const itemBody = z.strictObject({ barcode: z.string().trim().min(1).max(64), quantity: z.number().int().min(1).max(10_000).optional() });
 const memberBody = z.strictObject({ cardNo: z.string().trim().min(1).max(64) });
+const positive = minor.refine((n) => n > 0, 'must be more than zero');
+const pin = z.string().regex(/^\d{4,12}$/, 'a PIN is 4 to 12 digits');
 const tenderBody = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('cash'), amountMinor: minor.refine((n) => n > 0, 'must be more than zero'), tenderedMinor: minor.optional() }),
-  z.strictObject({ kind: z.literal('stored_value'), amountMinor: minor.refine((n) => n > 0, 'must be more than zero') }),
+  z.strictObject({ kind: z.literal('stored_value'), amountMinor: minor.refine((n) => n > 0, 'must be more than zero'), pin: pin.optional() }),
+  z.strictObject({ kind: z.literal('points'), points: positive, pin: pin.optional() }),
   z.strictObject({ kind: z.literal('bank_card'), amountMinor: minor.refine((n) => n > 0, 'must be more than zero'), reference: z.string().trim().min(1).max(128) }),
 ]);
 const topUpBody = z.strictObject({
@@ -69,6 +78,30 @@ const topUpBody = z.strictObject({
   tender: z.enum(['cash', 'bank_card']),
 });
 const lineNoParam = z.coerce.number().int().min(1).max(100_000);
+const cardNo = z.string().trim().min(1).max(64);
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD');
+const refundBody = z.strictObject({
+  saleId: z.string().trim().min(1).max(128),
+  lines: z.array(z.strictObject({ lineNo: z.number().int().min(1), quantity: positive })).min(1).max(1_000),
+  withReceipt: z.boolean(),
+});
+const giftBody = z.strictObject({ cardNo, giftSku: z.string().trim().min(1).max(64), quantity: positive, points: positive });
+const newCardBody = z.strictObject({
+  cardNo,
+  medium: z.enum(['mifare', 'em4100', 'magstripe', 'barcode', 'virtual']),
+  pin: pin.optional(),
+  expiresOn: isoDate.optional(),
+});
+const memberBodyNew = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  phone: z.string().trim().regex(/^\+?\d{5,20}$/, 'a phone number of digits'),
+  birthday: isoDate.nullable().optional(),
+  card: newCardBody.optional(),
+});
+const cardActionBody = z.strictObject({ reason: z.string().trim().max(200).optional() });
+const replaceBody = z.strictObject({ reason: z.string().trim().max(200).optional(), newCard: newCardBody });
+const transferBody = z.strictObject({ toCardNo: cardNo, amountMinor: positive.optional() });
+const salesQuery = z.object({ cardNo: cardNo.optional(), memberId: z.string().trim().min(1).max(128).optional() }).refine((q) => q.cardNo !== undefined || q.memberId !== undefined, 'give cardNo or memberId');
 
 function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const r = schema.safeParse(value ?? {});
@@ -126,7 +159,8 @@ function cashierPage(token: string | null, o: LocalApiOptions): string {
 export function createLocalApi(o: LocalApiOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  const { checkout } = o;
+  const { checkout, services } = o;
+  const f = (n: number) => formatMajor(n, o.terminal.currency);
 
   app.get('/', (req, res) => {
     // The token goes only into a page this machine's browser loaded by a loopback name: not to
@@ -184,7 +218,8 @@ export function createLocalApi(o: LocalApiOptions): express.Express {
     let sale: SaleView;
     if (b.kind === 'cash') sale = checkout.addCashTender(req.params.id, b.amountMinor, b.tenderedMinor ?? b.amountMinor);
     else if (b.kind === 'bank_card') sale = checkout.addBankCardTender(req.params.id, b.amountMinor, b.reference);
-    else sale = await checkout.addStoredValueTender(req.params.id, b.amountMinor);
+    else if (b.kind === 'points') sale = await checkout.addPointsTender(req.params.id, b.points, b.pin);
+    else sale = await checkout.addStoredValueTender(req.params.id, b.amountMinor, b.pin);
     res.json(saleJson(sale));
   });
   app.post('/api/sales/:id/complete', (req, res) => {
@@ -199,6 +234,56 @@ export function createLocalApi(o: LocalApiOptions): express.Express {
     const f = (n: number) => formatMajor(n, o.terminal.currency);
     res.status(201).json({ ...r, display: { principal: f(r.principalMinor), bonus: f(r.bonusMinor), balancePrincipal: f(r.balance.principalMinor), balanceBonus: f(r.balance.bonusMinor) } });
   });
+  app.get('/api/settings', (_req, res) => {
+    const s = checkout.settings();
+    res.json({ pointsTender: s.pointsTender, cardPinRequiredAboveMinor: s.cardPinRequiredAboveMinor, offline: s.offline, topUpBonusTiers: s.topUpBonusTiers, spendingOrder: s.spendingOrder });
+  });
+  app.get('/api/sales', (req, res) => {
+    const q = parse(salesQuery, req.query);
+    res.json({ sales: services.refunds.salesOf(q) });
+  });
+  app.get('/api/sales/:id/refunds', (req, res) => {
+    res.json({ sale: services.refunds.summary(req.params.id), refunds: services.refunds.refundsOf(req.params.id) });
+  });
+  app.post('/api/refunds', (req, res) => {
+    const b = parse(refundBody, req.body);
+    const r = services.refunds.refund(b);
+    res.status(201).json({ ...r, display: { total: f(r.refund.totalMinor) } });
+  });
+  app.post('/api/top-ups/:id/refund', async (req, res) => {
+    const r = await services.topUpRefunds.refund(req.params.id);
+    res.status(201).json({ ...r, display: { principal: f(r.topUpRefund.principalMinor), bonusClawedBack: f(r.topUpRefund.bonusClawedBackMinor) } });
+  });
+  app.post('/api/gifts/redeem', async (req, res) => {
+    const b = parse(giftBody, req.body);
+    res.status(201).json(await services.gifts.redeem(b));
+  });
+  app.post('/api/members', async (req, res) => {
+    const b = parse(memberBodyNew, req.body);
+    res.status(201).json(await services.desk.registerMember({ name: b.name, phone: b.phone, birthday: b.birthday ?? null, card: b.card }));
+  });
+  app.get('/api/members/:id', (req, res) => {
+    if (!o.db.prepare('SELECT 1 FROM members WHERE id = ?').get(req.params.id)) throw new DomainError('NOT_FOUND', `no member ${req.params.id} here`);
+    res.json(services.desk.view(req.params.id));
+  });
+  app.post('/api/members/:id/cards', async (req, res) => {
+    const b = parse(newCardBody, req.body);
+    res.status(201).json(await services.desk.issueCard(req.params.id, b));
+  });
+  for (const [path, action] of [['freeze', 'freeze'], ['unfreeze', 'unfreeze'], ['report-lost', 'report_lost']] as const) {
+    app.post(`/api/cards/:cardNo/${path}`, async (req, res) => {
+      const b = parse(cardActionBody, req.body);
+      res.json(await services.desk.changeCardStatus(req.params.cardNo, action, { reason: b.reason }));
+    });
+  }
+  app.post('/api/cards/:cardNo/replace', async (req, res) => {
+    const b = parse(replaceBody, req.body);
+    res.json(await services.desk.changeCardStatus(req.params.cardNo, 'replace', { reason: b.reason, newCard: b.newCard }));
+  });
+  app.post('/api/cards/:cardNo/transfer-balance', async (req, res) => {
+    const b = parse(transferBody, req.body);
+    res.json(await services.desk.transferBalance(req.params.cardNo, b.toCardNo, b.amountMinor));
+  });
   app.get('/api/cards/:cardNo', (req, res) => {
     res.json(cardJson(checkout.cardInfo(req.params.cardNo), o.terminal.currency));
   });
@@ -212,7 +297,7 @@ export function createLocalApi(o: LocalApiOptions): express.Express {
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (isDomainError(err)) {
-      res.status(httpStatusOf(err.code)).json({ error: { code: err.code, message: err.message } });
+      res.status(httpStatusOf(err.code)).json({ error: { code: err.code, message: err.message, details: err.details } });
       return;
     }
     // express.json() refusing the body: malformed JSON or too large.

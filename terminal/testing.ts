@@ -9,7 +9,9 @@ import { POINTS_LEDGER, type Transfer } from '../core/ledger';
 import { splitStoredValuePayment } from '../core/stored-value';
 import type { SyncChange } from '../protocols/sync/v1/codec';
 import { Checkout, type CheckoutOptions } from './checkout';
+import { memberMoneyServices, type MemberMoneyServices } from './context';
 import { openTerminalDb, type TerminalDb } from './db';
+import { HoldBook } from './holds';
 import { offlineHqLink, type AuthorizeRequest, type AuthorizeResult, type HqLink, type MemberDeskResult } from './hq-link';
 import { saveIdentity } from './identity';
 import { applyChange } from './master-data';
@@ -63,6 +65,8 @@ export interface TestTerminal {
   clock: ManualClock;
   checkout: Checkout;
   terminal: { terminalId: string; storeId: string; currency: string };
+  /** Refunds, top-up refunds, gifts and the member desk over the same database and HQ link. */
+  services: MemberMoneyServices;
 }
 
 /** An enrolled terminal of `storeId` with the seed cached, on a fresh SQLite file. */
@@ -78,8 +82,13 @@ export function openTestTerminal(
   db.transaction(() => {
     for (const c of seedChanges(seed)) applyChange(db, c, { currency: seed.currency, appliedSeq: 0, snapshotGen: 0 });
   })();
-  const checkout = new Checkout({ db, terminal, clock, newId: () => uuidv7(clock), hq: o.hq ?? offlineHqLink, timeZone: o.timeZone ?? 'Asia/Shanghai', ...o.checkout });
-  return { file, db, clock, checkout, terminal };
+  const newId = () => uuidv7(clock);
+  const hq = o.hq ?? offlineHqLink;
+  const timeZone = o.timeZone ?? 'Asia/Shanghai';
+  const holds = new HoldBook({ db, hq, clock, newId, terminal });
+  const checkout = new Checkout({ db, terminal, clock, newId, hq, holds, timeZone, ...o.checkout });
+  const services = memberMoneyServices({ db, clock, newId, hq, holds, terminal, timeZone });
+  return { file, db, clock, checkout, terminal, services };
 }
 
 /**
