@@ -33,9 +33,12 @@ export class DeviceManager extends TypedEmitter<ManagerEvents> {
 
   /** Starts all devices; resolves when each has started or failed (failures are in health()). */
   async startAll(): Promise<DeviceHealth[]> {
-    // Printers first: cash drawers are built on top of them.
-    const order = [...this.config.devices].sort((a, b) => Number(a.class === 'cash-drawer') - Number(b.class === 'cash-drawer'));
-    for (const entry of order) await this.startOne(entry, this.options.reopen?.firstDelay_ms ?? defaultReopen.firstDelay_ms);
+    // Devices start side by side (one slow to answer does not hold up the others); cash drawers
+    // after their printers, which they are built on.
+    const first = this.options.reopen?.firstDelay_ms ?? defaultReopen.firstDelay_ms;
+    const drawers = this.config.devices.filter((d) => d.class === 'cash-drawer');
+    await Promise.all(this.config.devices.filter((d) => d.class !== 'cash-drawer').map((e) => this.startOne(e, first)));
+    await Promise.all(drawers.map((e) => this.startOne(e, first)));
     return this.health();
   }
 
