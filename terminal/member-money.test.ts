@@ -324,3 +324,130 @@ describe('points as a tender (积分抵现)', () => {
     expect(allEvents(t.db).at(-1)!.body.type).toBe('holds_released');
   });
 });
+
+describe('refunds (退货)', () => {
+  it('a refund of one of two lines returns its share: bonus and principal in the ratio spent, points earned taken back; the second returns the rest exactly', async () => {
+    const t = openTestTerminal(demoChain);
+    setSetting(t.db, 'spendingOrder', 'bonus_first');
+    const start = { card: cardSpendable(t.db, 'c-0002'), points: memberPoints(t.db, 'm-0002') };
+    const sale = saleWith(t, [MILK, MILK], GOLD_CARD); // ¥119.80
+    await t.checkout.addStoredValueTender(sale.id, 11_980);
+    const done = t.checkout.complete(sale.id);
+    expect(done.pointsEarned).toBe(179); // 119.80 × 1.5 gold, rounded down
+
+    const first = t.services.refunds.refund({ saleId: sale.id, lines: [{ lineNo: 1, quantity: 1 }], withReceipt: true });
+    expect(first.refund.totalMinor).toBe(5_990);
+    // Spent ¥80.00 bonus + ¥39.80 principal; half of it comes back in that ratio.
+    expect(first.refund.tenders.map((x) => [x.kind, x.amountMinor])).toEqual([['stored_value', 5_990]]);
+    expect([...first.refund.tenders[0]!.legs].sort((a, b) => a.part.localeCompare(b.part))).toEqual([
+      { accountId: cardBonusAccountId('c-0002'), part: 'bonus', amount: 4_000 },
+      { accountId: cardPrincipalAccountId('c-0002'), part: 'principal', amount: 1_990 },
+    ]);
+    expect(allEvents(t.db).at(-1)!.body.type).toBe('refund');
+
+    const second = t.services.refunds.refund({ saleId: sale.id, lines: [{ lineNo: 1, quantity: 1 }], withReceipt: false });
+    expect(first.refund.pointsReversed + second.refund.pointsReversed).toBe(179);
+    expect(cardSpendable(t.db, 'c-0002')).toEqual(start.card);
+    expect(memberPoints(t.db, 'm-0002')).toBe(start.points);
+    expect(t.services.refunds.refundsOf(sale.id).map((r) => r.id)).toEqual([first.refund.id, second.refund.id]);
+    expect(t.services.refunds.summary(sale.id).lines[0]).toMatchObject({ quantity: 2, refundedQuantity: 2 });
+    const trial = journalTrialBalance(t.db);
+    expect(trial.debits).toBe(trial.credits);
+  });
+
+  it('a refund gives back the points that paid, and lists the member’s sales for a refund without receipt', async () => {
+    const t = openTestTerminal(demoChain);
+    const sale = saleWith(t, [MILK], DIAMOND_CARD);
+    await t.checkout.addPointsTender(sale.id, 2_000);
+    payRestInCash(t, sale.id);
+    const before = memberPoints(t.db, 'm-0001');
+    const r = t.services.refunds.refund({ saleId: sale.id, lines: [{ lineNo: 1, quantity: 1 }], withReceipt: false });
+    expect(r.refund.tenders.map((x) => [x.kind, x.amountMinor, x.points])).toEqual([['points', 2_000, 2_000], ['cash', 3_990, 0]]);
+    expect(memberPoints(t.db, 'm-0001')).toBe(before + 2_000 - r.refund.pointsReversed);
+    expect(t.services.refunds.salesOf({ cardNo: DIAMOND_CARD }).map((s) => s.id)).toEqual([sale.id]);
+    expect(t.services.refunds.salesOf({ memberId: 'm-0002' })).toEqual([]);
+  });
+
+  it('refuses with stable codes and changes nothing: too many, unknown line, a sale not made here, an open sale, points already spent', async () => {
+    const t = openTestTerminal(demoChain);
+    setSetting(t.db, 'pointsTender', { pointsPerUnit: 10, unitValueMinor: 10, maxShareOfSale: '1' });
+    const earned = saleWith(t, [MILK], REGULAR_CARD); // 120 points + 59 earned
+    const done = payRestInCash(t, earned.id);
+    expect(done.pointsEarned).toBe(59);
+    const spend = saleWith(t, [CIGARETTES], REGULAR_CARD); // earns nothing
+    await t.checkout.addPointsTender(spend.id, 170);
+    payRestInCash(t, spend.id);
+    expect(memberPoints(t.db, 'm-0004')).toBe(9);
+    const open = saleWith(t, [COLA]);
+    const before = snapshot(t.db);
+    expect(await codeOf(() => t.services.refunds.refund({ saleId: earned.id, lines: [{ lineNo: 1, quantity: 2 }], withReceipt: true }))).toBe('REFUND_EXCEEDS_SALE');
+    expect(await codeOf(() => t.services.refunds.refund({ saleId: earned.id, lines: [{ lineNo: 9, quantity: 1 }], withReceipt: true }))).toBe('VALIDATION_FAILED');
+    expect(await codeOf(() => t.services.refunds.refund({ saleId: earned.id, lines: [{ lineNo: 1, quantity: 0 }], withReceipt: true }))).toBe('VALIDATION_FAILED');
+    expect(await codeOf(() => t.services.refunds.refund({ saleId: 'sale-made-elsewhere', lines: [{ lineNo: 1, quantity: 1 }], withReceipt: true }))).toBe('NOT_FOUND');
+    expect(await codeOf(() => t.services.refunds.refund({ saleId: open.id, lines: [{ lineNo: 1, quantity: 1 }], withReceipt: true }))).toBe('CONFLICT');
+    const e = await errorOf(() => t.services.refunds.refund({ saleId: earned.id, lines: [{ lineNo: 1, quantity: 1 }], withReceipt: true }));
+    expect([e.code, e.details.missing]).toEqual(['INSUFFICIENT_POINTS', 50]);
+    expect(snapshot(t.db)).toEqual(before);
+    // Refunding the sale that spent them first gives them back; then the first refund goes through.
+    t.services.refunds.refund({ saleId: spend.id, lines: [{ lineNo: 1, quantity: 1 }], withReceipt: true });
+    expect(t.services.refunds.refund({ saleId: earned.id, lines: [{ lineNo: 1, quantity: 1 }], withReceipt: true }).refund.pointsReversed).toBe(59);
+    expect(memberPoints(t.db, 'm-0004')).toBe(120);
+  });
+});
+
+describe('top-up refunds and gifts (online only)', () => {
+  function online() {
+    const base = openTestTerminal(demoChain);
+    const hq = new FakeHqLink('store-sh-01', 'CNY', base.clock);
+    for (const b of demoChain.openingBalances) hq.balances.set(b.cardId, { principal: b.principalMinor, bonus: b.bonusMinor });
+    hq.points.set('c-0002', { memberId: 'm-0002', points: 7_420 });
+    return { t: openTestTerminal(demoChain, { hq }), hq };
+  }
+
+  it('a top-up refund holds principal and bonus part by part at HQ, pays the principal back, claws back the bonus, once', async () => {
+    const { t, hq } = online();
+    const start = cardSpendable(t.db, 'c-0002');
+    const topUp = t.checkout.topUp({ cardNo: GOLD_CARD, principalMinor: 100_000, tender: 'cash' });
+    expect(topUp.bonusMinor).toBe(15_000);
+    const b = hq.balances.get('c-0002')!;
+    b.principal += 100_000;
+    b.bonus += 15_000;
+    const r = await t.services.topUpRefunds.refund(topUp.id);
+    expect([r.topUpRefund.principalMinor, r.topUpRefund.bonusClawedBackMinor]).toEqual([100_000, 15_000]);
+    expect(t.db.prepare("SELECT part, amount_minor, status FROM holds WHERE purpose = 'top_up_refund' ORDER BY part DESC").all()).toEqual([
+      { part: 'principal', amount_minor: 100_000, status: 'captured' },
+      { part: 'bonus', amount_minor: 15_000, status: 'captured' },
+    ]);
+    const event = allEvents(t.db).at(-1)!;
+    expect(event.body.type).toBe('top_up_refund');
+    // The fake HQ holds into the store's sales (as for a sale): those holds are voided and the parts debited in the same event.
+    expect(event.transfers.map((x) => [x.kind, x.code])).toEqual([
+      ['void_pending', 'SALE_STORED_VALUE'],
+      ['void_pending', 'SALE_STORED_VALUE'],
+      ['single', 'TOPUP_REFUND'],
+      ['single', 'TOPUP_BONUS_CLAWBACK'],
+    ]);
+    expect(cardSpendable(t.db, 'c-0002')).toEqual(start);
+    expect(await codeOf(() => t.services.topUpRefunds.refund(topUp.id))).toBe('CONFLICT');
+    expect(await codeOf(() => t.services.topUpRefunds.refund('not-here'))).toBe('NOT_FOUND');
+    hq.online = false;
+    const another = t.checkout.topUp({ cardNo: GOLD_CARD, principalMinor: 1_000, tender: 'cash' });
+    expect(await codeOf(() => t.services.topUpRefunds.refund(another.id))).toBe('HQ_OFFLINE');
+  });
+
+  it('gifts for points: HQ holds them, the redemption captures the hold; more than the member has is refused', async () => {
+    const { t, hq } = online();
+    const r = await t.services.gifts.redeem({ cardNo: GOLD_CARD, giftSku: 'GIFT-UMBRELLA', quantity: 1, points: 5_000 });
+    expect(r.pointsLeft).toBe(2_420);
+    const event = allEvents(t.db).at(-1)!;
+    expect(event.body.type).toBe('gift_redemption');
+    expect(event.transfers.map((x) => [x.kind, x.code, x.amount])).toEqual([['post_pending', 'GIFT_REDEMPTION', 5_000]]);
+    const before = snapshot(t.db);
+    expect(await codeOf(() => t.services.gifts.redeem({ cardNo: GOLD_CARD, giftSku: 'GIFT-UMBRELLA', quantity: 1, points: 2_421 }))).toBe('INSUFFICIENT_POINTS');
+    expect(await codeOf(() => t.services.gifts.redeem({ cardNo: GOLD_CARD, giftSku: 'GIFT-UMBRELLA', quantity: 0, points: 10 }))).toBe('VALIDATION_FAILED');
+    expect(await codeOf(() => t.services.gifts.redeem({ cardNo: '8888000100000030', giftSku: 'GIFT-UMBRELLA', quantity: 1, points: 10 }))).toBe('CARD_FROZEN');
+    hq.online = false;
+    expect(await codeOf(() => t.services.gifts.redeem({ cardNo: GOLD_CARD, giftSku: 'GIFT-UMBRELLA', quantity: 1, points: 10 }))).toBe('HQ_OFFLINE');
+    expect(snapshot(t.db)).toEqual(before);
+  });
+});
