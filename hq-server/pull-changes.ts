@@ -1,4 +1,5 @@
 import type { Card, CardMedium, CardStatus } from '../core/chain';
+import { DEFAULT_CHAIN_SETTINGS, type ChainSettingKey, type ChainSettings } from '../core/settings';
 import type { SyncChange } from '../protocols/sync/v1/codec';
 import type { ChangeKind } from './change-log';
 import type { Sql } from './database';
@@ -35,10 +36,11 @@ export async function pullChanges(sql: Sql, terminal: TerminalIdentity, cursor: 
     const keys = (kind: ChangeKind) => page.filter((r) => r.kind === kind).map((r) => r.key);
 
     const members = new Map((await tx`select id, name, phone, birthday, level_code, home_store_id from members where id = any(${keys('member')}::text[])`).map((r) => [r.id as string, r]));
-    const cards = new Map((await tx`select id, member_id, card_no, medium, status, expires_on from cards where id = any(${keys('card')}::text[])`).map((r) => [r.id as string, r]));
+    const cards = new Map((await tx`select id, member_id, card_no, medium, status, expires_on, pin_hash from cards where id = any(${keys('card')}::text[])`).map((r) => [r.id as string, r]));
     const balances = new Map((await tx`select id, ledger, credits_posted - debits_posted as posted, debits_pending as held from accounts where id = any(${keys('balance')}::text[])`).map((r) => [r.id as string, r]));
     const products = new Map((await tx`select * from products where sku = any(${keys('product')}::text[])`).map((r) => [r.sku as string, r]));
     const levels = new Map((await tx`select * from member_levels where code = any(${keys('level')}::text[])`).map((r) => [r.code as string, r]));
+    const settings = new Map((await tx`select key, value from settings where key = any(${keys('setting')}::text[])`).map((r) => [r.key as string, r.value as unknown]));
 
     const changes: SyncChange[] = page.map(({ kind, key, seq }): SyncChange => {
       switch (kind) {
@@ -51,8 +53,8 @@ export async function pullChanges(sql: Sql, terminal: TerminalIdentity, cursor: 
         case 'card': {
           const c = cards.get(key);
           const card: Card & { memberId: string } = c
-            ? { id: c.id, memberId: c.member_id, cardNo: c.card_no, medium: c.medium as CardMedium, status: c.status as CardStatus, expiresOn: c.expires_on }
-            : { id: key, memberId: key, cardNo: key, medium: 'virtual', status: 'replaced', expiresOn: null };
+            ? { id: c.id, memberId: c.member_id, cardNo: c.card_no, medium: c.medium as CardMedium, status: c.status as CardStatus, expiresOn: c.expires_on, pinHash: c.pin_hash }
+            : { id: key, memberId: key, cardNo: key, medium: 'virtual', status: 'replaced', expiresOn: null, pinHash: null };
           return { seq, deleted: !c, body: { type: 'card', card } };
         }
         case 'balance': {
@@ -70,6 +72,11 @@ export async function pullChanges(sql: Sql, terminal: TerminalIdentity, cursor: 
           return l
             ? { seq, deleted: false, body: { type: 'level', level: { code: l.code, name: l.name, rank: l.rank, discountRate: l.discount_rate, pointsMultiplier: l.points_multiplier, offlineLimitMinor: l.offline_limit_minor } } }
             : { seq, deleted: true, body: { type: 'level', level: { code: key, name: '', rank: 0, discountRate: '1', pointsMultiplier: '1', offlineLimitMinor: 0 } } };
+        }
+        case 'setting': {
+          // Settings are never deleted; a key without a row has its default.
+          const value = settings.has(key) ? settings.get(key) : DEFAULT_CHAIN_SETTINGS[key as ChainSettingKey];
+          return { seq, deleted: false, body: { type: 'setting', key: key as ChainSettingKey, value: value as ChainSettings[ChainSettingKey] } };
         }
       }
     });

@@ -1,13 +1,20 @@
-import { cardBonusAccountId, cardPrincipalAccountId } from '../core/accounts';
-import { isDomainError } from '../core/errors';
-import type { Transfer } from '../core/ledger';
+import { cardBonusAccountId, cardPrincipalAccountId, chainRebateAccountId } from '../core/accounts';
+import { invariant, isDomainError } from '../core/errors';
+import { POINTS_LEDGER, type Transfer } from '../core/ledger';
+import { holdRebate, rebateAmount, rebateLeftAfterRefund, rebateMaturesAt, type RebateRule } from '../core/rebate';
+import type { RefundDocument } from '../core/refund';
 import { postSale, type SaleDocument } from '../core/sale';
 import { postTopUp, type TopUpDocument } from '../core/top-up';
-import { eventFromWire, WireValidationError, type SyncEvent } from '../protocols/sync/v1/codec';
+import { eventFromWire, WireValidationError, type EventBody, type SyncEvent } from '../protocols/sync/v1/codec';
 import { recordChanges, type ChangeRef } from './change-log';
 import type { Db, Sql, Tx } from './database';
 import { expiryVoidId, holdIdsOf, holdLegIds, refreshHoldStates } from './holds';
 import { isApplied, LedgerTx, MEMBER_ACCOUNT_CODES } from './ledger';
+import { reviewLevelsAfterSpend } from './jobs/member-levels';
+import { coverOfflineDebits, exposureAccountFor, isOfflineMemberDebit, overdraftId } from './offline-exposure';
+import { Quarantine, requireSameTransfers } from './quarantine';
+import { AWAITING_SALE, checkGiftRedemption, checkRefund, checkTopUpRefund } from './refunds';
+import { readSetting } from './settings';
 import type { TerminalIdentity } from './terminals';
 
 /**
@@ -30,10 +37,6 @@ export interface PushResult {
   gaps: Array<{ fromSeq: number; toSeq: number }>;
 }
 
-/** Why an event is refused; stored with it. */
-class Quarantine extends Error {}
-
-/** The seq of a wire event, which must be readable for the event to be stored at all. */
 function seqOf(wire: unknown, index: number): number {
   const raw = wire && typeof wire === 'object' ? (wire as { seq?: unknown }).seq : undefined;
   const text = typeof raw === 'string' || typeof raw === 'number' ? String(raw) : '';
@@ -52,21 +55,6 @@ function idOf(wire: unknown): string {
 /** jsonb refuses U+0000; a quarantined body is kept for people to read, not re-parsed. */
 function jsonSafe(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value ?? null).replace(/\\u0000/g, '\\ufffd'));
-}
-
-const signature = (t: Pick<Transfer, 'kind' | 'debitAccountId' | 'creditAccountId' | 'ledger' | 'amount' | 'code' | 'pendingId'>) =>
-  [t.kind, t.debitAccountId, t.creditAccountId, t.ledger, t.amount, t.code, t.pendingId ?? ''].join('|');
-
-/** The transfers carried must be exactly those the document makes (ids aside). */
-function requireSameTransfers(expected: readonly Transfer[], carried: readonly Transfer[], documentId: string, what: string): void {
-  for (const [i, t] of carried.entries()) {
-    if (t.documentId !== documentId) throw new Quarantine(`transfer ${i} (${t.id}) belongs to document ${t.documentId ?? '(none)'}, not ${what} ${documentId}`);
-  }
-  const want = expected.map(signature).sort();
-  const got = carried.map(signature).sort();
-  if (want.length !== got.length || want.some((s, i) => s !== got[i])) {
-    throw new Quarantine(`transfers do not match the ${what}: expected [${want.join('; ')}], got [${got.join('; ')}]`);
-  }
 }
 
 function checkSale(sale: SaleDocument, transfers: readonly Transfer[], terminal: TerminalIdentity): void {
@@ -118,85 +106,230 @@ interface Parsed {
  */
 export type BatchMode = 'bulk' | 'isolated';
 
+export interface PushOptions {
+  log?: (msg: string) => void;
+  /** HQ's clock (Unix ms): the rolling window of member levels ends here. */
+  now?: number;
+}
+
 /** Applies a pushed batch for `terminal`; see the module comment for the guarantees. */
-export async function pushEvents(sql: Sql, terminal: TerminalIdentity, wireEvents: readonly unknown[], log?: (msg: string) => void): Promise<PushResult> {
-  const parsed: Parsed[] = wireEvents.map((wire, index) => {
-    const seq = seqOf(wire, index);
-    try {
-      const event = eventFromWire(wire, terminal.terminalId);
-      return { index, seq, eventId: event.id, wire, event, invalid: null };
-    } catch (e) {
-      if (e instanceof WireValidationError) return { index, seq, eventId: idOf(wire), wire, event: null, invalid: e.message };
-      throw e;
-    }
-  });
+export async function pushEvents(sql: Sql, terminal: TerminalIdentity, wireEvents: readonly unknown[], logOrOptions?: ((msg: string) => void) | PushOptions): Promise<PushResult> {
+  const options: PushOptions = typeof logOrOptions === 'function' ? { log: logOrOptions } : (logOrOptions ?? {});
+  const log = options.log;
+  const now = options.now ?? Date.now();
+  const parsed: Parsed[] = wireEvents.map((wire, index) => parseWire(wire, index, terminal.terminalId));
+  let outcome: BatchOutcome;
   try {
-    return await sql.begin((tx) => applyBatch(tx, terminal, parsed, 'bulk'));
+    outcome = await sql.begin((tx) => applyBatch(tx, terminal, parsed, 'bulk', now));
   } catch (e) {
     if (!isPostgresError(e)) throw e;
     log?.(`push of ${parsed.length} event(s) from ${terminal.terminalId}: bulk write refused (${e.message}); applying them one by one`);
-    return sql.begin((tx) => applyBatch(tx, terminal, parsed, 'isolated'));
+    outcome = await sql.begin((tx) => applyBatch(tx, terminal, parsed, 'isolated', now));
+  }
+  if (outcome.salesRecorded.length > 0) await applyRefundsAwaiting(sql, outcome.salesRecorded, now, log);
+  return outcome.result;
+}
+
+function parseWire(wire: unknown, index: number, terminalId: string): Parsed {
+  const seq = seqOf(wire, index);
+  try {
+    const event = eventFromWire(wire, terminalId);
+    return { index, seq, eventId: event.id, wire, event, invalid: null };
+  } catch (e) {
+    if (e instanceof WireValidationError) return { index, seq, eventId: idOf(wire), wire, event: null, invalid: e.message };
+    throw e;
   }
 }
+
+/**
+ * A refund can reach HQ before its sale (pushed by another terminal that was offline): it is kept
+ * quarantined as "awaiting sale". When the sale arrives, each such refund is applied in its own
+ * transaction, in the order its terminal pushed them; one that still fails keeps its reason.
+ */
+async function applyRefundsAwaiting(sql: Sql, saleIds: readonly string[], now: number, log?: (msg: string) => void): Promise<void> {
+  const waiting = await sql`
+    select e.terminal_id, e.seq, t.store_id from events e join terminals t on t.id = e.terminal_id
+    where e.status = 'quarantined' and e.kind = 'refund' and e.reason like ${AWAITING_SALE + '%'}
+      and e.body -> 'refund' ->> 'saleId' = any(${[...saleIds]}::text[])
+    order by e.terminal_id, e.seq`;
+  for (const w of waiting) {
+    try {
+      await sql.begin(async (tx) => {
+        const [row] = await tx`select body from events where terminal_id = ${w.terminal_id} and seq = ${w.seq} and status = 'quarantined' for update`;
+        if (!row) return;
+        const p = parseWire(row.body, 0, w.terminal_id);
+        await applyBatch(tx, { terminalId: w.terminal_id, storeId: w.store_id }, [p], 'isolated', now, { reapply: true });
+      });
+    } catch (e) {
+      log?.(`refund event ${w.terminal_id}#${w.seq} awaiting its sale could not be applied: ${(e as Error).message}`);
+    }
+  }
+}
+
+interface RebateState {
+  saleId: string;
+  memberId: string;
+  cardId: string;
+  currency: string;
+  paidMinor: number;
+  heldMinor: number;
+  leftMinor: number;
+  refundedMinor: number;
+  heldAt: number;
+  maturesAt: number;
+  state: 'pending' | 'posted' | 'voided';
+}
+
+const rebateRow = (r: RebateState) => ({
+  sale_id: r.saleId,
+  member_id: r.memberId,
+  card_id: r.cardId,
+  currency: r.currency,
+  paid_minor: r.paidMinor,
+  held_minor: r.heldMinor,
+  left_minor: r.leftMinor,
+  refunded_minor: r.refundedMinor,
+  held_at: r.heldAt,
+  matures_at: r.maturesAt,
+  state: r.state,
+});
+
+type DocumentTable = 'sales' | 'top_ups' | 'refunds' | 'top_up_refunds' | 'gift_redemptions';
+const DOCUMENT_TABLES: readonly DocumentTable[] = ['sales', 'top_ups', 'refunds', 'top_up_refunds', 'gift_redemptions'];
 
 interface BatchContext {
   tx: Db;
   mode: BatchMode;
   ledger: LedgerTx;
   terminal: TerminalIdentity;
-  /** Sale and top-up ids recorded before or earlier in this batch. */
+  /** Ids of documents (sales, top-ups, refunds, top-up refunds, gift redemptions) recorded before or earlier in this batch. */
   documents: Set<string>;
   /** Member of each card the batch's documents name. */
   cardOwners: ReadonlyMap<string, string>;
+  /** Sales the batch's refunds name (and those it records), with the refunds of each so far. */
+  sales: Map<string, SaleDocument>;
+  refundsBySale: Map<string, RefundDocument[]>;
+  topUps: Map<string, TopUpDocument>;
+  refundedTopUps: Set<string>;
+  rebateRule: RebateRule | null;
+  rebates: Map<string, RebateState>;
+  /** Rebates created or changed by the batch. */
+  rebatesChanged: Set<string>;
   eventRows: Array<Record<string, unknown>>;
-  saleRows: Array<Record<string, unknown>>;
-  topUpRows: Array<Record<string, unknown>>;
+  documentRows: Record<DocumentTable, Array<Record<string, unknown>>>;
+  /** Members whose spend changed (their level is reviewed after the batch). */
+  spenders: Set<string>;
+  salesRecorded: string[];
+  /** Re-applying a stored quarantined event: its row is updated, not inserted. */
+  reapply: boolean;
 }
 
-async function applyBatch(tx: Tx, terminal: TerminalIdentity, parsed: readonly Parsed[], mode: BatchMode): Promise<PushResult> {
+interface BatchOutcome {
+  result: PushResult;
+  salesRecorded: string[];
+}
+
+const rebateHoldId = (saleId: string) => `rebate:${saleId}`;
+export const rebateTransferIds = { hold: rebateHoldId, void: (saleId: string) => `${rebateHoldId(saleId)}/void`, post: (saleId: string) => `${rebateHoldId(saleId)}/post` };
+
+/** Money a member paid for a sale apart from points: what a rebate is a share of. */
+const paidForRebate = (tenders: ReadonlyArray<{ kind: string; amountMinor: number }>) => tenders.filter((t) => t.kind !== 'points').reduce((s, t) => s + t.amountMinor, 0);
+
+async function applyBatch(tx: Tx, terminal: TerminalIdentity, parsed: readonly Parsed[], mode: BatchMode, now: number, options: { reapply?: boolean } = {}): Promise<BatchOutcome> {
+  const reapply = options.reapply === true;
   // One push at a time per terminal: the acked seq and the event keys are its to move.
   const [me] = await tx`select acked_seq from terminals where id = ${terminal.terminalId} for update`;
   const storedAcked = me ? (me.acked_seq as number) : 0;
   const existing = new Map<number, string>();
-  for (const r of await tx`select seq, event_id from events where terminal_id = ${terminal.terminalId} and seq = any(${parsed.map((p) => String(p.seq))}::bigint[])`) {
-    existing.set(r.seq, r.event_id);
+  if (!reapply) {
+    for (const r of await tx`select seq, event_id from events where terminal_id = ${terminal.terminalId} and seq = any(${parsed.map((p) => String(p.seq))}::bigint[])`) {
+      existing.set(r.seq, r.event_id);
+    }
   }
+  const fresh = parsed.filter((p) => p.event && !existing.has(p.seq)).map((p) => p.event!);
+  const bodies = fresh.map((e) => e.body);
+
+  // The documents HQ holds that the batch's refunds and top-up refunds are checked against.
+  const saleIdsRefunded = [...new Set(bodies.flatMap((b) => (b.type === 'refund' ? [b.refund.saleId] : [])))];
+  const sales = new Map<string, SaleDocument>();
+  const refundsBySale = new Map<string, RefundDocument[]>();
+  const rebates = new Map<string, RebateState>();
+  if (saleIdsRefunded.length > 0) {
+    for (const r of await tx`select id, body from sales where id = any(${saleIdsRefunded}::text[])`) sales.set(r.id, r.body as SaleDocument);
+    for (const r of await tx`select sale_id, body from refunds where sale_id = any(${saleIdsRefunded}::text[]) order by received_at, terminal_id, event_seq`) {
+      refundsBySale.set(r.sale_id, [...(refundsBySale.get(r.sale_id) ?? []), r.body as RefundDocument]);
+    }
+    for (const r of await tx`select * from rebates where sale_id = any(${saleIdsRefunded}::text[])`) {
+      rebates.set(r.sale_id, { saleId: r.sale_id, memberId: r.member_id, cardId: r.card_id, currency: r.currency, paidMinor: r.paid_minor, heldMinor: r.held_minor, leftMinor: r.left_minor, refundedMinor: r.refunded_minor, heldAt: r.held_at, maturesAt: r.matures_at, state: r.state });
+    }
+  }
+  const topUpIds = [...new Set(bodies.flatMap((b) => (b.type === 'top_up_refund' ? [b.topUpRefund.topUpId] : [])))];
+  const topUps = new Map<string, TopUpDocument>();
+  const refundedTopUps = new Set<string>();
+  if (topUpIds.length > 0) {
+    for (const r of await tx`select id, body from top_ups where id = any(${topUpIds}::text[])`) topUps.set(r.id, r.body as TopUpDocument);
+    for (const r of await tx`select top_up_id from top_up_refunds where top_up_id = any(${topUpIds}::text[])`) refundedTopUps.add(r.top_up_id);
+  }
+  const rebateRule = bodies.some((b) => b.type === 'sale' && b.sale.memberId && b.sale.cardId) ? await readSetting(tx, 'rebate') : null;
 
   // Lock every account the batch may touch, once and in id order.
-  const fresh = parsed.filter((p) => p.event && !existing.has(p.seq)).map((p) => p.event!);
   const transfers = fresh.flatMap((e) => e.transfers);
   const releasedHoldIds = fresh.flatMap((e) => (e.body.type === 'holds_released' ? e.body.holdIds : []));
   const legIds = releasedHoldIds.flatMap(holdLegIds);
   const legAccounts = legIds.length
     ? (await tx`select debit_account_id, credit_account_id from transfers where id = any(${legIds}::text[])`).flatMap((r) => [r.debit_account_id as string, r.credit_account_id as string])
     : [];
+  const extraAccounts: string[] = [...legAccounts];
+  const extraTransfers: string[] = [];
+  for (const b of bodies) {
+    if (b.type === 'sale') {
+      const s = b.sale;
+      for (const t of fresh.find((e) => e.body === b)!.transfers) {
+        if (!isOfflineMemberDebit(t)) continue;
+        extraAccounts.push(exposureAccountFor(t, s.storeId));
+        extraTransfers.push(overdraftId(t.id));
+      }
+      if (rebateRule && s.memberId && s.cardId) extraAccounts.push(chainRebateAccountId(s.currency), cardBonusAccountId(s.cardId));
+    } else if (b.type === 'refund') {
+      const rebate = rebates.get(b.refund.saleId);
+      if (rebate) {
+        extraAccounts.push(chainRebateAccountId(rebate.currency), cardBonusAccountId(rebate.cardId));
+        extraTransfers.push(rebateHoldId(rebate.saleId), rebateTransferIds.void(rebate.saleId));
+      }
+    }
+  }
   // A capture may find its hold released by HQ's expiry sweep; see applyEvent.
   const capturedLegs = transfers.filter((t) => t.kind === 'post_pending' && t.pendingId).map((t) => expiryVoidId(t.pendingId!));
   const loadLedger = async () => {
     const ledger = new LedgerTx(tx);
-    await ledger.load(transfers, legAccounts);
-    await ledger.loadTransfers([...legIds, ...legIds.map(releaseId), ...capturedLegs]);
+    await ledger.load(transfers, extraAccounts);
+    await ledger.loadTransfers([...legIds, ...legIds.map(releaseId), ...capturedLegs, ...extraTransfers]);
     return ledger;
   };
   const ledger = await loadLedger();
-  const documentIds = fresh.flatMap((e) => (e.body.type === 'sale' ? [e.body.sale.id] : e.body.type === 'top_up' ? [e.body.topUp.id] : []));
+  const documentIds = bodies.map(documentIdOf).filter((id): id is string => id !== null);
   const documents = new Set<string>();
   if (documentIds.length > 0) {
-    for (const r of await tx`select id from sales where id = any(${documentIds}::text[]) union all select id from top_ups where id = any(${documentIds}::text[])`) documents.add(r.id);
+    for (const r of await tx`
+      select id from sales where id = any(${documentIds}::text[]) union all select id from top_ups where id = any(${documentIds}::text[])
+      union all select id from refunds where id = any(${documentIds}::text[]) union all select id from top_up_refunds where id = any(${documentIds}::text[])
+      union all select id from gift_redemptions where id = any(${documentIds}::text[])`) documents.add(r.id);
   }
 
-  const cardIds = fresh.flatMap((e) => (e.body.type === 'sale' && e.body.sale.cardId ? [e.body.sale.cardId] : e.body.type === 'top_up' ? [e.body.topUp.cardId] : []));
+  const cardIds = bodies.flatMap((b) => (b.type === 'sale' && b.sale.cardId ? [b.sale.cardId] : b.type === 'top_up' ? [b.topUp.cardId] : b.type === 'top_up_refund' ? [b.topUpRefund.cardId] : []));
   const cardOwners = new Map<string, string>();
   if (cardIds.length > 0) for (const r of await tx`select id, member_id from cards where id = any(${cardIds}::text[])`) cardOwners.set(r.id, r.member_id);
 
-  const ctx: BatchContext = { tx, mode, ledger, terminal, documents, cardOwners, eventRows: [], saleRows: [], topUpRows: [] };
+  const ctx: BatchContext = {
+    tx, mode, ledger, terminal, documents, cardOwners, sales, refundsBySale, topUps, refundedTopUps, rebateRule, rebates,
+    rebatesChanged: new Set(), eventRows: [], documentRows: { sales: [], top_ups: [], refunds: [], top_up_refunds: [], gift_redemptions: [] },
+    spenders: new Set(), salesRecorded: [], reapply,
+  };
   const results: EventResult[] = [];
   const changes: ChangeRef[] = [];
   const settledHolds = new Set<string>();
   const quarantine = async (p: Parsed, reason: string) => {
-    const row = eventRow(terminal, p, 'quarantined', reason);
-    if (mode === 'bulk') ctx.eventRows.push(row);
-    else await tx`insert into events ${tx(row)}`;
+    await writeEventRow(ctx, eventRow(terminal, p, 'quarantined', reason), mode === 'bulk');
     existing.set(p.seq, p.eventId);
     results.push({ seq: p.seq, status: 'quarantined', reason });
   };
@@ -232,11 +365,15 @@ async function applyBatch(tx: Tx, terminal: TerminalIdentity, parsed: readonly P
 
   if (mode === 'bulk') {
     for (let i = 0; i < ctx.eventRows.length; i += 1000) await tx`insert into events ${tx(ctx.eventRows.slice(i, i + 1000))}`;
-    for (let i = 0; i < ctx.saleRows.length; i += 1000) await tx`insert into sales ${tx(ctx.saleRows.slice(i, i + 1000))}`;
-    for (let i = 0; i < ctx.topUpRows.length; i += 1000) await tx`insert into top_ups ${tx(ctx.topUpRows.slice(i, i + 1000))}`;
+    for (const table of DOCUMENT_TABLES) {
+      const rows = ctx.documentRows[table];
+      for (let i = 0; i < rows.length; i += 1000) await tx`insert into ${tx(table)} ${tx(rows.slice(i, i + 1000))}`;
+    }
+    await writeRebates(ctx);
     await ctx.ledger.flush();
   }
   await refreshHoldStates(tx, [...settledHolds]);
+  for (const c of await reviewLevelsAfterSpend(tx, [...ctx.spenders], now)) changes.push({ kind: 'member', key: c.memberId });
 
   // Acknowledge the highest contiguous seq; report what is missing below the highest stored.
   const later = (await tx`select seq from events where terminal_id = ${terminal.terminalId} and seq > ${storedAcked} order by seq`).map((r) => r.seq as number);
@@ -247,7 +384,40 @@ async function applyBatch(tx: Tx, terminal: TerminalIdentity, parsed: readonly P
   }
   if (acked !== storedAcked) await tx`update terminals set acked_seq = ${acked} where id = ${terminal.terminalId}`;
   await recordChanges(tx, changes);
-  return { ackedSeq: acked, results, gaps: computeGaps(acked, later) };
+  return { result: { ackedSeq: acked, results, gaps: computeGaps(acked, later) }, salesRecorded: ctx.salesRecorded };
+}
+
+function documentIdOf(b: EventBody): string | null {
+  switch (b.type) {
+    case 'sale':
+      return b.sale.id;
+    case 'top_up':
+      return b.topUp.id;
+    case 'refund':
+      return b.refund.id;
+    case 'top_up_refund':
+      return b.topUpRefund.id;
+    case 'gift_redemption':
+      return b.gift.id;
+    case 'holds_released':
+      return null;
+  }
+}
+
+async function writeEventRow(ctx: BatchContext, row: Record<string, unknown>, deferred: boolean): Promise<void> {
+  const { tx } = ctx;
+  if (ctx.reapply) {
+    await tx`update events set status = ${row.status as string}, reason = ${row.reason as string | null} where terminal_id = ${row.terminal_id as string} and seq = ${row.seq as number}`;
+  } else if (deferred) ctx.eventRows.push(row);
+  else await tx`insert into events ${tx(row)}`;
+}
+
+async function writeRebates(ctx: BatchContext): Promise<void> {
+  const rows = [...ctx.rebatesChanged].map((id) => rebateRow(ctx.rebates.get(id)!));
+  ctx.rebatesChanged.clear();
+  if (rows.length === 0) return;
+  await ctx.tx`insert into rebates ${ctx.tx(rows)} on conflict (sale_id) do update set
+    left_minor = excluded.left_minor, refunded_minor = excluded.refunded_minor, state = excluded.state`;
 }
 
 function eventRow(terminal: TerminalIdentity, p: Parsed, status: 'applied' | 'quarantined', reason: string | null): Record<string, unknown> {
@@ -274,75 +444,163 @@ export function computeGaps(acked: number, storedAbove: readonly number[]): Arra
   return gaps;
 }
 
+
 function isPostgresError(e: unknown): e is Error & { code: string } {
   return e instanceof Error && e.name === 'PostgresError';
 }
 
 /**
- * Checks one new event, applies its transfers and records it with its document; throws
- * Quarantine to refuse it. In bulk mode rows are collected for the batch's final write.
+ * Checks one new event, applies its transfers (and HQ's own: offline overdrafts, rebates) and
+ * records it with its document; throws Quarantine to refuse it. In bulk mode rows are collected
+ * for the batch's final write.
  */
 async function applyEvent(ctx: BatchContext, p: Parsed, event: SyncEvent): Promise<{ accounts: string[]; holds: string[] }> {
   const { tx, ledger, terminal } = ctx;
   const body = event.body;
   let transfers = event.transfers;
-  let documentId: string | null = null;
-  if (body.type === 'sale') {
-    checkSale(body.sale, transfers, terminal);
-    documentId = body.sale.id;
-  } else if (body.type === 'top_up') {
-    checkTopUp(body.topUp, transfers, terminal);
-    documentId = body.topUp.id;
-  } else if (body.type === 'holds_released') {
-    transfers = await releaseTransfers(tx, ledger, terminal, p, body.holdIds, transfers);
-  } else {
-    // Kept, never lost: quarantined until this HQ applies the kind (see the member money model issue).
-    throw new Quarantine(`${body.type} events are not applied by this HQ yet`);
+  const notes: string[] = [];
+  // HQ's own transfers, applied atomically with the event's.
+  const extra: Transfer[] = [];
+  let rebate: RebateState | null = null;
+  switch (body.type) {
+    case 'sale':
+      checkSale(body.sale, transfers, terminal);
+      break;
+    case 'top_up':
+      checkTopUp(body.topUp, transfers, terminal);
+      break;
+    case 'holds_released':
+      transfers = await releaseTransfers(tx, ledger, terminal, p, body.holdIds, transfers);
+      break;
+    case 'refund':
+      checkRefund(body.refund, transfers, terminal, ctx.sales.get(body.refund.saleId), ctx.refundsBySale.get(body.refund.saleId) ?? []);
+      break;
+    case 'top_up_refund':
+      checkTopUpRefund(body.topUpRefund, transfers, terminal, ctx.topUps.get(body.topUpRefund.topUpId), ctx.refundedTopUps.has(body.topUpRefund.topUpId));
+      break;
+    case 'gift_redemption':
+      checkGiftRedemption(body.gift, transfers, terminal);
+      break;
   }
-  const card = body.type === 'sale' ? { cardId: body.sale.cardId, memberId: body.sale.memberId } : body.type === 'top_up' ? { cardId: body.topUp.cardId, memberId: body.topUp.memberId } : null;
+  const documentId = documentIdOf(body);
+  const card =
+    body.type === 'sale' ? { cardId: body.sale.cardId, memberId: body.sale.memberId }
+    : body.type === 'top_up' ? { cardId: body.topUp.cardId, memberId: body.topUp.memberId }
+    : body.type === 'top_up_refund' ? { cardId: body.topUpRefund.cardId, memberId: body.topUpRefund.memberId }
+    : null;
   if (card?.cardId) {
     const owner = ctx.cardOwners.get(card.cardId);
     if (owner === undefined) throw new Quarantine(`card ${card.cardId} is not known at HQ`);
     if (owner !== card.memberId) throw new Quarantine(`card ${card.cardId} belongs to member ${owner}, not ${card.memberId ?? '(none)'}`);
   }
-  if (documentId !== null && ctx.documents.has(documentId)) throw new Quarantine(`${body.type === 'sale' ? 'sale' : 'top-up'} ${documentId} was already recorded by another event`);
+  if (documentId !== null && ctx.documents.has(documentId)) throw new Quarantine(`${body.type.replace(/_/g, ' ')} ${documentId} was already recorded by another event`);
+
+  if (body.type === 'sale') {
+    // Taken offline: the card (or the member's points) gives what it holds, the store's exposure the rest.
+    const covered = coverOfflineDebits(ledger, transfers, body.sale.storeId);
+    transfers = covered.transfers;
+    for (const [ledgerName, short] of covered.shortfall) notes.push(`offline debit beyond the balance: ${short} ${ledgerName === POINTS_LEDGER ? 'points' : 'minor units'} booked as overdraft to store ${body.sale.storeId}'s offline exposure`);
+    const s = body.sale;
+    if (ctx.rebateRule && s.memberId && s.cardId) {
+      const paidMinor = paidForRebate(s.tenders);
+      const held = rebateAmount(paidMinor, ctx.rebateRule);
+      if (held > 0) {
+        extra.push(holdRebate({ saleId: s.id, cardId: s.cardId, currency: s.currency, amountMinor: held, at: s.completedAt, terminalId: null }, () => rebateHoldId(s.id)));
+        rebate = { saleId: s.id, memberId: s.memberId, cardId: s.cardId, currency: s.currency, paidMinor, heldMinor: held, leftMinor: held, refundedMinor: 0, heldAt: s.completedAt, maturesAt: rebateMaturesAt(s.completedAt, ctx.rebateRule), state: 'pending' };
+      }
+    }
+  } else if (body.type === 'refund') {
+    // A refund while the sale's rebate is still held shrinks it to the share of what the member kept.
+    const before = ctx.rebates.get(body.refund.saleId);
+    if (before && before.state === 'pending') {
+      const refundedMinor = before.refundedMinor + paidForRebate(body.refund.tenders);
+      const leftMinor = rebateLeftAfterRefund(before.heldMinor, before.paidMinor, refundedMinor);
+      rebate = { ...before, refundedMinor, leftMinor };
+      if (leftMinor === 0) {
+        const hold = ledger.transfer(rebateHoldId(before.saleId));
+        invariant(hold, `rebate hold of sale ${before.saleId} is in the ledger`);
+        extra.push({ ...hold, id: rebateTransferIds.void(before.saleId), kind: 'void_pending', pendingId: hold.id, timestamp: body.refund.completedAt, originTerminalId: null, documentId: body.refund.id });
+        rebate.state = 'voided';
+      }
+      notes.push(`rebate of sale ${before.saleId}: ${before.leftMinor} → ${leftMinor}`);
+    }
+  }
 
   const defer = ctx.mode === 'bulk';
-  let note: string | null = null;
-  let applied = await ledger.apply(transfers, { atomic: true, defer });
+  let applied = await ledger.apply([...transfers, ...extra], { atomic: true, defer });
   const expired = new Set(
     transfers
       .filter((t, i) => applied.statuses[i] === 'pending_transfer_already_voided' && t.kind === 'post_pending' && ledger.transfer(expiryVoidId(t.pendingId!)))
       .map((t) => t.id),
   );
-  if (!applied.ok && expired.size > 0 && applied.statuses.every((s, i) => isApplied(s) || expired.has(transfers[i]!.id))) {
+  if (!applied.ok && expired.size > 0 && applied.statuses.every((s, i) => isApplied(s) || expired.has(transfers[i]?.id ?? ''))) {
     // The sale was completed against a hold that ran out before the event arrived: the member
     // still owes it, so take it as a direct debit if the balance covers it; otherwise quarantine.
     transfers = transfers.map((t) => (expired.has(t.id) ? { ...t, kind: 'single' as const, pendingId: null } : t));
-    applied = await ledger.apply(transfers, { atomic: true, defer });
-    note = `hold expired at HQ before this capture; ${expired.size} stored-value leg(s) taken as direct debits`;
+    applied = await ledger.apply([...transfers, ...extra], { atomic: true, defer });
+    notes.push(`hold expired at HQ before this capture; ${expired.size} leg(s) taken as direct debits`);
   }
   if (!applied.ok) {
+    const all = [...transfers, ...extra];
     const refused = applied.statuses
-      .map((s, i) => (s === 'created' || s === 'exists' ? null : `${transfers[i]!.id}: ${s}`))
+      .map((s, i) => (s === 'created' || s === 'exists' ? null : `${all[i]!.id}: ${s}`))
       .filter((s) => s !== null);
     throw new Quarantine(`ledger refused ${refused.join(', ')}`);
   }
 
-  const rows: Array<[string, Record<string, unknown>]> = [['events', eventRow(terminal, p, 'applied', note)]];
-  if (body.type === 'sale') {
-    const s = body.sale;
-    rows.push(['sales', { id: s.id, terminal_id: terminal.terminalId, event_seq: p.seq, store_id: s.storeId, member_id: s.memberId, card_id: s.cardId, currency: s.currency, total_minor: s.totalMinor, points_earned: s.pointsEarned, completed_at: s.completedAt, body: JSON.stringify(s) }]);
-  } else if (body.type === 'top_up') {
-    const t = body.topUp;
-    rows.push(['top_ups', { id: t.id, terminal_id: terminal.terminalId, event_seq: p.seq, store_id: t.storeId, member_id: t.memberId, card_id: t.cardId, currency: t.currency, principal_minor: t.principalMinor, bonus_minor: t.bonusMinor, completed_at: t.completedAt, body: JSON.stringify(t) }]);
+  await writeEventRow(ctx, eventRow(terminal, p, 'applied', notes.length ? notes.join('; ') : null), defer);
+  const doc = documentRow(terminal, p.seq, body);
+  if (doc) {
+    if (defer) ctx.documentRows[doc.table].push(doc.row);
+    else await tx`insert into ${tx(doc.table)} ${tx(doc.row)}`;
   }
-  for (const [table, row] of rows) {
-    if (ctx.mode === 'bulk') (table === 'events' ? ctx.eventRows : table === 'sales' ? ctx.saleRows : ctx.topUpRows).push(row);
-    else await tx`insert into ${tx(table)} ${tx(row)}`;
+  // In-memory state last, once everything above has been accepted.
+  if (rebate) {
+    ctx.rebates.set(rebate.saleId, rebate);
+    ctx.rebatesChanged.add(rebate.saleId);
+    if (!defer) await writeRebates(ctx);
   }
   if (documentId !== null) ctx.documents.add(documentId);
-  return { accounts: applied.touched, holds: holdIdsOf(transfers.map((t) => t.pendingId)) };
+  if (body.type === 'sale') {
+    ctx.sales.set(body.sale.id, body.sale);
+    ctx.salesRecorded.push(body.sale.id);
+    if (body.sale.memberId) ctx.spenders.add(body.sale.memberId);
+  } else if (body.type === 'refund') {
+    ctx.refundsBySale.set(body.refund.saleId, [...(ctx.refundsBySale.get(body.refund.saleId) ?? []), body.refund]);
+    if (body.refund.memberId) ctx.spenders.add(body.refund.memberId);
+  } else if (body.type === 'top_up_refund') {
+    ctx.refundedTopUps.add(body.topUpRefund.topUpId);
+  }
+  return { accounts: applied.touched, holds: holdIdsOf([...transfers, ...extra].map((t) => t.pendingId)) };
+}
+
+/** The row recording an applied event's document. */
+function documentRow(terminal: TerminalIdentity, seq: number, body: EventBody): { table: DocumentTable; row: Record<string, unknown> } | null {
+  const base = { terminal_id: terminal.terminalId, event_seq: seq };
+  switch (body.type) {
+    case 'sale': {
+      const s = body.sale;
+      return { table: 'sales', row: { id: s.id, ...base, store_id: s.storeId, member_id: s.memberId, card_id: s.cardId, currency: s.currency, total_minor: s.totalMinor, points_earned: s.pointsEarned, completed_at: s.completedAt, body: JSON.stringify(s) } };
+    }
+    case 'top_up': {
+      const t = body.topUp;
+      return { table: 'top_ups', row: { id: t.id, ...base, store_id: t.storeId, member_id: t.memberId, card_id: t.cardId, currency: t.currency, principal_minor: t.principalMinor, bonus_minor: t.bonusMinor, completed_at: t.completedAt, body: JSON.stringify(t) } };
+    }
+    case 'refund': {
+      const r = body.refund;
+      return { table: 'refunds', row: { id: r.id, ...base, sale_id: r.saleId, store_id: r.storeId, member_id: r.memberId, currency: r.currency, total_minor: r.totalMinor, points_reversed: r.pointsReversed, completed_at: r.completedAt, body: JSON.stringify(r) } };
+    }
+    case 'top_up_refund': {
+      const r = body.topUpRefund;
+      return { table: 'top_up_refunds', row: { id: r.id, ...base, top_up_id: r.topUpId, store_id: r.storeId, member_id: r.memberId, card_id: r.cardId, principal_minor: r.principalMinor, bonus_clawed_back_minor: r.bonusClawedBackMinor, completed_at: r.completedAt, body: JSON.stringify(r) } };
+    }
+    case 'gift_redemption': {
+      const g = body.gift;
+      return { table: 'gift_redemptions', row: { id: g.id, ...base, store_id: g.storeId, member_id: g.memberId, gift_sku: g.giftSku, quantity: g.quantity, points: g.points, completed_at: g.completedAt } };
+    }
+    case 'holds_released':
+      return null;
+  }
 }
 
 /** HQ's own void of a hold leg a holds_released event left pending. */

@@ -16,6 +16,8 @@ import { POINTS_LEDGER, type Transfer } from '../core/ledger';
 import { recordChanges, type ChangeRef } from './change-log';
 import type { Db, Sql } from './database';
 import { applyTransfers, createAccounts, MEMBER_ACCOUNT_CODES } from './ledger';
+import { storeOfflinePointsExposureAccount } from './offline-exposure';
+import { seedDefaultSettings } from './settings';
 
 /**
  * Loads a chain from seed data. Only adds what is missing: rows that exist are left as they
@@ -111,7 +113,7 @@ export async function seedChain(sql: Sql, seed: ChainSeed, clock: { now(): numbe
 
     const accounts = [
       ...chainAccounts(seed.currency).map((a) => ({ ...a, owner: 'chain' })),
-      ...seed.org.filter((n) => n.kind === 'store').flatMap((n) => storeAccounts(n.id, n.currency).map((a) => ({ ...a, owner: n.id }))),
+      ...seed.org.filter((n) => n.kind === 'store').flatMap((n) => [...storeAccounts(n.id, n.currency), storeOfflinePointsExposureAccount(n.id)].map((a) => ({ ...a, owner: n.id }))),
       ...seed.members.flatMap((m) => [
         ...memberAccounts(m.id).map((a) => ({ ...a, owner: m.id })),
         ...m.cards.flatMap((c) => cardAccounts(c.id, seed.currency).map((a) => ({ ...a, owner: c.id }))),
@@ -153,6 +155,8 @@ export async function seedChain(sql: Sql, seed: ChainSeed, clock: { now(): numbe
     if (newOperators.length > 0) await tx`insert into operators ${tx(newOperators)} on conflict do nothing`;
 
     await recordChanges(tx, changes);
+    // After the feed rows above: a new chain gets every default setting once.
+    await seedDefaultSettings(tx);
   });
 }
 
