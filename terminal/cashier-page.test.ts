@@ -3,7 +3,9 @@ import type { Server } from 'node:http';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoChain } from '../fixtures/data/demo-chain';
+import { hash } from '@node-rs/argon2';
 import { closeServer, createLocalApi, listenLocalApi } from './local-api';
+import { applyChange } from './master-data';
 import { openTestTerminal, type TestTerminal } from './testing';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -54,6 +56,52 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier page in Chromium', () => {
     await expect.poll(() => page.textContent('#sale-status'), { timeout: 10_000 }).toBe('completed');
     expect(await page.textContent('#message')).toContain('+18');
     await expect.poll(() => page.textContent('#outbox-depth'), { timeout: 10_000 }).toBe('1');
+    await page.close();
+  });
+
+  it('pays with points after the PIN prompt, then refunds the sale from the refund panel, showing what goes back where', async () => {
+    const card = demoChain.members[0]!.cards[0]!;
+    const pinHash = await hash('2468');
+    t.db.transaction(() => {
+      const ctx = { currency: 'CNY', appliedSeq: 0, snapshotGen: 0 };
+      applyChange(t.db, { seq: 1, deleted: false, body: { type: 'card', card: { ...card, memberId: 'm-0001', pinHash } } }, ctx);
+      applyChange(t.db, { seq: 2, deleted: false, body: { type: 'setting', key: 'cardPinRequiredAboveMinor', value: 1_000 } }, ctx);
+    })();
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.fill('#barcode', '6907028100122'); // ¥59.90
+    await page.press('#barcode', 'Enter');
+    await expect.poll(() => page.textContent('#total'), { timeout: 10_000 }).toBe('59.90');
+    await page.fill('#card-no', '8F3A21C4');
+    await page.press('#card-no', 'Enter');
+    await expect.poll(() => page.textContent('#member-panel'), { timeout: 10_000 }).toContain('张伟');
+
+    await page.fill('#points-amount', '2000');
+    await page.click('#pay-points');
+    await page.waitForSelector('#pin-dialog[open]');
+    await page.fill('#pin-input', '1111');
+    await page.click('#pin-ok');
+    await expect.poll(() => page.textContent('#pin-reason'), { timeout: 10_000 }).toContain('Wrong PIN');
+    await page.waitForSelector('#pin-dialog[open]');
+    await page.fill('#pin-input', '2468');
+    await page.click('#pin-ok');
+    await expect.poll(() => page.textContent('#paid'), { timeout: 10_000 }).toBe('20.00');
+    expect(await page.textContent('#tenders')).toContain('points 20.00 (2000)');
+    await page.click('#pay-cash');
+    await page.click('#complete');
+    await expect.poll(() => page.textContent('#sale-status'), { timeout: 10_000 }).toBe('completed');
+
+    await page.fill('#refund-card', '8F3A21C4');
+    await page.click('#refund-find');
+    await page.locator('.refund-sale').first().click(); // newest first
+    await expect.poll(() => page.locator('#refund-lines tr').count(), { timeout: 10_000 }).toBe(1);
+    await page.fill('.refund-qty', '1');
+    await page.click('#refund-do');
+    await expect.poll(() => page.textContent('#refund-result'), { timeout: 10_000 }).toContain('59.90');
+    const result = await page.textContent('#refund-result');
+    expect(result).toContain('积分 Points 20.00 → 2000 积分 points back');
+    expect(result).toContain('现金 Cash 39.90');
+    expect(result).toContain('扣回积分 Points taken back 119');
     await page.close();
   });
 });
