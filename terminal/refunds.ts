@@ -93,7 +93,7 @@ export class Refunds {
     let memberId = who.memberId;
     if (who.cardNo !== undefined) memberId = findCardHolder(this.c.db, who.cardNo).member.id;
     if (!memberId) throw new DomainError('VALIDATION_FAILED', 'say whose sales: cardNo or memberId');
-    const rows = stmt(this.c.db, "SELECT id FROM sales WHERE member_id = ? AND status = 'completed' ORDER BY completed_at DESC, id DESC LIMIT ?").all(memberId, limit) as Array<{ id: string }>;
+    const rows = stmt(this.c.db, "SELECT id FROM sales WHERE member_id = ? AND status = 'completed' ORDER BY completed_at DESC, rowid DESC LIMIT ?").all(memberId, limit) as Array<{ id: string }>;
     return rows.map((r) => this.summary(r.id));
   }
 
