@@ -144,21 +144,7 @@ export class HoldBook {
   async release(documentId: string, holdIds: readonly string[]): Promise<void> {
     if (holdIds.length === 0) return;
     const at = this.o.clock.now();
-    const voids = new Map<string, Transfer[]>();
-    this.db.transaction(() => {
-      for (let i = 0; i < holdIds.length; i += SYNC_LIMITS.holdIdsPerRelease) {
-        const batch = holdIds.slice(i, i + SYNC_LIMITS.holdIdsPerRelease);
-        const all: Transfer[] = [];
-        for (const holdId of batch) {
-          const transfers = this.voidTransfers(holdId, documentId, at);
-          voids.set(holdId, transfers);
-          all.push(...transfers);
-        }
-        recordEvent(this.db, { id: this.o.newId(), occurredAt: at, body: { type: 'holds_released', saleId: documentId, holdIds: [...batch] }, transfers: all });
-        const mark = stmt(this.db, "UPDATE holds SET status = 'released' WHERE hold_id = ?");
-        for (const holdId of batch) mark.run(holdId);
-      }
-    })();
+    const voids = this.db.transaction(() => this.recordRelease(documentId, holdIds, at))();
     if (this.o.hq.state() === 'online') {
       for (const [holdId, transfers] of voids) {
         try {
@@ -170,6 +156,29 @@ export class HoldBook {
       }
     }
     this.o.hq.requestSync();
+  }
+
+  /**
+   * Inside the caller's transaction: void_pending transfers releasing `holdIds` and the
+   * holds_released events carrying them (at most SYNC_LIMITS.holdIdsPerRelease holds each).
+   * Returns each hold's void transfers.
+   */
+  recordRelease(documentId: string, holdIds: readonly string[], at: number): Map<string, Transfer[]> {
+    invariant(this.db.inTransaction, 'recordRelease must run inside a transaction');
+    const voids = new Map<string, Transfer[]>();
+    for (let i = 0; i < holdIds.length; i += SYNC_LIMITS.holdIdsPerRelease) {
+      const batch = holdIds.slice(i, i + SYNC_LIMITS.holdIdsPerRelease);
+      const all: Transfer[] = [];
+      for (const holdId of batch) {
+        const transfers = this.voidTransfers(holdId, documentId, at);
+        voids.set(holdId, transfers);
+        all.push(...transfers);
+      }
+      recordEvent(this.db, { id: this.o.newId(), occurredAt: at, body: { type: 'holds_released', saleId: documentId, holdIds: [...batch] }, transfers: all });
+      const mark = stmt(this.db, "UPDATE holds SET status = 'released' WHERE hold_id = ?");
+      for (const holdId of batch) mark.run(holdId);
+    }
+    return voids;
   }
 
   /** Authorized holds of a document not yet captured or released. */

@@ -1,6 +1,5 @@
 import { chainTopUpBonusAccountId, storeBankCardAccountId, storeCashAccountId } from '../core/accounts';
 import { DomainError } from '../core/errors';
-import type { Transfer } from '../core/ledger';
 import { planTopUpRefund, postTopUpRefund, type TopUpRefundDocument } from '../core/top-up';
 import { cardSpendable } from './balances';
 import type { TerminalContext } from './context';
@@ -16,9 +15,11 @@ import { recordEvent } from './outbox';
  * 'top_up_refund' event, capturing the holds.
  *
  * A hold is captured (post_pending) when HQ made it between the same accounts the refund moves
- * money between; a hold HQ made into another account (e.g. the store's sales, as for a sale)
- * cannot be captured into cash, so the event voids it and debits the part directly, in the same
- * event, where nothing can come between the release and the debit.
+ * money between. A hold HQ made into another account (the store's sales, as for a sale: what
+ * HQ does today) cannot be captured into cash or the chain's bonus account, so the same SQLite
+ * transaction first records a holds_released event voiding it, then the top_up_refund event
+ * debiting the parts directly. They are consecutive seqs, which HQ applies in order in one
+ * batch, so nothing can spend the released amount in between.
  */
 
 interface TopUpRow {
@@ -89,10 +90,9 @@ export class TopUpRefunds {
         bonusHoldId: capturable(bonus, chainTopUpBonusAccountId(this.c.terminal.currency)),
         completedAt,
       };
-      const voids: Transfer[] = [];
-      if (doc.principalHoldId === null) voids.push(...this.c.holds.voidTransfers(principal.holdId, refundId, completedAt));
-      if (bonus && doc.bonusHoldId === null) voids.push(...this.c.holds.voidTransfers(bonus.holdId, refundId, completedAt));
-      const transfers = [...voids, ...postTopUpRefund(doc, this.c.newId)];
+      const uncapturable = [...(doc.principalHoldId === null ? [principal.holdId] : []), ...(bonus && doc.bonusHoldId === null ? [bonus.holdId] : [])];
+      if (uncapturable.length > 0) this.c.holds.recordRelease(refundId, uncapturable, completedAt);
+      const transfers = postTopUpRefund(doc, this.c.newId);
       const event = recordEvent(db, { id: this.c.newId(), occurredAt: completedAt, body: { type: 'top_up_refund', topUpRefund: doc }, transfers });
       stmt(db, 'INSERT INTO top_up_refunds (id, top_up_id, card_id, principal_minor, bonus_clawed_back_minor, completed_at, event_seq) VALUES (?, ?, ?, ?, ?, ?, ?)')
         .run(doc.id, topUpId, doc.cardId, doc.principalMinor, doc.bonusClawedBackMinor, completedAt, event.seq);
