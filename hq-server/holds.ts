@@ -5,6 +5,7 @@ import { splitStoredValuePayment } from '../core/stored-value';
 import { recordChanges } from './change-log';
 import type { Db, Sql } from './database';
 import { LedgerTx, MEMBER_ACCOUNT_CODES } from './ledger';
+import { readSetting } from './settings';
 import type { TerminalIdentity } from './terminals';
 
 /** How long HQ keeps an uncaptured hold. */
@@ -27,6 +28,8 @@ export interface AuthorizeInput {
   amount: number;
   saleId: string;
   asset: HoldAsset;
+  /** Stored value only: hold just this part (a top-up refund holds principal and bonus apart); null = by spending order. */
+  part?: 'principal' | 'bonus' | null;
 }
 
 export interface AuthorizedHold {
@@ -113,14 +116,16 @@ export async function authorizeHold(sql: Sql, terminal: TerminalIdentity, input:
     const legIds = holdLegIds(input.holdId);
     await ledger.loadTransfers(legIds);
 
-    const [existing] = await tx`select card_id, terminal_id, sale_id, amount, asset, expires_at from holds where hold_id = ${input.holdId}`;
+    const part = input.asset === 'stored_value' ? (input.part ?? null) : null;
+    const [existing] = await tx`select card_id, terminal_id, sale_id, amount, asset, part, expires_at from holds where hold_id = ${input.holdId}`;
     if (existing) {
       if (
         existing.card_id !== input.cardId ||
         existing.terminal_id !== terminal.terminalId ||
         existing.amount !== input.amount ||
         existing.sale_id !== input.saleId ||
-        existing.asset !== input.asset
+        existing.asset !== input.asset ||
+        existing.part !== part
       ) {
         throw new DomainError('CONFLICT', `hold ${input.holdId} was authorized before with other details`);
       }
@@ -144,10 +149,10 @@ export async function authorizeHold(sql: Sql, terminal: TerminalIdentity, input:
       const principalAccount = ledger.account(principal);
       if (!principalAccount || !ledger.account(bonus)) throw new DomainError('UNKNOWN_CARD', `card ${input.cardId} has no stored-value accounts at HQ`);
       if (!ledger.account(sales)) throw new DomainError('NOT_FOUND', `store ${terminal.storeId} has no sales account`);
-      const legs = splitStoredValuePayment(input.cardId, input.amount, {
-        principal: availableCreditBalance(ledger.balances(principal)),
-        bonus: availableCreditBalance(ledger.balances(bonus)),
-      });
+      const available = { principal: availableCreditBalance(ledger.balances(principal)), bonus: availableCreditBalance(ledger.balances(bonus)) };
+      const legs = part
+        ? splitStoredValuePayment(input.cardId, input.amount, { ...available, [part === 'principal' ? 'bonus' : 'principal']: 0 }, part === 'principal' ? 'principal_first' : 'bonus_first')
+        : splitStoredValuePayment(input.cardId, input.amount, available, await readSetting(tx, 'spendingOrder'));
       holds = legs.map((leg) => ({ ...base, id: holdLegId(input.holdId, leg.part), debitAccountId: leg.accountId, creditAccountId: sales, ledger: principalAccount.ledger, amount: leg.amount, code: 'SALE_STORED_VALUE' as const }));
     }
     const applied = await ledger.apply(holds, { atomic: true });
@@ -157,8 +162,8 @@ export async function authorizeHold(sql: Sql, terminal: TerminalIdentity, input:
       throw new DomainError('CONFLICT', `hold ${input.holdId} could not be made: ${status}`);
     }
     const expiresAt = now + HOLD_TTL_MS;
-    await tx`insert into holds (hold_id, card_id, terminal_id, sale_id, amount, asset, expires_at, state)
-      values (${input.holdId}, ${input.cardId}, ${terminal.terminalId}, ${input.saleId}, ${input.amount}, ${input.asset}, ${new Date(expiresAt)}, 'pending')`;
+    await tx`insert into holds (hold_id, card_id, terminal_id, sale_id, amount, asset, part, expires_at, state)
+      values (${input.holdId}, ${input.cardId}, ${terminal.terminalId}, ${input.saleId}, ${input.amount}, ${input.asset}, ${part}, ${new Date(expiresAt)}, 'pending')`;
     await recordChanges(tx, memberBalanceChanges(ledger, applied.touched));
     return { holdId: input.holdId, holds, expiresAt };
   });

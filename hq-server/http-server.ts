@@ -1,7 +1,12 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { isDomainError, type ErrorCode } from '../core/errors';
+import { systemClock, uuidv7, type Clock } from '../core/ids';
+import { ApprovalRefused, approveAdjustment, getAdjustment, listAdjustments, requestAdjustment } from './adjustments';
 import { CONSOLE_HTML } from './console';
+import { cardInputSchema, changeCardStatus, changeCardStatusSchema, issueCard, registerMember, registerMemberSchema, transferBalance, type DeskActor } from './member-desk';
+import { exposureReport } from './offline-exposure';
+import { readSetting, readSettings, validateSetting, validateSettingKey, writeSetting } from './settings';
 import type { Log, Sql } from './database';
 import { memberProfile, searchMembers } from './members';
 import { openApiDocument } from './openapi';
@@ -35,6 +40,7 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   HOLD_NOT_FOUND: 404,
   SALE_NOT_FOUND: 404,
   CONFLICT: 409,
+  INSUFFICIENT_BALANCE: 422,
 };
 
 function sendError(res: Response, status: number, code: HttpErrorCode, message: string): void {
@@ -61,6 +67,28 @@ const eventsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).optional(),
 });
 
+const requestIdField = z.string().min(1).max(128);
+/** REST callers may name their request (a retry then answers the first response); otherwise each call is new. */
+const withRequestId = (body: unknown) => (body && typeof body === 'object' && !Array.isArray(body) && !('requestId' in body) ? { ...body, requestId: uuidv7() } : body);
+const registerMemberBody = registerMemberSchema.extend({ requestId: requestIdField, homeStoreId: z.string().min(1, 'is required').max(128) }).strict();
+/** Amounts are JSON integers of minor units: 12.5 or "1250" is refused. */
+const minorAmount = z.number({ message: 'must be a number' }).int('must be a whole number of minor units (fen)').safe();
+const balanceTransferBody = z.object({ requestId: requestIdField, fromCardId: z.string().min(1).max(128), toCardId: z.string().min(1).max(128), amountMinor: minorAmount.nonnegative('must not be negative (0 moves everything)') }).strict();
+const adjustmentBody = z
+  .object({
+    asset: z.enum(['stored_value', 'points']),
+    memberId: z.string().min(1).max(128),
+    cardId: z.string().min(1).max(128).optional(),
+    part: z.enum(['principal', 'bonus']).optional(),
+    amount: minorAmount.refine((n) => n !== 0, 'must not be zero'),
+    reason: z.string().trim().min(1, 'is required').max(500),
+  })
+  .strict();
+const adjustmentsQuery = z.object({ state: z.enum(['pending', 'approved']).optional(), limit: z.coerce.number().int().min(1).max(500).optional() });
+const exposureQuery = z.object({ storeId: z.string().min(1).max(128).optional(), memberId: z.string().min(1).max(128).optional() });
+const keyParam = z.object({ key: z.string().min(1).max(64) });
+const settingBody = z.object({ value: z.unknown() }).strict().refine((b) => b.value !== undefined, { message: 'is required', path: ['value'] });
+
 interface Locals {
   operator: Operator;
   token: string;
@@ -75,8 +103,9 @@ function allow(res: Response, permission: Permission): Operator {
 }
 
 /** The /api/v1 routes. Exported so tests can walk them against the OpenAPI document. */
-export function createApiRouter(deps: { sql: Sql; log: Log }): express.Router {
+export function createApiRouter(deps: { sql: Sql; log: Log; clock?: Clock }): express.Router {
   const { sql } = deps;
+  const clock = deps.clock ?? systemClock;
   const api = express.Router();
   api.use(express.json({ limit: '100kb' }));
 
@@ -132,6 +161,109 @@ export function createApiRouter(deps: { sql: Sql; log: Log }): express.Router {
     res.json(profile);
   });
 
+  /** 404 unless the member exists; 403 unless their home store is in the operator's part of the chain. */
+  async function memberInScope(op: Operator, memberId: string): Promise<void> {
+    const [m] = await sql`select home_store_id from members where id = ${memberId}`;
+    if (!m) throw new HttpError(404, 'NOT_FOUND', `no member ${memberId}`);
+    if (!(await subtreeOf(sql, op.nodeId)).includes(m.home_store_id)) throw new HttpError(403, 'FORBIDDEN', `member ${memberId} belongs to a store outside your part of the chain`);
+  }
+  async function cardInScope(op: Operator, cardId: string): Promise<void> {
+    const [c] = await sql`select member_id from cards where id = ${cardId}`;
+    if (!c) throw new HttpError(404, 'UNKNOWN_CARD', `card ${cardId} is not known at HQ`);
+    await memberInScope(op, c.member_id);
+  }
+  const deskActor = (op: Operator): DeskActor => ({ terminalId: null, operatorId: op.id, nodeId: op.nodeId });
+
+  api.post('/members', async (req, res) => {
+    const op = allow(res, 'member.write');
+    const body = parse(registerMemberBody, withRequestId(req.body), 'body');
+    if (!(await subtreeOf(sql, op.nodeId)).includes(body.homeStoreId)) throw new HttpError(403, 'FORBIDDEN', `store ${body.homeStoreId} is outside your part of the chain`);
+    res.status(201).json(await registerMember(sql, deskActor(op), body, clock));
+  });
+
+  api.post('/members/:id/cards', async (req, res) => {
+    const op = allow(res, 'member.write');
+    const { id } = parse(idParam, req.params, 'path');
+    const body = parse(cardInputSchema.extend({ requestId: requestIdField }).strict(), withRequestId(req.body), 'body');
+    await memberInScope(op, id);
+    res.status(201).json(await issueCard(sql, deskActor(op), { ...body, memberId: id }, clock));
+  });
+
+  api.post('/cards/:id/status', async (req, res) => {
+    const op = allow(res, 'member.write');
+    const { id } = parse(idParam, req.params, 'path');
+    const body = parse(changeCardStatusSchema.omit({ cardId: true }).strict(), withRequestId(req.body), 'body');
+    await cardInScope(op, id);
+    res.json(await changeCardStatus(sql, deskActor(op), { ...body, cardId: id, operatorId: op.id }, clock));
+  });
+
+  api.post('/balance-transfers', async (req, res) => {
+    const op = allow(res, 'member.write');
+    const body = parse(balanceTransferBody, withRequestId(req.body), 'body');
+    await cardInScope(op, body.fromCardId);
+    await cardInScope(op, body.toCardId);
+    res.json(await transferBalance(sql, deskActor(op), { requestId: body.requestId, fromCardId: body.fromCardId, toCardId: body.toCardId, amount: body.amountMinor }, clock));
+  });
+
+  api.post('/adjustments', async (req, res) => {
+    const op = allow(res, 'member.adjust');
+    const body = parse(adjustmentBody, req.body, 'body');
+    await memberInScope(op, body.memberId);
+    const a = await requestAdjustment(sql, op, { asset: body.asset, memberId: body.memberId, cardId: body.cardId ?? null, part: body.part ?? null, amount: body.amount, reason: body.reason });
+    res.status(201).json(a);
+  });
+
+  api.get('/adjustments', async (req, res) => {
+    const op = allow(res, 'member.adjust');
+    const q = parse(adjustmentsQuery, req.query, 'query');
+    const subtree = await subtreeOf(sql, op.nodeId);
+    const memberIds = (await sql`select id from members where home_store_id = any(${subtree}::text[])`).map((r) => r.id as string);
+    res.json({ adjustments: await listAdjustments(sql, { state: q.state, memberIds, limit: q.limit ?? 100 }) });
+  });
+
+  api.post('/adjustments/:id/approve', async (req, res) => {
+    const op = allow(res, 'member.adjust');
+    const { id } = parse(idParam, req.params, 'path');
+    const a = await getAdjustment(sql, id);
+    if (!a) throw new HttpError(404, 'NOT_FOUND', `no adjustment ${id}`);
+    await memberInScope(op, a.memberId);
+    try {
+      res.json(await approveAdjustment(sql, op, id, clock));
+    } catch (e) {
+      if (e instanceof ApprovalRefused) throw new HttpError(403, 'FORBIDDEN', e.message);
+      throw e;
+    }
+  });
+
+  api.get('/exposure', async (req, res) => {
+    const op = allow(res, 'exposure.read');
+    const q = parse(exposureQuery, req.query, 'query');
+    res.json(await exposureReport(sql, await subtreeOf(sql, op.nodeId), q));
+  });
+
+  api.get('/settings', async (_req, res) => {
+    allow(res, 'setting.read');
+    res.json({ settings: await readSettings(sql) });
+  });
+
+  api.get('/settings/:key', async (req, res) => {
+    allow(res, 'setting.read');
+    const { key } = parse(keyParam, req.params, 'path');
+    const { key: known } = validateSettingKey(key);
+    res.json({ key: known, value: await readSetting(sql, known) });
+  });
+
+  api.put('/settings/:key', async (req, res) => {
+    const op = allow(res, 'setting.write');
+    const { key } = parse(keyParam, req.params, 'path');
+    const body = parse(settingBody, req.body, 'body');
+    const [node] = await sql`select parent_id from org_nodes where id = ${op.nodeId}`;
+    if (!node || node.parent_id !== null) throw new HttpError(403, 'FORBIDDEN', 'chain settings are changed at HQ only');
+    const { key: known, value } = validateSetting(key, JSON.stringify(body.value));
+    const before = await sql.begin((tx) => writeSetting(tx, known, value, { operatorId: op.id, nodeId: op.nodeId }));
+    res.json({ key: known, value, before });
+  });
+
   api.get('/terminals', async (_req, res) => {
     const op = allow(res, 'terminal.read');
     res.json({ terminals: await listTerminals(sql, await subtreeOf(sql, op.nodeId)) });
@@ -175,7 +307,7 @@ export function createApiRouter(deps: { sql: Sql; log: Log }): express.Router {
   return api;
 }
 
-export function createHttpApp(deps: { sql: Sql; log: Log }): express.Express {
+export function createHttpApp(deps: { sql: Sql; log: Log; clock?: Clock }): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use((_req, res, next) => {

@@ -8,6 +8,8 @@ const json = (schema: object, description: string) => ({ description, content: {
 const error = (description: string) => json(ref('Error'), description);
 const idPath = (description: string) => ({ name: 'id', in: 'path', required: true, description, schema: { type: 'string' } });
 const signedIn = [{ bearer: [] }];
+const requestIdProp = { type: 'string', description: 'Idempotency key: a retry with the same id answers the first response' };
+const keyPath = { name: 'key', in: 'path', required: true, description: 'Setting key (core/settings.ts)', schema: { type: 'string' } };
 const commonErrors = {
   '401': error('Not signed in, or the session has expired (code UNAUTHENTICATED)'),
   '403': error('The operator’s role or part of the chain does not allow it (code FORBIDDEN)'),
@@ -115,6 +117,55 @@ export const openApiDocument = {
           },
         },
       },
+      Card: {
+        type: 'object',
+        properties: {
+          id: { type: 'string' },
+          memberId: { type: 'string' },
+          cardNo: { type: 'string' },
+          medium: { type: 'string', enum: ['mifare', 'em4100', 'magstripe', 'barcode', 'virtual'] },
+          status: { type: 'string', enum: ['active', 'frozen', 'lost', 'expired', 'replaced'] },
+          expiresOn: { type: ['string', 'null'], format: 'date' },
+          pinHash: { type: ['string', 'null'], description: 'argon2id hash of the card PIN; null when the card has none' },
+        },
+      },
+      DeskResult: {
+        type: 'object',
+        description: 'The member after a member-desk change, with every card and balance',
+        properties: {
+          member: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, phone: { type: 'string' }, birthday: { type: ['string', 'null'] }, levelCode: { type: 'string' }, homeStoreId: { type: 'string' } } },
+          cards: { type: 'array', items: ref('Card') },
+          balances: { type: 'array', items: { type: 'object', properties: { accountId: { type: 'string' }, ledger: { type: 'string' }, code: { type: 'string' }, posted: { type: 'integer' }, held: { type: 'integer' } } } },
+        },
+      },
+      CardInput: {
+        type: 'object',
+        required: ['cardNo', 'medium'],
+        properties: {
+          cardNo: { type: 'string', minLength: 4, maxLength: 64, description: 'Printed number, or the UID in upper-case hex; unique' },
+          medium: { type: 'string', enum: ['mifare', 'em4100', 'magstripe', 'barcode', 'virtual'] },
+          pin: { type: 'string', pattern: '^\\d{4,12}$', description: 'Optional card PIN; HQ keeps only its argon2id hash' },
+          expiresOn: { type: 'string', format: 'date' },
+        },
+      },
+      Adjustment: {
+        type: 'object',
+        properties: {
+          id: { type: 'string' },
+          asset: { type: 'string', enum: ['stored_value', 'points'] },
+          memberId: { type: 'string' },
+          cardId: { type: ['string', 'null'] },
+          part: { type: ['string', 'null'], enum: ['principal', 'bonus', null] },
+          amount: { type: 'integer', description: 'Signed minor units (or points): + credits the member, − debits' },
+          reason: { type: 'string' },
+          state: { type: 'string', enum: ['pending', 'approved'] },
+          requestedBy: { type: 'string' },
+          requestedAt: { type: 'string', format: 'date-time' },
+          approvedBy: { type: ['string', 'null'] },
+          approvedAt: { type: ['string', 'null'], format: 'date-time' },
+          transferId: { type: ['string', 'null'] },
+        },
+      },
       Terminal: {
         type: 'object',
         properties: {
@@ -138,7 +189,7 @@ export const openApiDocument = {
           terminalId: { type: 'string' },
           seq: { type: 'integer' },
           eventId: { type: 'string' },
-          kind: { type: ['string', 'null'], enum: ['sale', 'top_up', 'holds_released', null] },
+          kind: { type: ['string', 'null'], enum: ['sale', 'top_up', 'holds_released', 'refund', 'gift_redemption', 'top_up_refund', null] },
           status: { type: 'string', enum: ['applied', 'quarantined'] },
           reason: { type: ['string', 'null'] },
           receivedAt: { type: 'string', format: 'date-time' },
@@ -178,6 +229,20 @@ export const openApiDocument = {
       delete: { summary: 'Sign out', security: signedIn, responses: { '204': { description: 'Signed out' }, '401': commonErrors['401'] } },
     },
     '/members': {
+      post: {
+        summary: 'Register a member (and their first card) at a store in the operator’s part of the chain',
+        security: signedIn,
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: { type: 'object', required: ['name', 'phone', 'homeStoreId'], additionalProperties: false, properties: { requestId: requestIdProp, name: { type: 'string' }, phone: { type: 'string' }, birthday: { type: 'string', format: 'date' }, homeStoreId: { type: 'string' }, card: ref('CardInput') } } } },
+        },
+        responses: {
+          '201': json(ref('DeskResult'), 'Registered'),
+          '400': error('Malformed body (code VALIDATION_FAILED)'),
+          '409': error('The card number is taken, or the request id was used with other details (code CONFLICT)'),
+          ...commonErrors,
+        },
+      },
       get: {
         summary: 'Search members by phone, name or card number',
         security: signedIn,
@@ -198,6 +263,140 @@ export const openApiDocument = {
         security: signedIn,
         parameters: [idPath('Member id')],
         responses: { '200': json(ref('MemberProfile'), 'The member'), '404': error('No such member (code NOT_FOUND)'), ...commonErrors },
+      },
+    },
+    '/members/{id}/cards': {
+      post: {
+        summary: 'Issue another card to a member',
+        security: signedIn,
+        parameters: [idPath('Member id')],
+        requestBody: { required: true, content: { 'application/json': { schema: { allOf: [ref('CardInput'), { type: 'object', properties: { requestId: requestIdProp } }] } } } },
+        responses: {
+          '201': json(ref('DeskResult'), 'Issued'),
+          '400': error('Malformed body (code VALIDATION_FAILED)'),
+          '404': error('No such member (code NOT_FOUND)'),
+          '409': error('The card number is taken, or the request id was used with other details (code CONFLICT)'),
+          ...commonErrors,
+        },
+      },
+    },
+    '/cards/{id}/status': {
+      post: {
+        summary: 'Freeze, unfreeze, report lost or replace a card (a replacement moves its stored value to the new card)',
+        security: signedIn,
+        parameters: [idPath('Card id')],
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: { type: 'object', required: ['action'], properties: { requestId: requestIdProp, action: { type: 'string', enum: ['freeze', 'unfreeze', 'report_lost', 'replace'] }, reason: { type: 'string' }, newCard: ref('CardInput') } } } },
+        },
+        responses: {
+          '200': json(ref('DeskResult'), 'Changed'),
+          '400': error('Malformed body (code VALIDATION_FAILED)'),
+          '404': error('No such card (code UNKNOWN_CARD)'),
+          '409': error('The new card number is taken (code CONFLICT)'),
+          '422': error('The card’s status does not allow it (code CARD_STATUS_CHANGE_NOT_ALLOWED)'),
+          ...commonErrors,
+        },
+      },
+    },
+    '/balance-transfers': {
+      post: {
+        summary: 'Move stored value between two cards of one member, principal and bonus apart',
+        security: signedIn,
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: { type: 'object', required: ['fromCardId', 'toCardId', 'amountMinor'], additionalProperties: false, properties: { requestId: requestIdProp, fromCardId: { type: 'string' }, toCardId: { type: 'string' }, amountMinor: { type: 'integer', minimum: 0, description: 'Minor units, split by the spending order; 0 moves everything' } } } } },
+        },
+        responses: {
+          '200': json(ref('DeskResult'), 'Moved'),
+          '400': error('Malformed body, a non-integer amount, or cards of different members (code VALIDATION_FAILED)'),
+          '404': error('No such card (code UNKNOWN_CARD)'),
+          '422': error('Not enough stored value, or a frozen/expired card (codes INSUFFICIENT_BALANCE, CARD_FROZEN, CARD_EXPIRED…)'),
+          ...commonErrors,
+        },
+      },
+    },
+    '/adjustments': {
+      post: {
+        summary: 'Ask for a manual adjustment of a member’s stored value or points; a second operator must approve it',
+        security: signedIn,
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: { type: 'object', required: ['asset', 'memberId', 'amount', 'reason'], additionalProperties: false, properties: { asset: { type: 'string', enum: ['stored_value', 'points'] }, memberId: { type: 'string' }, cardId: { type: 'string', description: 'Stored value only' }, part: { type: 'string', enum: ['principal', 'bonus'], description: 'Stored value only' }, amount: { type: 'integer', description: 'Signed, not zero' }, reason: { type: 'string' } } } } },
+        },
+        responses: { '201': json(ref('Adjustment'), 'Pending approval'), '400': error('Malformed body (code VALIDATION_FAILED)'), '404': error('No such member or card'), ...commonErrors },
+      },
+      get: {
+        summary: 'Adjustments of members in the operator’s part of the chain, newest first',
+        security: signedIn,
+        parameters: [
+          { name: 'state', in: 'query', required: false, schema: { type: 'string', enum: ['pending', 'approved'] } },
+          { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
+        ],
+        responses: { '200': json({ type: 'object', properties: { adjustments: { type: 'array', items: ref('Adjustment') } } }, 'Adjustments'), '400': error('Malformed query (code VALIDATION_FAILED)'), ...commonErrors },
+      },
+    },
+    '/adjustments/{id}/approve': {
+      post: {
+        summary: 'Approve and post an adjustment (STORED_VALUE_ADJUSTED / POINTS_ADJUSTED against chain:adjustments); never by the operator who asked',
+        security: signedIn,
+        parameters: [idPath('Adjustment id')],
+        responses: {
+          '200': json(ref('Adjustment'), 'Approved and posted'),
+          '403': error('The approver asked for it, or lacks member.adjust (code FORBIDDEN)'),
+          '404': error('No such adjustment (code NOT_FOUND)'),
+          '409': error('Already approved (code CONFLICT)'),
+          '422': error('The member’s balance cannot cover a debit (code INSUFFICIENT_BALANCE)'),
+          '401': commonErrors['401'],
+        },
+      },
+    },
+    '/exposure': {
+      get: {
+        summary: 'Offline exposure: overdrafts offline debits caused, by store and member, with totals (for finance)',
+        security: signedIn,
+        parameters: [
+          { name: 'storeId', in: 'query', required: false, schema: { type: 'string' } },
+          { name: 'memberId', in: 'query', required: false, schema: { type: 'string' } },
+        ],
+        responses: {
+          '200': json(
+            {
+              type: 'object',
+              properties: {
+                rows: { type: 'array', items: { type: 'object', properties: { storeId: { type: 'string' }, storeName: { type: 'string' }, memberId: { type: ['string', 'null'] }, memberName: { type: ['string', 'null'] }, ledger: { type: 'string', description: 'Currency, or POINTS' }, amount: { type: 'integer' }, count: { type: 'integer' }, lastAt: { type: 'integer' } } } },
+                byStore: { type: 'array', items: { type: 'object', properties: { storeId: { type: 'string' }, ledger: { type: 'string' }, amount: { type: 'integer' }, count: { type: 'integer' } } } },
+                totals: { type: 'array', items: { type: 'object', properties: { ledger: { type: 'string' }, amount: { type: 'integer' }, count: { type: 'integer' } } } },
+              },
+            },
+            'Exposure',
+          ),
+          '400': error('Malformed query (code VALIDATION_FAILED)'),
+          ...commonErrors,
+        },
+      },
+    },
+    '/settings': {
+      get: { summary: 'Every chain setting (defaults filled in)', security: signedIn, responses: { '200': json({ type: 'object', properties: { settings: { type: 'object' } } }, 'Settings'), ...commonErrors } },
+    },
+    '/settings/{key}': {
+      get: {
+        summary: 'One chain setting',
+        security: signedIn,
+        parameters: [keyPath],
+        responses: { '200': json({ type: 'object', properties: { key: { type: 'string' }, value: {} } }, 'The setting'), '404': error('No such setting (code NOT_FOUND)'), ...commonErrors },
+      },
+      put: {
+        summary: 'Change a chain setting (HQ only); terminals pull it as a Setting change',
+        security: signedIn,
+        parameters: [keyPath],
+        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['value'], additionalProperties: false, properties: { value: { description: 'The setting’s value, checked against CHAIN_SETTINGS_SCHEMA' } } } } } },
+        responses: {
+          '200': json({ type: 'object', properties: { key: { type: 'string' }, value: {}, before: {} } }, 'Changed'),
+          '400': error('The value does not fit the setting (code VALIDATION_FAILED)'),
+          '404': error('No such setting (code NOT_FOUND)'),
+          ...commonErrors,
+        },
       },
     },
     '/terminals': {

@@ -5,14 +5,24 @@ import { hashSecret, sha256 } from './seed';
 
 /** What a role lets an operator do at HQ (DESIGN §6); scoped further to the subtree of their node. */
 export const ROLE_PERMISSIONS: Record<string, readonly string[]> = {
-  hq_admin: ['member.read', 'terminal.read', 'terminal.enroll', 'terminal.revoke', 'event.read'],
-  hq_finance: ['member.read', 'terminal.read', 'event.read'],
-  regional_manager: ['member.read', 'terminal.read', 'terminal.enroll', 'terminal.revoke', 'event.read'],
-  store_manager: ['member.read', 'terminal.read', 'terminal.enroll', 'event.read'],
+  hq_admin: ['member.read', 'member.write', 'member.adjust', 'terminal.read', 'terminal.enroll', 'terminal.revoke', 'event.read', 'exposure.read', 'setting.read', 'setting.write'],
+  hq_finance: ['member.read', 'member.adjust', 'terminal.read', 'event.read', 'exposure.read', 'setting.read'],
+  regional_manager: ['member.read', 'member.write', 'terminal.read', 'terminal.enroll', 'terminal.revoke', 'event.read', 'exposure.read', 'setting.read'],
+  store_manager: ['member.read', 'member.write', 'terminal.read', 'terminal.enroll', 'event.read', 'exposure.read', 'setting.read'],
   cashier: ['member.read'],
 };
 
-export type Permission = 'member.read' | 'terminal.read' | 'terminal.enroll' | 'terminal.revoke' | 'event.read';
+export type Permission =
+  | 'member.read'
+  | 'member.write'
+  | 'member.adjust'
+  | 'terminal.read'
+  | 'terminal.enroll'
+  | 'terminal.revoke'
+  | 'event.read'
+  | 'exposure.read'
+  | 'setting.read'
+  | 'setting.write';
 
 export interface Operator {
   id: string;

@@ -22,9 +22,15 @@ export async function readSetting<K extends ChainSettingKey>(db: Db, key: K): Pr
   return row ? (row.value as ChainSettings[K]) : DEFAULT_CHAIN_SETTINGS[key];
 }
 
+/** NOT_FOUND unless `key` names a chain setting. */
+export function validateSettingKey(key: string): { key: ChainSettingKey } {
+  if (!(CHAIN_SETTING_KEYS as string[]).includes(key)) throw new DomainError('NOT_FOUND', `no setting "${key}"; known: ${CHAIN_SETTING_KEYS.join(', ')}`);
+  return { key: key as ChainSettingKey };
+}
+
 /** Validates `valueJson` for `key` (VALIDATION_FAILED naming the field) and returns the value. */
 export function validateSetting(key: string, valueJson: string): { key: ChainSettingKey; value: ChainSettings[ChainSettingKey] } {
-  if (!(CHAIN_SETTING_KEYS as string[]).includes(key)) throw new DomainError('NOT_FOUND', `no setting "${key}"; known: ${CHAIN_SETTING_KEYS.join(', ')}`);
+  validateSettingKey(key);
   try {
     return parseSetting(key, valueJson);
   } catch (e) {

@@ -6,6 +6,17 @@ import { changeToWire, transferFromWire, transferToWire, WireValidationError } f
 import { NOTIFY_CHANNEL } from './change-log';
 import type { Log, Sql } from './database';
 import { authorizeHold, settleHold } from './holds';
+import {
+  changeCardStatus,
+  changeCardStatusSchema,
+  issueCard,
+  issueCardSchema,
+  registerMember,
+  registerMemberSchema,
+  transferBalance,
+  type DeskActor,
+  type DeskResult,
+} from './member-desk';
 import { pullChanges, latestChangeSeq } from './pull-changes';
 import { pushEvents } from './push-events';
 import { authenticateTerminal, enrollTerminal, type TerminalIdentity } from './terminals';
@@ -72,8 +83,19 @@ const authorizeSchema = z.object({
     .enum(['', 'stored_value', 'points'], { message: 'must be stored_value or points' })
     .optional()
     .transform((a): 'stored_value' | 'points' => (a === 'points' ? 'points' : 'stored_value')),
-});
+  part: z
+    .enum(['', 'principal', 'bonus'], { message: 'must be principal or bonus' })
+    .optional()
+    .transform((p): 'principal' | 'bonus' | null => (p === 'principal' || p === 'bonus' ? p : null)),
+}).refine((r) => r.part === null || r.asset === 'stored_value', { message: 'part applies to stored value only', path: ['part'] });
 const settleSchema = z.object({ holdId, transfers: z.array(z.unknown()).min(1, 'at least one is needed').max(8) });
+const transferBalanceSchema = z.object({
+  requestId: id,
+  fromCardId: id,
+  toCardId: id,
+  amount: int64.refine((n) => n >= 0, 'must not be negative (0 moves everything)'),
+});
+const operatorIdSchema = z.object({ operatorId: z.string().max(128).optional().transform((o) => (o ? o : null)) });
 const pullSchema = z.object({ cursor: int64.refine((n) => n >= 0, 'must not be negative'), limit: z.number().int().min(0) });
 const pushSchema = z.object({ events: z.array(z.unknown()).max(1000) });
 
@@ -150,6 +172,17 @@ export interface SyncServiceDeps {
 
 type Unary = (call: grpc.ServerUnaryCall<any, any>, callback: grpc.sendUnaryData<any>) => void;
 
+const deskActor = (terminal: TerminalIdentity): DeskActor => ({ terminalId: terminal.terminalId, operatorId: null, nodeId: terminal.storeId });
+
+/** A member desk answer as MemberDeskResponse. */
+export function deskToWire(r: DeskResult): Record<string, unknown> {
+  return {
+    member: { ...r.member, birthday: r.member.birthday ?? '' },
+    cards: r.cards.map((c) => ({ id: c.id, memberId: c.memberId, cardNo: c.cardNo, medium: c.medium, status: c.status, expiresOn: c.expiresOn ?? '', pinHash: c.pinHash ?? '' })),
+    balances: r.balances.map((b) => ({ accountId: b.accountId, ledger: b.ledger, posted: String(b.posted), held: String(b.held) })),
+  };
+}
+
 /** Handlers of onecard.sync.v1.TerminalSync. */
 export function syncServiceHandlers(deps: SyncServiceDeps): grpc.UntypedServiceImplementation {
   const { sql, log, nudger } = deps;
@@ -173,7 +206,7 @@ export function syncServiceHandlers(deps: SyncServiceDeps): grpc.UntypedServiceI
         const r = parse(enrollSchema, request, 'EnrollRequest');
         const e = await enrollTerminal(sql, r.enrollmentCode, r.deviceName);
         log(`terminal ${e.terminalId} enrolled (${r.deviceName || 'unnamed device'})`);
-        return { terminalId: e.terminalId, storeId: e.storeId, credential: e.credential, currency: e.currency, chainName: e.chainName, storeName: e.storeName };
+        return { terminalId: e.terminalId, storeId: e.storeId, credential: e.credential, currency: e.currency, chainName: e.chainName, storeName: e.storeName, timeZone: e.timeZone };
       },
       false,
     ),
@@ -205,6 +238,27 @@ export function syncServiceHandlers(deps: SyncServiceDeps): grpc.UntypedServiceI
         nudger.add(call, await latestChangeSeq(sql));
       })().catch((e: unknown) => call.emit('error', toServiceError(e, log, 'Subscribe')));
     },
+
+    RegisterMember: unary('RegisterMember', async (request, terminal) => {
+      const r = parse(registerMemberSchema, request, 'RegisterMemberRequest');
+      return deskToWire(await registerMember(sql, deskActor(terminal!), r, clock));
+    }),
+
+    IssueCard: unary('IssueCard', async (request, terminal) => {
+      const r = parse(issueCardSchema, request, 'IssueCardRequest');
+      return deskToWire(await issueCard(sql, deskActor(terminal!), r, clock));
+    }),
+
+    ChangeCardStatus: unary('ChangeCardStatus', async (request, terminal) => {
+      const r = parse(changeCardStatusSchema, request, 'ChangeCardStatusRequest');
+      const { operatorId } = parse(operatorIdSchema, request, 'ChangeCardStatusRequest');
+      return deskToWire(await changeCardStatus(sql, { ...deskActor(terminal!), operatorId }, { ...r, operatorId }, clock));
+    }),
+
+    TransferBalance: unary('TransferBalance', async (request, terminal) => {
+      const r = parse(transferBalanceSchema, request, 'TransferBalanceRequest');
+      return deskToWire(await transferBalance(sql, deskActor(terminal!), r, clock));
+    }),
 
     Authorize: unary('Authorize', async (request, terminal) => {
       const r = parse(authorizeSchema, request, 'AuthorizeRequest');

@@ -14,6 +14,8 @@ export interface Enrollment extends TerminalIdentity {
   currency: string;
   chainName: string;
   storeName: string;
+  /** IANA zone of the terminal's store. */
+  timeZone: string;
 }
 
 /**
@@ -32,7 +34,7 @@ export async function enrollTerminal(sql: Sql, code: string, deviceName: string)
       update terminals set credential_hash = ${sha256(credential)}, enrolled_at = now(), revoked_at = null,
         device_name = ${deviceName || null}, last_contact_at = now()
       where id = ${used.terminal_id} returning id, store_id`;
-    const [store] = await tx`select name, currency from org_nodes where id = ${t!.store_id}`;
+    const [store] = await tx`select name, currency, time_zone from org_nodes where id = ${t!.store_id}`;
     const [chain] = await tx`select name, currency from chain`;
     await tx`insert into audit_log (terminal_id, node_id, action, details)
       values (${t!.id}, ${t!.store_id}, 'terminal.enrolled', ${tx.json({ deviceName })})`;
@@ -43,6 +45,7 @@ export async function enrollTerminal(sql: Sql, code: string, deviceName: string)
       currency: store?.currency ?? chain?.currency ?? '',
       chainName: chain?.name ?? '',
       storeName: store?.name ?? '',
+      timeZone: store?.time_zone ?? 'UTC',
     };
   });
 }
