@@ -19,6 +19,17 @@ export interface TerminalIdentity {
 /** The store's zone when HQ did not say. */
 export const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
 
+/** `zone` when this runtime knows it as an IANA zone, else the default (a sale must never fail on it). */
+export function usableTimeZone(zone: string | null | undefined): string {
+  if (!zone) return DEFAULT_TIME_ZONE;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return zone;
+  } catch {
+    return DEFAULT_TIME_ZONE;
+  }
+}
+
 interface IdentityRow {
   terminal_id: string;
   store_id: string;
@@ -43,7 +54,7 @@ export function loadIdentity(db: TerminalDb): TerminalIdentity | null {
     storeName: r.store_name,
     hqAddress: r.hq_address,
     enrolledAt: r.enrolled_at,
-    timeZone: r.time_zone || DEFAULT_TIME_ZONE,
+    timeZone: usableTimeZone(r.time_zone),
   };
 }
 
@@ -57,7 +68,7 @@ export function saveIdentity(db: TerminalDb, id: TerminalIdentity): void {
          currency = excluded.currency, credential = excluded.credential, chain_name = excluded.chain_name,
          store_name = excluded.store_name, hq_address = excluded.hq_address, enrolled_at = excluded.enrolled_at,
          time_zone = excluded.time_zone`,
-    ).run(id.terminalId, id.storeId, id.currency, id.credential, id.chainName, id.storeName, id.hqAddress, id.enrolledAt, id.timeZone || DEFAULT_TIME_ZONE);
+    ).run(id.terminalId, id.storeId, id.currency, id.credential, id.chainName, id.storeName, id.hqAddress, id.enrolledAt, usableTimeZone(id.timeZone));
     ensureAccounts(db, [...storeAccounts(id.storeId, id.currency), ...chainAccounts(id.currency)]);
   })();
 }

@@ -102,6 +102,8 @@ describe('chain settings at the terminal', () => {
     expect(loadIdentity(t.db)!.timeZone).toBe('Asia/Shanghai');
     saveIdentity(t.db, { ...id, timeZone: 'Europe/Berlin' });
     expect(loadIdentity(t.db)!.timeZone).toBe('Europe/Berlin');
+    saveIdentity(t.db, { ...id, timeZone: 'Mars/Olympus_Mons' });
+    expect(loadIdentity(t.db)!.timeZone).toBe('Asia/Shanghai');
   });
 });
 
