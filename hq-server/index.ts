@@ -4,6 +4,7 @@ import { migrate, openDatabase, type Sql } from './database';
 import { startGrpcServer } from './grpc-server';
 import { startHousekeeping } from './housekeeping';
 import { createHttpApp } from './http-server';
+import { startJobs } from './jobs';
 
 export { seedChain, createEnrollmentCode } from './seed';
 export { migrate, openDatabase } from './database';
@@ -21,6 +22,8 @@ export interface StartHqOptions {
   grpcPort?: number;
   tls?: { certFile: string; keyFile: string };
   log?: (msg: string) => void;
+  /** Periodic jobs (points expiry, rebates, level review); on unless false. */
+  jobs?: boolean;
 }
 
 export interface RunningHq {
@@ -53,6 +56,11 @@ export async function startHq(options: StartHqOptions): Promise<RunningHq> {
     // Expired holds, superseded feed rows, dead sessions.
     const housekeeping = startHousekeeping(db.sql, log);
     closers.push(() => housekeeping.stop());
+    // Points expiry, matured rebates, the yearly level review.
+    if (options.jobs !== false) {
+      const jobs = startJobs(db.sql, log);
+      closers.push(() => jobs.stop());
+    }
     const grpcServer = await startGrpcServer({ sql: db.sql, host, port: options.grpcPort ?? 0, tls: options.tls, log });
     closers.push(() => grpcServer.stop());
     const app = createHttpApp({ sql: db.sql, log });

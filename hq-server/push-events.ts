@@ -130,6 +130,14 @@ export async function pushEvents(sql: Sql, terminal: TerminalIdentity, wireEvent
   return outcome.result;
 }
 
+/**
+ * Document and event bodies are written as JSON text, which the driver stores as a jsonb string;
+ * read either form.
+ */
+export function jsonOf(value: unknown): unknown {
+  return typeof value === 'string' ? JSON.parse(value) : value;
+}
+
 function parseWire(wire: unknown, index: number, terminalId: string): Parsed {
   const seq = seqOf(wire, index);
   try {
@@ -150,14 +158,14 @@ async function applyRefundsAwaiting(sql: Sql, saleIds: readonly string[], now: n
   const waiting = await sql`
     select e.terminal_id, e.seq, t.store_id from events e join terminals t on t.id = e.terminal_id
     where e.status = 'quarantined' and e.kind = 'refund' and e.reason like ${AWAITING_SALE + '%'}
-      and e.body -> 'refund' ->> 'saleId' = any(${[...saleIds]}::text[])
+      and (case when jsonb_typeof(e.body) = 'string' then (e.body #>> '{}')::jsonb else e.body end) -> 'refund' ->> 'saleId' = any(${[...saleIds]}::text[])
     order by e.terminal_id, e.seq`;
   for (const w of waiting) {
     try {
       await sql.begin(async (tx) => {
         const [row] = await tx`select body from events where terminal_id = ${w.terminal_id} and seq = ${w.seq} and status = 'quarantined' for update`;
         if (!row) return;
-        const p = parseWire(row.body, 0, w.terminal_id);
+        const p = parseWire(jsonOf(row.body), 0, w.terminal_id);
         await applyBatch(tx, { terminalId: w.terminal_id, storeId: w.store_id }, [p], 'isolated', now, { reapply: true });
       });
     } catch (e) {
@@ -255,9 +263,9 @@ async function applyBatch(tx: Tx, terminal: TerminalIdentity, parsed: readonly P
   const refundsBySale = new Map<string, RefundDocument[]>();
   const rebates = new Map<string, RebateState>();
   if (saleIdsRefunded.length > 0) {
-    for (const r of await tx`select id, body from sales where id = any(${saleIdsRefunded}::text[])`) sales.set(r.id, r.body as SaleDocument);
+    for (const r of await tx`select id, body from sales where id = any(${saleIdsRefunded}::text[])`) sales.set(r.id, jsonOf(r.body) as SaleDocument);
     for (const r of await tx`select sale_id, body from refunds where sale_id = any(${saleIdsRefunded}::text[]) order by received_at, terminal_id, event_seq`) {
-      refundsBySale.set(r.sale_id, [...(refundsBySale.get(r.sale_id) ?? []), r.body as RefundDocument]);
+      refundsBySale.set(r.sale_id, [...(refundsBySale.get(r.sale_id) ?? []), jsonOf(r.body) as RefundDocument]);
     }
     for (const r of await tx`select * from rebates where sale_id = any(${saleIdsRefunded}::text[])`) {
       rebates.set(r.sale_id, { saleId: r.sale_id, memberId: r.member_id, cardId: r.card_id, currency: r.currency, paidMinor: r.paid_minor, heldMinor: r.held_minor, leftMinor: r.left_minor, refundedMinor: r.refunded_minor, heldAt: r.held_at, maturesAt: r.matures_at, state: r.state });
@@ -267,7 +275,7 @@ async function applyBatch(tx: Tx, terminal: TerminalIdentity, parsed: readonly P
   const topUps = new Map<string, TopUpDocument>();
   const refundedTopUps = new Set<string>();
   if (topUpIds.length > 0) {
-    for (const r of await tx`select id, body from top_ups where id = any(${topUpIds}::text[])`) topUps.set(r.id, r.body as TopUpDocument);
+    for (const r of await tx`select id, body from top_ups where id = any(${topUpIds}::text[])`) topUps.set(r.id, jsonOf(r.body) as TopUpDocument);
     for (const r of await tx`select top_up_id from top_up_refunds where top_up_id = any(${topUpIds}::text[])`) refundedTopUps.add(r.top_up_id);
   }
   const rebateRule = bodies.some((b) => b.type === 'sale' && b.sale.memberId && b.sale.cardId) ? await readSetting(tx, 'rebate') : null;

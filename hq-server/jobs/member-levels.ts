@@ -68,14 +68,19 @@ export function reviewLevelsAfterSpend(tx: Db, memberIds: readonly string[], now
 /**
  * The yearly review: every member's level follows their rolling spend, up or down. Runs once per
  * calendar year of the chain's HQ zone (recorded in job_runs); a second call that year changes
- * nothing. Returns the changes made.
+ * nothing. The first year HQ ever runs only records a baseline (levels came with the chain's data,
+ * not from spend HQ has seen). Returns the changes made.
  */
 export async function yearlyLevelReview(sql: Sql, now: number): Promise<LevelChange[]> {
   const [hq] = await sql`select time_zone from org_nodes where parent_id is null order by id limit 1`;
   const year = localTime(now, (hq?.time_zone as string | undefined) ?? 'UTC').date.slice(0, 4);
   return sql.begin(async (tx) => {
-    const [claimed] = await tx`insert into job_runs (job, period) values ('level-review', ${year}) on conflict do nothing returning period`;
+    await tx`select pg_advisory_xact_lock(7262847002)`;
+    const [first] = await tx`select count(*)::int as n from job_runs where job = 'level-review'`;
+    const [claimed] = await tx`insert into job_runs (job, period, details) values ('level-review', ${year}, ${tx.json({ baseline: first!.n === 0 })}) on conflict do nothing returning period`;
     if (!claimed) return [];
+    // The first year HQ runs is a baseline: levels came with the chain's data, not from spend HQ saw.
+    if (first!.n === 0) return [];
     const ids = (await tx`select id from members order by id`).map((r) => r.id as string);
     const changes: LevelChange[] = [];
     for (let i = 0; i < ids.length; i += 1000) changes.push(...(await review(tx, ids.slice(i, i + 1000), now, true, 'yearly review')));
