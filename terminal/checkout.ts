@@ -295,16 +295,21 @@ export class Checkout {
     const { cardId, holder } = this.memberTenderChecks(saleId, 'stored value', amountMinor);
     const settings = this.settings();
     // Our own view first, for a fast and clear refusal; HQ has the final word when online.
-    const open = openOfflineSpend(this.db, { cardId });
-    const spendable = cardSpendable(this.db, cardId);
-    const available = { principal: spendable.principal - open.principal, bonus: spendable.bonus - open.bonus };
-    const legs = splitStoredValuePayment(cardId, amountMinor, available, settings.spendingOrder);
+    const split = () => {
+      const open = openOfflineSpend(this.db, { cardId });
+      const spendable = cardSpendable(this.db, cardId);
+      const available = { principal: spendable.principal - open.principal, bonus: spendable.bonus - open.bonus };
+      return { available, legs: splitStoredValuePayment(cardId, amountMinor, available, settings.spendingOrder) };
+    };
+    split();
     await checkCardPin(this.db, this.o.clock, { card: holder.card, amountMinor, requiredAboveMinor: settings.cardPinRequiredAboveMinor, pin });
 
     if (this.o.hq.state() === 'offline') {
       const localDate = localTime(this.o.clock.now(), this.timeZone).date;
       this.db.transaction(() => {
         this.assertStillOpenFor(saleId, cardId, amountMinor);
+        // Again inside the transaction: another request may have taken from the card while the PIN was checked.
+        const { available, legs } = split();
         assertOfflineDebitAllowed(amountMinor, offlineLimits(settings, holder.level), {
           ...offlineUsage(this.db, cardId, localDate),
           knownBalanceMinor: available.principal + available.bonus,
@@ -333,21 +338,27 @@ export class Checkout {
    */
   async addPointsTender(saleId: string, points: number, pin?: string): Promise<SaleView> {
     if (!Number.isSafeInteger(points) || points <= 0) throw validation('points must be a whole number above zero', { points });
-    const sale = this.openSaleRow(saleId);
     const settings = this.settings();
-    const due = sale.total_minor - this.paid(saleId);
-    const pointsPaid = this.tenders(saleId).reduce((s, t) => s + (t.kind === 'points' ? t.amountMinor : 0), 0);
     const { cardId, holder } = this.memberTenderChecks(saleId, 'points', 0);
-    const available = memberPoints(this.db, holder.member.id) - openOfflineSpend(this.db, { memberId: holder.member.id }).points;
-    // The per-sale cap counts points tenders already taken on this sale.
-    const capLeft = Math.max(0, toMinor(new Decimal(sale.total_minor).times(settings.pointsTender.maxShareOfSale), 'DOWN') - pointsPaid);
-    const redeemed = redeemPoints(points, Math.max(0, available), { totalMinor: sale.total_minor, leftToPayMinor: Math.max(0, Math.min(due, capLeft)) }, settings.pointsTender);
+    const redeem = () => {
+      const sale = this.openSaleRow(saleId);
+      const due = sale.total_minor - this.paid(saleId);
+      const pointsPaid = this.tenders(saleId).reduce((s, t) => s + (t.kind === 'points' ? t.amountMinor : 0), 0);
+      const available = memberPoints(this.db, holder.member.id) - openOfflineSpend(this.db, { memberId: holder.member.id }).points;
+      // The per-sale cap counts points tenders already taken on this sale.
+      const capLeft = Math.max(0, toMinor(new Decimal(sale.total_minor).times(settings.pointsTender.maxShareOfSale), 'DOWN') - pointsPaid);
+      return redeemPoints(points, Math.max(0, available), { totalMinor: sale.total_minor, leftToPayMinor: Math.max(0, Math.min(due, capLeft)) }, settings.pointsTender);
+    };
+    const redeemed = redeem();
     await checkCardPin(this.db, this.o.clock, { card: holder.card, amountMinor: redeemed.valueMinor, requiredAboveMinor: settings.cardPinRequiredAboveMinor, pin });
 
     if (this.o.hq.state() === 'offline') {
       const localDate = localTime(this.o.clock.now(), this.timeZone).date;
       this.db.transaction(() => {
         this.assertStillOpenFor(saleId, cardId, redeemed.valueMinor);
+        // Again inside the transaction: another request may have taken the points while the PIN was checked.
+        const again = redeem();
+        if (again.points !== redeemed.points) throw new DomainError('CONFLICT', 'the points or the sale changed while the PIN was checked; try again', { saleId });
         assertOfflineDebitAllowed(redeemed.valueMinor, offlineLimits(settings, holder.level), {
           ...offlineUsage(this.db, cardId, localDate),
           // The member's points were checked by redeemPoints; this debit spends no stored value.

@@ -42,7 +42,7 @@ describe('local API', () => {
     const { call } = await start();
     const r = await call('GET', '/api/health', undefined, null);
     expect(r.status).toBe(200);
-    expect(r.json).toEqual({ status: 'ok', terminalId: 't-test-1', storeId: 'store-sh-01', hq: 'offline', outboxDepth: 0, lastContactAt: null });
+    expect(r.json).toEqual({ status: 'ok', terminalId: 't-test-1', storeId: 'store-sh-01', hq: 'offline', outboxDepth: 0, lastContactAt: null, offlineUnsynced: { totalMinor: 0, count: 0 } });
   });
 
   it('refuses every other route without the token, or with a wrong one', async () => {

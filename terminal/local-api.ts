@@ -11,6 +11,7 @@ import type { MemberMoneyServices } from './context';
 import type { TerminalDb } from './db';
 import type { LinkState } from './hq-link';
 import { searchProducts } from './master-data';
+import { unsyncedOfflineDebits } from './offline';
 import { outboxDepth } from './outbox';
 
 /**
@@ -178,6 +179,8 @@ export function createLocalApi(o: LocalApiOptions): express.Express {
       hq: link.hq,
       outboxDepth: outboxDepth(o.db),
       lastContactAt: link.lastContactAt,
+      // Stored value and points taken while HQ was unreachable, not yet acknowledged by HQ.
+      offlineUnsynced: unsyncedOfflineDebits(o.db),
     });
   });
 

@@ -259,6 +259,31 @@ describe('stored value while HQ cannot be reached', () => {
   });
 });
 
+describe('cards that may not pay', () => {
+  it('a card frozen or expired since it was attached is refused for stored value, points and top-ups, changing nothing', async () => {
+    const t = openTestTerminal(demoChain);
+    const sale = saleWith(t, [MILK], DIAMOND_CARD);
+    const card = demoChain.members[0]!.cards[0]!;
+    const setCard = (c: Partial<typeof card>) =>
+      t.db.transaction(() => applyChange(t.db, { seq: 1, deleted: false, body: { type: 'card', card: { ...card, ...c, memberId: 'm-0001' } } }, { currency: 'CNY', appliedSeq: 0, snapshotGen: 0 }))();
+    const before = snapshot(t.db);
+    setCard({ status: 'frozen' });
+    expect(await codeOf(() => t.checkout.addStoredValueTender(sale.id, 100))).toBe('CARD_FROZEN');
+    expect(await codeOf(() => t.checkout.addPointsTender(sale.id, 100))).toBe('CARD_FROZEN');
+    expect(await codeOf(() => t.checkout.topUp({ cardNo: DIAMOND_CARD, principalMinor: 100, tender: 'cash' }))).toBe('CARD_FROZEN');
+    // Expired yesterday in Shanghai (2026-11-22 there).
+    setCard({ status: 'active', expiresOn: '2026-11-21' });
+    expect(await codeOf(() => t.checkout.addStoredValueTender(sale.id, 100))).toBe('CARD_EXPIRED');
+    expect(await codeOf(() => t.checkout.addPointsTender(sale.id, 100))).toBe('CARD_EXPIRED');
+    setCard({ status: 'lost', expiresOn: null });
+    expect(await codeOf(() => t.checkout.addStoredValueTender(sale.id, 100))).toBe('CARD_LOST');
+    expect(snapshot(t.db)).toEqual(before);
+    // Still valid on its last day.
+    setCard({ status: 'active', expiresOn: '2026-11-22' });
+    expect((await t.checkout.addStoredValueTender(sale.id, 100)).paidMinor).toBe(100);
+  });
+});
+
 describe('points as a tender (积分抵现)', () => {
   it('offline: 100 points pay 1.00 in whole units, within half the sale; the sale posts POINTS_REDEEMED and SALE_POINTS', async () => {
     const t = openTestTerminal(demoChain);
