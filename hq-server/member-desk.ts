@@ -107,7 +107,7 @@ async function once(sql: Sql, requestIdValue: string, method: string, actor: Des
     await tx`select pg_advisory_xact_lock(hashtext(${'desk:' + requestIdValue}))`;
     const [done] = await tx`select method, caller, request, response from member_desk_requests where request_id = ${requestIdValue}`;
     if (done) {
-      if (done.method !== method || done.caller !== caller || JSON.stringify(done.request) !== JSON.stringify(requestJson)) {
+      if (done.method !== method || done.caller !== caller || canonical(done.request) !== canonical(requestJson)) {
         throw new DomainError('CONFLICT', `request ${requestIdValue} was made before with other details`);
       }
       return done.response as DeskResult;
@@ -117,6 +117,18 @@ async function once(sql: Sql, requestIdValue: string, method: string, actor: Des
       values (${requestIdValue}, ${method}, ${caller}, ${tx.json(requestJson as never)}, ${tx.json(JSON.parse(JSON.stringify(result)) as never)})`;
     return result;
   });
+}
+
+/** JSON with object keys sorted (jsonb does not keep the order they came in). */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
 }
 
 /** Stored with a request instead of the PIN itself: whether one was given. */
@@ -241,6 +253,7 @@ export async function changeCardStatus(sql: Sql, actor: DeskActor, input: Change
         { documentId, currency: await chainCurrency(tx), oldCardId: card.id, newCardId, principalMinor: free.principal, bonusMinor: free.bonus, at: clock.now(), terminalId: actor.terminalId },
         () => `${documentId}/${i++}`,
       );
+      await ledger.load(transfers);
       const applied = await ledger.apply(transfers, { atomic: true });
       requireApplied(applied.statuses, 'card replacement');
       for (const id of applied.touched) if (MEMBER_ACCOUNT_CODES.has(ledger.accountCode(id)!)) changes.push({ kind: 'balance', key: id });
@@ -298,6 +311,7 @@ export async function transferBalance(sql: Sql, actor: DeskActor, input: Transfe
       originTerminalId: actor.terminalId,
       documentId,
     }));
+    await ledger.load(transfers);
     const applied = await ledger.apply(transfers, { atomic: true });
     requireApplied(applied.statuses, 'balance transfer');
     await audit(tx, actor, 'card.balance_transferred', {
