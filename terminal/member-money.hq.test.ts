@@ -270,4 +270,30 @@ describe('member money: terminal against a real HQ', () => {
     };
     expect([total('SL-0002'), total('SL-0003')]).toEqual([35_000, 20_000]);
   });
+
+  it("two stores spend a member's last 100.00 at the same moment online: exactly one succeeds", async () => {
+    const sh = await terminal('t-sh-01-2');
+    const hz = await terminal('t-hz-01-1');
+    const a = api(sh.t);
+    const b = api(hz.t);
+    expect((await a('POST', '/api/members', { name: '周强', phone: '13700000099', card: { cardNo: 'LAST-100', medium: 'barcode' } })).status).toBe(201);
+    await a('POST', '/api/top-ups', { cardNo: 'LAST-100', principalMinor: 10_000, tender: 'cash' });
+    await sh.t.syncNow();
+    await hz.t.syncNow();
+    expect((await b('GET', '/api/cards/LAST-100')).json.principalMinor).toBe(10_000);
+    const sales = await Promise.all(
+      [a, b].map(async (call) => {
+        const sale = (await call('POST', '/api/sales')).json;
+        await call('POST', `/api/sales/${sale.id}/items`, { barcode: MILK });
+        await call('POST', `/api/sales/${sale.id}/items`, { barcode: MILK });
+        await call('POST', `/api/sales/${sale.id}/member`, { cardNo: 'LAST-100' });
+        return sale.id as string;
+      }),
+    );
+    const [ra, rb] = await Promise.all([a('POST', `/api/sales/${sales[0]}/tenders`, { kind: 'stored_value', amountMinor: 10_000 }), b('POST', `/api/sales/${sales[1]}/tenders`, { kind: 'stored_value', amountMinor: 10_000 })]);
+    const outcomes = [ra, rb].map((r) => (r.status === 200 ? 'paid' : r.json.error.code)).sort();
+    expect(outcomes).toEqual(['INSUFFICIENT_BALANCE', 'paid']);
+    const cardId = ((await a('GET', '/api/cards/LAST-100')).json.cardId) as string;
+    expect(await hqBalance(cardPrincipalAccountId(cardId))).toEqual({ posted: 10_000, held: 10_000 });
+  });
 });
