@@ -102,6 +102,13 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier page in Chromium', () => {
     expect(result).toContain('积分 Points 20.00 → 2000 积分 points back');
     expect(result).toContain('现金 Cash 39.90');
     expect(result).toContain('扣回积分 Points taken back 119');
+
+    // The member desk needs HQ: the cashier sees HQ_OFFLINE, nothing else happens.
+    await page.click('#desk-panel summary >> nth=0');
+    await page.fill('#reg-name', '赵敏');
+    await page.fill('#reg-phone', '13700000001');
+    await page.click('#reg-do');
+    await expect.poll(() => page.textContent('#message'), { timeout: 10_000 }).toContain('HQ_OFFLINE');
     await page.close();
   });
 });
