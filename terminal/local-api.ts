@@ -18,7 +18,14 @@ import { outboxDepth } from './outbox';
  * The local API the cashier UI talks to: 127.0.0.1 only, every /api route except
  * GET /api/health needs `Authorization: Bearer <per-launch token>`.
  *
- * Errors are `{ error: { code, message } }` with the DomainError code. Status by kind:
+ * Routes: sales (POST /api/sales, items, member, tenders {cash | bank_card | stored_value [pin] |
+ * points [pin]}, complete, cancel; GET /api/sales?cardNo=|memberId= a member's recent sales here);
+ * refunds (POST /api/refunds, GET /api/sales/:id/refunds); top-ups (POST /api/top-ups,
+ * POST /api/top-ups/:id/refund); gifts (POST /api/gifts/redeem); member desk (POST /api/members,
+ * GET /api/members/:id, POST /api/members/:id/cards, POST /api/cards/:cardNo/freeze | unfreeze |
+ * report-lost | replace | transfer-balance); GET /api/cards/:cardNo, /api/products, /api/settings.
+ *
+ * Errors are `{ error: { code, message, details } }` with the DomainError code. Status by kind:
  *   400 VALIDATION_FAILED — the request itself is malformed;
  *   401 UNAUTHENTICATED — no or wrong token;
  *   404 UNKNOWN_BARCODE, UNKNOWN_CARD, SALE_NOT_FOUND, NOT_FOUND — what it names does not exist;
@@ -28,7 +35,7 @@ import { outboxDepth } from './outbox';
  *       OFFLINE_LIMIT_EXCEEDED, PIN_REQUIRED, WRONG_PIN, PIN_LOCKED, REFUND_EXCEEDS_SALE —
  *       a well-formed request the business rules refuse (`details` says by how much);
  *   503 HQ_OFFLINE — needs HQ, which cannot be reached now;
- *   500 anything unexpected (logged with the route and sale).
+ *   500 INTERNAL — anything unexpected (logged with the route), or HQ's own INTERNAL passed through.
  */
 
 const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
