@@ -297,7 +297,10 @@ async function applyBatch(tx: Tx, terminal: TerminalIdentity, parsed: readonly P
         extraAccounts.push(exposureAccountFor(t, s.storeId));
         extraTransfers.push(overdraftId(t.id));
       }
-      if (rebateRule && s.memberId && s.cardId) extraAccounts.push(chainRebateAccountId(s.currency), cardBonusAccountId(s.cardId));
+      if (rebateRule && s.memberId && s.cardId) {
+        extraAccounts.push(chainRebateAccountId(s.currency), cardBonusAccountId(s.cardId));
+        extraTransfers.push(rebateHoldId(s.id));
+      }
     } else if (b.type === 'refund') {
       const rebate = rebates.get(b.refund.saleId);
       if (rebate) {

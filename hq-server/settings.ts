@@ -41,11 +41,11 @@ export function validateSetting(key: string, valueJson: string): { key: ChainSet
 /** Writes one setting, records it in the feed and the audit log; returns the value before. */
 export async function writeSetting(tx: Db, key: ChainSettingKey, value: unknown, who: { operatorId: string | null; nodeId: string | null }): Promise<unknown> {
   const [before] = await tx`select value from settings where key = ${key} for update`;
-  await tx`insert into settings (key, value, updated_at, updated_by) values (${key}, ${tx.json(value as never)}, now(), ${who.operatorId})
+  await tx`insert into settings (key, value, updated_at, updated_by) values (${key}, ${JSON.stringify(value)}::text::jsonb, now(), ${who.operatorId})
     on conflict (key) do update set value = excluded.value, updated_at = now(), updated_by = excluded.updated_by`;
   const old = before ? before.value : DEFAULT_CHAIN_SETTINGS[key];
   await tx`insert into audit_log (operator_id, node_id, action, details)
-    values (${who.operatorId}, ${who.nodeId}, 'setting.changed', ${tx.json({ key, before: old, after: value } as never)})`;
+    values (${who.operatorId}, ${who.nodeId}, 'setting.changed', ${JSON.stringify({ key, before: old, after: value })}::text::jsonb)`;
   await recordChanges(tx, [{ kind: 'setting', key }]);
   return old;
 }

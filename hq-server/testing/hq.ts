@@ -9,7 +9,7 @@ import { createEnrollmentCode, seedChain, startHq, type RunningHq } from '../ind
  * loopback ports), seeded with `seed`. Call stop() in afterAll: it stops PostgreSQL and
  * removes the folder.
  */
-export async function startTestHq(seed: ChainSeed, options: { log?: (msg: string) => void } = {}): Promise<RunningHq & {
+export async function startTestHq(seed: ChainSeed, options: { log?: (msg: string) => void; jobs?: boolean } = {}): Promise<RunningHq & {
   dataDir: string;
   /** A fresh one-time enrollment code for a seeded terminal. */
   enrollmentCode(terminalId: string): Promise<string>;
@@ -17,7 +17,7 @@ export async function startTestHq(seed: ChainSeed, options: { log?: (msg: string
   const dataDir = await mkdtemp(join(tmpdir(), 'onecard-test-hq-'));
   let hq: RunningHq;
   try {
-    hq = await startHq({ dataDir, log: options.log ?? (() => {}) });
+    hq = await startHq({ dataDir, log: options.log ?? (() => {}), jobs: options.jobs });
   } catch (e) {
     await rm(dataDir, { recursive: true, force: true });
     throw e;
