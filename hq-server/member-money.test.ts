@@ -246,6 +246,48 @@ describe('member money at HQ', () => {
     });
   });
 
+  describe('bad input is refused with a stable code and changes nothing', () => {
+    it('points below a redemption unit, or worth another amount, are refused', async () => {
+      const who = await s.newMember(sh);
+      await s.topUp(sh, who, 100_000, 0);
+      await s.onlineStoredValueSale(sh, who, [line(1, 1, 100_000)], 1_000);
+      const before = await s.wallet(who);
+      // 100 points = ¥1.00 by default: 150 points is not a whole number of units.
+      const half = s.saleDoc(sh, who, [line(1, 1, 150)], [{ kind: 'points', amountMinor: 150, points: 150, holdId: null }], 0);
+      expect(await s.pushOne(sh, { type: 'sale', sale: half }, postSale(half, () => uuidv7()))).toMatchObject({ status: 'quarantined', reason: expect.stringMatching(/^POINTS_BELOW_REDEMPTION_UNIT/) });
+      const dear = s.saleDoc(sh, who, [line(1, 1, 300)], [{ kind: 'points', amountMinor: 300, points: 200, holdId: null }], 0);
+      expect(await s.pushOne(sh, { type: 'sale', sale: dear }, postSale(dear, () => uuidv7()))).toMatchObject({ status: 'quarantined', reason: expect.stringMatching(/worth 200, not 300/) });
+      expect(await s.wallet(who)).toEqual(before);
+    });
+
+    it('an expired card cannot be held, nor receive a balance transfer', async () => {
+      const who = await s.newMember(sh);
+      await s.topUp(sh, who, 1_000, 0);
+      const second = await client.call('IssueCard', { requestId: uuidv7(), memberId: who.memberId, cardNo: `E${uuidv7().slice(-12)}`, medium: 'barcode', pin: '', expiresOn: '' }, sh.credential);
+      const expired = second.cards.find((c: { id: string }) => c.id !== who.cardId).id as string;
+      await hq.sql`update cards set expires_on = '2020-01-31' where id = ${expired}`;
+      const held = await s.authorize(sh, expired, 100, uuidv7()).then(() => 'held', (e: { onecardCode?: string }) => e.onecardCode);
+      expect(held).toBe('CARD_EXPIRED');
+      const moved = await client
+        .call('TransferBalance', { requestId: uuidv7(), fromCardId: who.cardId, toCardId: expired, amount: '100' }, sh.credential)
+        .then(() => 'moved', (e: { onecardCode?: string }) => e.onecardCode);
+      expect(moved).toBe('CARD_EXPIRED');
+      expect(await s.wallet(who)).toEqual({ principal: 1_000, bonus: 0, points: 0 });
+    });
+
+    it('zero and negative amounts on the wire are refused as VALIDATION_FAILED (int64 carries no fractions; REST refuses 12.5)', async () => {
+      const who = await s.newMember(sh);
+      for (const amount of ['0', '-100']) {
+        const code = await client
+          .call('Authorize', { holdId: uuidv7(), cardId: who.cardId, amount, saleId: uuidv7() }, sh.credential)
+          .then(() => 'held', (e: { onecardCode?: string }) => e.onecardCode);
+        expect([amount, code]).toEqual([amount, 'VALIDATION_FAILED']);
+      }
+      const r = await client.call('PushEvents', { events: [{ seq: String(++sh.seq), id: uuidv7(), occurredAt: '1', giftRedemption: { id: uuidv7(), memberId: who.memberId, storeId: sh.storeId, giftSku: 'G', quantity: 1, points: '0', completedAt: '1' }, transfers: [] }] }, sh.credential);
+      expect(r.results[0]).toMatchObject({ status: 'quarantined', reason: expect.stringMatching(/points: must be more than zero/) });
+    });
+  });
+
   it('after everything above, every ledger balances, no member account is below zero, cached balances equal the transfers', async () => {
     expect(await auditLedger(hq.sql)).toEqual({ unbalancedLedgers: [], negativeMembers: [], cacheMismatches: [] });
   });

@@ -2,6 +2,7 @@ import { cardBonusAccountId, cardPrincipalAccountId, chainRebateAccountId } from
 import { invariant, isDomainError } from '../core/errors';
 import { POINTS_LEDGER, type Transfer } from '../core/ledger';
 import { holdRebate, rebateAmount, rebateLeftAfterRefund, rebateMaturesAt, type RebateRule } from '../core/rebate';
+import type { PointsTenderRule } from '../core/points-tender';
 import type { RefundDocument } from '../core/refund';
 import { postSale, type SaleDocument } from '../core/sale';
 import { postTopUp, type TopUpDocument } from '../core/top-up';
@@ -75,6 +76,18 @@ function checkSale(sale: SaleDocument, transfers: readonly Transfer[], terminal:
     throw new Quarantine(`sale does not add up: ${(e as Error).message}`);
   }
   requireSameTransfers(expected, transfers, sale.id, 'sale');
+}
+
+/** Points pay in whole redemption units, each worth the rule's value. */
+function checkPointsTender(sale: SaleDocument, rule: PointsTenderRule): void {
+  for (const t of sale.tenders) {
+    if (t.kind !== 'points') continue;
+    if (t.points <= 0 || t.points % rule.pointsPerUnit !== 0) {
+      throw new Quarantine(`POINTS_BELOW_REDEMPTION_UNIT: ${t.points} points are not whole units of ${rule.pointsPerUnit}`);
+    }
+    const value = (t.points / rule.pointsPerUnit) * rule.unitValueMinor;
+    if (t.amountMinor !== value) throw new Quarantine(`points tender: ${t.points} points are worth ${value}, not ${t.amountMinor}`);
+  }
 }
 
 function checkTopUp(topUp: TopUpDocument, transfers: readonly Transfer[], terminal: TerminalIdentity): void {
@@ -220,6 +233,8 @@ interface BatchContext {
   topUps: Map<string, TopUpDocument>;
   refundedTopUps: Set<string>;
   rebateRule: RebateRule | null;
+  /** The chain's 积分抵现 rule, when the batch has a sale paid with points. */
+  pointsTenderRule: PointsTenderRule | null;
   rebates: Map<string, RebateState>;
   /** Rebates created or changed by the batch. */
   rebatesChanged: Set<string>;
@@ -279,6 +294,7 @@ async function applyBatch(tx: Tx, terminal: TerminalIdentity, parsed: readonly P
     for (const r of await tx`select top_up_id from top_up_refunds where top_up_id = any(${topUpIds}::text[])`) refundedTopUps.add(r.top_up_id);
   }
   const rebateRule = bodies.some((b) => b.type === 'sale' && b.sale.memberId && b.sale.cardId) ? await readSetting(tx, 'rebate') : null;
+  const pointsTenderRule = bodies.some((b) => b.type === 'sale' && b.sale.tenders.some((t) => t.kind === 'points')) ? await readSetting(tx, 'pointsTender') : null;
 
   // Lock every account the batch may touch, once and in id order.
   const transfers = fresh.flatMap((e) => e.transfers);
@@ -332,7 +348,7 @@ async function applyBatch(tx: Tx, terminal: TerminalIdentity, parsed: readonly P
   if (cardIds.length > 0) for (const r of await tx`select id, member_id from cards where id = any(${cardIds}::text[])`) cardOwners.set(r.id, r.member_id);
 
   const ctx: BatchContext = {
-    tx, mode, ledger, terminal, documents, cardOwners, sales, refundsBySale, topUps, refundedTopUps, rebateRule, rebates,
+    tx, mode, ledger, terminal, documents, cardOwners, sales, refundsBySale, topUps, refundedTopUps, rebateRule, pointsTenderRule, rebates,
     rebatesChanged: new Set(), eventRows: [], documentRows: { sales: [], top_ups: [], refunds: [], top_up_refunds: [], gift_redemptions: [] },
     spenders: new Set(), salesRecorded: [], reapply,
   };
@@ -476,6 +492,7 @@ async function applyEvent(ctx: BatchContext, p: Parsed, event: SyncEvent): Promi
   switch (body.type) {
     case 'sale':
       checkSale(body.sale, transfers, terminal);
+      if (ctx.pointsTenderRule) checkPointsTender(body.sale, ctx.pointsTenderRule);
       break;
     case 'top_up':
       checkTopUp(body.topUp, transfers, terminal);
