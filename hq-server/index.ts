@@ -5,6 +5,7 @@ import { startGrpcServer } from './grpc-server';
 import { startHousekeeping } from './housekeeping';
 import { createHttpApp } from './http-server';
 import { startJobs } from './jobs';
+import { seedDefaultSettings } from './settings';
 
 export { seedChain, createEnrollmentCode } from './seed';
 export { migrate, openDatabase } from './database';
@@ -53,6 +54,8 @@ export async function startHq(options: StartHqOptions): Promise<RunningHq> {
   try {
     const applied = await migrate(db.sql);
     if (applied.length > 0) log(`database migrated: ${applied.join(', ')}`);
+    // A database from before chain settings existed gets their defaults (and terminals the feed rows).
+    await db.sql.begin((tx) => seedDefaultSettings(tx));
     // Expired holds, superseded feed rows, dead sessions.
     const housekeeping = startHousekeeping(db.sql, log);
     closers.push(() => housekeeping.stop());
