@@ -2,12 +2,14 @@
  * `npm run bench`: every benchmark prints its figure and its ratio to a reference measured
  * in the same run, because these machines are noisy.
  */
+import { benchHqSync } from './hq-sync';
 import { benchPricing } from './pricing';
 import { benchTerminalLedger } from './terminal-ledger';
 
 const benches: Array<[string, () => Promise<void>]> = [
   ['terminal ledger', benchTerminalLedger],
   ['pricing', benchPricing],
+  ['HQ sync: ingest and Authorize', benchHqSync],
 ];
 
 for (const [name, run] of benches) {

