@@ -236,6 +236,26 @@ describe('member money at HQ', () => {
       expect(theirs.body.rows).toEqual([]);
     });
 
+    it('refunding an overdrawn offline sale pays the store’s exposure back before the member gets anything', async () => {
+      const who = await s.newMember(sh, '退货会员');
+      await s.topUp(sh, who, 6_000, 0);
+      // Offline: ¥100.00 taken from a card holding ¥60.00: ¥40.00 is exposure.
+      const sale = s.saleDoc(hz, who, [line(1, 2, 5_000)], [{ kind: 'stored_value', amountMinor: 10_000, cardId: who.cardId, legs: [{ accountId: cardPrincipalAccountId(who.cardId), part: 'principal', amount: 10_000, holdId: null }] }], 100);
+      expect((await s.pushOne(hz, { type: 'sale', sale }, postSale(sale, () => uuidv7()))).status).toBe('applied');
+      expect(await s.wallet(who)).toEqual({ principal: 0, bonus: 0, points: 100 });
+      const finance = await signIn('finance');
+      expect((await rest('GET', `/api/v1/exposure?memberId=${who.memberId}`, finance)).body.totals).toEqual([{ ledger: CNY, amount: 4_000, count: 1 }]);
+      // One of two comes back (¥50.00): ¥40.00 clears the exposure, ¥10.00 goes to the card.
+      const first = s.refundDoc(sh, sale, [], [{ lineNo: 1, quantity: 1 }]);
+      expect((await s.push(sh, [s.refundEvent(sh, first)]))[0]!.status).toBe('applied');
+      expect(await s.wallet(who)).toEqual({ principal: 1_000, bonus: 0, points: 50 });
+      expect((await rest('GET', `/api/v1/exposure?memberId=${who.memberId}`, finance)).body.totals).toEqual([]);
+      // The other: all of it to the card. The card holds its ¥60.00 again.
+      const rest2 = s.refundDoc(sh, sale, [first], [{ lineNo: 1, quantity: 1 }]);
+      expect((await s.push(sh, [s.refundEvent(sh, rest2)]))[0]!.status).toBe('applied');
+      expect(await s.wallet(who)).toEqual({ principal: 6_000, bonus: 0, points: 0 });
+    });
+
     it('an offline points tender beyond the member’s points books the shortfall as points exposure', async () => {
       const who = await s.newMember(sh);
       const sale = s.saleDoc(sh, who, [line(1, 1, 500)], [{ kind: 'points', amountMinor: 500, points: 500, holdId: null }], 0);

@@ -41,9 +41,10 @@ export function exposureAccountFor(t: Transfer, storeId: string): string {
  * still has (after holds other terminals made), the rest as an overdraft from the store's
  * exposure. Returns the transfers to apply and the total shortfall per ledger.
  */
-export function coverOfflineDebits(view: LedgerView, transfers: readonly Transfer[], storeId: string): { transfers: Transfer[]; shortfall: Map<string, number> } {
+export function coverOfflineDebits(view: LedgerView, transfers: readonly Transfer[], storeId: string): { transfers: Transfer[]; shortfall: Map<string, number>; overdrafts: Overdraft[] } {
   const out: Transfer[] = [];
   const shortfall = new Map<string, number>();
+  const overdrafts: Overdraft[] = [];
   // Two legs of one event on one account share its balance.
   const used = new Map<string, number>();
   for (const t of transfers) {
@@ -61,17 +62,80 @@ export function coverOfflineDebits(view: LedgerView, transfers: readonly Transfe
     const short = t.amount - covered;
     used.set(t.debitAccountId, (used.get(t.debitAccountId) ?? 0) + covered);
     if (covered > 0) out.push({ ...t, amount: covered });
-    out.push({
+    const overdraft: Transfer = {
       ...t,
       id: overdraftId(t.id),
       code: 'OFFLINE_OVERDRAFT',
       debitAccountId: exposureAccountFor(t, storeId),
       creditAccountId: t.code === 'POINTS_REDEEMED' ? chainPointsIssuedAccountId() : t.creditAccountId,
       amount: short,
-    });
+    };
+    out.push(overdraft);
+    overdrafts.push({ transferId: overdraft.id, saleId: t.documentId ?? '', accountId: t.debitAccountId, exposureAccountId: overdraft.debitAccountId, ledger: t.ledger, amount: short, refunded: 0 });
     shortfall.set(t.ledger, (shortfall.get(t.ledger) ?? 0) + short);
   }
-  return { transfers: out, shortfall };
+  return { transfers: out, shortfall, overdrafts };
+}
+
+/** An overdraft an offline debit caused on a member account, and how much refunds paid back. */
+export interface Overdraft {
+  transferId: string;
+  saleId: string;
+  /** The member account (card principal/bonus, member points) the debit could not be taken from. */
+  accountId: string;
+  exposureAccountId: string;
+  ledger: string;
+  amount: number;
+  refunded: number;
+}
+
+export const overdraftRow = (o: Overdraft) => ({
+  transfer_id: o.transferId,
+  sale_id: o.saleId,
+  account_id: o.accountId,
+  exposure_account_id: o.exposureAccountId,
+  ledger: o.ledger,
+  amount: o.amount,
+  refunded: o.refunded,
+});
+
+export function overdraftFromRow(r: Record<string, any>): Overdraft {
+  return { transferId: r.transfer_id, saleId: r.sale_id, accountId: r.account_id, exposureAccountId: r.exposure_account_id, ledger: r.ledger, amount: r.amount, refunded: r.refunded };
+}
+
+/**
+ * A refund of a sale an offline debit overdrew pays the store's exposure back first: each
+ * transfer that returns value to a member account the sale overdrew (REFUND_STORED_VALUE,
+ * POINTS_RESTORED) gives the outstanding overdraft back to the exposure account
+ * (`${id}/overdraft`, OFFLINE_OVERDRAFT) and only the rest to the member. Returns the transfers
+ * and the overdrafts with what they now have paid back.
+ */
+export function repayOverdrafts(transfers: readonly Transfer[], overdrafts: readonly Overdraft[]): { transfers: Transfer[]; overdrafts: Overdraft[]; repaid: number } {
+  const left = overdrafts.map((o) => ({ ...o }));
+  const out: Transfer[] = [];
+  let repaid = 0;
+  for (const t of transfers) {
+    if (t.code !== 'REFUND_STORED_VALUE' && t.code !== 'POINTS_RESTORED') {
+      out.push(t);
+      continue;
+    }
+    let rest = t.amount;
+    let back = 0;
+    let exposure: string | null = null;
+    for (const o of left) {
+      if (o.accountId !== t.creditAccountId || o.refunded >= o.amount || rest === 0) continue;
+      if (exposure !== null && o.exposureAccountId !== exposure) continue;
+      const take = Math.min(rest, o.amount - o.refunded);
+      o.refunded += take;
+      rest -= take;
+      back += take;
+      exposure = o.exposureAccountId;
+    }
+    if (rest > 0) out.push({ ...t, amount: rest });
+    if (back > 0) out.push({ ...t, id: overdraftId(t.id), code: 'OFFLINE_OVERDRAFT', creditAccountId: exposure!, amount: back });
+    repaid += back;
+  }
+  return { transfers: out, overdrafts: left, repaid };
 }
 
 export interface ExposureRow {
@@ -80,8 +144,9 @@ export interface ExposureRow {
   memberId: string | null;
   memberName: string | null;
   ledger: string;
-  /** Total overdraft booked, in minor units (or points when ledger is POINTS). */
+  /** Overdraft outstanding (booked less paid back by refunds), in minor units (or points when ledger is POINTS). */
   amount: number;
+  /** Offline debits that overdrew. */
   count: number;
   lastAt: number;
 }
@@ -94,20 +159,28 @@ export interface ExposureReport {
   totals: Array<{ ledger: string; amount: number; count: number }>;
 }
 
-/** Overdrafts offline debits caused, by store and member, limited to `storeIds`. */
+/** Overdrafts offline debits caused and refunds have not paid back, by store and member, limited to `storeIds`. */
 export async function exposureReport(db: Db, storeIds: readonly string[], filter: { storeId?: string; memberId?: string } = {}): Promise<ExposureReport> {
+  // Overdrafts (on the sale) less what refunds of those sales paid back (on the refund).
   const rows = await db`
-    select s.store_id, o.name as store_name, s.member_id, m.name as member_name, t.ledger,
-      sum(t.amount)::bigint as amount, count(*)::int as n, max(t."timestamp")::bigint as last_at
-    from transfers t
-    join sales s on s.id = t.document_id
-    join org_nodes o on o.id = s.store_id
-    left join members m on m.id = s.member_id
-    where t.code = 'OFFLINE_OVERDRAFT' and s.store_id = any(${[...storeIds]}::text[])
-      and (${filter.storeId ?? null}::text is null or s.store_id = ${filter.storeId ?? null})
-      and (${filter.memberId ?? null}::text is null or s.member_id = ${filter.memberId ?? null})
-    group by s.store_id, o.name, s.member_id, m.name, t.ledger
-    order by s.store_id, t.ledger, s.member_id`;
+    with moves as (
+      select s.store_id, s.member_id, t.ledger, t.amount as amount, t."timestamp" as at
+      from transfers t join sales s on s.id = t.document_id where t.code = 'OFFLINE_OVERDRAFT'
+      union all
+      select s.store_id, s.member_id, t.ledger, -t.amount, t."timestamp"
+      from transfers t join refunds r on r.id = t.document_id join sales s on s.id = r.sale_id where t.code = 'OFFLINE_OVERDRAFT'
+    )
+    select x.store_id, o.name as store_name, x.member_id, m.name as member_name, x.ledger,
+      sum(x.amount)::bigint as amount, (count(*) filter (where x.amount > 0))::int as n, max(x.at)::bigint as last_at
+    from moves x
+    join org_nodes o on o.id = x.store_id
+    left join members m on m.id = x.member_id
+    where x.store_id = any(${[...storeIds]}::text[])
+      and (${filter.storeId ?? null}::text is null or x.store_id = ${filter.storeId ?? null})
+      and (${filter.memberId ?? null}::text is null or x.member_id = ${filter.memberId ?? null})
+    group by x.store_id, o.name, x.member_id, m.name, x.ledger
+    having sum(x.amount) <> 0
+    order by x.store_id, x.ledger, x.member_id`;
   const list: ExposureRow[] = rows.map((r) => ({
     storeId: r.store_id,
     storeName: r.store_name,

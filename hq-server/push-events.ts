@@ -12,7 +12,7 @@ import type { Db, Sql, Tx } from './database';
 import { expiryVoidId, holdIdsOf, holdLegIds, refreshHoldStates } from './holds';
 import { isApplied, LedgerTx, MEMBER_ACCOUNT_CODES } from './ledger';
 import { reviewLevelsAfterSpend } from './jobs/member-levels';
-import { coverOfflineDebits, exposureAccountFor, isOfflineMemberDebit, overdraftId } from './offline-exposure';
+import { coverOfflineDebits, exposureAccountFor, isOfflineMemberDebit, overdraftFromRow, overdraftId, overdraftRow, repayOverdrafts, type Overdraft } from './offline-exposure';
 import { Quarantine, requireSameTransfers } from './quarantine';
 import { AWAITING_SALE, checkGiftRedemption, checkRefund, checkTopUpRefund } from './refunds';
 import { readSetting } from './settings';
@@ -236,6 +236,9 @@ interface BatchContext {
   /** The chain's 积分抵现 rule, when the batch has a sale paid with points. */
   pointsTenderRule: PointsTenderRule | null;
   rebates: Map<string, RebateState>;
+  /** Offline overdrafts of the sales the batch's refunds name (and those it makes), by sale. */
+  overdrafts: Map<string, Overdraft[]>;
+  overdraftsChanged: Map<string, Overdraft>;
   /** Rebates created or changed by the batch. */
   rebatesChanged: Set<string>;
   eventRows: Array<Record<string, unknown>>;
@@ -277,10 +280,15 @@ async function applyBatch(tx: Tx, terminal: TerminalIdentity, parsed: readonly P
   const sales = new Map<string, SaleDocument>();
   const refundsBySale = new Map<string, RefundDocument[]>();
   const rebates = new Map<string, RebateState>();
+  const overdrafts = new Map<string, Overdraft[]>();
   if (saleIdsRefunded.length > 0) {
     for (const r of await tx`select id, body from sales where id = any(${saleIdsRefunded}::text[])`) sales.set(r.id, jsonOf(r.body) as SaleDocument);
     for (const r of await tx`select sale_id, body from refunds where sale_id = any(${saleIdsRefunded}::text[]) order by received_at, terminal_id, event_seq`) {
       refundsBySale.set(r.sale_id, [...(refundsBySale.get(r.sale_id) ?? []), jsonOf(r.body) as RefundDocument]);
+    }
+    for (const r of await tx`select * from offline_overdrafts where sale_id = any(${saleIdsRefunded}::text[]) order by transfer_id`) {
+      const o = overdraftFromRow(r);
+      overdrafts.set(o.saleId, [...(overdrafts.get(o.saleId) ?? []), o]);
     }
     for (const r of await tx`select * from rebates where sale_id = any(${saleIdsRefunded}::text[])`) {
       rebates.set(r.sale_id, { saleId: r.sale_id, memberId: r.member_id, cardId: r.card_id, currency: r.currency, paidMinor: r.paid_minor, heldMinor: r.held_minor, leftMinor: r.left_minor, refundedMinor: r.refunded_minor, heldAt: r.held_at, maturesAt: r.matures_at, state: r.state });
@@ -318,6 +326,8 @@ async function applyBatch(tx: Tx, terminal: TerminalIdentity, parsed: readonly P
         extraTransfers.push(rebateHoldId(s.id));
       }
     } else if (b.type === 'refund') {
+      for (const o of overdrafts.get(b.refund.saleId) ?? []) extraAccounts.push(o.exposureAccountId);
+      for (const t of fresh.find((e) => e.body === b)!.transfers) if (t.code === 'REFUND_STORED_VALUE' || t.code === 'POINTS_RESTORED') extraTransfers.push(overdraftId(t.id));
       const rebate = rebates.get(b.refund.saleId);
       if (rebate) {
         extraAccounts.push(chainRebateAccountId(rebate.currency), cardBonusAccountId(rebate.cardId));
@@ -349,7 +359,7 @@ async function applyBatch(tx: Tx, terminal: TerminalIdentity, parsed: readonly P
 
   const ctx: BatchContext = {
     tx, mode, ledger, terminal, documents, cardOwners, sales, refundsBySale, topUps, refundedTopUps, rebateRule, pointsTenderRule, rebates,
-    rebatesChanged: new Set(), eventRows: [], documentRows: { sales: [], top_ups: [], refunds: [], top_up_refunds: [], gift_redemptions: [] },
+    overdrafts, overdraftsChanged: new Map(), rebatesChanged: new Set(), eventRows: [], documentRows: { sales: [], top_ups: [], refunds: [], top_up_refunds: [], gift_redemptions: [] },
     spenders: new Set(), salesRecorded: [], reapply,
   };
   const results: EventResult[] = [];
@@ -397,6 +407,7 @@ async function applyBatch(tx: Tx, terminal: TerminalIdentity, parsed: readonly P
       for (let i = 0; i < rows.length; i += 1000) await tx`insert into ${tx(table)} ${tx(rows.slice(i, i + 1000))}`;
     }
     await writeRebates(ctx);
+    await writeOverdrafts(ctx);
     await ctx.ledger.flush();
   }
   await refreshHoldStates(tx, [...settledHolds]);
@@ -437,6 +448,13 @@ async function writeEventRow(ctx: BatchContext, row: Record<string, unknown>, de
     await tx`update events set status = ${row.status as string}, reason = ${row.reason as string | null} where terminal_id = ${row.terminal_id as string} and seq = ${row.seq as number}`;
   } else if (deferred) ctx.eventRows.push(row);
   else await tx`insert into events ${tx(row)}`;
+}
+
+async function writeOverdrafts(ctx: BatchContext): Promise<void> {
+  const rows = [...ctx.overdraftsChanged.values()].map(overdraftRow);
+  ctx.overdraftsChanged.clear();
+  if (rows.length === 0) return;
+  await ctx.tx`insert into offline_overdrafts ${ctx.tx(rows)} on conflict (transfer_id) do update set refunded = excluded.refunded`;
 }
 
 async function writeRebates(ctx: BatchContext): Promise<void> {
@@ -489,6 +507,7 @@ async function applyEvent(ctx: BatchContext, p: Parsed, event: SyncEvent): Promi
   // HQ's own transfers, applied atomically with the event's.
   const extra: Transfer[] = [];
   let rebate: RebateState | null = null;
+  let overdraftsMade: Overdraft[] = [];
   switch (body.type) {
     case 'sale':
       checkSale(body.sale, transfers, terminal);
@@ -527,6 +546,7 @@ async function applyEvent(ctx: BatchContext, p: Parsed, event: SyncEvent): Promi
     // Taken offline: the card (or the member's points) gives what it holds, the store's exposure the rest.
     const covered = coverOfflineDebits(ledger, transfers, body.sale.storeId);
     transfers = covered.transfers;
+    overdraftsMade = covered.overdrafts;
     for (const [ledgerName, short] of covered.shortfall) notes.push(`offline debit beyond the balance: ${short} ${ledgerName === POINTS_LEDGER ? 'points' : 'minor units'} booked as overdraft to store ${body.sale.storeId}'s offline exposure`);
     const s = body.sale;
     if (ctx.rebateRule && s.memberId && s.cardId) {
@@ -538,6 +558,14 @@ async function applyEvent(ctx: BatchContext, p: Parsed, event: SyncEvent): Promi
       }
     }
   } else if (body.type === 'refund') {
+    // What an offline debit overdrew is paid back to the store's exposure before the member gets anything.
+    const owed = ctx.overdrafts.get(body.refund.saleId) ?? [];
+    if (owed.length > 0) {
+      const repaid = repayOverdrafts(transfers, owed);
+      transfers = repaid.transfers;
+      overdraftsMade = repaid.overdrafts;
+      if (repaid.repaid > 0) notes.push(`${repaid.repaid} paid back to the offline exposure of sale ${body.refund.saleId} before the member`);
+    }
     // A refund while the sale's rebate is still held shrinks it to the share of what the member kept.
     const before = ctx.rebates.get(body.refund.saleId);
     if (before && before.state === 'pending') {
@@ -581,6 +609,12 @@ async function applyEvent(ctx: BatchContext, p: Parsed, event: SyncEvent): Promi
   if (doc) {
     if (defer) ctx.documentRows[doc.table].push(doc.row);
     else await tx`insert into ${tx(doc.table)} ${tx(doc.row)}`;
+  }
+  if (overdraftsMade.length > 0) {
+    const saleId = overdraftsMade[0]!.saleId;
+    ctx.overdrafts.set(saleId, overdraftsMade);
+    for (const o of overdraftsMade) ctx.overdraftsChanged.set(o.transferId, o);
+    if (!defer) await writeOverdrafts(ctx);
   }
   // In-memory state last, once everything above has been accepted.
   if (rebate) {
