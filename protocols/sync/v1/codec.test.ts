@@ -112,6 +112,7 @@ describe('sync codec', () => {
       { seq: 4, deleted: false, body: { type: 'setting', key: 'topUpBonusTiers', value: DEFAULT_CHAIN_SETTINGS.topUpBonusTiers } },
       { seq: 5, deleted: false, body: { type: 'setting', key: 'pointsEarn', value: DEFAULT_CHAIN_SETTINGS.pointsEarn } },
       { seq: 6, deleted: false, body: { type: 'card', card: { id: 'c', memberId: 'm', cardNo: '04A1B2C3', medium: 'mifare', status: 'active', expiresOn: null, pinHash: '$argon2id$v=19$m=19456,t=2,p=1$abc$def' } } },
+      { seq: 7, deleted: false, body: { type: 'operator', operator: { id: 'op-1', name: '李娜', login: 'sh01.cashier1', pinHash: '$argon2id$x', cardNo: null, permissions: ['sale.create'], locked: false } } },
     ];
     const decoded = pull.responseDeserialize(pull.responseSerialize({ changes: changes.map(changeToWire), nextCursor: '6', hasMore: false, appliedSeq: '0' }));
     expect(decoded.changes.map(changeFromWire)).toEqual(changes);

@@ -376,6 +376,26 @@ export function eventToWire(e: SyncEvent): Record<string, unknown> {
 const memberSchema = z.object({ id, name: z.string().max(200), phone: z.string().max(32), birthday: z.string().max(10), levelCode: z.string().max(32), homeStoreId: z.string().max(128) });
 const cardSchema = z.object({ id, memberId: id, cardNo: z.string().min(1).max(64), medium: z.enum(['mifare', 'em4100', 'magstripe', 'barcode', 'virtual']), status: z.enum(['active', 'frozen', 'lost', 'expired', 'replaced']), expiresOn: z.string().max(10), pinHash: z.string().max(512).default('') });
 const settingSchema = z.object({ key: z.string().min(1).max(64), valueJson: z.string().max(1_000_000) });
+const operatorSchema = z.object({
+  id,
+  name: z.string().max(200),
+  login: z.string().min(1).max(128),
+  pinHash: z.string().max(512),
+  cardNo: z.string().max(64),
+  permissions: z.array(z.string().min(1).max(64)).max(200),
+  locked: z.boolean(),
+});
+
+/** An operator as a terminal caches them: hashes only, never a PIN or password. */
+export interface TerminalOperator {
+  id: string;
+  name: string;
+  login: string;
+  pinHash: string | null;
+  cardNo: string | null;
+  permissions: string[];
+  locked: boolean;
+}
 const balanceSchema = z.object({ accountId: id, ledger: z.string().min(1).max(16), posted: int64, held: nonNegative });
 const productSchema = z.object({ sku: id, barcode: z.string().max(64), name: z.string().max(200), nameZh: z.string().max(200), category: z.string().max(64), price: nonNegative, excludedFromMemberBenefits: z.boolean(), active: z.boolean() });
 const levelSchema = z.object({ code: z.string().min(1).max(32), name: z.string().max(100), rank: z.number().int(), discountRate: z.string().regex(/^\d+(\.\d+)?$/), pointsMultiplier: z.string().regex(/^\d+(\.\d+)?$/), offlineLimit: nonNegative });
@@ -386,7 +406,8 @@ export type ChangeBody =
   | { type: 'balance'; balance: { accountId: string; ledger: string; posted: number; held: number } }
   | { type: 'product'; product: Product & { active: boolean } }
   | { type: 'level'; level: MemberLevel }
-  | { type: 'setting'; key: ChainSettingKey; value: ChainSettings[ChainSettingKey] };
+  | { type: 'setting'; key: ChainSettingKey; value: ChainSettings[ChainSettingKey] }
+  | { type: 'operator'; operator: TerminalOperator };
 
 export interface SyncChange {
   seq: number;
@@ -403,6 +424,7 @@ const wireChangeSchema = z.object({
   product: productSchema.nullish(),
   level: levelSchema.nullish(),
   setting: settingSchema.nullish(),
+  operator: operatorSchema.nullish(),
 });
 
 export function changeFromWire(wire: unknown): SyncChange {
@@ -410,6 +432,10 @@ export function changeFromWire(wire: unknown): SyncChange {
   const base = { seq: c.seq, deleted: c.deleted };
   if (c.member) return { ...base, body: { type: 'member', member: { ...c.member, birthday: c.member.birthday || null } } };
   if (c.card) return { ...base, body: { type: 'card', card: { ...c.card, expiresOn: c.card.expiresOn || null, pinHash: c.card.pinHash || null } } };
+  if (c.operator) {
+    const o = c.operator;
+    return { ...base, body: { type: 'operator', operator: { id: o.id, name: o.name, login: o.login, pinHash: o.pinHash || null, cardNo: o.cardNo || null, permissions: o.permissions, locked: o.locked } } };
+  }
   if (c.setting) {
     try {
       const { key, value } = parseSetting(c.setting.key, c.setting.valueJson);
@@ -440,6 +466,10 @@ export function changeToWire(c: SyncChange): Record<string, unknown> {
       return { ...base, card: { id: b.card.id, memberId: b.card.memberId, cardNo: b.card.cardNo, medium: b.card.medium, status: b.card.status, expiresOn: b.card.expiresOn ?? '', pinHash: b.card.pinHash ?? '' } };
     case 'setting':
       return { ...base, setting: { key: b.key, valueJson: JSON.stringify(b.value) } };
+    case 'operator': {
+      const o = b.operator;
+      return { ...base, operator: { id: o.id, name: o.name, login: o.login, pinHash: o.pinHash ?? '', cardNo: o.cardNo ?? '', permissions: o.permissions, locked: o.locked } };
+    }
     case 'balance':
       return { ...base, balance: { accountId: b.balance.accountId, ledger: b.balance.ledger, posted: String(b.balance.posted), held: String(b.balance.held) } };
     case 'product': {
