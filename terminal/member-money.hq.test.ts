@@ -6,6 +6,7 @@ import { cardBonusAccountId, cardPrincipalAccountId, memberPointsAccountId, stor
 import { demoChain } from '../fixtures/data/demo-chain';
 // Tests only: the terminal's code never imports HQ.
 import { createEnrollmentCode, seedChain, startHq, type RunningHq } from '../hq-server/index';
+import { writeSetting } from '../hq-server/settings';
 import { loadIdentity } from './identity';
 import { openTerminalDb } from './db';
 import { startTerminal, type RunningTerminal } from './index';
@@ -292,5 +293,25 @@ describe('member money: terminal against a real HQ', () => {
     expect(outcomes).toEqual(['INSUFFICIENT_BALANCE', 'paid']);
     const cardId = ((await a('GET', '/api/cards/LAST-100')).json.cardId) as string;
     expect(await hqBalance(cardPrincipalAccountId(cardId))).toEqual({ posted: 10_000, held: 10_000 });
+  });
+
+  it('a setting changed at HQ reaches the terminal with the next pull and applies to the next sale', async () => {
+    const { t } = await terminal('t-gz-01-1');
+    const call = api(t);
+    await hq.sql.begin((tx) => writeSetting(tx, 'pointsTender', { pointsPerUnit: 50, unitValueMinor: 100, maxShareOfSale: '1' }, { operatorId: null, nodeId: null }));
+    await hq.sql.begin((tx) => writeSetting(tx, 'cardPinRequiredAboveMinor', null, { operatorId: null, nodeId: null }));
+    await t.syncNow();
+    const settings = (await call('GET', '/api/settings')).json;
+    expect(settings.pointsTender).toEqual({ pointsPerUnit: 50, unitValueMinor: 100, maxShareOfSale: '1' });
+    expect(settings.cardPinRequiredAboveMinor).toBeNull();
+    const sale = (await call('POST', '/api/sales')).json;
+    await call('POST', `/api/sales/${sale.id}/items`, { barcode: COLA });
+    await call('POST', `/api/sales/${sale.id}/member`, { cardNo: DIAMOND_CARD });
+    // 50 points are now worth 1.00, and points may pay the whole sale.
+    const paid = await call('POST', `/api/sales/${sale.id}/tenders`, { kind: 'points', points: 175 });
+    expect([paid.status, paid.json.tenders[0]?.points, paid.json.paidMinor]).toEqual([200, 150, 300]);
+    expect((await call('POST', `/api/sales/${sale.id}/complete`)).json.status).toBe('completed');
+    await t.syncNow();
+    expect(await quarantined('t-gz-01-1')).toEqual([]);
   });
 });
