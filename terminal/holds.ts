@@ -80,6 +80,8 @@ export class HoldBook {
     } catch (e) {
       const refused = isDomainError(e) && e.code !== 'HQ_OFFLINE';
       stmt(this.db, 'UPDATE holds SET status = ? WHERE hold_id = ?').run(refused ? 'refused' : 'unknown', holdId);
+      // HQ says INSUFFICIENT_BALANCE for any short account; for points the cashier's word is INSUFFICIENT_POINTS.
+      if (refused && r.asset === 'points' && e.code === 'INSUFFICIENT_BALANCE') throw new DomainError('INSUFFICIENT_POINTS', e.message, e.details);
       if (refused) throw e;
       this.o.log?.(`authorize of hold ${holdId} for ${r.purpose} ${r.documentId} got no answer: ${(e as Error).message}`);
       throw new DomainError('HQ_OFFLINE', 'HQ did not answer: nothing was taken; try again or take another tender', { documentId: r.documentId, holdId });

@@ -349,6 +349,12 @@ describe('points as a tender (积分抵现)', () => {
     expect(memberPoints(t.db, 'm-0001')).toBe(left + 500);
     expect(hq.voided).toHaveLength(1);
     expect(allEvents(t.db).at(-1)!.body.type).toBe('holds_released');
+
+    // HQ knows fewer points than this terminal does: its refusal reaches the cashier as INSUFFICIENT_POINTS.
+    hq.points.get('c-0001')!.points = 50;
+    const short = saleWith(t, [MILK], DIAMOND_CARD);
+    expect(await codeOf(() => t.checkout.addPointsTender(short.id, 1_000))).toBe('INSUFFICIENT_POINTS');
+    expect(t.checkout.getSale(short.id).tenders).toEqual([]);
   });
 });
 
