@@ -6,6 +6,7 @@ import { ApprovalRefused, approveAdjustment, getAdjustment, listAdjustments, req
 import { CONSOLE_HTML } from './console';
 import { cardInputSchema, changeCardStatus, changeCardStatusSchema, issueCard, registerMember, registerMemberSchema, transferBalance, type DeskActor } from './member-desk';
 import { exposureReport } from './offline-exposure';
+import { retryEvent } from './push-events';
 import { readSetting, readSettings, validateSetting, validateSettingKey, writeSetting } from './settings';
 import type { Log, Sql } from './database';
 import { memberProfile, searchMembers } from './members';
@@ -86,6 +87,7 @@ const adjustmentBody = z
   .strict();
 const adjustmentsQuery = z.object({ state: z.enum(['pending', 'approved']).optional(), limit: z.coerce.number().int().min(1).max(500).optional() });
 const exposureQuery = z.object({ storeId: z.string().min(1).max(128).optional(), memberId: z.string().min(1).max(128).optional() });
+const eventParams = z.object({ terminalId: z.string().min(1).max(128), seq: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER) });
 const keyParam = z.object({ key: z.string().min(1).max(64) });
 const settingBody = z.object({ value: z.unknown() }).strict().refine((b) => b.value !== undefined, { message: 'is required', path: ['value'] });
 
@@ -299,6 +301,16 @@ export function createApiRouter(deps: { sql: Sql; log: Log; clock?: Clock }): ex
     const op = allow(res, 'event.read');
     const q = parse(eventsQuery, req.query, 'query');
     res.json({ events: await listEvents(sql, await subtreeOf(sql, op.nodeId), { status: q.status, terminalId: q.terminalId, limit: q.limit ?? 100 }) });
+  });
+
+  api.post('/events/:terminalId/:seq/retry', async (req, res) => {
+    const op = allow(res, 'event.retry');
+    const { terminalId, seq } = parse(eventParams, req.params, 'path');
+    const storeId = await terminalInScope(op, terminalId);
+    const result = await retryEvent(sql, terminalId, seq, clock.now(), deps.log);
+    await sql`insert into audit_log (operator_id, terminal_id, node_id, action, details)
+      values (${op.id}, ${terminalId}, ${storeId}, 'event.retried', ${JSON.stringify({ seq, status: result.status, reason: result.reason })}::text::jsonb)`;
+    res.json(result);
   });
 
   api.use((req: Request) => {

@@ -153,6 +153,20 @@ describe('member money at HQ', () => {
       const r = await s.pushOne(sh, { type: 'gift_redemption', gift: g3 }, postGiftRedemption(g3, () => uuidv7()));
       expect(r).toMatchObject({ status: 'quarantined', reason: expect.stringMatching(/exceeds_credits/) });
       expect((await s.wallet(who)).points).toBe(50);
+
+      // HQ finance credits the 100 missing points (asked by one, approved by another), then retries the kept event.
+      const admin = await signIn('admin');
+      const finance = await signIn('finance');
+      const retry = (token: string) => rest('POST', `/api/v1/events/${sh.terminalId}/${r.seq}/retry`, token);
+      expect((await retry(finance)).body).toMatchObject({ status: 'quarantined', reason: expect.stringMatching(/exceeds_credits/) });
+      const asked = await rest('POST', '/api/v1/adjustments', admin, { asset: 'points', memberId: who.memberId, amount: 100, reason: '礼品兑换积分不足，经理批准补足' });
+      expect((await rest('POST', `/api/v1/adjustments/${asked.body.id}/approve`, finance)).status).toBe(200);
+      expect((await retry(finance)).body).toMatchObject({ status: 'applied' });
+      expect((await s.wallet(who)).points).toBe(0);
+      expect((await retry(finance)).body).toMatchObject({ status: 'duplicate' });
+      const [stored] = await hq.sql`select status from events where terminal_id = ${sh.terminalId} and seq = ${r.seq}`;
+      expect(stored!.status).toBe('applied');
+      expect((await retry(await signIn('sh01.cashier1'))).status).toBe(403);
     });
   });
 

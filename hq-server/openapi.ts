@@ -376,6 +376,22 @@ export const openApiDocument = {
         },
       },
     },
+    '/events/{terminalId}/{seq}/retry': {
+      post: {
+        summary: 'Apply a quarantined event again once its cause is fixed (a balance adjusted, a sale arrived); it becomes applied or keeps quarantined with the new reason',
+        security: signedIn,
+        parameters: [
+          { name: 'terminalId', in: 'path', required: true, schema: { type: 'string' } },
+          { name: 'seq', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } },
+        ],
+        responses: {
+          '200': json({ type: 'object', properties: { seq: { type: 'integer' }, status: { type: 'string', enum: ['applied', 'quarantined', 'duplicate'] }, reason: { type: 'string' } } }, 'What the retry did'),
+          '400': error('Malformed path (code VALIDATION_FAILED)'),
+          '404': error('No such terminal or event (code NOT_FOUND)'),
+          ...commonErrors,
+        },
+      },
+    },
     '/settings': {
       get: { summary: 'Every chain setting (defaults filled in)', security: signedIn, responses: { '200': json({ type: 'object', properties: { settings: { type: 'object' } } }, 'Settings'), ...commonErrors } },
     },

@@ -5,8 +5,8 @@ import { hashSecret, sha256 } from './seed';
 
 /** What a role lets an operator do at HQ (DESIGN §6); scoped further to the subtree of their node. */
 export const ROLE_PERMISSIONS: Record<string, readonly string[]> = {
-  hq_admin: ['member.read', 'member.write', 'member.adjust', 'terminal.read', 'terminal.enroll', 'terminal.revoke', 'event.read', 'exposure.read', 'setting.read', 'setting.write'],
-  hq_finance: ['member.read', 'member.adjust', 'terminal.read', 'event.read', 'exposure.read', 'setting.read'],
+  hq_admin: ['member.read', 'member.write', 'member.adjust', 'terminal.read', 'terminal.enroll', 'terminal.revoke', 'event.read', 'event.retry', 'exposure.read', 'setting.read', 'setting.write'],
+  hq_finance: ['member.read', 'member.adjust', 'terminal.read', 'event.read', 'event.retry', 'exposure.read', 'setting.read'],
   regional_manager: ['member.read', 'member.write', 'terminal.read', 'terminal.enroll', 'terminal.revoke', 'event.read', 'exposure.read', 'setting.read'],
   store_manager: ['member.read', 'member.write', 'terminal.read', 'terminal.enroll', 'event.read', 'exposure.read', 'setting.read'],
   cashier: ['member.read'],
@@ -20,6 +20,7 @@ export type Permission =
   | 'terminal.enroll'
   | 'terminal.revoke'
   | 'event.read'
+  | 'event.retry'
   | 'exposure.read'
   | 'setting.read'
   | 'setting.write';

@@ -1,5 +1,5 @@
 import { cardBonusAccountId, cardPrincipalAccountId, chainRebateAccountId } from '../core/accounts';
-import { invariant, isDomainError } from '../core/errors';
+import { DomainError, invariant, isDomainError } from '../core/errors';
 import { POINTS_LEDGER, type Transfer } from '../core/ledger';
 import { holdRebate, rebateAmount, rebateLeftAfterRefund, rebateMaturesAt, type RebateRule } from '../core/rebate';
 import type { PointsTenderRule } from '../core/points-tender';
@@ -175,16 +175,34 @@ async function applyRefundsAwaiting(sql: Sql, saleIds: readonly string[], now: n
     order by e.terminal_id, e.seq`;
   for (const w of waiting) {
     try {
-      await sql.begin(async (tx) => {
-        const [row] = await tx`select body from events where terminal_id = ${w.terminal_id} and seq = ${w.seq} and status = 'quarantined' for update`;
-        if (!row) return;
-        const p = parseWire(jsonOf(row.body), 0, w.terminal_id);
-        await applyBatch(tx, { terminalId: w.terminal_id, storeId: w.store_id }, [p], 'isolated', now, { reapply: true });
-      });
+      await retryStoredEvent(sql, w.terminal_id, w.seq, now);
     } catch (e) {
       log?.(`refund event ${w.terminal_id}#${w.seq} awaiting its sale could not be applied: ${(e as Error).message}`);
     }
   }
+}
+
+/**
+ * Applies a quarantined event again (its cause fixed: the sale arrived, a balance was adjusted…)
+ * exactly as if it had just been pushed, in its own transaction. Its stored row becomes applied,
+ * or keeps quarantined with the new reason. An event already applied is answered as such.
+ */
+export async function retryEvent(sql: Sql, terminalId: string, seq: number, now: number, log?: (msg: string) => void): Promise<EventResult> {
+  const outcome = await retryStoredEvent(sql, terminalId, seq, now);
+  // A sale applied now may be what refunds were waiting for.
+  if (outcome.salesRecorded.length > 0) await applyRefundsAwaiting(sql, outcome.salesRecorded, now, log);
+  return outcome.result.results[0]!;
+}
+
+async function retryStoredEvent(sql: Sql, terminalId: string, seq: number, now: number): Promise<BatchOutcome> {
+  return sql.begin(async (tx) => {
+    const [t] = await tx`select store_id from terminals where id = ${terminalId} for update`;
+    const [row] = t ? await tx`select body, status from events where terminal_id = ${terminalId} and seq = ${seq}` : [];
+    if (!t || !row) throw new DomainError('NOT_FOUND', `no event ${seq} of terminal ${terminalId}`);
+    if (row.status !== 'quarantined') return { result: { ackedSeq: 0, results: [{ seq, status: 'duplicate' as const, reason: 'already applied' }], gaps: [] }, salesRecorded: [] };
+    const p = parseWire(jsonOf(row.body), 0, terminalId);
+    return applyBatch(tx, { terminalId, storeId: t.store_id }, [p], 'isolated', now, { reapply: true });
+  });
 }
 
 interface RebateState {
