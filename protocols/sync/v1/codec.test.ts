@@ -99,7 +99,13 @@ describe('sync codec', () => {
         { id: 'x-b', kind: 'post_pending', debitAccountId: 'card:c-0001:bonus', creditAccountId: 'chain:topup_bonus:CNY', ledger: 'CNY', amount: 10_000, code: 'TOPUP_BONUS_CLAWBACK', pendingId: 'h-b', timestamp: 9, originTerminalId: 't-1', documentId: 'tr-1' },
       ],
     };
-    const wire = overTheWire([refund, gift, withPoints, topUpRefund]);
+    const dayClose: SyncEvent = {
+      seq: 14, id: 'e-14', occurredAt: 10,
+      body: { type: 'day_close', dayClose: { id: 'dc-1', storeId: 'store-sh-01', terminalId: 't-1', businessDate: '2026-11-22', tenders: [{ kind: 'cash', salesMinor: 123_400, refundsMinor: 1_000 }, { kind: 'stored_value', salesMinor: 50_000, refundsMinor: 0 }], saleCount: 42, refundCount: 1, topUpTotalMinor: 100_000, firstSeq: 1, lastSeq: 13, eventsChain: 'ab'.repeat(32), closedAt: 10 } },
+      transfers: [],
+    };
+    const wire = overTheWire([refund, gift, withPoints, topUpRefund, dayClose]);
+    expect(eventFromWire(wire[4], 't-1')).toEqual(dayClose);
     expect(eventFromWire(wire[3], 't-1')).toEqual(topUpRefund);
     expect(eventFromWire(wire[0], 't-1')).toEqual(refund);
     expect(eventFromWire(wire[1], 't-1')).toEqual(gift);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TRANSFER_CODES, type Transfer } from '../../../core/ledger';
+import type { DayCloseDocument } from '../../../core/day-close';
 import type { GiftRedemptionDocument } from '../../../core/gift';
 import type { RefundDocument } from '../../../core/refund';
 import type { SaleDocument, SaleTender } from '../../../core/sale';
@@ -163,6 +164,20 @@ const topUpRefundSchema = z.object({
   completedAt: nonNegative,
 });
 
+const dayCloseSchema = z.object({
+  id,
+  storeId: id,
+  businessDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  tenders: z.array(z.object({ kind: z.enum(['cash', 'bank_card', 'stored_value', 'points']), sales: nonNegative, refunds: nonNegative })).max(10),
+  saleCount: nonNegative,
+  refundCount: nonNegative,
+  topUpTotal: nonNegative,
+  firstSeq: nonNegative,
+  lastSeq: nonNegative,
+  eventsChain: z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in lower-case hex'),
+  closedAt: nonNegative,
+});
+
 const giftRedemptionSchema = z.object({
   id,
   memberId: id,
@@ -183,6 +198,7 @@ const wireEventSchema = z.object({
   refund: refundSchema.nullish(),
   giftRedemption: giftRedemptionSchema.nullish(),
   topUpRefund: topUpRefundSchema.nullish(),
+  dayClose: dayCloseSchema.nullish(),
   transfers: z.array(z.unknown()).max(SYNC_LIMITS.transfersPerEvent),
 });
 
@@ -193,7 +209,8 @@ export type EventBody =
   | { type: 'holds_released'; saleId: string; holdIds: string[] }
   | { type: 'refund'; refund: RefundDocument }
   | { type: 'gift_redemption'; gift: GiftRedemptionDocument }
-  | { type: 'top_up_refund'; topUpRefund: TopUpRefundDocument };
+  | { type: 'top_up_refund'; topUpRefund: TopUpRefundDocument }
+  | { type: 'day_close'; dayClose: DayCloseDocument };
 
 /** One outbox entry, as the terminal writes it and HQ applies it. */
 export interface SyncEvent {
@@ -245,7 +262,7 @@ export function eventFromWire(wire: unknown, terminalId: string): SyncEvent {
       throw new WireValidationError(`event ${e.seq} transfer ${i}: ${(err as Error).message}`);
     }
   });
-  const bodies = [e.sale, e.topUp, e.holdsReleased, e.refund, e.giftRedemption, e.topUpRefund].filter((b) => b != null);
+  const bodies = [e.sale, e.topUp, e.holdsReleased, e.refund, e.giftRedemption, e.topUpRefund, e.dayClose].filter((b) => b != null);
   if (bodies.length !== 1) throw new WireValidationError(`invalid event: seq ${e.seq} must carry exactly one body`);
   let body: EventBody;
   if (e.sale) {
@@ -295,6 +312,12 @@ export function eventFromWire(wire: unknown, terminalId: string): SyncEvent {
     body = {
       type: 'top_up_refund',
       topUpRefund: { id: r.id, topUpId: r.topUpId, storeId: r.storeId, terminalId, currency: r.currency, memberId: r.memberId, cardId: r.cardId, tender: r.tender, principalMinor: r.principal, bonusClawedBackMinor: r.bonusClawedBack, principalHoldId: holdOf('TOPUP_REFUND'), bonusHoldId: holdOf('TOPUP_BONUS_CLAWBACK'), completedAt: r.completedAt },
+    };
+  } else if (e.dayClose) {
+    const d = e.dayClose;
+    body = {
+      type: 'day_close',
+      dayClose: { id: d.id, storeId: d.storeId, terminalId, businessDate: d.businessDate, tenders: d.tenders.map((t) => ({ kind: t.kind, salesMinor: t.sales, refundsMinor: t.refunds })), saleCount: d.saleCount, refundCount: d.refundCount, topUpTotalMinor: d.topUpTotal, firstSeq: d.firstSeq, lastSeq: d.lastSeq, eventsChain: d.eventsChain, closedAt: d.closedAt },
     };
   } else if (e.giftRedemption) {
     const g = e.giftRedemption;
@@ -363,6 +386,13 @@ export function eventToWire(e: SyncEvent): Record<string, unknown> {
   if (b.type === 'top_up_refund') {
     const r = b.topUpRefund;
     return { ...base, topUpRefund: { id: r.id, topUpId: r.topUpId, storeId: r.storeId, currency: r.currency, memberId: r.memberId, cardId: r.cardId, tender: r.tender, principal: String(r.principalMinor), bonusClawedBack: String(r.bonusClawedBackMinor), completedAt: String(r.completedAt) } };
+  }
+  if (b.type === 'day_close') {
+    const d = b.dayClose;
+    return {
+      ...base,
+      dayClose: { id: d.id, storeId: d.storeId, businessDate: d.businessDate, tenders: d.tenders.map((t) => ({ kind: t.kind, sales: String(t.salesMinor), refunds: String(t.refundsMinor) })), saleCount: String(d.saleCount), refundCount: String(d.refundCount), topUpTotal: String(d.topUpTotalMinor), firstSeq: String(d.firstSeq), lastSeq: String(d.lastSeq), eventsChain: d.eventsChain, closedAt: String(d.closedAt) },
+    };
   }
   if (b.type === 'gift_redemption') {
     const g = b.gift;
