@@ -247,6 +247,9 @@ export async function changeCardStatus(sql: Sql, actor: DeskActor, input: Change
       const newCardId = await insertCard(tx, card.member_id, input.newCard!, pinHash, await todayAt(tx, actor.nodeId, clock), changes);
       const ledger = new LedgerTx(tx);
       const free = (await lockCardBalances(ledger, [card.id, newCardId]))(card.id);
+      // Held value would be stranded on the old card if its hold were released after the move.
+      const held = [cardPrincipalAccountId(card.id), cardBonusAccountId(card.id)].reduce((sum, id) => sum + (ledger.account(id) ? ledger.balances(id).debitsPending : 0), 0);
+      if (held > 0) throw new DomainError('CONFLICT', `card ${card.card_no} has ${held} held by a sale in progress; finish or cancel it (holds lapse after 10 minutes), then replace the card`);
       const documentId = `card-replacement:${input.requestId}`;
       let i = 0;
       const transfers = postCardReplacement(
@@ -259,7 +262,7 @@ export async function changeCardStatus(sql: Sql, actor: DeskActor, input: Change
       for (const id of applied.touched) if (MEMBER_ACCOUNT_CODES.has(ledger.accountCode(id)!)) changes.push({ kind: 'balance', key: id });
       moved = { newCardId, principalMinor: free.principal, bonusMinor: free.bonus };
     }
-    await tx`update cards set status = ${status} where id = ${card.id}`;
+    await tx`update cards set status = ${status}, replaced_by = ${moved?.newCardId ?? null} where id = ${card.id}`;
     await audit(tx, who, `card.${input.action}`, { cardId: card.id, memberId: card.member_id, reason: input.reason, before: { status: card.status }, after: { status, ...(moved ?? {}) } });
     await recordChanges(tx, changes);
     return deskResult(tx, card.member_id);

@@ -112,6 +112,21 @@ describe('member money at HQ', () => {
       expect(await s.wallet(who)).toEqual({ principal: before.principal + 1_000, bonus: 0, points: before.points - 10 });
     });
 
+    it('a refund after the card was replaced returns the value to the new card, principal and bonus apart', async () => {
+      const who = await s.newMember(sh);
+      await s.topUp(sh, who, 1_000, 500);
+      const sale = await s.onlineStoredValueSale(sh, who, [line(1, 3, 500)], 15);
+      expect(await s.wallet(who)).toEqual({ principal: 0, bonus: 0, points: 15 });
+      await client.call('ChangeCardStatus', { requestId: uuidv7(), cardId: who.cardId, action: 'report_lost', reason: '', operatorId: '' }, sh.credential);
+      const r = await client.call('ChangeCardStatus', { requestId: uuidv7(), cardId: who.cardId, action: 'replace', reason: '', operatorId: '', newCard: { cardNo: `N${uuidv7().slice(-12)}`, medium: 'barcode', pin: '', expiresOn: '' } }, sh.credential);
+      const fresh = { memberId: who.memberId, cardId: r.cards.find((c: { id: string }) => c.id !== who.cardId).id as string };
+      const refund = s.refundDoc(sh, sale, [], [{ lineNo: 1, quantity: 3 }]);
+      const [res] = await s.push(sh, [s.refundEvent(sh, refund)]);
+      expect(res).toMatchObject({ status: 'applied' });
+      expect(await s.wallet(fresh)).toEqual({ principal: 1_000, bonus: 500, points: 0 });
+      expect(await s.wallet(who)).toEqual({ principal: 0, bonus: 0, points: 0 });
+    });
+
     it('a refund that arrives before its sale is kept, and applied when the sale comes in from the other till', async () => {
       const who = await s.newMember(sh);
       await s.topUp(sh, who, 3_000, 0);

@@ -78,6 +78,12 @@ function checkSale(sale: SaleDocument, transfers: readonly Transfer[], terminal:
   requireSameTransfers(expected, transfers, sale.id, 'sale');
 }
 
+/** The card of a stored-value account id (card:{id}:principal|bonus), or null. */
+function cardOfAccount(accountId: string): string | null {
+  const m = /^card:(.+):(principal|bonus)$/.exec(accountId);
+  return m ? m[1]! : null;
+}
+
 /** Points pay in whole redemption units, each worth the rule's value. */
 function checkPointsTender(sale: SaleDocument, rule: PointsTenderRule): void {
   for (const t of sale.tenders) {
@@ -257,6 +263,8 @@ interface BatchContext {
   /** Offline overdrafts of the sales the batch's refunds name (and those it makes), by sale. */
   overdrafts: Map<string, Overdraft[]>;
   overdraftsChanged: Map<string, Overdraft>;
+  /** Replaced cards the batch's refunds credit, and the card that now carries their value. */
+  replacements: ReadonlyMap<string, string>;
   /** Rebates created or changed by the batch. */
   rebatesChanged: Set<string>;
   eventRows: Array<Record<string, unknown>>;
@@ -312,6 +320,17 @@ async function applyBatch(tx: Tx, terminal: TerminalIdentity, parsed: readonly P
       rebates.set(r.sale_id, { saleId: r.sale_id, memberId: r.member_id, cardId: r.card_id, currency: r.currency, paidMinor: r.paid_minor, heldMinor: r.held_minor, leftMinor: r.left_minor, refundedMinor: r.refunded_minor, heldAt: r.held_at, maturesAt: r.matures_at, state: r.state });
     }
   }
+  // Value a refund returns to a card that has since been replaced goes to its replacement.
+  const refundedCards = [...new Set(fresh.flatMap((e) => (e.body.type === 'refund' ? e.transfers.filter((t) => t.code === 'REFUND_STORED_VALUE').map((t) => cardOfAccount(t.creditAccountId)) : [])).filter((c): c is string => c !== null))];
+  const replacements = new Map<string, string>();
+  if (refundedCards.length > 0) {
+    for (const r of await tx`
+      with recursive chain as (
+        select id as origin, replaced_by as card, 1 as depth from cards where id = any(${refundedCards}::text[]) and replaced_by is not null
+        union all select c.origin, k.replaced_by, c.depth + 1 from chain c join cards k on k.id = c.card where k.replaced_by is not null and c.depth < 20
+      )
+      select distinct on (origin) origin, card from chain order by origin, depth desc`) replacements.set(r.origin, r.card);
+  }
   const topUpIds = [...new Set(bodies.flatMap((b) => (b.type === 'top_up_refund' ? [b.topUpRefund.topUpId] : [])))];
   const topUps = new Map<string, TopUpDocument>();
   const refundedTopUps = new Set<string>();
@@ -329,7 +348,7 @@ async function applyBatch(tx: Tx, terminal: TerminalIdentity, parsed: readonly P
   const legAccounts = legIds.length
     ? (await tx`select debit_account_id, credit_account_id from transfers where id = any(${legIds}::text[])`).flatMap((r) => [r.debit_account_id as string, r.credit_account_id as string])
     : [];
-  const extraAccounts: string[] = [...legAccounts];
+  const extraAccounts: string[] = [...legAccounts, ...[...replacements.values()].flatMap((c) => [cardPrincipalAccountId(c), cardBonusAccountId(c)])];
   const extraTransfers: string[] = [];
   for (const b of bodies) {
     if (b.type === 'sale') {
@@ -377,7 +396,7 @@ async function applyBatch(tx: Tx, terminal: TerminalIdentity, parsed: readonly P
 
   const ctx: BatchContext = {
     tx, mode, ledger, terminal, documents, cardOwners, sales, refundsBySale, topUps, refundedTopUps, rebateRule, pointsTenderRule, rebates,
-    overdrafts, overdraftsChanged: new Map(), rebatesChanged: new Set(), eventRows: [], documentRows: { sales: [], top_ups: [], refunds: [], top_up_refunds: [], gift_redemptions: [] },
+    overdrafts, overdraftsChanged: new Map(), replacements, rebatesChanged: new Set(), eventRows: [], documentRows: { sales: [], top_ups: [], refunds: [], top_up_refunds: [], gift_redemptions: [] },
     spenders: new Set(), salesRecorded: [], reapply,
   };
   const results: EventResult[] = [];
@@ -589,6 +608,14 @@ async function applyEvent(ctx: BatchContext, p: Parsed, event: SyncEvent): Promi
       overdraftsMade = repaid.overdrafts;
       if (repaid.repaid > 0) notes.push(`${repaid.repaid} paid back to the offline exposure of sale ${body.refund.saleId} before the member`);
     }
+    // A card replaced since the sale: its value now lives on the replacement.
+    transfers = transfers.map((t) => {
+      const card = t.code === 'REFUND_STORED_VALUE' ? cardOfAccount(t.creditAccountId) : null;
+      const now = card ? ctx.replacements.get(card) : undefined;
+      if (!card || !now) return t;
+      notes.push(`card ${card} was replaced: ${t.amount} returned to card ${now}`);
+      return { ...t, creditAccountId: t.creditAccountId === cardPrincipalAccountId(card) ? cardPrincipalAccountId(now) : cardBonusAccountId(now) };
+    });
     // A refund while the sale's rebate is still held shrinks it to the share of what the member kept.
     const before = ctx.rebates.get(body.refund.saleId);
     if (before && before.state === 'pending') {
