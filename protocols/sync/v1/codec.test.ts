@@ -1,5 +1,6 @@
 import { loadSync } from '@grpc/proto-loader';
 import { describe, expect, it } from 'vitest';
+import { promotion } from '../../../core/pricing/builders';
 import { DEFAULT_CHAIN_SETTINGS } from '../../../core/settings';
 import { changeFromWire, changeToWire, eventFromWire, eventToWire, type SyncChange, type SyncEvent } from './codec';
 import { parseSetting } from './settings-schema';
@@ -125,5 +126,15 @@ describe('sync codec', () => {
     expect(() => parseSetting('topUpBonusTiers', '[{"minPrincipalMinor": 1.5, "bonusMinor": 1}]')).toThrow(/topUpBonusTiers": 0\.minPrincipalMinor/);
     expect(() => parseSetting('noSuchSetting', '1')).toThrow(/unknown setting/);
     expect(() => changeFromWire({ seq: '7', deleted: false, setting: { key: 'spendingOrder', valueJson: '"newest_first"' } })).toThrow(/seq 7.*spendingOrder/);
+  });
+
+  it('promotions travel as validated JSON', () => {
+    const pull = service.PullChanges!;
+    const spend200 = promotion('spend200', { type: 'spendThresholdDiscount', tiers: [{ thresholdMinor: 20000, offMinor: 3000 }], repeat: false, capMinor: null }, { orgNodeId: 'region-east' });
+    const changes: SyncChange[] = [{ seq: 8, deleted: false, body: { type: 'promotion', promotion: spend200 } }];
+    const decoded = pull.responseDeserialize(pull.responseSerialize({ changes: changes.map(changeToWire), nextCursor: '8', hasMore: false, appliedSeq: '0' }));
+    expect(decoded.changes.map(changeFromWire)).toEqual(changes);
+    expect(() => changeFromWire({ seq: '9', deleted: false, promotion: { id: 'x', json: '{"id":"x"}' } })).toThrow(/seq 9: promotion x/);
+    expect(() => changeFromWire({ seq: '9', deleted: false, promotion: { id: 'y', json: JSON.stringify(spend200) } })).toThrow(/≠ y/);
   });
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TRANSFER_CODES, type Transfer } from '../../../core/ledger';
 import type { DayCloseDocument } from '../../../core/day-close';
+import { promotionSchema, type Promotion } from '../../../core/pricing';
 import type { GiftRedemptionDocument } from '../../../core/gift';
 import type { RefundDocument } from '../../../core/refund';
 import type { SaleDocument, SaleTender } from '../../../core/sale';
@@ -406,6 +407,7 @@ export function eventToWire(e: SyncEvent): Record<string, unknown> {
 const memberSchema = z.object({ id, name: z.string().max(200), phone: z.string().max(32), birthday: z.string().max(10), levelCode: z.string().max(32), homeStoreId: z.string().max(128) });
 const cardSchema = z.object({ id, memberId: id, cardNo: z.string().min(1).max(64), medium: z.enum(['mifare', 'em4100', 'magstripe', 'barcode', 'virtual']), status: z.enum(['active', 'frozen', 'lost', 'expired', 'replaced']), expiresOn: z.string().max(10), pinHash: z.string().max(512).default('') });
 const settingSchema = z.object({ key: z.string().min(1).max(64), valueJson: z.string().max(1_000_000) });
+const promotionWireSchema = z.object({ id, json: z.string().max(200_000) });
 const operatorSchema = z.object({
   id,
   name: z.string().max(200),
@@ -437,7 +439,8 @@ export type ChangeBody =
   | { type: 'product'; product: Product & { active: boolean } }
   | { type: 'level'; level: MemberLevel }
   | { type: 'setting'; key: ChainSettingKey; value: ChainSettings[ChainSettingKey] }
-  | { type: 'operator'; operator: TerminalOperator };
+  | { type: 'operator'; operator: TerminalOperator }
+  | { type: 'promotion'; promotion: Promotion };
 
 export interface SyncChange {
   seq: number;
@@ -455,6 +458,7 @@ const wireChangeSchema = z.object({
   level: levelSchema.nullish(),
   setting: settingSchema.nullish(),
   operator: operatorSchema.nullish(),
+  promotion: promotionWireSchema.nullish(),
 });
 
 export function changeFromWire(wire: unknown): SyncChange {
@@ -462,6 +466,21 @@ export function changeFromWire(wire: unknown): SyncChange {
   const base = { seq: c.seq, deleted: c.deleted };
   if (c.member) return { ...base, body: { type: 'member', member: { ...c.member, birthday: c.member.birthday || null } } };
   if (c.card) return { ...base, body: { type: 'card', card: { ...c.card, expiresOn: c.card.expiresOn || null, pinHash: c.card.pinHash || null } } };
+  if (c.promotion) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(c.promotion.json);
+    } catch {
+      throw new WireValidationError(`invalid change: seq ${c.seq}: promotion ${c.promotion.id} is not valid JSON`);
+    }
+    const parsed = promotionSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new WireValidationError(`invalid change: seq ${c.seq}: promotion ${c.promotion.id}: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'malformed'}`);
+    }
+    if (parsed.data.id !== c.promotion.id) throw new WireValidationError(`invalid change: seq ${c.seq}: promotion id ${parsed.data.id} ≠ ${c.promotion.id}`);
+    return { ...base, body: { type: 'promotion', promotion: parsed.data as Promotion } };
+  }
   if (c.operator) {
     const o = c.operator;
     return { ...base, body: { type: 'operator', operator: { id: o.id, name: o.name, login: o.login, pinHash: o.pinHash || null, cardNo: o.cardNo || null, permissions: o.permissions, locked: o.locked } } };
@@ -496,6 +515,8 @@ export function changeToWire(c: SyncChange): Record<string, unknown> {
       return { ...base, card: { id: b.card.id, memberId: b.card.memberId, cardNo: b.card.cardNo, medium: b.card.medium, status: b.card.status, expiresOn: b.card.expiresOn ?? '', pinHash: b.card.pinHash ?? '' } };
     case 'setting':
       return { ...base, setting: { key: b.key, valueJson: JSON.stringify(b.value) } };
+    case 'promotion':
+      return { ...base, promotion: { id: b.promotion.id, json: JSON.stringify(b.promotion) } };
     case 'operator': {
       const o = b.operator;
       return { ...base, operator: { id: o.id, name: o.name, login: o.login, pinHash: o.pinHash ?? '', cardNo: o.cardNo ?? '', permissions: o.permissions, locked: o.locked } };
