@@ -22,6 +22,13 @@ import type { TerminalIdentity } from './terminals';
  * A terminal's outbox arriving at HQ. One PostgreSQL transaction per batch; each
  * (terminal, seq) is stored once. An event that cannot be applied is quarantined with its
  * reason (its effects rolled back to a savepoint) and does not hold up the ones after it.
+ *
+ * Every document is checked against core's rules and what HQ holds (refunds against the stored
+ * sale and its earlier refunds, top-up refunds against the stored top-up). HQ adds its own
+ * transfers atomically with the terminal's: the overdraft of an offline debit the balance no
+ * longer covers (and its pay-back on refund), a sale's held rebate and its shrinking on refund.
+ * After the batch, the levels of members whose spend changed are reviewed (upgrades only); after
+ * commit, refunds that were waiting for a sale the batch recorded are applied.
  */
 
 export type EventStatus = 'applied' | 'duplicate' | 'quarantined';
