@@ -111,6 +111,23 @@ describe('HQ jobs', () => {
       }
     });
 
+    it('a rebate held for a card replaced since the sale is posted to the new card', async () => {
+      await hq.sql.begin((tx) => writeSetting(tx, 'rebate', { rate: '0.01', waitingDays: 3 }, { operatorId: null, nodeId: null }));
+      try {
+        const who = await s.newMember(till);
+        const completedAt = at('2026-05-01T04:00:00Z');
+        const sale = { ...s.saleDoc(till, who, [line(1, 1, 30_000)], [{ kind: 'cash', amountMinor: 30_000, tenderedMinor: 30_000, changeMinor: 0 }], 300), completedAt };
+        await pushSale(sale, completedAt);
+        await client.call('ChangeCardStatus', { requestId: uuidv7(), cardId: who.cardId, action: 'report_lost', reason: '', operatorId: '' }, till.credential);
+        const r = await client.call('ChangeCardStatus', { requestId: uuidv7(), cardId: who.cardId, action: 'replace', reason: '', operatorId: '', newCard: { cardNo: `RB${uuidv7().slice(-12)}`, medium: 'barcode', pin: '', expiresOn: '' } }, till.credential);
+        const fresh = r.cards.find((c: { id: string }) => c.id !== who.cardId).id as string;
+        expect(await postMaturedRebates(hq.sql, completedAt + 3 * DAY)).toEqual({ posted: 1, voided: 0 });
+        expect([await s.posted(cardBonusAccountId(who.cardId)), await s.posted(cardBonusAccountId(fresh))]).toEqual([0, 300]);
+      } finally {
+        await hq.sql.begin((tx) => writeSetting(tx, 'rebate', null, { operatorId: null, nodeId: null }));
+      }
+    });
+
     it('a sale refunded in full inside the window releases its rebate at once', async () => {
       await hq.sql.begin((tx) => writeSetting(tx, 'rebate', { rate: '0.05', waitingDays: 30 }, { operatorId: null, nodeId: null }));
       try {
