@@ -442,7 +442,10 @@ describe('TerminalSync over gRPC with embedded PostgreSQL', () => {
         pages++;
         expect(last.changes.length).toBeLessThanOrEqual(25);
         for (const c of last.changes) {
-          const key = c.member ? `m:${c.member.id}` : c.card ? `c:${c.card.id}` : c.balance ? `b:${c.balance.accountId}` : c.product ? `p:${c.product.sku}` : c.setting ? `s:${c.setting.key}` : `l:${c.level.code}`;
+          // Whichever body the change carries, named by its kind and identity.
+          const kind = ['member', 'card', 'balance', 'product', 'level', 'setting', 'operator', 'promotion'].find((k) => c[k]);
+          const body = c[kind!];
+          const key = `${kind!.slice(0, 1)}:${body.id ?? body.accountId ?? body.sku ?? body.code ?? body.key}`;
           expect(seen.has(key)).toBe(false);
           seen.set(key, c);
         }
