@@ -21,6 +21,26 @@ export interface SaleLine {
   /** quantity × unit price, less any line discount. */
   amountMinor: number;
   eligibleForMemberBenefits: boolean;
+  /** Each promotion's share of the line's discount (core/pricing allocations); absent on sales priced without promotions. */
+  promotions?: SaleLinePromotion[];
+}
+
+/** A promotion's allocated share of one line's discount: a refund of the line gives it back pro rata. */
+export interface SaleLinePromotion {
+  promotionId: string;
+  discountMinor: number;
+}
+
+/** What a sale drew on a promotion (core/pricing `UsageRequest` plus the discount it gave), for HQ's budgets and reports. */
+export interface SalePromotionUse {
+  promotionId: string;
+  memberUses: number;
+  /** The budget's unit; null when the promotion has no budget. */
+  budgetKind: 'quantity' | 'amount' | null;
+  /** Units or uses (quantity budget), minor units (amount budget); 0 without a budget. */
+  budgetDrawn: number;
+  /** The adjustment this promotion gave on the sale (0 for gifts and points multipliers). */
+  discountMinor: number;
 }
 
 /** A stored-value leg; `holdId` is the pending transfer HQ authorized, null when taken offline. */
@@ -46,6 +66,8 @@ export interface SaleDocument {
   tenders: SaleTender[];
   pointsEarned: number;
   completedAt: number;
+  /** Promotions the sale used; absent (or empty) when none. */
+  promotionUses?: SalePromotionUse[];
 }
 
 /** Sum of the lines that earn points and take member benefits. */

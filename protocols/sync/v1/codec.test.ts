@@ -137,4 +137,33 @@ describe('sync codec', () => {
     expect(() => changeFromWire({ seq: '9', deleted: false, promotion: { id: 'x', json: '{"id":"x"}' } })).toThrow(/seq 9: promotion x/);
     expect(() => changeFromWire({ seq: '9', deleted: false, promotion: { id: 'y', json: JSON.stringify(spend200) } })).toThrow(/≠ y/);
   });
+
+  it("a promotion carries the receiving terminal's budget allotment", () => {
+    const pull = service.PullChanges!;
+    const limited = promotion('limited', { type: 'limitedQuantitySpecial', items: [{ sku: 'cola', priceMinor: 100 }] }, { budget: { kind: 'quantity', total: 500 } });
+    const changes: SyncChange[] = [{ seq: 10, deleted: false, body: { type: 'promotion', promotion: limited, allotment: 40 } }];
+    const decoded = pull.responseDeserialize(pull.responseSerialize({ changes: changes.map(changeToWire), nextCursor: '10', hasMore: false, appliedSeq: '0' }));
+    expect(decoded.changes.map(changeFromWire)).toEqual(changes);
+  });
+
+  it('a sale carries its promotion shares per line and what it drew on each promotion', () => {
+    const base = sale.body as Extract<SyncEvent['body'], { type: 'sale' }>;
+    const line = base.sale.lines[0]!;
+    const priced: SyncEvent = {
+      ...sale,
+      body: {
+        type: 'sale',
+        sale: {
+          ...base.sale,
+          lines: [{ ...line, promotions: [{ promotionId: 'gold', discountMinor: 50 }] }, ...base.sale.lines.slice(1)],
+          promotionUses: [
+            { promotionId: 'gold', memberUses: 0, budgetKind: null, budgetDrawn: 0, discountMinor: 50 },
+            { promotionId: 'limited', memberUses: 2, budgetKind: 'quantity', budgetDrawn: 2, discountMinor: 0 },
+          ],
+        },
+      },
+    };
+    const [wire] = overTheWire([priced]);
+    expect(eventFromWire(wire, 't-1')).toEqual(priced);
+  });
 });

@@ -89,6 +89,15 @@ const saleLineSchema = z.object({
   unitPrice: nonNegative,
   amount: nonNegative,
   eligibleForMemberBenefits: z.boolean(),
+  promotions: z.array(z.object({ promotionId: id, discount: nonNegative })).max(100).nullish(),
+});
+
+const promotionUseSchema = z.object({
+  promotionId: id,
+  memberUses: z.number().int().min(0),
+  budgetKind: z.enum(['quantity', 'amount', '']),
+  budgetDrawn: nonNegative,
+  discount: nonNegative,
 });
 
 const legSchema = z.object({ accountId: id, part: z.enum(['principal', 'bonus']), amount: nonNegative, holdId: optionalId });
@@ -116,6 +125,7 @@ const saleSchema = z.object({
   tenders: z.array(tenderSchema).min(1).max(SYNC_LIMITS.tendersPerSale),
   pointsEarned: nonNegative,
   completedAt: nonNegative,
+  promotionUses: z.array(promotionUseSchema).max(200).nullish(),
 });
 
 const topUpSchema = z.object({
@@ -277,11 +287,18 @@ export function eventFromWire(wire: unknown, terminalId: string): SyncEvent {
         currency: s.currency,
         memberId: s.memberId,
         cardId: s.cardId,
-        lines: s.lines.map((l) => ({ lineNo: l.lineNo, sku: l.sku, barcode: l.barcode, name: l.name, quantity: l.quantity, unitPriceMinor: l.unitPrice, amountMinor: l.amount, eligibleForMemberBenefits: l.eligibleForMemberBenefits })),
+        lines: s.lines.map((l) => ({
+          lineNo: l.lineNo, sku: l.sku, barcode: l.barcode, name: l.name, quantity: l.quantity, unitPriceMinor: l.unitPrice, amountMinor: l.amount, eligibleForMemberBenefits: l.eligibleForMemberBenefits,
+          // Promotion fields only when present, so a sale priced without promotions reads back as it was.
+          ...(l.promotions?.length ? { promotions: l.promotions.map((p) => ({ promotionId: p.promotionId, discountMinor: p.discount })) } : {}),
+        })),
         totalMinor: s.total,
         tenders: s.tenders.map(tenderFromWire),
         pointsEarned: s.pointsEarned,
         completedAt: s.completedAt,
+        ...(s.promotionUses?.length
+          ? { promotionUses: s.promotionUses.map((u) => ({ promotionId: u.promotionId, memberUses: u.memberUses, budgetKind: u.budgetKind === '' ? null : u.budgetKind, budgetDrawn: u.budgetDrawn, discountMinor: u.discount })) }
+          : {}),
       },
     };
   } else if (e.topUp) {
@@ -343,7 +360,11 @@ export function eventToWire(e: SyncEvent): Record<string, unknown> {
         currency: s.currency,
         memberId: s.memberId ?? '',
         cardId: s.cardId ?? '',
-        lines: s.lines.map((l) => ({ lineNo: l.lineNo, sku: l.sku, barcode: l.barcode, name: l.name, quantity: l.quantity, unitPrice: String(l.unitPriceMinor), amount: String(l.amountMinor), eligibleForMemberBenefits: l.eligibleForMemberBenefits })),
+        lines: s.lines.map((l) => ({
+          lineNo: l.lineNo, sku: l.sku, barcode: l.barcode, name: l.name, quantity: l.quantity, unitPrice: String(l.unitPriceMinor), amount: String(l.amountMinor), eligibleForMemberBenefits: l.eligibleForMemberBenefits,
+          promotions: (l.promotions ?? []).map((p) => ({ promotionId: p.promotionId, discount: String(p.discountMinor) })),
+        })),
+        promotionUses: (s.promotionUses ?? []).map((u) => ({ promotionId: u.promotionId, memberUses: u.memberUses, budgetKind: u.budgetKind ?? '', budgetDrawn: String(u.budgetDrawn), discount: String(u.discountMinor) })),
         total: String(s.totalMinor),
         tenders: s.tenders.map((t) => ({
           kind: t.kind,
@@ -407,7 +428,7 @@ export function eventToWire(e: SyncEvent): Record<string, unknown> {
 const memberSchema = z.object({ id, name: z.string().max(200), phone: z.string().max(32), birthday: z.string().max(10), levelCode: z.string().max(32), homeStoreId: z.string().max(128) });
 const cardSchema = z.object({ id, memberId: id, cardNo: z.string().min(1).max(64), medium: z.enum(['mifare', 'em4100', 'magstripe', 'barcode', 'virtual']), status: z.enum(['active', 'frozen', 'lost', 'expired', 'replaced']), expiresOn: z.string().max(10), pinHash: z.string().max(512).default('') });
 const settingSchema = z.object({ key: z.string().min(1).max(64), valueJson: z.string().max(1_000_000) });
-const promotionWireSchema = z.object({ id, json: z.string().max(200_000) });
+const promotionWireSchema = z.object({ id, json: z.string().max(200_000), allotment: nonNegative.nullish() });
 const operatorSchema = z.object({
   id,
   name: z.string().max(200),
@@ -440,7 +461,8 @@ export type ChangeBody =
   | { type: 'level'; level: MemberLevel }
   | { type: 'setting'; key: ChainSettingKey; value: ChainSettings[ChainSettingKey] }
   | { type: 'operator'; operator: TerminalOperator }
-  | { type: 'promotion'; promotion: Promotion };
+  /** `allotment`: this terminal's cumulative share of the promotion's budget (0 or absent without one). */
+  | { type: 'promotion'; promotion: Promotion; allotment?: number };
 
 export interface SyncChange {
   seq: number;
@@ -479,7 +501,7 @@ export function changeFromWire(wire: unknown): SyncChange {
       throw new WireValidationError(`invalid change: seq ${c.seq}: promotion ${c.promotion.id}: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'malformed'}`);
     }
     if (parsed.data.id !== c.promotion.id) throw new WireValidationError(`invalid change: seq ${c.seq}: promotion id ${parsed.data.id} ≠ ${c.promotion.id}`);
-    return { ...base, body: { type: 'promotion', promotion: parsed.data as Promotion } };
+    return { ...base, body: { type: 'promotion', promotion: parsed.data as Promotion, ...(c.promotion.allotment ? { allotment: c.promotion.allotment } : {}) } };
   }
   if (c.operator) {
     const o = c.operator;
@@ -516,7 +538,7 @@ export function changeToWire(c: SyncChange): Record<string, unknown> {
     case 'setting':
       return { ...base, setting: { key: b.key, valueJson: JSON.stringify(b.value) } };
     case 'promotion':
-      return { ...base, promotion: { id: b.promotion.id, json: JSON.stringify(b.promotion) } };
+      return { ...base, promotion: { id: b.promotion.id, json: JSON.stringify(b.promotion), allotment: String(b.allotment ?? 0) } };
     case 'operator': {
       const o = b.operator;
       return { ...base, operator: { id: o.id, name: o.name, login: o.login, pinHash: o.pinHash ?? '', cardNo: o.cardNo ?? '', permissions: o.permissions, locked: o.locked } };
