@@ -10,7 +10,7 @@ import { SyncProxy, type FaultDecision } from './support/sync-proxy';
 
 /**
  * Fault simulation of the whole chain: three store terminals (each its own process, its own
- * SQLite file) and HQ (embedded PostgreSQL) run sales, stored-value payments and top-ups while
+ * SQLite file) and HQ (embedded PostgreSQL) run sales, stored-value payments, top-ups and refunds while
  * the network between them drops requests, loses responses after HQ acted, duplicates and
  * delays calls, and is cut; terminals are killed with SIGKILL and restarted; HQ is restarted.
  * At the end every HQ balance equals the sum of its transfers, no event is applied twice or
@@ -48,6 +48,8 @@ const activeCards = demoChain.members.flatMap((m) => m.cards.filter((c) => c.sta
 
 interface Lane {
   terminalId: string;
+  /** Completed sales of this lane, with what is left to return per line. */
+  sales: Array<{ id: string; lines: Array<{ lineNo: number; left: number }> }>;
   dir: string;
   process: CliProcess | null;
   ui: string;
@@ -62,7 +64,7 @@ describe(`chain under network and process faults (seed ${SEED})`, () => {
   let httpPort = 0;
   let proxy: SyncProxy;
   const lanes: Lane[] = [];
-  const tally = { sales: 0, storedValueSales: 0, topUps: 0, refusedOrFailed: 0, terminalKills: 0, hqRestarts: 0, cuts: 0 };
+  const tally = { sales: 0, storedValueSales: 0, topUps: 0, refunds: 0, refusedOrFailed: 0, terminalKills: 0, hqRestarts: 0, cuts: 0 };
 
   afterAll(async () => {
     for (const lane of lanes) await lane.process?.stop('SIGKILL');
@@ -104,6 +106,19 @@ describe(`chain under network and process faults (seed ${SEED})`, () => {
   /** One cashier action chosen by the generator; refusals (HQ unreachable, short balance) are normal outcomes. */
   async function operate(lane: Lane, killMidSale: boolean): Promise<void> {
     const { card, member } = rng.pick(activeCards);
+    const returnable = lane.sales.filter((s) => s.lines.some((l) => l.left > 0));
+    if (returnable.length > 0 && rng.chance(0.1)) {
+      // A customer brings back part of an earlier purchase.
+      const sale = rng.pick(returnable);
+      const line = rng.pick(sale.lines.filter((l) => l.left > 0));
+      const quantity = 1 + rng.int(line.left);
+      const r = await api(lane, 'POST', '/api/refunds', { saleId: sale.id, lines: [{ lineNo: line.lineNo, quantity }], withReceipt: true });
+      if (r.status < 300) {
+        line.left -= quantity;
+        tally.refunds += 1;
+      } else tally.refusedOrFailed += 1;
+      return;
+    }
     if (rng.chance(0.15)) {
       const r = await api(lane, 'POST', '/api/top-ups', { cardNo: card.cardNo, principalMinor: (1 + rng.int(20)) * 1_000, tender: 'cash' });
       if (r.status < 300) tally.topUps += 1;
@@ -136,7 +151,10 @@ describe(`chain under network and process faults (seed ${SEED})`, () => {
     const due = view.dueMinor as number;
     if (due > 0) await api(lane, 'POST', `/api/sales/${sale.id}/tenders`, { kind: 'cash', amountMinor: due, tenderedMinor: due });
     const done = await api(lane, 'POST', `/api/sales/${sale.id}/complete`);
-    if (done.status < 300) tally.sales += 1;
+    if (done.status < 300) {
+      tally.sales += 1;
+      lane.sales.push({ id: sale.id, lines: (done.json.lines as Array<{ lineNo: number; quantity: number }>).map((l) => ({ lineNo: l.lineNo, left: l.quantity })) });
+    }
     else {
       tally.refusedOrFailed += 1;
       await api(lane, 'POST', `/api/sales/${sale.id}/cancel`);
@@ -162,7 +180,7 @@ describe(`chain under network and process faults (seed ${SEED})`, () => {
       },
     });
     for (const terminalId of TERMINALS) {
-      const lane: Lane = { terminalId, dir: join(root, terminalId), process: null, ui: '', token: '' };
+      const lane: Lane = { terminalId, dir: join(root, terminalId), sales: [], process: null, ui: '', token: '' };
       lanes.push(lane);
       // Enrollment goes straight to HQ: a lost Enroll answer would burn the one-time code.
       const saved = proxy.policy;
