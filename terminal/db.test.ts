@@ -11,11 +11,11 @@ describe('terminal database', () => {
     const file = join(tempDir(), 'terminal.sqlite');
     const db = openTerminalDb(file);
     const rows = db.prepare('SELECT version, name FROM schema_migrations').all();
-    expect(rows).toEqual([{ version: 1, name: 'init' }, { version: 2, name: 'member_money' }]);
+    expect(rows).toEqual([{ version: 1, name: 'init' }, { version: 2, name: 'member_money' }, { version: 5, name: 'payment_journal' }]);
     expect(migrateTerminalDb(db)).toEqual([]);
     db.close();
     const again = openTerminalDb(file);
-    expect(again.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: 2 });
+    expect(again.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: 3 });
     again.close();
   });
 

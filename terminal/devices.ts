@@ -1,0 +1,198 @@
+import {
+  DeviceManager,
+  JournaledPayments,
+  type CardPresented,
+  type CashDrawer,
+  type DeviceFactory,
+  type DeviceHealth,
+  type DevicesConfig,
+  type PaymentOutcome,
+  type PaymentTerminal,
+  type PrintOutcome,
+  type Receipt,
+  type ReceiptPrinter,
+  type ScanData,
+  type VirtualDevicePanel,
+} from '../drivers';
+import type { TerminalDb } from './db';
+import { SqlitePaymentJournal } from './payment-journal';
+
+/** What the composition root hands the terminal: the lane's devices and, when simulated, their panel. */
+export interface LaneDevices {
+  config: DevicesConfig;
+  factory: DeviceFactory;
+  /** Present when the devices are simulators: the UI then shows the "virtual devices" panel. */
+  panel?: VirtualDevicePanel;
+}
+
+/** What happens at the lane, as the cashier UI hears of it (through the events stream). */
+export type LaneEvent =
+  | { type: 'scan'; device: string; scan: ScanData }
+  | { type: 'card'; device: string; card: CardPresented }
+  | { type: 'card-removed'; device: string }
+  | { type: 'health'; health: DeviceHealth }
+  | { type: 'receipt-printed'; id: string; reprint: boolean }
+  | { type: 'receipt-queued'; id: string; reason: string; message: string; waiting: number }
+  | { type: 'device-error'; device: string; code: string; message: string }
+  | { type: 'payment-progress'; documentId: string; stage: 'present-card' | 'enter-pin' | 'resolving' | 'done' };
+
+type Listener = (e: LaneEvent) => void;
+
+/**
+ * A store lane: every device of devices.json (or the simulators) under one DeviceManager, the
+ * receipt printer's queue, the drawer, and bank-card payments through JournaledPayments whose
+ * journal lives in the terminal's SQLite. Devices that fail never stop the checkout: health says
+ * why, sales go on (a receipt waits in the queue, cash is still taken, a card can be paid by hand).
+ */
+export class StoreLane {
+  readonly manager: DeviceManager;
+  readonly journal: SqlitePaymentJournal;
+  private payments: JournaledPayments | null = null;
+  private readonly listeners = new Set<Listener>();
+  private readonly offs: Array<() => void> = [];
+
+  constructor(
+    private readonly devices: LaneDevices,
+    db: TerminalDb,
+    private readonly log: (msg: string) => void = () => {},
+  ) {
+    this.manager = new DeviceManager(devices.config, devices.factory);
+    this.journal = new SqlitePaymentJournal(db);
+  }
+
+  get simulated(): boolean {
+    return this.devices.panel !== undefined;
+  }
+
+  get panel(): VirtualDevicePanel | undefined {
+    return this.devices.panel;
+  }
+
+  on(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(e: LaneEvent): void {
+    for (const l of [...this.listeners]) {
+      try {
+        l(e);
+      } catch (err) {
+        this.log(`lane listener failed on ${e.type}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      }
+    }
+  }
+
+  /** Starts every device (each one that cannot start is retried by the manager) and resolves card payments a crash left pending. */
+  async start(): Promise<void> {
+    this.offs.push(
+      this.manager.on('data', ({ device, data }) => {
+        const d = this.manager.get(device);
+        if (!d) return;
+        if (d.deviceClass === 'scanner') this.emit({ type: 'scan', device, scan: data as ScanData });
+        else if (d.deviceClass === 'member-card-reader') this.emit({ type: 'card', device, card: data as CardPresented });
+        else if (d.deviceClass === 'receipt-printer') {
+          const done = data as { id: string; reprint: boolean };
+          this.emit({ type: 'receipt-printed', id: done.id, reprint: done.reprint });
+        }
+      }),
+      this.manager.on('status', ({ device, status }) => {
+        if (status.code === 'card-removed') this.emit({ type: 'card-removed', device });
+      }),
+      this.manager.on('health', (health) => this.emit({ type: 'health', health })),
+      this.manager.on('error', ({ device, error }) => {
+        this.log(`device ${device}: ${error.code} ${error.message}`);
+        this.emit({ type: 'device-error', device, code: error.code, message: error.message });
+      }),
+    );
+    for (const h of await this.manager.startAll()) if (h.health !== 'ok') this.log(`device ${h.name}: ${h.health} — ${h.detail}`);
+    const terminal = this.paymentTerminal();
+    if (terminal && terminal.state === 'enabled') {
+      for (const o of await this.cardPayments().recover()) this.log(`card payment ${o.ecrRef} left pending by the last run: ${o.status}`);
+    }
+  }
+
+  health(): DeviceHealth[] {
+    return this.manager.health();
+  }
+
+  private first<D>(cls: string): D | undefined {
+    const entry = this.devices.config.devices.find((d) => d.class === cls);
+    return entry ? (this.manager.get(entry.name) as D | undefined) : undefined;
+  }
+
+  private paymentTerminal(): (PaymentTerminal & { state: string }) | undefined {
+    return this.first<PaymentTerminal & { state: string }>('payment-terminal');
+  }
+
+  get hasPaymentTerminal(): boolean {
+    return this.paymentTerminal() !== undefined;
+  }
+
+  private cardPayments(): JournaledPayments {
+    const terminal = this.paymentTerminal();
+    if (!terminal) throw new Error('this lane has no payment terminal');
+    this.payments ??= new JournaledPayments(terminal, this.journal);
+    return this.payments;
+  }
+
+  /** Prints now or queues (never loses the receipt); the outcome also goes out as an event. */
+  async print(receipt: Receipt): Promise<PrintOutcome> {
+    const printer = this.first<ReceiptPrinter>('receipt-printer');
+    if (!printer) {
+      const message = 'No receipt printer is configured for this lane.';
+      this.emit({ type: 'receipt-queued', id: receipt.id, reason: 'NO_PRINTER', message, waiting: 0 });
+      return { status: 'queued', id: receipt.id, reason: 'OFFLINE', message };
+    }
+    const outcome = await printer.print(receipt);
+    if (outcome.status === 'queued') this.emit({ type: 'receipt-queued', id: receipt.id, reason: outcome.reason, message: outcome.message, waiting: printer.waiting.length });
+    return outcome;
+  }
+
+  /** Receipts waiting for the printer. */
+  waitingReceipts(): number {
+    return this.first<ReceiptPrinter>('receipt-printer')?.waiting.length ?? 0;
+  }
+
+  /** Kicks the cash drawer; false (with the reason logged and sent as an event) when it cannot. */
+  async openDrawer(): Promise<boolean> {
+    const drawer = this.first<CashDrawer>('cash-drawer');
+    if (!drawer) return false;
+    try {
+      await drawer.openDrawer();
+      return true;
+    } catch (err) {
+      const e = err as { code?: string; message: string };
+      this.emit({ type: 'device-error', device: drawer.name, code: e.code ?? 'FAILURE', message: `The cash drawer did not open: ${e.message}` });
+      return false;
+    }
+  }
+
+  /**
+   * Charges a bank card through the payment terminal. `documentId` names this one card tender
+   * (a sale may take several): a retry with the same id after a lost answer never charges twice.
+   */
+  async chargeCard(documentId: string, amount_minor: number): Promise<PaymentOutcome> {
+    const payments = this.cardPayments();
+    this.emit({ type: 'payment-progress', documentId, stage: 'present-card' });
+    // The pipe-ECR driver does not surface the terminal's progress frames; the customer is at the
+    // PIN pad once the card is read, which the cashier sees as the second stage.
+    const pinStage = setTimeout(() => this.emit({ type: 'payment-progress', documentId, stage: 'enter-pin' }), 800);
+    try {
+      return await payments.sale(documentId, amount_minor);
+    } finally {
+      clearTimeout(pinStage);
+      this.emit({ type: 'payment-progress', documentId, stage: 'done' });
+    }
+  }
+
+  /** Voids this document's approved card payment (sale cancelled after the card was charged). */
+  voidCard(documentId: string): Promise<PaymentOutcome> {
+    return this.cardPayments().void(documentId);
+  }
+
+  async stop(): Promise<void> {
+    for (const off of this.offs.splice(0)) off();
+    await this.manager.stopAll();
+  }
+}

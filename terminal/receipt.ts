@@ -1,0 +1,100 @@
+import type { Receipt, ReceiptLine } from '../drivers';
+import { formatMajor } from '../core/money';
+import { localTime } from '../core/time';
+import type { SaleView } from './checkout';
+import { currencySign, receiptText, type Language } from './i18n';
+
+export interface ReceiptStore {
+  storeName: string;
+  chainName: string;
+  terminalId: string;
+  timeZone: string;
+  language: Language;
+}
+
+/** Columns a character takes on a thermal printer: CJK and full-width forms take two. */
+export function printWidth(text: string): number {
+  let w = 0;
+  for (const ch of text) {
+    const c = ch.codePointAt(0) ?? 0;
+    const wide =
+      (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf) || (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) || (c >= 0xffe0 && c <= 0xffe6) || c === 0xa5; // ¥ prints as ￥
+    w += wide ? 2 : 1;
+  }
+  return w;
+}
+
+/** `left` and `right` on one line of `width` columns (right-aligned amount), cut on the left if too long. */
+export function twoColumns(left: string, right: string, width: number): string {
+  const room = width - printWidth(right) - 1;
+  let l = '';
+  for (const ch of left) {
+    if (printWidth(l + ch) > room) break;
+    l += ch;
+  }
+  return l + ' '.repeat(Math.max(1, width - printWidth(l) - printWidth(right))) + right;
+}
+
+function hhmm(ms: number, timeZone: string): string {
+  const t = localTime(ms, timeZone);
+  const h = Math.floor(t.minuteOfDay / 60).toString().padStart(2, '0');
+  const m = (t.minuteOfDay % 60).toString().padStart(2, '0');
+  return `${t.date} ${h}:${m}`;
+}
+
+/** Card numbers on paper show only their last four characters. */
+export function maskCardNo(cardNo: string): string {
+  return cardNo.length <= 4 ? cardNo : `${'*'.repeat(Math.min(4, cardNo.length - 4))}${cardNo.slice(-4)}`;
+}
+
+/**
+ * The printed receipt of a completed sale, in the store's language: header, one or two lines per
+ * item, total, each tender (cash with change), member and points, and the sale id as a QR code so
+ * a return can find the sale by scanning it.
+ */
+export function saleReceipt(sale: SaleView, store: ReceiptStore, o: { widthChars?: number; offline?: boolean } = {}): Receipt {
+  const width = o.widthChars ?? 48;
+  const lang = store.language;
+  const t = (k: Parameters<typeof receiptText>[1]) => receiptText(lang, k);
+  const money = (minor: number) => `${currencySign(sale.currency)}${formatMajor(minor, sale.currency)}`;
+  const rule: ReceiptLine = { text: '-'.repeat(width) };
+  const lines: ReceiptLine[] = [
+    { text: store.storeName, align: 'center', bold: true, size: 2 },
+    ...(store.chainName ? [{ text: store.chainName, align: 'center' as const }] : []),
+    { text: `${t('sale')}: ${sale.id}` },
+    { text: `${t('time')}: ${hhmm(sale.completedAt ?? sale.openedAt, store.timeZone)}  ${t('terminal')}: ${store.terminalId}` },
+    rule,
+  ];
+  let count = 0;
+  for (const l of sale.lines) {
+    count += l.quantity;
+    if (l.quantity === 1) {
+      lines.push({ text: twoColumns(l.name, money(l.amountMinor), width) });
+    } else {
+      lines.push({ text: l.name });
+      lines.push({ text: twoColumns(`  ${l.quantity} x ${money(l.unitPriceMinor)}`, money(l.amountMinor), width) });
+    }
+  }
+  lines.push(rule);
+  lines.push({ text: twoColumns(`${t('items')}`, String(count), width) });
+  lines.push({ text: twoColumns(t('total'), money(sale.totalMinor), width), bold: true });
+  for (const tender of sale.tenders) {
+    if (tender.kind === 'cash') {
+      lines.push({ text: twoColumns(t('cash'), money(tender.tenderedMinor), width) });
+      if (tender.changeMinor > 0) lines.push({ text: twoColumns(t('change'), money(tender.changeMinor), width) });
+    } else if (tender.kind === 'points') {
+      lines.push({ text: twoColumns(`${t('points')} (${tender.points}${t('pointsUnit')})`, money(tender.amountMinor), width) });
+    } else {
+      lines.push({ text: twoColumns(t(tender.kind), money(tender.amountMinor), width) });
+    }
+  }
+  if (sale.member) {
+    lines.push(rule);
+    lines.push({ text: `${t('member')}: ${sale.member.name} (${maskCardNo(sale.member.cardNo)})` });
+    lines.push({ text: twoColumns(t('pointsEarned'), `+${sale.pointsEarned}`, width) });
+  }
+  if (o.offline) lines.push({ text: t('offline') });
+  lines.push({ text: '' });
+  lines.push({ text: t('thanks'), align: 'center' });
+  return { id: sale.id, lines, qr: sale.id };
+}
