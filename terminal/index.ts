@@ -10,6 +10,11 @@ import { HoldBook } from './holds';
 import { openTerminalDb } from './db';
 import { loadIdentity, saveIdentity, updateHqAddress } from './identity';
 import { closeServer, createLocalApi, listenLocalApi } from './local-api';
+import { createDeviceFactory, loadDevicesConfigIfPresent } from '../drivers';
+import { StoreLane, type LaneDevices } from './devices';
+import { EventsStream } from './events-stream';
+import { defaultStoreLanguage, type Language } from './i18n';
+import { CashierLane } from './lane-api';
 import { enrollTerminal, SyncClient } from './sync-client';
 
 export { migrateTerminalDb, openTerminalDb } from './db';
@@ -45,6 +50,15 @@ export interface StartTerminalOptions {
   syncIntervalMs?: number;
   faults?: { afterSaleCommit?: () => void };
   log?: (msg: string) => void;
+  /**
+   * The lane's devices. The composition root passes simulated ones (with their panel); without
+   * them a devices.json (`devicesFile`, else env ONECARD_DEVICES) builds the real ones; with
+   * neither the terminal runs without devices (keyboard entry, no receipts).
+   */
+  devices?: LaneDevices;
+  devicesFile?: string;
+  /** The store's language (receipts, the UI's first language); zh-CN for a CNY store by default. */
+  language?: Language;
 }
 
 export interface RunningTerminal {
@@ -52,6 +66,8 @@ export interface RunningTerminal {
   uiUrl: string;
   /** Per-launch token of the local API (Authorization: Bearer <token>). */
   token: string;
+  /** The keyboard-first cashier app, e.g. http://127.0.0.1:PORT/app/ */
+  appUrl: string;
   terminalId: string;
   storeId: string;
   /** Pushes the outbox and pulls changes now; rejects (HQ_OFFLINE…) if HQ cannot be reached. */
@@ -72,6 +88,8 @@ export async function startTerminal(options: StartTerminalOptions): Promise<Runn
   const db = openTerminalDb(file, clock);
   let server: Server | null = null;
   let sync: SyncClient | null = null;
+  let lane: StoreLane | null = null;
+  let cashierLane: CashierLane | null = null;
   try {
     let identity = loadIdentity(db);
     if (!identity) {
@@ -116,6 +134,22 @@ export async function startTerminal(options: StartTerminalOptions): Promise<Runn
     });
     const token = randomBytes(32).toString('hex');
     const link = sync;
+    const devicesFile = options.devicesFile ?? process.env.ONECARD_DEVICES;
+    const laneDevices: LaneDevices | undefined =
+      options.devices ??
+      (devicesFile ? await loadDevicesConfigIfPresent(devicesFile).then((config) => config && { config, factory: createDeviceFactory({ dataDir: options.dataDir }) }) : undefined);
+    lane = laneDevices ? new StoreLane(laneDevices, db, log) : null;
+    const cashier = new CashierLane({
+      checkout,
+      db,
+      lane,
+      events: new EventsStream(token),
+      store: { terminalId: identity.terminalId, storeName: identity.storeName, chainName: identity.chainName, currency: identity.currency, timeZone: identity.timeZone },
+      language: options.language ?? defaultStoreLanguage(identity.currency),
+      link: () => ({ hq: link.state(), lastContactAt: link.lastContactAt() }),
+      log,
+    });
+    cashierLane = cashier;
     const app = createLocalApi({
       checkout,
       services: memberMoneyServices(context),
@@ -124,7 +158,10 @@ export async function startTerminal(options: StartTerminalOptions): Promise<Runn
       token,
       link: () => ({ hq: link.state(), lastContactAt: link.lastContactAt() }),
       log,
+      cashierApp: cashier,
     });
+    cashier.start();
+    if (lane) await lane.start();
     const listening = await listenLocalApi(app, options.host ?? '127.0.0.1', options.httpPort ?? 0);
     server = listening.server;
 
@@ -138,19 +175,24 @@ export async function startTerminal(options: StartTerminalOptions): Promise<Runn
     const running = { server, sync };
     return {
       uiUrl: `${listening.url}/`,
+      appUrl: `${listening.url}/app/`,
       token,
       terminalId: identity.terminalId,
       storeId: identity.storeId,
       syncNow: () => running.sync.syncNow(),
       stop: () =>
         (stopping ??= (async () => {
+          cashierLane?.stop();
           await closeServer(running.server).catch((e: Error) => log(`terminal stop: ${e.message}`));
+          await lane?.stop();
           await running.sync.stop();
           db.close();
         })()),
     };
   } catch (e) {
+    cashierLane?.stop();
     if (server) await closeServer(server).catch(() => {});
+    await lane?.stop().catch(() => {});
     if (sync) await sync.stop();
     db.close();
     throw e;

@@ -113,6 +113,11 @@ export class CashierLane {
     };
   }
 
+  /** Device health for GET /api/health and the status bar. */
+  devices(): unknown {
+    return { simulated: this.o.lane?.simulated ?? false, devices: this.o.lane?.health() ?? [], waitingReceipts: this.o.lane?.waitingReceipts() ?? 0 };
+  }
+
   current(): SaleView | null {
     if (!this.currentId) return null;
     const s = this.o.checkout.getSale(this.currentId);
@@ -248,7 +253,7 @@ export class CashierLane {
     if (this.o.lane) {
       // The drawer first and on its own: cash must go in even when the receipt cannot print.
       if (sale.tenders.some((t) => t.kind === 'cash')) drawerOpened = await this.o.lane.openDrawer();
-      const offline = sale.tenders.some((t) => 'offline' in t && (t as { offline?: boolean }).offline);
+      const offline = this.o.link().hq === 'offline';
       const receipt = saleReceipt(sale, { ...this.o.store, language: this.o.language }, { offline });
       void this.o.lane.print(receipt).catch((err: unknown) => this.o.log(`receipt ${sale.id}: ${(err as Error).message}`));
     }

@@ -67,6 +67,8 @@ export interface LocalApiOptions {
   token: string;
   link: () => { hq: LinkState; lastContactAt: number | null };
   log: (msg: string) => void;
+  /** The cashier app (terminal/lane-api.ts): its page, events stream and lane routes, and device health. */
+  cashierApp?: { publicRoutes(app: express.Express, token: string): void; routes(app: express.Express): void; devices(): unknown };
 }
 
 const minor = z.number().int().refine(Number.isSafeInteger, 'must be a safe integer');
@@ -188,8 +190,10 @@ export function createLocalApi(o: LocalApiOptions): express.Express {
       lastContactAt: link.lastContactAt,
       // Stored value and points taken while HQ was unreachable, not yet acknowledged by HQ.
       offlineUnsynced: unsyncedOfflineDebits(o.db),
+      ...(o.cashierApp ? { devices: o.cashierApp.devices() } : {}),
     });
   });
+  o.cashierApp?.publicRoutes(app, o.token);
 
   app.use('/api', (req: Request, _res: Response, next: NextFunction) => {
     const header = req.get('authorization') ?? '';
@@ -303,6 +307,7 @@ export function createLocalApi(o: LocalApiOptions): express.Express {
     res.json({ products });
   });
 
+  o.cashierApp?.routes(app);
   app.use('/api', (_req, _res, next) => next(new DomainError('NOT_FOUND', 'no such route')));
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
