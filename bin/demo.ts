@@ -2,6 +2,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { demoChain } from '../fixtures/data/demo-chain';
 import { createEnrollmentCode, seedChain, startHq } from '../hq-server';
+import { simulatedLane } from './simulated-lane';
 import { startTerminal, terminalIsEnrolled } from '../terminal';
 import { preferPort, say, untilStopSignal } from './lifecycle';
 
@@ -17,7 +18,7 @@ type RunningTerminal = Awaited<ReturnType<typeof startTerminal>>;
 export interface DemoManifest {
   chain: string;
   hq: { http: string; grpc: string };
-  terminals: Array<{ id: string; store: string; storeName: string; ui: string; token: string }>;
+  terminals: Array<{ id: string; store: string; storeName: string; ui: string; app: string; token: string }>;
   signIn: {
     hq: { login: string; password: string };
     cashiers: Array<{ store: string; login: string; pin: string }>;
@@ -54,6 +55,7 @@ export async function runDemo(o: { dataDir: string; fresh: boolean }): Promise<v
           hqAddress: hq.grpcAddress,
           enrollmentCode,
           httpPort: await preferPort(FIRST_TERMINAL_PORT + i),
+          devices: simulatedLane(terminalDir),
           log: (line) => say(`[${terminalId}] ${line}`),
         }),
       );
@@ -75,7 +77,7 @@ function buildManifest(hq: { httpUrl: string; grpcAddress: string }, terminals: 
   return {
     chain: demoChain.chainName,
     hq: { http: hq.httpUrl, grpc: hq.grpcAddress },
-    terminals: terminals.map((t) => ({ id: t.terminalId, store: t.storeId, storeName: storeName(t.storeId), ui: t.uiUrl.replace(/\/$/, ''), token: t.token })),
+    terminals: terminals.map((t) => ({ id: t.terminalId, store: t.storeId, storeName: storeName(t.storeId), ui: t.uiUrl.replace(/\/$/, ''), app: t.appUrl, token: t.token })),
     signIn: {
       hq: { login: admin?.login ?? 'admin', password: admin?.password ?? '' },
       cashiers: demoChain.operators
@@ -90,7 +92,7 @@ function printBanner(m: DemoManifest, manifestPath: string, ms: number): void {
   say(`OneCard demo — ${m.chain} — up in ${(ms / 1000).toFixed(1)} s`);
   say(`  HQ console:   ${m.hq.http}   (sign in: ${m.signIn.hq.login} / ${m.signIn.hq.password})`);
   say(`  HQ gRPC:      ${m.hq.grpc}`);
-  for (const t of m.terminals) say(`  Cashier UI:   ${t.ui}   (${t.storeName}, terminal ${t.id})`);
+  for (const t of m.terminals) say(`  Cashier app:  ${t.app}   (${t.storeName}, terminal ${t.id}, simulated devices; simple page: ${t.ui})`);
   say(`  Details for scripts: ${manifestPath}`);
   say('  Ctrl-C stops everything.');
   say('');

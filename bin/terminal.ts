@@ -1,5 +1,6 @@
 import { startTerminal } from '../terminal';
 import { preferPort, say, untilStopSignal } from './lifecycle';
+import { simulatedLane } from './simulated-lane';
 
 export interface TerminalCommandOptions {
   hqAddress: string;
@@ -15,10 +16,13 @@ export async function runTerminal(o: TerminalCommandOptions): Promise<void> {
     enrollmentCode: o.enrollmentCode,
     httpPort: await preferPort(o.httpPort),
     faults: faultsFromEnvironment(),
+    // Without a devices.json (ONECARD_DEVICES) the lane is simulated, and the cashier app says so.
+    ...(process.env.ONECARD_DEVICES ? {} : { devices: simulatedLane(o.dataDir) }),
     log: say,
   });
   say(`terminal ${terminal.terminalId} of store ${terminal.storeId}`);
   say(`cashier UI: ${terminal.uiUrl}`);
+  say(`cashier app: ${terminal.appUrl}${process.env.ONECARD_DEVICES ? '' : ' (simulated devices)'}`);
   say(`local API token: ${terminal.token}`);
   say('Ctrl-C stops the terminal.');
   await untilStopSignal();
