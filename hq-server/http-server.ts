@@ -11,6 +11,7 @@ import { readSetting, readSettings, validateSetting, validateSettingKey, writeSe
 import type { Log, Sql } from './database';
 import { memberProfile, searchMembers } from './members';
 import { openApiDocument } from './openapi';
+import { createFinanceRouter } from './routes-finance';
 import { operatorOfSession, permissionsOf, signIn, signOut, subtreeOf, type Operator, type Permission } from './operators';
 import { issueEnrollmentCode } from './seed';
 import { listEvents, listTerminals, revokeTerminal, terminalStore } from './terminals';
@@ -312,6 +313,9 @@ export function createApiRouter(deps: { sql: Sql; log: Log; clock?: Clock }): ex
       values (${op.id}, ${terminalId}, ${storeId}, 'event.retried', ${JSON.stringify({ seq, status: result.status, reason: result.reason })}::text::jsonb)`;
     res.json(result);
   });
+
+  // Reconciliation, settlement, reports, exports, dashboard (routes-finance.ts).
+  api.use(createFinanceRouter(deps));
 
   api.use((req: Request) => {
     throw new HttpError(404, 'NOT_FOUND', `no route ${req.method} ${req.baseUrl}${req.path}`);

@@ -16,6 +16,7 @@ import { coverOfflineDebits, exposureAccountFor, isOfflineMemberDebit, overdraft
 import { Quarantine, requireSameTransfers } from './quarantine';
 import { AWAITING_SALE, checkGiftRedemption, checkRefund, checkTopUpRefund } from './refunds';
 import { readSetting } from './settings';
+import { recordDayClose } from './reconciliation';
 import type { TerminalIdentity } from './terminals';
 
 /**
@@ -575,8 +576,9 @@ async function applyEvent(ctx: BatchContext, p: Parsed, event: SyncEvent): Promi
       checkGiftRedemption(body.gift, transfers, terminal);
       break;
     case 'day_close':
-      // Kept, never lost: quarantined until HQ reconciles day closes (the HQ console issue).
-      throw new Quarantine('day close events are not reconciled by this HQ yet');
+      // Stored for reconciliation (reconciliation.ts); a close moves no money.
+      await recordDayClose(tx, body.dayClose, transfers, terminal, p.seq);
+      break;
   }
   const documentId = documentIdOf(body);
   const card =

@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoChain } from '../fixtures/data/demo-chain';
+import { DEFAULT_DEMO_MONTH, enrollDemoTerminals, generateDemoMonth, pushDemoMonth, type DemoMonthOptions } from '../fixtures/data/demo-month';
+import type { SyncEvent } from '../protocols/sync/v1/codec';
+import { startTestHq } from './testing/hq';
+import { createTestSyncClient, type TestSyncClient } from './testing/sync-client';
+import type { Difference, ReconciliationReport } from './reconciliation';
+
+/** A seeded month of the demo chain pushed through the real PushEvents, then reconciled day by day over REST. */
+async function monthAtHq(options: DemoMonthOptions, push: Parameters<typeof pushDemoMonth>[3] = {}) {
+  const hq = await startTestHq(demoChain, { jobs: false });
+  const client = createTestSyncClient(hq.grpcAddress);
+  const month = generateDemoMonth(demoChain, options);
+  const credentials = await enrollDemoTerminals(client, demoChain, (t) => hq.enrollmentCode(t));
+  const notApplied = await pushDemoMonth(client, credentials, month, push);
+  const res = await fetch(`${hq.httpUrl}/api/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ login: 'finance', password: 'onecard-demo' }) });
+  const token = ((await res.json()) as { token: string }).token;
+  const reconcile = async (date: string): Promise<ReconciliationReport> => {
+    const r = await fetch(`${hq.httpUrl}/api/v1/reconciliation?date=${date}`, { headers: { authorization: `Bearer ${token}` } });
+    expect(r.status).toBe(200);
+    return (await r.json()) as ReconciliationReport;
+  };
+  return { hq, client, month, notApplied, reconcile, token };
+}
+
+describe('reconciliation of a seeded month (4 terminals, 30 days)', () => {
+  let ctx: Awaited<ReturnType<typeof monthAtHq>>;
+  beforeAll(async () => {
+    ctx = await monthAtHq(DEFAULT_DEMO_MONTH);
+  }, 120_000);
+  afterAll(async () => {
+    ctx?.client.close();
+    await ctx?.hq.stop();
+  });
+
+  it('applies every event of the month, day closes included', () => {
+    expect(ctx.notApplied).toEqual([]);
+    expect(ctx.month.terminals.reduce((s, t) => s + t.events.length, 0)).toBeGreaterThan(1000);
+  });
+
+  it('reports zero differences on every day, with each terminal closed and the liability rolled forward', async () => {
+    for (const date of ctx.month.dates) {
+      const report = await ctx.reconcile(date);
+      expect(report.differences, date).toEqual([]);
+      expect(report.terminals.map((t) => t.terminalId)).toEqual(['t-gz-01-1', 't-hz-01-1', 't-sh-01-1', 't-sh-01-2']);
+      expect(report.terminals.every((t) => t.dayClose !== null && t.hqChain === t.dayClose.eventsChain)).toBe(true);
+      expect(report.liability!.closingFromFlowsMinor).toBe(report.liability!.memberBalancesMinor);
+    }
+    const last = await ctx.reconcile(ctx.month.dates.at(-1)!);
+    expect(last.liability!.cachedNowMinor).toBe(last.liability!.transfersNowMinor);
+  });
+
+  it('a regional manager sees only the terminals of their region, without the chain-wide liability', async () => {
+    const res = await fetch(`${ctx.hq.httpUrl}/api/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ login: 'south.manager', password: 'onecard-demo' }) });
+    const token = ((await res.json()) as { token: string }).token;
+    const r = (await (await fetch(`${ctx.hq.httpUrl}/api/v1/reconciliation?date=${ctx.month.dates[3]}`, { headers: { authorization: `Bearer ${token}` } })).json()) as ReconciliationReport;
+    expect(r.terminals.map((t) => t.terminalId)).toEqual(['t-gz-01-1']);
+    expect(r.liability).toBeNull();
+  });
+
+  it('refuses a malformed date', async () => {
+    const r = await fetch(`${ctx.hq.httpUrl}/api/v1/reconciliation?date=10/01/2026`, { headers: { authorization: `Bearer ${ctx.token}` } });
+    expect(r.status).toBe(400);
+    expect(((await r.json()) as { error: { code: string } }).error.code).toBe('VALIDATION_FAILED');
+  });
+});
+
+describe('reconciliation flags a lost event, an altered total and an offline overdraft, with where and how much', () => {
+  const DROP = { terminalId: 't-hz-01-1', day: 9 };
+  const ALTER = { terminalId: 't-gz-01-1', day: 4, extraCashMinor: 1_234 };
+  const OVERDRAFT = { terminalId: 't-sh-01-2', dayIndex: 19, cardId: 'c-0014', beyondBalanceMinor: 2_500 };
+  let ctx: Awaited<ReturnType<typeof monthAtHq>>;
+  let dropped: SyncEvent;
+  beforeAll(async () => {
+    const month = generateDemoMonth(demoChain, { ...DEFAULT_DEMO_MONTH, overdraft: OVERDRAFT });
+    const date = (day: number) => month.dates[day]!;
+    const hz = month.terminals.find((t) => t.terminalId === DROP.terminalId)!;
+    // The first cash sale of the day on the Hangzhou till never reaches HQ.
+    const refunded = new Set(hz.events.flatMap((e) => (e.body.type === 'refund' ? [e.body.refund.saleId] : [])));
+    dropped = hz.events.find((e) => e.body.type === 'sale' && !refunded.has(e.body.sale.id) && e.body.sale.tenders[0]!.kind === 'cash' && new Date(e.occurredAt + 8 * 3_600_000).toISOString().startsWith(date(DROP.day)))!;
+    ctx = await monthAtHq({ ...DEFAULT_DEMO_MONTH, overdraft: OVERDRAFT }, {
+      keep: (terminalId, e) => !(terminalId === DROP.terminalId && e.seq === dropped.seq),
+      alter: (terminalId, e) => {
+        if (terminalId !== ALTER.terminalId || e.body.type !== 'day_close' || e.body.dayClose.businessDate !== date(ALTER.day)) return e;
+        const dc = e.body.dayClose;
+        return { ...e, body: { type: 'day_close', dayClose: { ...dc, tenders: dc.tenders.map((t) => (t.kind === 'cash' ? { ...t, salesMinor: t.salesMinor + ALTER.extraCashMinor } : t)) } } };
+      },
+    });
+  }, 120_000);
+  afterAll(async () => {
+    ctx?.client.close();
+    await ctx?.hq.stop();
+  });
+
+  const only = (ds: Difference[], terminalId: string) => ds.filter((d) => d.terminalId === terminalId);
+
+  it('the lost event: its seq is missing, the chain differs, and cash taken in is short by the sale', async () => {
+    expect(dropped.body.type).toBe('sale');
+    const total = dropped.body.type === 'sale' ? dropped.body.sale.totalMinor : 0;
+    const report = await ctx.reconcile(ctx.month.dates[DROP.day]!);
+    const ds = only(report.differences, DROP.terminalId);
+    expect(ds.find((d) => d.kind === 'missing_events')).toMatchObject({ storeId: 'store-hz-01', seqs: [{ fromSeq: dropped.seq, toSeq: dropped.seq }] });
+    expect(ds.find((d) => d.kind === 'chain_mismatch')).toBeDefined();
+    expect(ds.find((d) => d.kind === 'tender_total')).toMatchObject({ tender: 'cash', amountMinor: -total, hqHas: expect.any(Number), terminalSays: expect.any(Number) });
+    expect(ds.find((d) => d.kind === 'count')).toMatchObject({ terminalSays: expect.any(Number), amountMinor: null });
+    // The gap stays visible on later days: every later close covers it.
+    const later = await ctx.reconcile(ctx.month.dates[DROP.day + 1]!);
+    expect(only(later.differences, DROP.terminalId).map((d) => d.kind).sort()).toEqual(['chain_mismatch', 'missing_events']);
+    // Other days before it are clean.
+    expect((await ctx.reconcile(ctx.month.dates[DROP.day - 1]!)).differences.filter((d) => d.terminalId === DROP.terminalId)).toEqual([]);
+  });
+
+  it('the altered total: Guangzhou says ¥12.34 more cash than HQ applied', async () => {
+    const report = await ctx.reconcile(ctx.month.dates[ALTER.day]!);
+    const ds = only(report.differences, ALTER.terminalId);
+    expect(ds).toHaveLength(1);
+    expect(ds[0]).toMatchObject({ kind: 'tender_total', storeId: 'store-gz-01', tender: 'cash', amountMinor: -ALTER.extraCashMinor });
+    expect(ds[0]!.terminalSays! - ds[0]!.hqHas!).toBe(ALTER.extraCashMinor);
+  });
+
+  it('the offline overdraft: card c-0014 overdrawn by ¥25.00 at Shanghai till 2, booked to the store', async () => {
+    const report = await ctx.reconcile(ctx.month.dates[OVERDRAFT.dayIndex]!);
+    const ds = only(report.differences, OVERDRAFT.terminalId);
+    expect(ds).toHaveLength(1);
+    expect(ds[0]).toMatchObject({ kind: 'offline_overdraft', storeId: 'store-sh-01', accountId: 'card:c-0014:principal', amountMinor: OVERDRAFT.beyondBalanceMinor });
+    // The member's balances still equal the liability: the store's exposure, not the card, carries it.
+    expect(report.differences.filter((d) => d.kind === 'liability' || d.kind === 'account_cache')).toEqual([]);
+  });
+
+  it('everything else reconciles', async () => {
+    const days = ctx.month.dates.filter((_, i) => i !== DROP.day && i !== ALTER.day && i !== OVERDRAFT.dayIndex);
+    for (const date of days) {
+      const ds = (await ctx.reconcile(date)).differences.filter((d) => !(d.terminalId === DROP.terminalId && (d.kind === 'missing_events' || d.kind === 'chain_mismatch')));
+      expect(ds, date).toEqual([]);
+    }
+  });
+});
