@@ -34,6 +34,7 @@ export const ERROR_CODES = [
   'ENROLLMENT_CODE_INVALID',
   'NOT_FOUND',
   'CONFLICT',
+  'ACCOUNT_LOCKED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

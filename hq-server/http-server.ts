@@ -12,7 +12,11 @@ import type { Log, Sql } from './database';
 import { memberProfile, searchMembers } from './members';
 import { openApiDocument } from './openapi';
 import { createFinanceRouter } from './routes-finance';
-import { operatorOfSession, permissionsOf, signIn, signOut, subtreeOf, type Operator, type Permission } from './operators';
+import { operatorOfSession, permissionsOf, signIn, signOut, type Operator, type Permission } from './operators';
+import { grantNodes, scopeOf } from './access';
+import { scopedMemberTransactions } from './member-scope';
+import { registerOperatorRoutes } from './routes-operators';
+import { registerOrgRoutes } from './routes-org';
 import { issueEnrollmentCode } from './seed';
 import { listEvents, listTerminals, revokeTerminal, terminalStore } from './terminals';
 
@@ -42,6 +46,8 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   HOLD_NOT_FOUND: 404,
   SALE_NOT_FOUND: 404,
   CONFLICT: 409,
+  FORBIDDEN: 403,
+  ACCOUNT_LOCKED: 423,
   INSUFFICIENT_BALANCE: 422,
 };
 
@@ -161,14 +167,15 @@ export function createApiRouter(deps: { sql: Sql; log: Log; clock?: Clock }): ex
     const { id } = parse(idParam, req.params, 'path');
     const profile = await memberProfile(sql, id);
     if (!profile) throw new HttpError(404, 'NOT_FOUND', `no member ${id}`);
-    res.json(profile);
+    // Profile, cards and balances are chain-wide; transactions only from stores in the caller's scope.
+    res.json({ ...profile, transactions: await scopedMemberTransactions(sql, id, await scopeOf(sql, operatorOf(res), 'member.read')) });
   });
 
   /** 404 unless the member exists; 403 unless their home store is in the operator's part of the chain. */
-  async function memberInScope(op: Operator, memberId: string): Promise<void> {
+  async function memberInScope(op: Operator, memberId: string, permission: Permission = 'member.write'): Promise<void> {
     const [m] = await sql`select home_store_id from members where id = ${memberId}`;
     if (!m) throw new HttpError(404, 'NOT_FOUND', `no member ${memberId}`);
-    if (!(await subtreeOf(sql, op.nodeId)).includes(m.home_store_id)) throw new HttpError(403, 'FORBIDDEN', `member ${memberId} belongs to a store outside your part of the chain`);
+    if (!(await scopeOf(sql, op, permission)).includes(m.home_store_id)) throw new HttpError(403, 'FORBIDDEN', `member ${memberId} belongs to a store outside your part of the chain`);
   }
   async function cardInScope(op: Operator, cardId: string): Promise<void> {
     const [c] = await sql`select member_id from cards where id = ${cardId}`;
@@ -180,7 +187,7 @@ export function createApiRouter(deps: { sql: Sql; log: Log; clock?: Clock }): ex
   api.post('/members', async (req, res) => {
     const op = allow(res, 'member.write');
     const body = parse(registerMemberBody, withRequestId(req.body), 'body');
-    if (!(await subtreeOf(sql, op.nodeId)).includes(body.homeStoreId)) throw new HttpError(403, 'FORBIDDEN', `store ${body.homeStoreId} is outside your part of the chain`);
+    if (!(await scopeOf(sql, op, 'member.write')).includes(body.homeStoreId)) throw new HttpError(403, 'FORBIDDEN', `store ${body.homeStoreId} is outside your part of the chain`);
     res.status(201).json(await registerMember(sql, deskActor(op), body, clock));
   });
 
@@ -211,7 +218,7 @@ export function createApiRouter(deps: { sql: Sql; log: Log; clock?: Clock }): ex
   api.post('/adjustments', async (req, res) => {
     const op = allow(res, 'member.adjust');
     const body = parse(adjustmentBody, req.body, 'body');
-    await memberInScope(op, body.memberId);
+    await memberInScope(op, body.memberId, 'member.adjust');
     const a = await requestAdjustment(sql, op, { asset: body.asset, memberId: body.memberId, cardId: body.cardId ?? null, part: body.part ?? null, amount: body.amount, reason: body.reason });
     res.status(201).json(a);
   });
@@ -219,7 +226,7 @@ export function createApiRouter(deps: { sql: Sql; log: Log; clock?: Clock }): ex
   api.get('/adjustments', async (req, res) => {
     const op = allow(res, 'member.adjust');
     const q = parse(adjustmentsQuery, req.query, 'query');
-    const subtree = await subtreeOf(sql, op.nodeId);
+    const subtree = await scopeOf(sql, op, 'member.adjust');
     const memberIds = (await sql`select id from members where home_store_id = any(${subtree}::text[])`).map((r) => r.id as string);
     res.json({ adjustments: await listAdjustments(sql, { state: q.state, memberIds, limit: q.limit ?? 100 }) });
   });
@@ -229,7 +236,7 @@ export function createApiRouter(deps: { sql: Sql; log: Log; clock?: Clock }): ex
     const { id } = parse(idParam, req.params, 'path');
     const a = await getAdjustment(sql, id);
     if (!a) throw new HttpError(404, 'NOT_FOUND', `no adjustment ${id}`);
-    await memberInScope(op, a.memberId);
+    await memberInScope(op, a.memberId, 'member.adjust');
     try {
       res.json(await approveAdjustment(sql, op, id, clock));
     } catch (e) {
@@ -241,7 +248,7 @@ export function createApiRouter(deps: { sql: Sql; log: Log; clock?: Clock }): ex
   api.get('/exposure', async (req, res) => {
     const op = allow(res, 'exposure.read');
     const q = parse(exposureQuery, req.query, 'query');
-    res.json(await exposureReport(sql, await subtreeOf(sql, op.nodeId), q));
+    res.json(await exposureReport(sql, await scopeOf(sql, op, 'exposure.read'), q));
   });
 
   api.get('/settings', async (_req, res) => {
@@ -260,8 +267,8 @@ export function createApiRouter(deps: { sql: Sql; log: Log; clock?: Clock }): ex
     const op = allow(res, 'setting.write');
     const { key } = parse(keyParam, req.params, 'path');
     const body = parse(settingBody, req.body, 'body');
-    const [node] = await sql`select parent_id from org_nodes where id = ${op.nodeId}`;
-    if (!node || node.parent_id !== null) throw new HttpError(403, 'FORBIDDEN', 'chain settings are changed at HQ only');
+    const [root] = await sql`select id from org_nodes where parent_id is null`;
+    if (!root || !grantNodes(op, 'setting.write').includes(root.id)) throw new HttpError(403, 'FORBIDDEN', 'chain settings are changed at HQ only');
     const { key: known, value } = validateSetting(key, JSON.stringify(body.value));
     const before = await sql.begin((tx) => writeSetting(tx, known, value, { operatorId: op.id, nodeId: op.nodeId }));
     res.json({ key: known, value, before });
@@ -269,14 +276,14 @@ export function createApiRouter(deps: { sql: Sql; log: Log; clock?: Clock }): ex
 
   api.get('/terminals', async (_req, res) => {
     const op = allow(res, 'terminal.read');
-    res.json({ terminals: await listTerminals(sql, await subtreeOf(sql, op.nodeId)) });
+    res.json({ terminals: await listTerminals(sql, await scopeOf(sql, op, 'terminal.read')) });
   });
 
   /** A terminal of the operator's subtree, or 404. */
-  async function terminalInScope(op: Operator, terminalId: string): Promise<string> {
+  async function terminalInScope(op: Operator, terminalId: string, permission: Permission): Promise<string> {
     const storeId = await terminalStore(sql, terminalId);
     if (!storeId) throw new HttpError(404, 'NOT_FOUND', `no terminal ${terminalId}`);
-    if (!(await subtreeOf(sql, op.nodeId)).includes(storeId)) throw new HttpError(403, 'FORBIDDEN', `terminal ${terminalId} is outside your part of the chain`);
+    if (!(await scopeOf(sql, op, permission)).includes(storeId)) throw new HttpError(403, 'FORBIDDEN', `terminal ${terminalId} is outside your part of the chain`);
     return storeId;
   }
 
@@ -284,7 +291,7 @@ export function createApiRouter(deps: { sql: Sql; log: Log; clock?: Clock }): ex
     const op = allow(res, 'terminal.enroll');
     const { id } = parse(idParam, req.params, 'path');
     const body = parse(enrollmentBody, req.body, 'body');
-    const storeId = await terminalInScope(op, id);
+    const storeId = await terminalInScope(op, id, 'terminal.enroll');
     const issued = await issueEnrollmentCode(sql, id, body.ttlMinutes ? { ttlMs: body.ttlMinutes * 60_000 } : {});
     await sql`insert into audit_log (operator_id, terminal_id, node_id, action) values (${op.id}, ${id}, ${storeId}, 'terminal.enrollment_code_issued')`;
     res.status(201).json({ terminalId: id, code: issued.code, expiresAt: issued.expiresAt.toISOString() });
@@ -293,7 +300,7 @@ export function createApiRouter(deps: { sql: Sql; log: Log; clock?: Clock }): ex
   api.post('/terminals/:id/revocation', async (req, res) => {
     const op = allow(res, 'terminal.revoke');
     const { id } = parse(idParam, req.params, 'path');
-    await terminalInScope(op, id);
+    await terminalInScope(op, id, 'terminal.revoke');
     await revokeTerminal(sql, id, op.id);
     res.status(204).end();
   });
@@ -301,18 +308,21 @@ export function createApiRouter(deps: { sql: Sql; log: Log; clock?: Clock }): ex
   api.get('/events', async (req, res) => {
     const op = allow(res, 'event.read');
     const q = parse(eventsQuery, req.query, 'query');
-    res.json({ events: await listEvents(sql, await subtreeOf(sql, op.nodeId), { status: q.status, terminalId: q.terminalId, limit: q.limit ?? 100 }) });
+    res.json({ events: await listEvents(sql, await scopeOf(sql, op, 'event.read'), { status: q.status, terminalId: q.terminalId, limit: q.limit ?? 100 }) });
   });
 
   api.post('/events/:terminalId/:seq/retry', async (req, res) => {
     const op = allow(res, 'event.retry');
     const { terminalId, seq } = parse(eventParams, req.params, 'path');
-    const storeId = await terminalInScope(op, terminalId);
+    const storeId = await terminalInScope(op, terminalId, 'event.retry');
     const result = await retryEvent(sql, terminalId, seq, clock.now(), deps.log);
     await sql`insert into audit_log (operator_id, terminal_id, node_id, action, details)
       values (${op.id}, ${terminalId}, ${storeId}, 'event.retried', ${JSON.stringify({ seq, status: result.status, reason: result.reason })}::text::jsonb)`;
     res.json(result);
   });
+
+  registerOrgRoutes(api, { sql });
+  registerOperatorRoutes(api, { sql });
 
   // Reconciliation, settlement, reports, exports, dashboard (routes-finance.ts).
   api.use(createFinanceRouter(deps));

@@ -3,6 +3,8 @@
  * http-server.ts; a test walks the router and fails when the two disagree.
  */
 
+import { orgApiPaths } from './openapi-org';
+
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: object, description: string) => ({ description, content: { 'application/json': { schema } } });
 const error = (description: string) => json(ref('Error'), description);
@@ -463,5 +465,6 @@ export const openApiDocument = {
         },
       },
     },
+    ...orgApiPaths,
   },
 } as const;

@@ -3,6 +3,7 @@ import { DEFAULT_CHAIN_SETTINGS, type ChainSettingKey, type ChainSettings } from
 import type { SyncChange } from '../protocols/sync/v1/codec';
 import type { ChangeKind } from './change-log';
 import type { Sql } from './database';
+import { forgottenOperator, operatorsForStore } from './operator-feed';
 import type { TerminalIdentity } from './terminals';
 
 export const DEFAULT_PULL_LIMIT = 500;
@@ -41,6 +42,8 @@ export async function pullChanges(sql: Sql, terminal: TerminalIdentity, cursor: 
     const products = new Map((await tx`select * from products where sku = any(${keys('product')}::text[])`).map((r) => [r.sku as string, r]));
     const levels = new Map((await tx`select * from member_levels where code = any(${keys('level')}::text[])`).map((r) => [r.code as string, r]));
     const settings = new Map((await tx`select key, value from settings where key = any(${keys('setting')}::text[])`).map((r) => [r.key as string, r.value as unknown]));
+    // Per terminal: only operators who may sign in at its store (grants at it or above it).
+    const operators = await operatorsForStore(tx, terminal.storeId, keys('operator'));
 
     const changes: SyncChange[] = page.map(({ kind, key, seq }): SyncChange => {
       switch (kind) {
@@ -77,6 +80,10 @@ export async function pullChanges(sql: Sql, terminal: TerminalIdentity, cursor: 
           // Settings are never deleted; a key without a row has its default.
           const value = settings.has(key) ? settings.get(key) : DEFAULT_CHAIN_SETTINGS[key as ChainSettingKey];
           return { seq, deleted: false, body: { type: 'setting', key: key as ChainSettingKey, value: value as ChainSettings[ChainSettingKey] } };
+        }
+        case 'operator': {
+          const o = operators.get(key);
+          return { seq, deleted: !o, body: { type: 'operator', operator: o ?? forgottenOperator(key) } };
         }
       }
     });

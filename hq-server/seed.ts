@@ -152,7 +152,13 @@ export async function seedChain(sql: Sql, seed: ChainSeed, clock: { now(): numbe
       const rows = seed.terminals.map((t) => ({ id: t.id, store_id: t.storeId, name: t.name }));
       await tx`insert into terminals ${tx(rows)} on conflict (id) do nothing`;
     }
-    if (newOperators.length > 0) await tx`insert into operators ${tx(newOperators)} on conflict do nothing`;
+    if (newOperators.length > 0) {
+      const made = await tx`insert into operators ${tx(newOperators)} on conflict do nothing returning id, node_id, roles`;
+      // Seed roles are grants at the operator's own node; terminals learn them through the feed.
+      const grants = made.flatMap((o) => (o.roles as string[]).map((role) => ({ operator_id: o.id as string, node_id: o.node_id as string, role_code: role })));
+      if (grants.length > 0) await tx`insert into operator_grants ${tx(grants)} on conflict do nothing`;
+      for (const o of made) changes.push({ kind: 'operator', key: o.id as string });
+    }
 
     await recordChanges(tx, changes);
     // After the feed rows above: a new chain gets every default setting once.
