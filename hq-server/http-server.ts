@@ -11,6 +11,7 @@ import { readSetting, readSettings, validateSetting, validateSettingKey, writeSe
 import type { Log, Sql } from './database';
 import { memberProfile, searchMembers } from './members';
 import { openApiDocument } from './openapi';
+import { registerPromotionRoutes } from './routes-promotions';
 import { createFinanceRouter } from './routes-finance';
 import { operatorOfSession, permissionsOf, signIn, signOut, type Operator, type Permission } from './operators';
 import { grantNodes, scopeOf } from './access';
@@ -326,6 +327,9 @@ export function createApiRouter(deps: { sql: Sql; log: Log; clock?: Clock }): ex
 
   // Reconciliation, settlement, reports, exports, dashboard (routes-finance.ts).
   api.use(createFinanceRouter(deps));
+
+  // Promotions: drafts, approval, budgets, reports (routes-promotions.ts).
+  registerPromotionRoutes(api, deps);
 
   api.use((req: Request) => {
     throw new HttpError(404, 'NOT_FOUND', `no route ${req.method} ${req.baseUrl}${req.path}`);

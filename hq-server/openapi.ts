@@ -4,6 +4,7 @@
  */
 
 import { orgApiPaths } from './openapi-org';
+import { promotionApiPaths } from './openapi-promotions';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: object, description: string) => ({ description, content: { 'application/json': { schema } } });
@@ -466,5 +467,6 @@ export const openApiDocument = {
       },
     },
     ...orgApiPaths,
+    ...promotionApiPaths,
   },
 } as const;

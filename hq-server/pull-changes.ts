@@ -4,6 +4,7 @@ import type { SyncChange } from '../protocols/sync/v1/codec';
 import type { ChangeKind } from './change-log';
 import type { Sql } from './database';
 import { forgottenOperator, operatorsForStore } from './operator-feed';
+import { forgottenPromotion, promotionsForTerminal } from './promotion-feed';
 import type { TerminalIdentity } from './terminals';
 
 export const DEFAULT_PULL_LIMIT = 500;
@@ -44,6 +45,8 @@ export async function pullChanges(sql: Sql, terminal: TerminalIdentity, cursor: 
     const settings = new Map((await tx`select key, value from settings where key = any(${keys('setting')}::text[])`).map((r) => [r.key as string, r.value as unknown]));
     // Per terminal: only operators who may sign in at its store (grants at it or above it).
     const operators = await operatorsForStore(tx, terminal.storeId, keys('operator'));
+    // Per terminal: only promotions of its store or above, with its budget allotments.
+    const promotions = await promotionsForTerminal(tx, terminal, keys('promotion'));
 
     const changes: SyncChange[] = page.map(({ kind, key, seq }): SyncChange => {
       switch (kind) {
@@ -84,6 +87,12 @@ export async function pullChanges(sql: Sql, terminal: TerminalIdentity, cursor: 
         case 'operator': {
           const o = operators.get(key);
           return { seq, deleted: !o, body: { type: 'operator', operator: o ?? forgottenOperator(key) } };
+        }
+        case 'promotion': {
+          const p = promotions.get(key);
+          return p && !p.ended
+            ? { seq, deleted: false, body: { type: 'promotion', promotion: p.promotion, allotment: p.allotment } }
+            : { seq, deleted: true, body: { type: 'promotion', promotion: p?.promotion ?? forgottenPromotion(key) } };
         }
       }
     });

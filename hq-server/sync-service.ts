@@ -18,6 +18,7 @@ import {
   type DeskResult,
 } from './member-desk';
 import { pullChanges, latestChangeSeq } from './pull-changes';
+import { topUpAllotments } from './promotion-budgets';
 import { pushEvents } from './push-events';
 import { authenticateTerminal, enrollTerminal, type TerminalIdentity } from './terminals';
 
@@ -223,6 +224,8 @@ export function syncServiceHandlers(deps: SyncServiceDeps): grpc.UntypedServiceI
 
     PullChanges: unary('PullChanges', async (request, terminal) => {
       const r = parse(pullSchema, request, 'PullChangesRequest');
+      // Budget allotments are topped up as the terminal asks, so this very pull carries them.
+      await topUpAllotments(sql, terminal!);
       const result = await pullChanges(sql, terminal!, r.cursor, r.limit);
       return {
         changes: result.changes.map(changeToWire),

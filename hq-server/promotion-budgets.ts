@@ -1,0 +1,136 @@
+import { DomainError, invariant } from '../core/errors';
+import { recordChanges } from './change-log';
+import type { Db, Sql } from './database';
+
+/**
+ * Chain-wide promotion budgets (issue 5 item 5), counted at HQ from the sale documents
+ * (`sales.body.promotionUses`, what each terminal's engine drew), never from a counter.
+ *
+ * Terminals have no call to reserve from a budget, so HQ hands each one an allotment: a share
+ * of the budget it may draw on, online and offline alike (the engine gets "my allotment less
+ * what my own sales drew" as `budgetRemaining`). HQ tops a terminal's allotment up when it
+ * pulls and has drawn at least half of it, never beyond the budget: the allotments of a
+ * promotion add up to its total at most, so the chain never draws more than the budget —
+ * what is left unspent in allotments is the most it can fall short of using it all.
+ * See hq-server/README.md, "Promotion budgets".
+ */
+
+export interface BudgetTerminal {
+  terminalId: string;
+  allotted: number;
+  /** What this terminal's sales HQ has received drew on the budget. */
+  used: number;
+}
+
+export interface BudgetState {
+  promotionId: string;
+  kind: 'quantity' | 'amount';
+  total: number;
+  /** Drawn by every sale HQ has received. */
+  used: number;
+  /** Handed to terminals so far (never more than `total`). */
+  allotted: number;
+  /** Neither drawn nor handed out: what HQ may still allot. */
+  unallotted: number;
+  /** Handed out but not yet drawn (as far as HQ knows): the terminals may still draw it. */
+  outstanding: number;
+  terminals: BudgetTerminal[];
+}
+
+/** Budget drawn per promotion and terminal, from the sale documents (optionally one terminal's only). */
+export async function budgetDrawn(db: Db, promotionIds: readonly string[], terminalId: string | null = null): Promise<Map<string, Map<string, number>>> {
+  const out = new Map<string, Map<string, number>>();
+  for (const promotionId of new Set(promotionIds)) {
+    // The containment test finds the sales through their GIN index; the lateral sums the draws.
+    const rows = await db`
+      select s.terminal_id, sum((u->>'budgetDrawn')::bigint)::bigint as drawn
+      from sales s cross join lateral jsonb_array_elements(s.body->'promotionUses') u
+      where s.body->'promotionUses' @> ${JSON.stringify([{ promotionId }])}::text::jsonb
+        and u->>'promotionId' = ${promotionId}
+        and (${terminalId}::text is null or s.terminal_id = ${terminalId})
+      group by 1`;
+    out.set(promotionId, new Map(rows.map((r) => [r.terminal_id as string, Number(r.drawn)])));
+  }
+  return out;
+}
+
+/** Where a promotion's budget stands: total, drawn, handed out, per terminal. */
+export async function budgetState(db: Db, promotionId: string): Promise<BudgetState | null> {
+  const [p] = await db`select definition->'budget' as budget from promotions where id = ${promotionId}`;
+  if (!p) throw new DomainError('NOT_FOUND', `no promotion ${promotionId}`);
+  const budget = p.budget as { kind: 'quantity' | 'amount'; total: number } | null;
+  if (!budget) return null;
+  const drawn = (await budgetDrawn(db, [promotionId])).get(promotionId) ?? new Map<string, number>();
+  const allotments = new Map((await db`select terminal_id, allotted from promotion_allotments where promotion_id = ${promotionId}`).map((r) => [r.terminal_id as string, Number(r.allotted)]));
+  const ids = [...new Set([...drawn.keys(), ...allotments.keys()])].sort();
+  const terminals = ids.map((terminalId) => ({ terminalId, allotted: allotments.get(terminalId) ?? 0, used: drawn.get(terminalId) ?? 0 }));
+  const used = terminals.reduce((s, t) => s + t.used, 0);
+  const allotted = terminals.reduce((s, t) => s + t.allotted, 0);
+  return {
+    promotionId,
+    kind: budget.kind,
+    total: budget.total,
+    used,
+    allotted,
+    unallotted: Math.max(0, budget.total - allotted),
+    outstanding: terminals.reduce((s, t) => s + Math.max(0, t.allotted - t.used), 0),
+    terminals,
+  };
+}
+
+/**
+ * A terminal's allotment size: the budget shared over twice the terminals that may use it, at
+ * least one unit. Half of it is topped up again at each pull once drawn, so a busy store does not
+ * wait long for more while a quiet one keeps little out of reach.
+ */
+export function allotmentTarget(total: number, terminalCount: number): number {
+  return Math.max(1, Math.floor(total / (2 * Math.max(1, terminalCount))));
+}
+
+/**
+ * Tops up `terminal`'s allotment of every live budgeted promotion in its store's scope, within
+ * what is left unallotted, and puts each promotion it changed in the feed (so the pull that
+ * follows carries the new figure). Call before a pull; safe from several HQ instances (each
+ * promotion is locked while its allotments change). Returns the promotion ids changed.
+ */
+export async function topUpAllotments(sql: Sql, terminal: { terminalId: string; storeId: string }): Promise<string[]> {
+  const live = await sql`
+    with recursive up as (select id, parent_id from org_nodes where id = ${terminal.storeId}
+      union all select n.id, n.parent_id from org_nodes n join up on n.id = up.parent_id)
+    select p.id from promotions p
+    where p.status in ('scheduled', 'active') and p.definition->'budget' is not null and jsonb_typeof(p.definition->'budget') = 'object'
+      and p.org_node_id in (select id from up)
+    order by p.id`;
+  if (live.length === 0) return [];
+  const changed: string[] = [];
+  for (const { id } of live) {
+    const granted = await sql.begin(async (tx) => {
+      const [p] = await tx`select status, org_node_id, (definition->'budget'->>'total')::bigint as total from promotions where id = ${id} for update`;
+      if (!p || (p.status !== 'scheduled' && p.status !== 'active')) return false;
+      const total = Number(p.total);
+      const [terminals] = await tx`
+        with recursive down as (select id from org_nodes where id = ${p.org_node_id}
+          union all select n.id from org_nodes n join down on n.parent_id = down.id)
+        select count(*)::int as n from terminals where store_id in (select id from down) and revoked_at is null`;
+      const target = allotmentTarget(total, (terminals?.n as number) ?? 1);
+      const [sum] = await tx`select coalesce(sum(allotted), 0)::bigint as allotted from promotion_allotments where promotion_id = ${id}`;
+      const [mine] = await tx`select allotted from promotion_allotments where promotion_id = ${id} and terminal_id = ${terminal.terminalId}`;
+      const myAllotted = mine ? Number(mine.allotted) : 0;
+      const myDrawn = (await budgetDrawn(tx, [id], terminal.terminalId)).get(id)?.get(terminal.terminalId) ?? 0;
+      const unspent = Math.max(0, myAllotted - myDrawn);
+      if (unspent * 2 > target) return false;
+      const grant = Math.min(target - unspent, total - Number(sum!.allotted));
+      if (grant <= 0) return false;
+      await tx`
+        insert into promotion_allotments (promotion_id, terminal_id, allotted) values (${id}, ${terminal.terminalId}, ${grant})
+        on conflict (promotion_id, terminal_id) do update set allotted = promotion_allotments.allotted + ${grant}, updated_at = now()`;
+      // Pair assertion: what the rows say after the write is within the budget.
+      const [after] = await tx`select coalesce(sum(allotted), 0)::bigint as allotted from promotion_allotments where promotion_id = ${id}`;
+      invariant(Number(after!.allotted) <= total, `promotion ${id}: allotments ${after!.allotted} exceed the budget ${total}`);
+      await recordChanges(tx, [{ kind: 'promotion', key: id }]);
+      return true;
+    });
+    if (granted) changed.push(id as string);
+  }
+  return changed;
+}

@@ -1,0 +1,222 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { promotion } from '../core/pricing';
+import type { SaleDocument } from '../core/sale';
+import { demoChain } from '../fixtures/data/demo-chain';
+import { createHttpApp } from './http-server';
+import { budgetState, topUpAllotments } from './promotion-budgets';
+import { promotionReport, promotionReportCsv } from './promotion-reports';
+import { advancePromotions } from './promotions';
+import { pullChanges } from './pull-changes';
+import { seedChain } from './seed';
+import { startTestDatabase, type TestDatabase } from './testing/pg';
+
+// 2026-11-22 12:00 in Shanghai.
+const NOW = Date.UTC(2026, 10, 22, 4, 0);
+const clock = { now: () => NOW };
+
+/** A definition as a REST body: the engine's Promotion without id and status. */
+function body(id: string, orgNodeId: string, extra: Record<string, unknown> = {}) {
+  const { status: _status, ...p } = promotion(id, { type: 'spendThresholdDiscount', tiers: [{ thresholdMinor: 20000, offMinor: 3000 }], repeat: false, capMinor: null }, { orgNodeId, name: `Spend 200 get 30 off (${id})`, nameZh: '满200减30' });
+  return { ...p, ...extra };
+}
+
+describe('promotions at HQ: scope, approval, feed, budgets, reports', () => {
+  let db: TestDatabase;
+  let server: Server;
+  let base: string;
+  const tokens: Record<string, string> = {};
+
+  beforeAll(async () => {
+    db = await startTestDatabase();
+    await seedChain(db.sql, demoChain);
+    server = createHttpApp({ sql: db.sql, log: () => {}, clock }).listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    for (const login of ['admin', 'finance', 'east.manager', 'south.manager', 'sh01.manager']) {
+      tokens[login] = (await request('POST', '/api/v1/sessions', { body: { login, password: 'onecard-demo' } })).body.token;
+    }
+  });
+  afterAll(async () => {
+    if (server) await new Promise((resolve) => server.close(resolve));
+    await db?.stop();
+  });
+
+  async function request(method: string, path: string, options: { as?: string; body?: unknown } = {}) {
+    const headers: Record<string, string> = {};
+    if (options.as) headers.authorization = `Bearer ${tokens[options.as]}`;
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(base + path, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+    const text = await res.text();
+    return { status: res.status, body: text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text, headers: res.headers };
+  }
+
+  const sh01 = { terminalId: 't-sh-01-1', storeId: 'store-sh-01' };
+  const gz01 = { terminalId: 't-gz-01-1', storeId: 'store-gz-01' };
+
+  it('a regional manager creates drafts in their region only; others are 403 FORBIDDEN', async () => {
+    const made = await request('POST', '/api/v1/promotions', { as: 'east.manager', body: body('east-200', 'region-east') });
+    expect(made.status).toBe(201);
+    expect(made.body.promotion).toMatchObject({ id: 'east-200', status: 'draft', orgNodeId: 'region-east' });
+    expect(made.body.createdBy).toBe('op-east-manager');
+
+    for (const node of ['region-south', 'store-gz-01', 'hq']) {
+      const refused = await request('POST', '/api/v1/promotions', { as: 'east.manager', body: body(`east-at-${node}`, node) });
+      expect(refused.status).toBe(403);
+      expect(refused.body.error.code).toBe('FORBIDDEN');
+    }
+    // A store manager has no promotion.write at all.
+    expect((await request('POST', '/api/v1/promotions', { as: 'sh01.manager', body: body('sh-own', 'store-sh-01') })).status).toBe(403);
+    // The south manager cannot change or submit the east draft.
+    expect((await request('PUT', '/api/v1/promotions/east-200', { as: 'south.manager', body: body('east-200', 'region-east') })).status).toBe(403);
+    expect((await request('POST', '/api/v1/promotions/east-200/submit', { as: 'south.manager' })).status).toBe(403);
+    // Nor move it into the south region.
+    expect((await request('PUT', '/api/v1/promotions/east-200', { as: 'east.manager', body: body('east-200', 'region-south') })).status).toBe(403);
+  });
+
+  it('refuses a definition the pricing engine would refuse, naming the field', async () => {
+    const r = await request('POST', '/api/v1/promotions', { as: 'east.manager', body: body('bad', 'region-east', { validFrom: '2026-12-01', validTo: '2026-11-01' }) });
+    expect(r.status).toBe(400);
+    expect(r.body.error).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringMatching(/validTo/) });
+    const r2 = await request('POST', '/api/v1/promotions', { as: 'east.manager', body: body('bad2', 'region-east', { rule: { type: 'secondItem', rate: '1.5', scope: {} } }) });
+    expect(r2.status).toBe(400);
+    expect(r2.body.error.message).toMatch(/rule\.rate/);
+  });
+
+  it('approval: only another operator with promotion.approve; the draft then goes live and into the feed of its region only', async () => {
+    // Nothing in the feed for a draft.
+    expect((await pullChanges(db.sql, sh01, 0, 2000)).changes.filter((c) => c.body.type === 'promotion')).toEqual([]);
+    expect((await request('POST', '/api/v1/promotions/east-200/approve', { as: 'admin' })).status).toBe(409); // not submitted yet
+    const submitted = await request('POST', '/api/v1/promotions/east-200/submit', { as: 'east.manager' });
+    expect(submitted.body.promotion.status).toBe('pending_approval');
+    // The regional manager's role has no promotion.approve.
+    expect((await request('POST', '/api/v1/promotions/east-200/approve', { as: 'east.manager' })).status).toBe(403);
+
+    const approved = await request('POST', '/api/v1/promotions/east-200/approve', { as: 'admin' });
+    expect(approved.status).toBe(200);
+    expect(approved.body).toMatchObject({ approvedBy: 'op-admin', promotion: { status: 'active' } });
+    // Live promotions are not edited.
+    expect((await request('PUT', '/api/v1/promotions/east-200', { as: 'east.manager', body: body('east-200', 'region-east') })).status).toBe(409);
+
+    const east = (await pullChanges(db.sql, sh01, 0, 2000)).changes.filter((c) => c.body.type === 'promotion');
+    expect(east).toHaveLength(1);
+    expect(east[0]).toMatchObject({ deleted: false, body: { type: 'promotion', promotion: { id: 'east-200', status: 'active' } } });
+    const south = (await pullChanges(db.sql, gz01, 0, 2000)).changes.filter((c) => c.body.type === 'promotion');
+    expect(south).toHaveLength(1);
+    expect(south[0]).toMatchObject({ deleted: true, body: { promotion: { id: 'east-200', orgNodeId: '-' } } });
+
+    const audit = await db.sql`select action, operator_id from audit_log where entity_kind = 'promotion' and entity_id = 'east-200' order by id`;
+    expect(audit.map((a) => `${a.action} ${a.operator_id}`)).toEqual(['promotion.created op-east-manager', 'promotion.submitted op-east-manager', 'promotion.approved op-admin']);
+  });
+
+  it('an approver cannot approve a promotion they wrote or submitted', async () => {
+    expect((await request('POST', '/api/v1/promotions', { as: 'admin', body: body('hq-own', 'hq') })).status).toBe(201);
+    await request('POST', '/api/v1/promotions/hq-own/submit', { as: 'admin' });
+    const own = await request('POST', '/api/v1/promotions/hq-own/approve', { as: 'admin' });
+    expect(own.status).toBe(403);
+    expect(own.body.error.message).toMatch(/another operator/);
+    const rejected = await request('POST', '/api/v1/promotions/hq-own/reject', { as: 'finance', body: { reason: 'overlaps the east offer' } });
+    expect(rejected.body.promotion.status).toBe('draft');
+  });
+
+  it('a future window is scheduled, starts and ends by the calendar of its node', async () => {
+    await request('POST', '/api/v1/promotions', { as: 'east.manager', body: body('east-dec', 'region-east', { validFrom: '2026-12-01', validTo: '2026-12-02' }) });
+    await request('POST', '/api/v1/promotions/east-dec/submit', { as: 'east.manager' });
+    expect((await request('POST', '/api/v1/promotions/east-dec/approve', { as: 'finance' })).body.promotion.status).toBe('scheduled');
+    // Scheduled promotions already travel: the engine starts them on time even offline.
+    expect((await pullChanges(db.sql, sh01, 0, 2000)).changes.some((c) => c.body.type === 'promotion' && c.body.promotion.id === 'east-dec' && !c.deleted)).toBe(true);
+
+    expect(await advancePromotions(db.sql, Date.UTC(2026, 10, 30, 15, 59))).toEqual([]); // 23:59 on 30 Nov in Shanghai
+    expect(await advancePromotions(db.sql, Date.UTC(2026, 10, 30, 16, 0))).toEqual([{ id: 'east-dec', from: 'scheduled', to: 'active' }]);
+    expect(await advancePromotions(db.sql, Date.UTC(2026, 11, 2, 16, 0))).toEqual([{ id: 'east-dec', from: 'active', to: 'ended' }]);
+    const ended = (await pullChanges(db.sql, sh01, 0, 2000)).changes.find((c) => c.body.type === 'promotion' && c.body.promotion.id === 'east-dec');
+    expect(ended?.deleted).toBe(true);
+  });
+
+  it('ending by hand reaches the terminals as a deletion', async () => {
+    const ended = await request('POST', '/api/v1/promotions/east-200/end', { as: 'east.manager', body: { reason: 'stock ran out' } });
+    expect(ended.body).toMatchObject({ endedBy: 'op-east-manager', promotion: { status: 'ended' } });
+    const change = (await pullChanges(db.sql, sh01, 0, 2000)).changes.find((c) => c.body.type === 'promotion' && c.body.promotion.id === 'east-200');
+    expect(change?.deleted).toBe(true);
+  });
+
+  describe('budgets', () => {
+    let saleNo = 0;
+    /** A sale as HQ records it from a terminal's event, drawing `drawn` on `promotionId`. */
+    async function recordSale(terminalId: string, storeId: string, promotionId: string, drawn: number, extra: Partial<SaleDocument> = {}) {
+      saleNo += 1;
+      const sale: SaleDocument = {
+        id: `sale-b-${saleNo}`, storeId, terminalId, currency: 'CNY', memberId: null, cardId: null,
+        lines: [{ lineNo: 1, sku: 'SKU-1', barcode: '1', name: 'x', quantity: drawn || 1, unitPriceMinor: 100, amountMinor: 100 * (drawn || 1), eligibleForMemberBenefits: true }],
+        totalMinor: 100 * (drawn || 1), tenders: [{ kind: 'cash', amountMinor: 100 * (drawn || 1), tenderedMinor: 100 * (drawn || 1), changeMinor: 0 }], pointsEarned: 0,
+        completedAt: NOW, promotionUses: [{ promotionId, memberUses: drawn, budgetKind: 'quantity', budgetDrawn: drawn, discountMinor: 10 * drawn }],
+        ...extra,
+      };
+      await db.sql`insert into sales (id, terminal_id, event_seq, store_id, member_id, card_id, currency, total_minor, points_earned, completed_at, body)
+        values (${sale.id}, ${terminalId}, ${saleNo}, ${storeId}, ${sale.memberId}, ${sale.cardId}, 'CNY', ${sale.totalMinor}, 0, ${sale.completedAt}, ${JSON.stringify(sale)}::text::jsonb)`;
+      return sale;
+    }
+
+    it('allotments are topped up from what the sales drew and never add up to more than the budget', async () => {
+      const limited = { ...body('east-cola', 'region-east'), rule: { type: 'limitedQuantitySpecial', items: [{ sku: 'SKU-1', priceMinor: 50 }] }, budget: { kind: 'quantity', total: 30 } };
+      expect((await request('POST', '/api/v1/promotions', { as: 'east.manager', body: limited })).status).toBe(201);
+      await request('POST', '/api/v1/promotions/east-cola/submit', { as: 'east.manager' });
+      await request('POST', '/api/v1/promotions/east-cola/approve', { as: 'admin' });
+
+      // Three east terminals: each gets 30 / (2 × 3) = 5 at its first pull.
+      expect(await topUpAllotments(db.sql, sh01)).toEqual(['east-cola']);
+      expect(await topUpAllotments(db.sql, sh01)).toEqual([]); // nothing drawn yet
+      expect(await topUpAllotments(db.sql, gz01)).toEqual([]); // another region
+      const fed = (await pullChanges(db.sql, sh01, 0, 2000)).changes.find((c) => c.body.type === 'promotion' && c.body.promotion.id === 'east-cola');
+      expect(fed?.body).toMatchObject({ type: 'promotion', allotment: 5 });
+
+      await recordSale('t-sh-01-1', 'store-sh-01', 'east-cola', 3);
+      expect(await topUpAllotments(db.sql, sh01)).toEqual(['east-cola']); // 2 left ≤ half of 5: back up to 5 unspent
+      expect((await budgetState(db.sql, 'east-cola'))!.terminals).toEqual([{ terminalId: 't-sh-01-1', allotted: 8, used: 3 }]);
+
+      // Busy terminals draw everything they are given; the allotments stop at the budget.
+      for (let round = 0; round < 10; round += 1) {
+        for (const t of [sh01, { terminalId: 't-sh-01-2', storeId: 'store-sh-01' }, { terminalId: 't-hz-01-1', storeId: 'store-hz-01' }]) {
+          await topUpAllotments(db.sql, t);
+          const s = (await budgetState(db.sql, 'east-cola'))!.terminals.find((x) => x.terminalId === t.terminalId);
+          if (s && s.allotted > s.used) await recordSale(t.terminalId, t.storeId, 'east-cola', s.allotted - s.used);
+        }
+      }
+      const state = (await budgetState(db.sql, 'east-cola'))!;
+      expect(state).toMatchObject({ total: 30, allotted: 30, used: 30, unallotted: 0, outstanding: 0 });
+    });
+  });
+
+  describe('reports', () => {
+    it('per promotion, store and day, from the sale documents; CSV alike', async () => {
+      const day = '2026-11-22';
+      const rows = await promotionReport(db.sql, ['store-sh-01', 'store-hz-01', 'store-gz-01'], { from: day, to: day, promotionId: 'east-cola' });
+      const sh = rows.find((r) => r.storeId === 'store-sh-01')!;
+      const drawn = (await budgetState(db.sql, 'east-cola'))!.terminals.filter((t) => t.terminalId.startsWith('t-sh')).reduce((s, t) => s + t.used, 0);
+      expect(sh).toMatchObject({ promotionId: 'east-cola', day, units: drawn, discountMinor: 10 * drawn, salesWithout: 0 });
+      expect(sh.uses).toBe(sh.salesWith);
+
+      // A member's first sale at the chain with the promotion counts them as new; a sale without it counts as "without".
+      await db.sql`insert into sales (id, terminal_id, event_seq, store_id, member_id, card_id, currency, total_minor, points_earned, completed_at, body)
+        values ('sale-r-1', 't-hz-01-1', 9001, 'store-hz-01', 'm-new', null, 'CNY', 500, 0, ${NOW}, ${JSON.stringify({ promotionUses: [{ promotionId: 'east-cola', memberUses: 1, budgetKind: 'quantity', budgetDrawn: 1, discountMinor: 50 }] })}::text::jsonb),
+               ('sale-r-2', 't-hz-01-1', 9002, 'store-hz-01', 'm-new', null, 'CNY', 700, 0, ${NOW + 1000}, '{}'::jsonb)`;
+      const hz = (await promotionReport(db.sql, ['store-hz-01'], { from: day, to: day, promotionId: 'east-cola' }))[0]!;
+      expect(hz).toMatchObject({ members: 1, newMembers: 1, salesWithout: 1, salesWithoutMinor: 700 });
+      // Out of the reader's scope: nothing.
+      expect(await promotionReport(db.sql, ['store-gz-01'], { from: day, to: day })).toEqual([]);
+
+      const csv = promotionReportCsv([hz]);
+      expect(csv.split('\r\n')[0]).toBe('promotion_id,promotion_name,store_id,day,uses,units,discount_minor,sales_with,sales_with_minor,sales_without,sales_without_minor,members,new_members');
+      expect(csv.split('\r\n')[1]).toMatch(/^east-cola,"?Spend 200 get 30 off \(east-cola\)"?,store-hz-01,2026-11-22,/);
+
+      const viaRest = await request('GET', `/api/v1/promotion-reports?from=${day}&to=${day}&promotionId=east-cola&format=csv`, { as: 'east.manager' });
+      expect(viaRest.status).toBe(200);
+      expect(viaRest.headers.get('content-type')).toMatch(/text\/csv/);
+      expect(viaRest.body).toContain('store-hz-01');
+      const southView = await request('GET', `/api/v1/promotion-reports?from=${day}&to=${day}&promotionId=east-cola`, { as: 'south.manager' });
+      expect(southView.body.rows).toEqual([]);
+      expect((await request('GET', `/api/v1/promotion-reports?from=${day}&to=${day}&storeId=store-sh-01`, { as: 'south.manager' })).status).toBe(403);
+    });
+  });
+});
