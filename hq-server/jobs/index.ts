@@ -4,6 +4,7 @@ import type { Log, Sql } from '../database';
 import { yearlyLevelReview } from './member-levels';
 import { expirePoints } from './points-expiry';
 import { postMaturedRebates } from './rebates';
+import { advancePromotions } from '../promotions';
 
 export { expirePoints, pointsExpiryId } from './points-expiry';
 export { postMaturedRebates } from './rebates';
@@ -27,6 +28,10 @@ export async function runJobsOnce(sql: Sql, log: Log, now: number): Promise<void
   await step('rebates', async () => {
     const r = await postMaturedRebates(sql, now);
     if (r.posted + r.voided > 0) log(`rebates: ${r.posted} posted, ${r.voided} released`);
+  });
+  await step('promotion calendar', async () => {
+    const moves = await advancePromotions(sql, now);
+    if (moves.length > 0) log(`promotions: ${moves.map((m) => `${m.id} ${m.from} → ${m.to}`).join(', ')}`);
   });
   await step('yearly level review', async () => {
     const changes = await yearlyLevelReview(sql, now);
