@@ -4,6 +4,7 @@ import { POINTS_LEDGER, type Transfer } from '../core/ledger';
 import { holdRebate, rebateAmount, rebateLeftAfterRefund, rebateMaturesAt, type RebateRule } from '../core/rebate';
 import type { PointsTenderRule } from '../core/points-tender';
 import type { RefundDocument } from '../core/refund';
+import type { ChainSettings } from '../core/settings';
 import { postSale, type SaleDocument } from '../core/sale';
 import { postTopUp, type TopUpDocument } from '../core/top-up';
 import { eventFromWire, WireValidationError, type EventBody, type SyncEvent } from '../protocols/sync/v1/codec';
@@ -15,7 +16,7 @@ import { reviewLevelsAfterSpend } from './jobs/member-levels';
 import { coverOfflineDebits, exposureAccountFor, isOfflineMemberDebit, overdraftFromRow, overdraftId, overdraftRow, repayOverdrafts, type Overdraft } from './offline-exposure';
 import { Quarantine, requireSameTransfers } from './quarantine';
 import { AWAITING_SALE, checkGiftRedemption, checkRefund, checkTopUpRefund } from './refunds';
-import { readSetting } from './settings';
+import { readSettingsOf } from './settings';
 import { recordDayClose } from './reconciliation';
 import type { TerminalIdentity } from './terminals';
 
@@ -346,8 +347,12 @@ async function applyBatch(tx: Tx, terminal: TerminalIdentity, parsed: readonly P
     for (const r of await tx`select id, body from top_ups where id = any(${topUpIds}::text[])`) topUps.set(r.id, jsonOf(r.body) as TopUpDocument);
     for (const r of await tx`select top_up_id from top_up_refunds where top_up_id = any(${topUpIds}::text[])`) refundedTopUps.add(r.top_up_id);
   }
-  const rebateRule = bodies.some((b) => b.type === 'sale' && b.sale.memberId && b.sale.cardId) ? await readSetting(tx, 'rebate') : null;
-  const pointsTenderRule = bodies.some((b) => b.type === 'sale' && b.sale.tenders.some((t) => t.kind === 'points')) ? await readSetting(tx, 'pointsTender') : null;
+  const wanted: Array<'rebate' | 'pointsTender'> = [];
+  if (bodies.some((b) => b.type === 'sale' && b.sale.memberId && b.sale.cardId)) wanted.push('rebate');
+  if (bodies.some((b) => b.type === 'sale' && b.sale.tenders.some((t) => t.kind === 'points'))) wanted.push('pointsTender');
+  const settings: Partial<Pick<ChainSettings, 'rebate' | 'pointsTender'>> = wanted.length > 0 ? await readSettingsOf(tx, wanted) : {};
+  const rebateRule = settings.rebate ?? null;
+  const pointsTenderRule = settings.pointsTender ?? null;
 
   // Lock every account the batch may touch, once and in id order.
   const transfers = fresh.flatMap((e) => e.transfers);

@@ -28,6 +28,14 @@ export function validateSettingKey(key: string): { key: ChainSettingKey } {
   return { key: key as ChainSettingKey };
 }
 
+/** Just `keys`, in one round trip, defaults filled in. */
+export async function readSettingsOf<K extends ChainSettingKey>(db: Db, keys: readonly K[]): Promise<Pick<ChainSettings, K>> {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) out[k] = DEFAULT_CHAIN_SETTINGS[k];
+  for (const r of await db`select key, value from settings where key = any(${[...keys]}::text[])`) out[r.key] = r.value;
+  return out as Pick<ChainSettings, K>;
+}
+
 /** Validates `valueJson` for `key` (VALIDATION_FAILED naming the field) and returns the value. */
 export function validateSetting(key: string, valueJson: string): { key: ChainSettingKey; value: ChainSettings[ChainSettingKey] } {
   validateSettingKey(key);

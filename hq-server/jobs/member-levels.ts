@@ -1,9 +1,9 @@
 import type { MemberLevel } from '../../core/chain';
 import { localTime } from '../../core/time';
-import { reviewLevel } from '../../core/member-level';
+import { reviewLevel, type LevelThreshold } from '../../core/member-level';
+import { DEFAULT_CHAIN_SETTINGS } from '../../core/settings';
 import { recordChanges } from '../change-log';
 import type { Db, Sql } from '../database';
-import { readSetting } from '../settings';
 
 /**
  * Member levels (会员等级) from rolling 12-month spend: sales minus refunds completed in the
@@ -18,11 +18,6 @@ export interface LevelChange {
   from: string;
   to: string;
   rollingSpendMinor: number;
-}
-
-async function levels(db: Db): Promise<MemberLevel[]> {
-  const rows = await db`select code, name, rank, discount_rate, points_multiplier, offline_limit_minor from member_levels order by rank`;
-  return rows.map((l) => ({ code: l.code, name: l.name, rank: l.rank, discountRate: l.discount_rate, pointsMultiplier: l.points_multiplier, offlineLimitMinor: l.offline_limit_minor }));
 }
 
 /** Rolling spend of each member in `memberIds` over the window ending at `now`. */
@@ -42,14 +37,23 @@ export async function rollingSpend(db: Db, memberIds: readonly string[], now: nu
  */
 async function review(tx: Db, memberIds: readonly string[], now: number, yearly: boolean, actor: string): Promise<LevelChange[]> {
   if (memberIds.length === 0) return [];
-  const all = await levels(tx);
+  // One round trip for the levels and thresholds, one for the members with their rolling spend.
+  const [config] = await tx`
+    select (select coalesce(json_agg(json_build_object('code', code, 'name', name, 'rank', rank, 'discountRate', discount_rate,
+              'pointsMultiplier', points_multiplier, 'offlineLimitMinor', offline_limit_minor) order by rank), '[]'::json) from member_levels) as levels,
+           (select value from settings where key = 'levelThresholds') as thresholds`;
+  const all = (config?.levels ?? []) as MemberLevel[];
   if (all.length === 0) return [];
-  const thresholds = await readSetting(tx, 'levelThresholds');
-  const spend = await rollingSpend(tx, memberIds, now);
-  const current = await tx`select id, level_code from members where id = any(${[...memberIds]}::text[]) order by id`;
+  const thresholds = (config?.thresholds ?? DEFAULT_CHAIN_SETTINGS.levelThresholds) as LevelThreshold[];
+  const from = now - ROLLING_WINDOW_MS;
+  const current = await tx`
+    select m.id, m.level_code,
+      coalesce((select sum(total_minor) from sales s where s.member_id = m.id and s.completed_at > ${from} and s.completed_at <= ${now}), 0)::bigint
+      - coalesce((select sum(total_minor) from refunds r where r.member_id = m.id and r.completed_at > ${from} and r.completed_at <= ${now}), 0)::bigint as spend
+    from members m where m.id = any(${[...memberIds]}::text[]) order by m.id`;
   const changes: LevelChange[] = [];
   for (const m of current) {
-    const rollingSpendMinor = spend.get(m.id) ?? 0;
+    const rollingSpendMinor = Math.max(0, m.spend as number);
     const next = reviewLevel(m.level_code, rollingSpendMinor, all, thresholds, yearly);
     if (next.code === m.level_code) continue;
     const [moved] = await tx`update members set level_code = ${next.code} where id = ${m.id} and level_code = ${m.level_code} returning id`;
