@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { promotion } from '../core/pricing';
 import { demoChain } from '../fixtures/data/demo-chain';
 import { createApiRouter } from './http-server';
 import { BUILT_IN_ROLES, type Permission } from './roles';
@@ -37,6 +38,8 @@ interface RouteCase {
   expect: number;
   /** Whether an allowed call changes something (and so must leave an audit entry). */
   change?: boolean;
+  /** What a role without the permission gets, when not 403 (a route that hides what the caller may not read). */
+  denied?: number;
   call(role: RoleKey): Promise<Call> | Call;
 }
 
@@ -65,6 +68,21 @@ describe('built-in roles × REST routes', () => {
 
   let seq = 0;
   const uid = (r: RoleKey) => `${r.toLowerCase()}${++seq}`;
+
+  /** A promotion draft at store-sh-01 as a REST body (hq-server/promotions.ts). */
+  const promotionBody = (id: string) => {
+    const { status: _status, ...p } = promotion(id, { type: 'spendThresholdDiscount', tiers: [{ thresholdMinor: 20000, offMinor: 3000 }], repeat: false, capMinor: null }, { orgNodeId: 'store-sh-01', name: `Spend 200 get 30 off (${id})`, nameZh: '满200减30' });
+    return p;
+  };
+  /** A promotion made (and submitted) by someone else than `r`, so that `r` may approve it. */
+  async function promotionFor(r: RoleKey, submitted: boolean): Promise<string> {
+    const id = `promo-${uid(r)}`;
+    const author = r === 'A' ? token.R : token.A;
+    const made = await t.request('POST', '/api/v1/promotions', { token: author, body: promotionBody(id) });
+    expect(made.status).toBe(201);
+    if (submitted) expect((await t.request('POST', `/api/v1/promotions/${id}/submit`, { token: author })).status).toBe(200);
+    return id;
+  }
 
   const cases: RouteCase[] = [
     { route: 'get /health', permission: null, allowed: 'AFRSC', expect: 200, call: () => ({ method: 'GET', path: '/health' }) },
@@ -150,15 +168,39 @@ describe('built-in roles × REST routes', () => {
     { route: 'delete /operators/{id}/grants/{nodeId}/{role}', permission: 'operator.manage', allowed: 'ARS', expect: 204, change: true, call: (r) => ({ method: 'DELETE', path: `/operators/op-fix-${r}/grants/store-sh-01/cashier` }) },
     { route: 'post /operators/{id}/unlock', permission: 'operator.manage', allowed: 'ARS', expect: 200, change: true, call: (r) => ({ method: 'POST', path: `/operators/op-fix-${r}/unlock` }) },
     { route: 'get /audit', permission: 'audit.read', allowed: 'AFRS', expect: 200, call: () => ({ method: 'GET', path: '/audit?limit=5' }) },
+    // Reconciliation (routes-finance.ts).
+    { route: 'get /reconciliation', permission: 'event.read', allowed: 'AFRS', expect: 200, call: () => ({ method: 'GET', path: '/reconciliation?date=2026-11-20' }) },
+    // Promotions (routes-promotions.ts): read with promotion.write, promotion.approve or report.read.
+    { route: 'get /promotions', permission: null, allowed: 'AFRS', expect: 200, call: () => ({ method: 'GET', path: '/promotions' }) },
+    { route: 'post /promotions', permission: 'promotion.write', allowed: 'AR', expect: 201, change: true, call: (r) => ({ method: 'POST', path: '/promotions', body: promotionBody(`promo-${uid(r)}`) }) },
+    { route: 'get /promotions/{id}', permission: null, allowed: 'AFRS', expect: 200, denied: 404, call: async (r) => ({ method: 'GET', path: `/promotions/${await promotionFor(r, false)}` }) },
+    { route: 'get /promotions/{id}/budget', permission: null, allowed: 'AFRS', expect: 404, denied: 404, call: async (r) => ({ method: 'GET', path: `/promotions/${await promotionFor(r, false)}/budget` }) },
+    {
+      route: 'put /promotions/{id}', permission: 'promotion.write', allowed: 'AR', expect: 200, change: true,
+      call: async (r) => {
+        const id = await promotionFor(r, false);
+        return { method: 'PUT', path: `/promotions/${id}`, body: { ...promotionBody(id), name: 'changed' } };
+      },
+    },
+    { route: 'post /promotions/{id}/submit', permission: 'promotion.write', allowed: 'AR', expect: 200, change: true, call: async (r) => ({ method: 'POST', path: `/promotions/${await promotionFor(r, false)}/submit` }) },
+    { route: 'post /promotions/{id}/approve', permission: 'promotion.approve', allowed: 'AF', expect: 200, change: true, call: async (r) => ({ method: 'POST', path: `/promotions/${await promotionFor(r, true)}/approve` }) },
+    { route: 'post /promotions/{id}/reject', permission: 'promotion.approve', allowed: 'AF', expect: 200, change: true, call: async (r) => ({ method: 'POST', path: `/promotions/${await promotionFor(r, true)}/reject`, body: { reason: 'not now' } }) },
+    { route: 'post /promotions/{id}/end', permission: null, allowed: 'AFR', expect: 200, change: true, call: async (r) => ({ method: 'POST', path: `/promotions/${await promotionFor(r, false)}/end`, body: { reason: 'over' } }) },
+    { route: 'get /promotion-reports', permission: null, allowed: 'AFRS', expect: 200, call: () => ({ method: 'GET', path: '/promotion-reports?from=2026-11-01&to=2026-11-30' }) },
   ];
 
   it('covers every route of the router', () => {
-    const router = createApiRouter({ sql: t.sql, log: () => {} }) as unknown as { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> };
+    type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
     const routes = new Set<string>();
-    for (const layer of router.stack) {
-      if (!layer.route) continue;
-      for (const [method, on] of Object.entries(layer.route.methods)) if (on && method !== '_all') routes.add(`${method} ${layer.route.path.replace(/:(\w+)/g, '{$1}')}`);
-    }
+    // Routes mounted directly and those of routers mounted without a path (routes-finance.ts).
+    const walk = (stack: Layer[]) => {
+      for (const layer of stack) {
+        if (layer.handle?.stack) walk(layer.handle.stack);
+        if (!layer.route) continue;
+        for (const [method, on] of Object.entries(layer.route.methods)) if (on && method !== '_all') routes.add(`${method} ${layer.route.path.replace(/:(\w+)/g, '{$1}')}`);
+      }
+    };
+    walk((createApiRouter({ sql: t.sql, log: () => {} }) as unknown as { stack: Layer[] }).stack);
     expect(cases.map((c) => c.route).sort()).toEqual([...routes].sort());
   });
 
@@ -185,7 +227,8 @@ describe('built-in roles × REST routes', () => {
             expect(entries.length, `${c.route} by ${ROLE_OF[r].role} left no audit entry`).toBeGreaterThan(0);
           }
         } else {
-          expect(reply).toEqual({ status: 403, body: { error: { code: 'FORBIDDEN', message: expect.any(String) } } });
+          const code = c.denied === 404 ? 'NOT_FOUND' : 'FORBIDDEN';
+          expect(reply).toEqual({ status: c.denied ?? 403, body: { error: { code, message: expect.any(String) } } });
           const entries = await t.sql`select action from audit_log where id > ${mark!.id} and operator_id = ${ROLE_OF[r].operatorId} and action <> 'operator.signed_in'`;
           expect(entries.map((e) => e.action)).toEqual([]);
         }
