@@ -6,6 +6,8 @@ import { postRefund, type RefundDocument } from '../core/refund';
 import { postSale } from '../core/sale';
 import { postTopUpRefund, type TopUpRefundDocument } from '../core/top-up';
 import { demoChain } from '../fixtures/data/demo-chain';
+import { eventToWire } from '../protocols/sync/v1/codec';
+import { pushEvents } from './push-events';
 import { auditLedger, CNY, line, Scenario, type Till } from './testing/scenario';
 import { startTestHq } from './testing/hq';
 import { createTestSyncClient, type TestSyncClient } from './testing/sync-client';
@@ -292,6 +294,16 @@ describe('member money at HQ', () => {
       expect((await s.wallet(who)).points).toBe(0);
       const [x] = await hq.sql`select credits_posted - debits_posted as p from accounts where id = 'store:store-sh-01:offline_exposure:points'`;
       expect(x!.p).toBeLessThanOrEqual(-500);
+
+      // A store without the account yet (made after this HQ's migration) gets it when first needed.
+      await hq.sql`delete from accounts where id = 'store:store-gz-01:offline_exposure:points'`;
+      const gz = { terminalId: 't-gz-01-1', storeId: 'store-gz-01' };
+      const [t] = await hq.sql`select acked_seq from terminals where id = ${gz.terminalId}`;
+      const gzSale = { ...sale, id: uuidv7(), storeId: gz.storeId, terminalId: gz.terminalId };
+      const event = { seq: (t!.acked_seq as number) + 1, id: uuidv7(), occurredAt: 1, body: { type: 'sale' as const, sale: gzSale }, transfers: postSale(gzSale, () => uuidv7()) };
+      expect((await pushEvents(hq.sql, gz, [eventToWire(event)])).results[0]).toMatchObject({ status: 'applied' });
+      const [y] = await hq.sql`select credits_posted - debits_posted as p from accounts where id = 'store:store-gz-01:offline_exposure:points'`;
+      expect(y!.p).toBe(-500);
     });
   });
 

@@ -11,9 +11,9 @@ import { eventFromWire, WireValidationError, type EventBody, type SyncEvent } fr
 import { recordChanges, type ChangeRef } from './change-log';
 import type { Db, Sql, Tx } from './database';
 import { expiryVoidId, holdIdsOf, holdLegIds, refreshHoldStates } from './holds';
-import { isApplied, LedgerTx, MEMBER_ACCOUNT_CODES } from './ledger';
+import { createAccounts, isApplied, LedgerTx, MEMBER_ACCOUNT_CODES } from './ledger';
 import { reviewLevelsAfterSpend } from './jobs/member-levels';
-import { coverOfflineDebits, exposureAccountFor, isOfflineMemberDebit, overdraftFromRow, overdraftId, overdraftRow, repayOverdrafts, type Overdraft } from './offline-exposure';
+import { coverOfflineDebits, exposureAccountFor, isOfflineMemberDebit, overdraftFromRow, overdraftId, overdraftRow, repayOverdrafts, storeOfflinePointsExposureAccount, type Overdraft } from './offline-exposure';
 import { Quarantine, requireSameTransfers } from './quarantine';
 import { AWAITING_SALE, checkGiftRedemption, checkRefund, checkTopUpRefund } from './refunds';
 import { readSettingsOf } from './settings';
@@ -384,6 +384,12 @@ async function applyBatch(tx: Tx, terminal: TerminalIdentity, parsed: readonly P
         extraTransfers.push(rebateHoldId(rebate.saleId), rebateTransferIds.void(rebate.saleId));
       }
     }
+  }
+  // HQ's own points exposure account is not among core's store accounts: make it when first needed.
+  const pointsExposure = [...new Set(extraAccounts.filter((id) => id.endsWith(':offline_exposure:points')))];
+  if (pointsExposure.length > 0) {
+    const stores = await tx`select id from org_nodes where id = any(${pointsExposure.map((id) => id.slice('store:'.length, -':offline_exposure:points'.length))}::text[])`;
+    await createAccounts(tx, stores.map((r) => ({ ...storeOfflinePointsExposureAccount(r.id as string), owner: r.id as string })));
   }
   // A capture may find its hold released by HQ's expiry sweep; see applyEvent.
   const capturedLegs = transfers.filter((t) => t.kind === 'post_pending' && t.pendingId).map((t) => expiryVoidId(t.pendingId!));
