@@ -1,3 +1,5 @@
+import Decimal from 'decimal.js';
+import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoChain } from '../fixtures/data/demo-chain';
 import { DEFAULT_DEMO_MONTH, enrollDemoTerminals, generateDemoMonth, pushDemoMonth, type DemoMonthOptions } from '../fixtures/data/demo-month';
@@ -56,6 +58,52 @@ describe('reconciliation of a seeded month (4 terminals, 30 days)', () => {
     const r = (await (await fetch(`${ctx.hq.httpUrl}/api/v1/reconciliation?date=${ctx.month.dates[3]}`, { headers: { authorization: `Bearer ${token}` } })).json()) as ReconciliationReport;
     expect(r.terminals.map((t) => t.terminalId)).toEqual(['t-gz-01-1']);
     expect(r.liability).toBeNull();
+  });
+
+  it('reports add up to what the month generated; the sales detail streams as .xlsx with typed amounts', async () => {
+    const get = (path: string) => fetch(`${ctx.hq.httpUrl}/api/v1${path}`, { headers: { authorization: `Bearer ${ctx.token}` } });
+    const from = ctx.month.dates[0]!;
+    const to = ctx.month.dates.at(-1)!;
+    const byDay = (await (await get(`/reports/sales-by-day?from=${from}&to=${to}`)).json()) as { rows: Array<{ sale_count: number; sales_minor: number; refunds_minor: number }> };
+    expect(byDay.rows).toHaveLength(30);
+    expect(byDay.rows.reduce((s, r) => s + r.sales_minor, 0)).toBe(ctx.month.totals.salesMinor);
+    expect(byDay.rows.reduce((s, r) => s + r.refunds_minor, 0)).toBe(ctx.month.totals.refundsMinor);
+    const byRegion = (await (await get(`/reports/sales-by-region?from=${from}&to=${to}`)).json()) as { rows: Array<{ sales_minor: number }> };
+    expect(byRegion.rows.reduce((s, r) => s + r.sales_minor, 0)).toBe(ctx.month.totals.salesMinor);
+    const flow = (await (await get(`/reports/stored-value-flow?from=${from}&to=${to}`)).json()) as { rows: Array<{ top_up_minor: number; bonus_minor: number; closing_minor: number }> };
+    expect(flow.rows.reduce((s, r) => s + r.top_up_minor, 0)).toBe(ctx.month.totals.topUpPrincipalMinor);
+    expect(flow.rows.reduce((s, r) => s + r.bonus_minor, 0)).toBe(ctx.month.totals.topUpBonusMinor);
+    const last = await ctx.reconcile(to);
+    expect(flow.rows.at(-1)!.closing_minor).toBe(last.liability!.memberBalancesMinor);
+    const cashiers = (await (await get(`/reports/cashier-performance?from=${from}&to=${to}`)).json()) as { rows: Array<{ sale_count: number }>; note: string };
+    expect(cashiers.rows.reduce((s, r) => s + r.sale_count, 0)).toBe(ctx.month.totals.saleCount);
+    expect(cashiers.note).toMatch(/operator id/);
+
+    const res = await get(`/reports/sales-detail?from=${from}&to=${to}&format=xlsx`);
+    expect(res.status).toBe(200);
+    expect(Number(res.headers.get('x-export-rows'))).toBe(ctx.month.totals.saleCount);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(await res.arrayBuffer());
+    const sheet = workbook.worksheets[0]!;
+    expect(sheet.rowCount).toBe(ctx.month.totals.saleCount + 1);
+    let fen = 0;
+    sheet.eachRow((row, n) => {
+      if (n === 1) return;
+      const cell = row.getCell(6);
+      expect(cell.type).toBe(ExcelJS.ValueType.Number);
+      fen += new Decimal(cell.value as number).times(100).toNumber();
+    });
+    expect(fen).toBe(ctx.month.totals.salesMinor);
+    const csv = await (await get(`/reports/sales-detail?from=${from}&to=${to}&format=csv`)).text();
+    expect(csv.trimEnd().split('\r\n')).toHaveLength(ctx.month.totals.saleCount + 1);
+  });
+
+  it('the dashboard shows members, stored value and points outstanding, and terminals', async () => {
+    const d = (await (await fetch(`${ctx.hq.httpUrl}/api/v1/dashboard`, { headers: { authorization: `Bearer ${ctx.token}` } })).json()) as { members: number; storedValueOutstanding: { totalMinor: number }; terminals: { total: number; enrolled: number } };
+    expect(d.members).toBe(demoChain.members.length);
+    const last = await ctx.reconcile(ctx.month.dates.at(-1)!);
+    expect(d.storedValueOutstanding.totalMinor).toBe(last.liability!.cachedNowMinor);
+    expect(d.terminals).toMatchObject({ total: 4, enrolled: 4 });
   });
 
   it('refuses a malformed date', async () => {

@@ -6,7 +6,10 @@ import type { Log, Sql } from './database';
 import { scopeOf } from './access';
 import { permissionsOf, type Operator } from './operators';
 import type { Permission } from './roles';
-import { reconcileDate } from './reconciliation';
+import { writeCsv, writeXlsx, type Column, type Row, type Table } from './exports';
+import { chainTimeZone, dayBounds, reconcileDate } from './reconciliation';
+import { REPORTS, REPORTS_NOT_DONE, reportByName, reportContext, runReport } from './reports';
+import { confirmStatement, generateStatements, getStatement, listStatements, type Statement } from './settlement';
 
 /**
  * Finance routes under /api/v1 (mounted after the sign-in check): reconciliation, settlement,
@@ -20,6 +23,68 @@ import { reconcileDate } from './reconciliation';
 
 const dateField = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
 const reconciliationQuery = z.object({ date: dateField });
+const periodQuery = z.object({ periodStart: dateField.optional(), periodEnd: dateField.optional() }).refine((q) => (q.periodStart === undefined) === (q.periodEnd === undefined), { message: 'give both periodStart and periodEnd, or neither' });
+const periodBody = z.object({ periodStart: dateField, periodEnd: dateField }).strict().refine((b) => b.periodEnd >= b.periodStart, { message: 'periodEnd is before periodStart', path: ['periodEnd'] });
+const reportQuery = z.object({ from: dateField, to: dateField, format: z.enum(['json', 'xlsx', 'csv']).optional() }).refine((q) => q.to >= q.from, { message: 'to is before from', path: ['to'] });
+const exportQuery = z.object({ format: z.enum(['xlsx', 'csv']).optional() });
+const idParams = z.object({ id: z.string().min(1).max(128) });
+const nameParams = z.object({ name: z.string().min(1).max(64) });
+
+/** Columns of a settlement statement export (amounts in fen in the rows; yuan in the files). */
+export const STATEMENT_COLUMNS: Column[] = [
+  { key: 'line_no', header: 'Line 行', type: 'integer', width: 6 },
+  { key: 'kind', header: 'Kind 类型', type: 'text', width: 11 },
+  { key: 'store_id', header: 'Store 门店', type: 'text', width: 14 },
+  { key: 'description', header: 'Description 说明', type: 'text', width: 40 },
+  { key: 'issued_principal_minor', header: 'Issued principal 充值本金', type: 'money' },
+  { key: 'issued_bonus_minor', header: 'Issued bonus 赠送', type: 'money' },
+  { key: 'redeemed_principal_minor', header: 'Redeemed principal 消费本金', type: 'money' },
+  { key: 'redeemed_bonus_minor', header: 'Redeemed bonus 消费赠送', type: 'money' },
+  { key: 'bonus_funded_minor', header: 'Bonus funded 承担赠送', type: 'money' },
+  { key: 'bonus_reimbursed_minor', header: 'Bonus reimbursed 补偿赠送', type: 'money' },
+  { key: 'service_fee_minor', header: 'Service fee 服务费', type: 'money' },
+  { key: 'net_minor', header: 'Net 净额 (+HQ pays)', type: 'money' },
+];
+
+/** A statement as export rows: its lines, then a total row. */
+export function statementRows(st: Statement): Row[] {
+  const rows: Row[] = st.lines.map((l) => ({
+    line_no: l.lineNo,
+    kind: l.kind,
+    store_id: l.storeId,
+    description: l.description,
+    issued_principal_minor: l.issuedPrincipalMinor,
+    issued_bonus_minor: l.issuedBonusMinor,
+    redeemed_principal_minor: l.redeemedPrincipalMinor,
+    redeemed_bonus_minor: l.redeemedBonusMinor,
+    bonus_funded_minor: l.bonusFundedMinor,
+    bonus_reimbursed_minor: l.bonusReimbursedMinor,
+    service_fee_minor: l.serviceFeeMinor,
+    net_minor: l.netMinor,
+  }));
+  const total: Row = { line_no: null, kind: '', store_id: '', description: `Total 合计 — ${st.party} ${st.periodStart}…${st.periodEnd} (${st.state})` };
+  for (const c of STATEMENT_COLUMNS) if (c.type === 'money') total[c.key] = rows.reduce((s, r) => s + (r[c.key] as number), 0);
+  rows.push(total);
+  return rows;
+}
+
+/** Streams `table` as an attachment; the row count (when known) goes in X-Export-Rows so the console can show progress. */
+async function sendTable(res: Response, table: Table, format: 'xlsx' | 'csv', filename: string, rowCount: number | null, log: Log): Promise<void> {
+  res.status(200);
+  res.set('Content-Type', format === 'xlsx' ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' : 'text/csv; charset=utf-8');
+  res.set('Content-Disposition', `attachment; filename="${filename.replace(/[^\x20-\x7e]|"/g, '_')}.${format}"; filename*=UTF-8''${encodeURIComponent(filename)}.${format}`);
+  res.set('Cache-Control', 'no-store');
+  if (rowCount !== null) res.set('X-Export-Rows', String(rowCount));
+  try {
+    if (format === 'xlsx') await writeXlsx(res, [table]);
+    else await writeCsv(res, table);
+    res.end();
+  } catch (e) {
+    // Headers are gone: the client sees a cut download, and the log says why.
+    log(`export ${filename}.${format} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    res.destroy(e instanceof Error ? e : new Error(String(e)));
+  }
+}
 
 /** An error these routes answer themselves: {"error": {"code", "message"}} with its HTTP status. */
 export class FinanceError extends Error {
@@ -67,6 +132,115 @@ export function createFinanceRouter(deps: { sql: Sql; log: Log; clock?: Clock })
     const q = parseQuery(reconciliationQuery, req.query, 'query');
     const scope = await storeScope(sql, op, 'event.read');
     res.json(await reconcileDate(sql, q.date, scope.storeIds, scope.chainWide));
+  });
+
+  r.get('/dashboard', async (_req: Request, res: Response) => {
+    const op = requirePermission(res, 'report.read');
+    const scope = await storeScope(sql, op, 'report.read');
+    const tz = await chainTimeZone(sql);
+    const clock = deps.clock ?? { now: () => Date.now() };
+    const [{ today } = { today: '' }] = await sql`select to_char(to_timestamp(${clock.now()} / 1000.0) at time zone ${tz}, 'YYYY-MM-DD') as today`;
+    const day = await dayBounds(sql, today as string, tz);
+    const stores = scope.storeIds;
+    const [sales] = await sql`select count(*)::bigint as n, coalesce(sum(total_minor), 0)::bigint as t from sales where store_id = any(${stores}::text[]) and completed_at >= ${day.from} and completed_at < ${day.to}`;
+    const [members] = await sql`select count(*)::bigint as n from members where home_store_id = any(${stores}::text[])`;
+    const [sv] = await sql`
+      select coalesce(sum(a.credits_posted - a.debits_posted) filter (where a.code = 'CARD_PRINCIPAL'), 0)::bigint as principal,
+             coalesce(sum(a.credits_posted - a.debits_posted) filter (where a.code = 'CARD_BONUS'), 0)::bigint as bonus
+      from accounts a join cards c on a.id in ('card:' || c.id || ':principal', 'card:' || c.id || ':bonus') join members m on m.id = c.member_id
+      where m.home_store_id = any(${stores}::text[])`;
+    const [points] = await sql`
+      select coalesce(sum(a.credits_posted - a.debits_posted), 0)::bigint as p from accounts a join members m on a.id = 'member:' || m.id || ':points'
+      where m.home_store_id = any(${stores}::text[])`;
+    const [exposure] = await sql`
+      select coalesce(sum(o.amount - o.refunded) filter (where o.ledger <> 'POINTS'), 0)::bigint as money, coalesce(sum(o.amount - o.refunded) filter (where o.ledger = 'POINTS'), 0)::bigint as points
+      from offline_overdrafts o join sales s on s.id = o.sale_id where s.store_id = any(${stores}::text[])`;
+    const [terminals] = await sql`
+      select count(*)::bigint as total, count(*) filter (where revoked_at is null and credential_hash is not null)::bigint as enrolled,
+        count(*) filter (where revoked_at is null and last_contact_at > now() - interval '2 minutes')::bigint as online
+      from terminals where store_id = any(${stores}::text[])`;
+    res.json({
+      date: today,
+      timeZone: tz,
+      todaySales: { count: sales!.n, totalMinor: sales!.t },
+      members: members!.n,
+      storedValueOutstanding: { principalMinor: sv!.principal, bonusMinor: sv!.bonus, totalMinor: sv!.principal + sv!.bonus },
+      pointsOutstanding: points!.p,
+      offlineExposure: { outstandingMinor: exposure!.money, outstandingPoints: exposure!.points },
+      terminals: { total: terminals!.total, enrolled: terminals!.enrolled, online: terminals!.online, onlineMeans: 'in contact with HQ in the last 2 minutes' },
+    });
+  });
+
+  r.get('/reports', (_req: Request, res: Response) => {
+    requirePermission(res, 'report.read');
+    res.json({ reports: REPORTS.map((d) => ({ name: d.name, title: d.title, note: d.note ?? null, chart: d.chart, columns: d.columns })), notDone: REPORTS_NOT_DONE });
+  });
+
+  r.get('/reports/:name', async (req: Request, res: Response) => {
+    const op = requirePermission(res, 'report.read');
+    const { name } = parseQuery(nameParams, req.params, 'path');
+    const def = reportByName(name);
+    if (!def) throw new FinanceError(404, 'NOT_FOUND', `no report ${name}; known: ${REPORTS.map((d) => d.name).join(', ')}`);
+    const q = parseQuery(reportQuery, req.query, 'query');
+    const scope = await storeScope(sql, op, 'report.read');
+    const params = { from: q.from, to: q.to, storeIds: scope.storeIds, chainWide: scope.chainWide };
+    const format = q.format ?? 'json';
+    if (format === 'json') return void res.json(await runReport(sql, def, params));
+    const ctx = await reportContext(sql, params);
+    const count = def.count ? await def.count(sql, ctx) : null;
+    await sendTable(res, { title: def.title, columns: def.columns, rows: def.rows(sql, ctx) }, format, `${def.name}_${q.from}_${q.to}`, count, deps.log);
+  });
+
+  r.get('/settlement/statements', async (req: Request, res: Response) => {
+    const op = requirePermission(res, 'report.read');
+    const q = parseQuery(periodQuery, req.query, 'query');
+    const scope = await storeScope(sql, op, 'report.read');
+    res.json({ statements: await listStatements(sql, scope.storeIds, q.periodStart && q.periodEnd ? { start: q.periodStart, end: q.periodEnd } : undefined) });
+  });
+
+  /** Statements are made and confirmed at HQ: `member.adjust` over the whole chain. */
+  async function requireFinanceAtRoot(res: Response): Promise<Operator> {
+    const op = requirePermission(res, 'member.adjust');
+    if (!(await storeScope(sql, op, 'member.adjust')).chainWide) throw new FinanceError(403, 'FORBIDDEN', 'settlement statements are made and confirmed at HQ only');
+    return op;
+  }
+
+  r.post('/settlement/statements', express.json({ limit: '10kb' }), async (req: Request, res: Response) => {
+    await requireFinanceAtRoot(res);
+    const b = parseQuery(periodBody, req.body, 'body');
+    res.status(201).json({ statements: await generateStatements(sql, { start: b.periodStart, end: b.periodEnd }) });
+  });
+
+  async function statementInScope(res: Response, id: string): Promise<Statement> {
+    const op = requirePermission(res, 'report.read');
+    const st = await getStatement(sql, id);
+    if (!st) throw new FinanceError(404, 'NOT_FOUND', `no settlement statement ${id}`);
+    const scope = await storeScope(sql, op, 'report.read');
+    if (!st.lines.every((l) => scope.storeIds.includes(l.storeId))) throw new FinanceError(403, 'FORBIDDEN', `statement ${id} covers stores outside your part of the chain`);
+    return st;
+  }
+
+  r.get('/settlement/statements/:id', async (req: Request, res: Response) => {
+    const { id } = parseQuery(idParams, req.params, 'path');
+    res.json(await statementInScope(res, id));
+  });
+
+  r.post('/settlement/statements/:id/confirm', async (req: Request, res: Response) => {
+    const op = await requireFinanceAtRoot(res);
+    const { id } = parseQuery(idParams, req.params, 'path');
+    const result = await confirmStatement(sql, id, op);
+    if (result === 'not_found') throw new FinanceError(404, 'NOT_FOUND', `no settlement statement ${id}`);
+    if (result === 'already_confirmed') throw new FinanceError(409, 'CONFLICT', `statement ${id} is already confirmed; corrections go into the next period`);
+    res.json(result);
+  });
+
+  r.get('/settlement/statements/:id/export', async (req: Request, res: Response) => {
+    const { id } = parseQuery(idParams, req.params, 'path');
+    const q = parseQuery(exportQuery, req.query, 'query');
+    const st = await statementInScope(res, id);
+    const rows = statementRows(st);
+    const safeParty = st.party.replace(/[^\p{L}\p{N}_-]+/gu, '-');
+    await sendTable(res, { title: `Statement ${st.periodStart}`, columns: STATEMENT_COLUMNS, rows }, q.format ?? 'xlsx', `settlement_${safeParty}_${st.periodStart}_${st.periodEnd}`, rows.length, deps.log);
   });
 
   r.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {

@@ -1,3 +1,5 @@
+import Decimal from 'decimal.js';
+import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cardBonusAccountId, cardPrincipalAccountId } from '../core/accounts';
 import { uuidv7 } from '../core/ids';
@@ -85,6 +87,37 @@ describe('settlement worked example (SETTLEMENT.md)', () => {
     const settled = await settlePeriod(hq.sql, { start: '2026-11-01', end: '2026-11-30' }, { bonusFundedBy: 'issuing_store', franchiseServiceFeeRate: '0.006' });
     expect(settled.find((x) => x.storeId === 'store-sh-01')).toMatchObject({ bonusFundedMinor: 13_250, netMinor: -79_917 });
     expect(settled.find((x) => x.storeId === 'store-gz-01')).toMatchObject({ bonusFundedMinor: 0, netMinor: 57_600 });
+  });
+
+  it('the statement downloads as a real .xlsx: typed numeric cells in yuan with a currency format, and a total row', async () => {
+    const signIn = await fetch(`${hq.httpUrl}/api/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ login: 'finance', password: 'onecard-demo' }) });
+    const token = ((await signIn.json()) as { token: string }).token;
+    const gz = statementOf(november, GZ);
+    const res = await fetch(`${hq.httpUrl}/api/v1/settlement/statements/${gz.id}/export?format=xlsx`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/spreadsheetml/);
+    expect(res.headers.get('x-export-rows')).toBe('2');
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(await res.arrayBuffer());
+    const sheet = workbook.worksheets[0]!;
+    const header = (sheet.getRow(1).values as unknown[]).slice(1);
+    const col = (startsWith: string) => header.findIndex((h) => String(h).startsWith(startsWith)) + 1;
+    const line = sheet.getRow(2);
+    const fen = (v: unknown) => new Decimal(v as number).times(100).toNumber();
+    for (const [name, expected] of [['Issued principal', 50_000], ['Redeemed principal', 100_000], ['Redeemed bonus', 8_250], ['Service fee', 650], ['Net', 57_600]] as const) {
+      const cell = line.getCell(col(name));
+      expect(cell.type, name).toBe(ExcelJS.ValueType.Number);
+      expect(fen(cell.value), name).toBe(expected);
+      expect(cell.numFmt).toContain('¥');
+    }
+    expect(line.getCell(col('Net')).value).toBe(576);
+    expect(line.getCell(col('Service fee')).value).toBe(6.5);
+    const total = sheet.getRow(3);
+    expect(String(total.getCell(col('Description')).value)).toMatch(/^Total 合计/);
+    expect(total.getCell(col('Net')).type).toBe(ExcelJS.ValueType.Number);
+    expect(fen(total.getCell(col('Net')).value)).toBe(57_600);
+    const csv = await (await fetch(`${hq.httpUrl}/api/v1/settlement/statements/${statementOf(november, 'store-sh-01').id}/export?format=csv`, { headers: { authorization: `Bearer ${token}` } })).text();
+    expect(csv.split('\r\n')[1]).toBe('1,store,store-sh-01,2026-11-01…2026-11-30,1000.00,150.00,333.33,0.00,0.00,0.00,0.00,-666.67');
   });
 
   it('a confirmed statement never changes; a late sale of its period comes as a correction line in the next statement, once', async () => {
