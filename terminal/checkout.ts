@@ -21,6 +21,7 @@ import { DEFAULT_TIME_ZONE } from './identity';
 import { assertCardUsable, findCardHolder, findCardHolderById, productByBarcode, type CardHolder } from './master-data';
 import { offlineLimits, offlineUsage, openOfflineSpend } from './offline';
 import { recordEvent } from './outbox';
+import { linePromotions, PromotionPricer, recordPricing, saleAdjustments, salePromotionUses, type SaleAdjustmentView } from './promotions';
 import { loadSettings } from './settings';
 
 /** Top-up bonus tiers when the chain sets none: 充500送50, 充1000送150 (in minor units). */
@@ -62,6 +63,8 @@ export interface SaleView {
   completedAt: number | null;
   /** Seq of the outbox event that carries the completed sale. */
   eventSeq: number | null;
+  /** Promotions applied, each with its label and its share of each line (lines carry theirs in `promotions`). */
+  adjustments?: SaleAdjustmentView[];
 }
 
 export interface CardInfo {
@@ -143,9 +146,12 @@ export class Checkout {
   private readonly db: TerminalDb;
   readonly holds: HoldBook;
   readonly timeZone: string;
+  /** Prices each basket against the synced promotions (prepared once per change). */
+  readonly pricer: PromotionPricer;
 
   constructor(private readonly o: CheckoutOptions) {
     this.db = o.db;
+    this.pricer = new PromotionPricer(o.db);
     this.timeZone = o.timeZone ?? DEFAULT_TIME_ZONE;
     this.holds = o.holds ?? new HoldBook({ db: o.db, hq: o.hq, clock: o.clock, newId: o.newId, terminal: o.terminal, log: o.log });
   }
@@ -202,6 +208,7 @@ export class Checkout {
       openedAt: s.opened_at,
       completedAt: s.completed_at,
       eventSeq: s.event_seq,
+      adjustments: saleAdjustments(this.db, saleId),
     };
   }
 
@@ -251,6 +258,8 @@ export class Checkout {
         throw new DomainError('CONFLICT', 'this sale is already paid partly from another card; cancel it to change the member', { saleId });
       }
       stmt(this.db, 'UPDATE sales SET member_id = ?, card_id = ? WHERE id = ?').run(holder.member.id, holder.card.id, saleId);
+      // The member's level, birthday and limits change what the basket costs.
+      this.updateTotal(saleId);
     })();
     return this.getSale(saleId);
   }
@@ -456,6 +465,8 @@ export class Checkout {
         pointsEarned: points,
         completedAt,
       };
+      const promotionUses = salePromotionUses(this.db, saleId);
+      if (promotionUses.length > 0) doc.promotionUses = promotionUses;
       const transfers = postSale(doc, this.o.newId);
       const offline = (stmt(this.db, 'SELECT 1 FROM sale_tenders WHERE sale_id = ? AND offline = 1').get(saleId)) !== undefined;
       const event = recordEvent(this.db, { id: this.o.newId(), occurredAt: completedAt, body: { type: 'sale', sale: doc }, transfers, overdraftAllowed: offline });
@@ -566,6 +577,7 @@ export class Checkout {
 
   private lines(saleId: string): SaleLine[] {
     const rows = stmt(this.db, 'SELECT * FROM sale_lines WHERE sale_id = ? ORDER BY line_no').all(saleId) as LineRow[];
+    const shares = linePromotions(this.db, saleId);
     return rows.map((r) => ({
       lineNo: r.line_no,
       sku: r.sku,
@@ -575,6 +587,7 @@ export class Checkout {
       unitPriceMinor: r.unit_price_minor,
       amountMinor: r.amount_minor,
       eligibleForMemberBenefits: r.eligible_for_member_benefits === 1,
+      ...(shares.has(r.line_no) ? { promotions: shares.get(r.line_no) } : {}),
     }));
   }
 
@@ -613,7 +626,27 @@ export class Checkout {
     return stmt(this.db, "SELECT 1 FROM sale_tenders WHERE sale_id = ? AND kind IN ('stored_value', 'points')").get(saleId) !== undefined;
   }
 
+  /** Prices the basket again (promotions) and sets each line's amount to what the engine says. */
+  private reprice(saleId: string): void {
+    const sale = this.saleRow(saleId);
+    const rows = stmt(this.db, 'SELECT * FROM sale_lines WHERE sale_id = ? ORDER BY line_no').all(saleId) as LineRow[];
+    const m = sale.member_id
+      ? (stmt(this.db, 'SELECT id, level_code, birthday FROM members WHERE id = ?').get(sale.member_id) as { id: string; level_code: string; birthday: string | null } | undefined)
+      : undefined;
+    const priced = this.pricer.price({
+      saleId,
+      storeId: this.o.terminal.storeId,
+      currency: this.o.terminal.currency,
+      timeZone: this.timeZone,
+      now: this.o.clock.now(),
+      lines: rows.map((r) => ({ lineNo: r.line_no, sku: r.sku, barcode: r.barcode, name: r.name, quantity: r.quantity, unitPriceMinor: r.unit_price_minor, eligibleForMemberBenefits: r.eligible_for_member_benefits === 1 })),
+      member: m ? { id: m.id, levelCode: m.level_code, birthday: m.birthday } : null,
+    });
+    recordPricing(this.db, saleId, priced);
+  }
+
   private updateTotal(saleId: string): void {
+    this.reprice(saleId);
     const total = (stmt(this.db, 'SELECT COALESCE(SUM(amount_minor), 0) AS t FROM sale_lines WHERE sale_id = ?').get(saleId) as { t: number }).t;
     assertMinor(total, 'sale total');
     const paid = (stmt(this.db, 'SELECT COALESCE(SUM(amount_minor), 0) AS p FROM sale_tenders WHERE sale_id = ?').get(saleId) as { p: number }).p;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { migrateTerminalDb, openTerminalDb } from './db';
@@ -11,11 +11,18 @@ describe('terminal database', () => {
     const file = join(tempDir(), 'terminal.sqlite');
     const db = openTerminalDb(file);
     const rows = db.prepare('SELECT version, name FROM schema_migrations').all();
-    expect(rows).toEqual([{ version: 1, name: 'init' }, { version: 2, name: 'member_money' }, { version: 5, name: 'payment_journal' }]);
+    // Every file of migrations/terminal, in version order (several people add migrations at once).
+    const files = readdirSync(fileURLToPath(new URL('../migrations/terminal/', import.meta.url)))
+      .map((f) => /^(\d{4})_([a-z0-9_]+)\.sql$/.exec(f))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => ({ version: Number(m[1]), name: m[2]! }))
+      .sort((x, y) => x.version - y.version);
+    expect(files.slice(0, 3)).toEqual([{ version: 1, name: 'init' }, { version: 2, name: 'member_money' }, { version: 5, name: 'payment_journal' }]);
+    expect(rows).toEqual(files);
     expect(migrateTerminalDb(db)).toEqual([]);
     db.close();
     const again = openTerminalDb(file);
-    expect(again.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: 3 });
+    expect(again.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: files.length });
     again.close();
   });
 

@@ -7,6 +7,7 @@ import type { SyncChange } from '../protocols/sync/v1/codec';
 import { stmt, type TerminalDb } from './db';
 import { ensureAccounts } from './ledger';
 import { saveSetting } from './settings';
+import { applyPromotionChange } from './promotions';
 
 /**
  * Master data cached from HQ: catalog, member levels, members and their cards, HQ balances.
@@ -29,6 +30,9 @@ export function applyChange(db: TerminalDb, change: SyncChange, ctx: PullContext
   switch (b.type) {
     case 'setting':
       saveSetting(db, b.key, b.value, change.deleted, ctx.at ?? 0);
+      return;
+    case 'promotion':
+      applyPromotionChange(db, { deleted: change.deleted, promotion: b.promotion, allotment: b.allotment }, ctx.at ?? 0);
       return;
     case 'level': {
       if (change.deleted) {
