@@ -1,5 +1,6 @@
 import { createEnrollmentCode, seedChain, startHq } from '../hq-server';
 import { migrate, openDatabase } from '../hq-server/database';
+import { pino } from 'pino';
 import { preferPort, say, untilStopSignal } from './lifecycle';
 
 export interface HqCommandOptions {
@@ -13,6 +14,8 @@ export interface HqCommandOptions {
 }
 
 export async function runHq(o: HqCommandOptions): Promise<void> {
+  // A server's log is for machines first: one JSON object per line (pino), on stdout.
+  const logger = pino({ base: { service: 'onecard-hq' } });
   const hq = await startHq({
     databaseUrl: o.databaseUrl,
     dataDir: o.dataDir,
@@ -20,21 +23,21 @@ export async function runHq(o: HqCommandOptions): Promise<void> {
     httpPort: await preferPort(o.httpPort, o.host),
     grpcPort: await preferPort(o.grpcPort, o.host),
     tls: o.tls,
-    log: say,
+    log: (msg) => logger.info(msg),
   });
   try {
     if (o.seedDemo) {
       const { demoChain } = await import('../fixtures/data/demo-chain');
       await seedChain(hq.sql, demoChain);
-      say('demo chain loaded');
+      logger.info('demo chain loaded');
     }
-    say(`HQ console and REST API: ${hq.httpUrl}`);
-    say(`HQ gRPC sync:            ${hq.grpcAddress}`);
-    say('Ctrl-C stops HQ.');
-    await untilStopSignal();
+    logger.info({ http: hq.httpUrl, grpc: hq.grpcAddress, metrics: `${hq.httpUrl}/metrics` }, 'HQ is serving; Ctrl-C stops it');
+    const signal = await untilStopSignal();
+    logger.info({ signal }, 'stopping');
   } finally {
     await hq.stop();
   }
+  logger.info('stopped');
 }
 
 export async function printEnrollmentCode(o: { databaseUrl: string | undefined; dataDir: string; terminalId: string }): Promise<void> {

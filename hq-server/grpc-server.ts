@@ -6,6 +6,7 @@ import type { Clock } from '../core/ids';
 import { SYNC_PROTO_FILE, SYNC_PROTO_LOADER_OPTIONS } from '../protocols/sync/v1/proto-path';
 import type { Log, Sql } from './database';
 import { ChangeNudger, syncServiceHandlers } from './sync-service';
+import { instrumentSyncHandlers } from './metrics';
 
 export const SYNC_SERVICE_NAME = 'onecard.sync.v1.TerminalSync';
 
@@ -47,7 +48,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     // A full outbox batch of large sales can pass the 4 MB default.
     'grpc.max_receive_message_length': 32 * 1024 * 1024,
   });
-  server.addService(loadSyncService(), syncServiceHandlers({ sql, log, nudger, clock: options.clock }));
+  server.addService(loadSyncService(), instrumentSyncHandlers(syncServiceHandlers({ sql, log, nudger, clock: options.clock })));
   const health = new HealthImplementation({ '': 'SERVING', [SYNC_SERVICE_NAME]: 'SERVING' });
   health.addToServer(server);
 

@@ -20,6 +20,7 @@ import { registerOperatorRoutes } from './routes-operators';
 import { registerOrgRoutes } from './routes-org';
 import { issueEnrollmentCode } from './seed';
 import { listEvents, listTerminals, revokeTerminal, terminalStore } from './terminals';
+import { renderMetrics } from './metrics';
 
 /**
  * HQ's REST API (/api/v1) and console page. Every error body is
@@ -346,6 +347,11 @@ export function createHttpApp(deps: { sql: Sql; log: Log; clock?: Clock }): expr
   });
   app.get('/favicon.ico', (_req, res) => {
     res.status(204).end();
+  });
+  // Prometheus scrape endpoint (no session: HQ listens on loopback unless told otherwise).
+  app.get('/metrics', async (_req, res) => {
+    const m = await renderMetrics(deps.sql);
+    res.type(m.contentType).send(m.body);
   });
   app.get('/', (_req, res) => {
     res.type('html').set('Cache-Control', 'no-store').send(CONSOLE_HTML);
