@@ -1,0 +1,140 @@
+import Database from 'better-sqlite3';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoChain } from '../fixtures/data/demo-chain';
+import { createEnrollmentCode, seedChain, startHq, type RunningHq } from '../hq-server/index';
+import { startTerminal, type RunningTerminal } from '../terminal/index';
+
+/**
+ * Issue 5's must-show, across real parts (embedded PostgreSQL, gRPC over loopback, two
+ * terminals with their SQLite files, HQ's REST API): a regional manager writes a promotion, a
+ * second operator approves it, and a terminal in that region prices with it within 2 seconds
+ * of approval — carried by the Subscribe nudge and the pull it triggers, not by a timer (the
+ * terminals' background sync is set to ten minutes). A terminal in another region never gets it.
+ */
+
+const COLA = '6901028001014'; // SKU-0001, ¥3.00
+const COLA_PROMO_PRICE = 199;
+const ROLLOUT_GUARD_MS = 2_000;
+
+describe('a promotion rolls out from HQ to the terminals of its region only', () => {
+  let hqDir: string;
+  let eastDir: string;
+  let southDir: string;
+  let hq: RunningHq;
+  let east: RunningTerminal;
+  let south: RunningTerminal;
+
+  beforeAll(async () => {
+    hqDir = await mkdtemp(join(tmpdir(), 'onecard-promo-hq-'));
+    eastDir = await mkdtemp(join(tmpdir(), 'onecard-promo-east-'));
+    southDir = await mkdtemp(join(tmpdir(), 'onecard-promo-south-'));
+    hq = await startHq({ dataDir: hqDir, httpPort: 0, grpcPort: 0, log: () => {}, jobs: false });
+    await seedChain(hq.sql, demoChain);
+    east = await startTerminal({ dataDir: eastDir, hqAddress: hq.grpcAddress, enrollmentCode: await createEnrollmentCode(hq.sql, 't-sh-01-1'), syncIntervalMs: 600_000, log: () => {} });
+    south = await startTerminal({ dataDir: southDir, hqAddress: hq.grpcAddress, enrollmentCode: await createEnrollmentCode(hq.sql, 't-gz-01-1'), syncIntervalMs: 600_000, log: () => {} });
+  });
+  afterAll(async () => {
+    await east?.stop();
+    await south?.stop();
+    await hq?.stop();
+    for (const dir of [hqDir, eastDir, southDir]) if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  async function rest(method: string, path: string, token: string | null, body?: unknown) {
+    const res = await fetch(new URL(`/api/v1${path}`, hq.httpUrl), {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, json: (await res.json()) as any };
+  }
+  const signIn = async (login: string) => (await rest('POST', '/sessions', null, { login, password: 'onecard-demo' })).json.token as string;
+
+  async function till(t: RunningTerminal, method: string, path: string, body?: unknown) {
+    const res = await fetch(new URL(path, t.uiUrl), {
+      method,
+      headers: { authorization: `Bearer ${t.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return (await res.json()) as any;
+  }
+  /** What one cola costs at this till now: a basket priced by its checkout, then let go. */
+  async function colaPrice(t: RunningTerminal): Promise<{ totalMinor: number; labels: string[] }> {
+    const sale = await till(t, 'POST', '/api/sales');
+    const priced = await till(t, 'POST', `/api/sales/${sale.id}/items`, { barcode: COLA });
+    await till(t, 'POST', `/api/sales/${sale.id}/cancel`);
+    return { totalMinor: priced.totalMinor, labels: (priced.adjustments ?? []).map((a: { label: { zh: string } }) => a.label.zh) };
+  }
+
+  it('written by the east regional manager, approved by a second operator, live in the east within 2 seconds; never in the south', async () => {
+    expect((await colaPrice(east)).totalMinor).toBe(300);
+    const manager = await signIn('east.manager');
+    const approver = await signIn('admin');
+
+    const draft = await rest('POST', '/promotions', manager, {
+      id: 'east-cola-199',
+      name: 'Cola 330ml at 1.99',
+      nameZh: '可乐限时特价 1.99',
+      orgNodeId: 'region-east',
+      priority: 10,
+      group: 'exclusive',
+      validFrom: null,
+      validTo: null,
+      daysOfWeek: null,
+      hours: null,
+      perMemberLimit: null,
+      budget: null,
+      rule: { type: 'specialPrice', items: [{ sku: 'SKU-0001', priceMinor: COLA_PROMO_PRICE }] },
+    });
+    expect(draft.status).toBe(201);
+    expect((await rest('POST', '/promotions/east-cola-199/submit', manager)).json.promotion.status).toBe('pending_approval');
+    // Written, not yet approved: the tills do not have it.
+    await east.syncNow();
+    expect((await colaPrice(east)).totalMinor).toBe(300);
+    // The author cannot approve it; another operator with promotion.approve does.
+    expect((await rest('POST', '/promotions/east-cola-199/approve', manager)).status).toBe(403);
+
+    const approvedAt = performance.now();
+    const approved = await rest('POST', '/promotions/east-cola-199/approve', approver);
+    expect(approved.json).toMatchObject({ approvedBy: 'op-admin', promotion: { status: 'active' } });
+
+    // Poll the east till's checkout until it prices with it (the guard only bounds a broken run).
+    let seen: { totalMinor: number; labels: string[] } | null = null;
+    while (performance.now() - approvedAt < 10_000) {
+      const price = await colaPrice(east);
+      if (price.totalMinor === COLA_PROMO_PRICE) {
+        seen = price;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const elapsedMs = Math.round(performance.now() - approvedAt);
+    console.log(`promotion rollout: approved at HQ → priced at the east till in ${elapsedMs} ms (Subscribe nudge → PullChanges; guard ${ROLLOUT_GUARD_MS} ms)`);
+    expect(seen, 'the east till never priced with the promotion').not.toBeNull();
+    expect(seen!.labels.join(' ')).toContain('可乐');
+    expect(elapsedMs).toBeLessThan(ROLLOUT_GUARD_MS);
+
+    // The south till has pulled everything there is and still sells at the list price.
+    await south.syncNow();
+    expect(await colaPrice(south)).toEqual({ totalMinor: 300, labels: [] });
+    const southDb = new Database(join(southDir, 'terminal.sqlite'), { readonly: true });
+    try {
+      expect(southDb.prepare('SELECT id FROM promotions').all()).toEqual([]);
+    } finally {
+      southDb.close();
+    }
+
+    // Ended by hand at HQ: the east till drops it at the next nudge.
+    expect((await rest('POST', '/promotions/east-cola-199/end', manager, { reason: 'test over' })).json.promotion.status).toBe('ended');
+    let back = false;
+    const endedAt = performance.now();
+    while (!back && performance.now() - endedAt < 10_000) {
+      back = (await colaPrice(east)).totalMinor === 300;
+      if (!back) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(back).toBe(true);
+  });
+});
