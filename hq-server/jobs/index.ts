@@ -22,7 +22,7 @@ export async function runJobsOnce(sql: Sql, log: Log, now: number): Promise<void
     }
   };
   await step('points expiry', async () => {
-    const expired = await expirePoints(sql, now);
+    const expired = await expirePoints(sql, now, undefined, { oncePerDay: true });
     if (expired.length > 0) log(`expired points of ${expired.length} member(s)`);
   });
   await step('rebates', async () => {

@@ -170,6 +170,17 @@ describe('HQ jobs', () => {
     });
   });
 
+  it('the periodic expiry goes through each time zone once per local day', async () => {
+    const day = at('2030-06-01T04:00:00Z');
+    const first = await expirePoints(hq.sql, day, undefined, { oncePerDay: true });
+    expect(first.length).toBeGreaterThan(0);
+    expect(first.every((x) => x.localDate === '2030-06-01')).toBe(true);
+    expect(await expirePoints(hq.sql, day + 3_600_000, undefined, { oncePerDay: true })).toEqual([]);
+    expect((await hq.sql`select period from job_runs where job = 'points-expiry'`).map((r) => r.period)).toEqual(['2030-06-01@Asia/Shanghai']);
+    // Nothing left to expire that day, even when asked directly.
+    expect(await expirePoints(hq.sql, day + 3_600_000)).toEqual([]);
+  });
+
   it('after everything above, every ledger balances and no member account is below zero', async () => {
     expect(await auditLedger(hq.sql)).toEqual({ unbalancedLedgers: [], negativeMembers: [], cacheMismatches: [] });
   });

@@ -27,15 +27,31 @@ export interface ExpiryOutcome {
 
 const LOT_CODES = ['POINTS_EARNED', 'OPENING_POINTS', 'POINTS_ADJUSTED'];
 
-/** Expires what is due at `now` for every member (or just `memberIds`); returns what expired. */
-export async function expirePoints(sql: Sql, now: number, memberIds?: readonly string[]): Promise<ExpiryOutcome[]> {
+/**
+ * Expires what is due at `now` for every member (or just `memberIds`); returns what expired.
+ * With `oncePerDay` (the periodic job), each time zone's members are gone through once per local
+ * day (claimed in job_runs): what expires only changes when the date does, and a day missed is
+ * caught up the next, since everything past its last valid day expires.
+ */
+export async function expirePoints(sql: Sql, now: number, memberIds?: readonly string[], options: { oncePerDay?: boolean } = {}): Promise<ExpiryOutcome[]> {
   const rule = await readSetting(sql, 'pointsExpiry');
   if (rule.kind === 'never') return [];
+  let zones: string[] | null = null;
+  if (options.oncePerDay) {
+    zones = [];
+    for (const { time_zone: zone } of await sql`select distinct time_zone from org_nodes where kind = 'store'`) {
+      const period = `${localTime(now, zone).date}@${zone}`;
+      const [claimed] = await sql`insert into job_runs (job, period) values ('points-expiry', ${period}) on conflict do nothing returning period`;
+      if (claimed) zones.push(zone);
+    }
+    if (zones.length === 0) return [];
+  }
   const members = await sql`
     select m.id, o.time_zone from members m join org_nodes o on o.id = m.home_store_id
     join accounts a on a.id = 'member:' || m.id || ':points'
     where a.credits_posted > a.debits_posted
       and (${memberIds ? [...memberIds] : null}::text[] is null or m.id = any(${memberIds ? [...memberIds] : null}::text[]))
+      and (${zones}::text[] is null or o.time_zone = any(${zones}::text[]))
     order by m.id`;
   const out: ExpiryOutcome[] = [];
   for (const m of members) {
