@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cardBonusAccountId, cardPrincipalAccountId, memberPointsAccountId } from '../core/accounts';
+import { postGiftRedemption } from '../core/gift';
 import { uuidv7 } from '../core/ids';
 import { availableCreditBalance } from '../core/ledger';
 import { planRefund, postRefund, type RefundDocument } from '../core/refund';
@@ -20,11 +21,12 @@ import { auditLedger } from './testing/scenario';
 import { startTestDatabase, type TestDatabase } from './testing/pg';
 
 /**
- * Random sequences of top-ups, sales (stored value held online, the rest in cash), refunds,
- * points expiries and approved adjustments, each applied through PushEvents (or the HQ call a
+ * Random sequences of top-ups, sales (stored value held online or taken offline without a hold,
+ * the rest in cash), refunds, gift redemptions, points expiries and approved adjustments, each applied through PushEvents (or the HQ call a
  * terminal or operator would make) against real PostgreSQL. After every step the ledger
  * balances, no member account is below zero and cached balances equal the transfers; and
- * refunding everything a member bought returns every balance to where the top-ups left it.
+ * refunding everything a member bought returns every balance to where the top-ups left it (what an
+ * offline sale overdrew goes back to the store's exposure first).
  */
 
 const terminal = { terminalId: 't-sh-01-1', storeId: 'store-sh-01' };
@@ -33,7 +35,9 @@ const MONTH = 31 * 86_400_000;
 
 type Command =
   | { kind: 'top_up'; principal: number; bonus: number }
-  | { kind: 'sale'; lines: Array<{ quantity: number; unit: number }>; useCard: boolean }
+  /** online: stored value held at HQ first; offline: taken without a hold, maybe beyond the balance. */
+  | { kind: 'sale'; lines: Array<{ quantity: number; unit: number }>; card: 'online' | 'offline' | 'none' }
+  | { kind: 'gift'; points: number }
   | { kind: 'refund'; pick: number; take: number[] }
   | { kind: 'expire'; months: number }
   | { kind: 'adjust'; asset: 'stored_value' | 'points'; amount: number };
@@ -41,7 +45,8 @@ type Command =
 const lineArb = fc.record({ quantity: fc.integer({ min: 1, max: 4 }), unit: fc.integer({ min: 1, max: 5_000 }) });
 const commandArb: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ kind: fc.constant('top_up' as const), principal: fc.integer({ min: 1, max: 50_000 }), bonus: fc.integer({ min: 0, max: 5_000 }) }),
-  fc.record({ kind: fc.constant('sale' as const), lines: fc.array(lineArb, { minLength: 1, maxLength: 3 }), useCard: fc.boolean() }),
+  fc.record({ kind: fc.constant('sale' as const), lines: fc.array(lineArb, { minLength: 1, maxLength: 3 }), card: fc.constantFrom('online' as const, 'offline' as const, 'none' as const) }),
+  fc.record({ kind: fc.constant('gift' as const), points: fc.integer({ min: 1, max: 200 }) }),
   fc.record({ kind: fc.constant('refund' as const), pick: fc.nat(), take: fc.array(fc.nat({ max: 4 }), { minLength: 3, maxLength: 3 }) }),
   fc.record({ kind: fc.constant('expire' as const), months: fc.integer({ min: 1, max: 3 }) }),
   fc.record({ kind: fc.constant('adjust' as const), asset: fc.constantFrom('stored_value' as const, 'points' as const), amount: fc.integer({ min: -3_000, max: 3_000 }).filter((n) => n !== 0) }),
@@ -94,10 +99,13 @@ describe('member money property: random sequences through PushEvents', () => {
         const total = lines.reduce((s, l) => s + l.amountMinor, 0);
         const saleId = uuidv7();
         const tenders: SaleTender[] = [];
-        const onCard = c.useCard ? Math.min(total, await available(cardId)) : 0;
-        if (onCard > 0) {
+        // Offline, the till believed the card held up to twice what HQ has.
+        const onCard = c.card === 'online' ? Math.min(total, await available(cardId)) : c.card === 'offline' ? Math.min(total, 2 * (await available(cardId)) + 1) : 0;
+        if (onCard > 0 && c.card === 'online') {
           const hold = await authorizeHold(db.sql, terminal, { holdId: uuidv7(), cardId, amount: onCard, saleId, asset: 'stored_value' }, now);
           tenders.push({ kind: 'stored_value', amountMinor: onCard, cardId, legs: hold.holds.map((h) => ({ accountId: h.debitAccountId, part: h.id.endsWith('/bonus') ? 'bonus' : 'principal', amount: h.amount, holdId: h.id })) });
+        } else if (onCard > 0) {
+          tenders.push({ kind: 'stored_value', amountMinor: onCard, cardId, legs: [{ accountId: cardPrincipalAccountId(cardId), part: 'principal', amount: onCard, holdId: null }] });
         }
         if (total > onCard) tenders.push({ kind: 'cash', amountMinor: total - onCard, tenderedMinor: total - onCard, changeMinor: 0 });
         const eligible = lines.filter((l) => l.eligibleForMemberBenefits).reduce((s, l) => s + l.amountMinor, 0);
@@ -120,6 +128,10 @@ describe('member money property: random sequences through PushEvents', () => {
         // Points reversed that already expired or were spent cannot be taken back: refused, kept.
         if (r.status === 'applied') refunds.set(sale.id, [...earlier, refund]);
         else expect(r.reason).toMatch(/exceeds_credits/);
+      } else if (c.kind === 'gift') {
+        const gift = { id: uuidv7(), memberId, storeId: terminal.storeId, terminalId: terminal.terminalId, giftSku: 'GIFT', quantity: 1, points: c.points, completedAt: now };
+        const r = await push({ type: 'gift_redemption', gift }, postGiftRedemption(gift, () => uuidv7()), now);
+        if (r.status !== 'applied') expect(r.reason).toMatch(/exceeds_credits/);
       } else if (c.kind === 'expire') {
         now += c.months * MONTH;
         await expirePoints(db.sql, now, [memberId]);
@@ -142,7 +154,7 @@ describe('member money property: random sequences through PushEvents', () => {
   });
 
   it('refunding everything returns every balance to where the top-ups left it', async () => {
-    const buying = fc.array(fc.oneof(commandArb.filter((c) => c.kind === 'top_up' || c.kind === 'sale' || c.kind === 'refund')), { minLength: 1, maxLength: 12 });
+    const buying = fc.array(commandArb.filter((c) => c.kind === 'top_up' || c.kind === 'sale' || c.kind === 'refund'), { minLength: 1, maxLength: 12 });
     await fc.assert(
       fc.asyncProperty(buying, async (commands) => {
         const { memberId, cardId, sales, refunds, topUps } = await run(commands, { check: false });
@@ -160,6 +172,9 @@ describe('member money property: random sequences through PushEvents', () => {
           bonus: await posted(cardBonusAccountId(cardId)),
           points: await posted(memberPointsAccountId(memberId)),
         }).toEqual({ principal: topUps.reduce((s, t) => s + t.principalMinor, 0), bonus: topUps.reduce((s, t) => s + t.bonusMinor, 0), points: 0 });
+        // What offline sales overdrew was paid back to the store first: no exposure is left on this member.
+        const [left] = await db.sql`select coalesce(sum(amount - refunded), 0)::bigint as n from offline_overdrafts o join sales s on s.id = o.sale_id where s.member_id = ${memberId}`;
+        expect(left!.n).toBe(0);
         expect(await auditLedger(db.sql)).toEqual({ unbalancedLedgers: [], negativeMembers: [], cacheMismatches: [] });
       }),
       { numRuns: 20 },
