@@ -1,6 +1,7 @@
 import type { Clock } from '../../core/ids';
 import { systemClock } from '../../core/ids';
 import type { Log, Sql } from '../database';
+import { expireCards } from './card-expiry';
 import { yearlyLevelReview } from './member-levels';
 import { expirePoints } from './points-expiry';
 import { postMaturedRebates } from './rebates';
@@ -8,6 +9,7 @@ import { advancePromotions } from '../promotions';
 
 export { expirePoints, pointsExpiryId } from './points-expiry';
 export { postMaturedRebates } from './rebates';
+export { expireCards } from './card-expiry';
 export { reviewLevelsAfterSpend, rollingSpend, yearlyLevelReview } from './member-levels';
 
 export const JOBS_INTERVAL_MS = 15 * 60 * 1000;
@@ -32,6 +34,10 @@ export async function runJobsOnce(sql: Sql, log: Log, now: number): Promise<void
   await step('promotion calendar', async () => {
     const moves = await advancePromotions(sql, now);
     if (moves.length > 0) log(`promotions: ${moves.map((m) => `${m.id} ${m.from} → ${m.to}`).join(', ')}`);
+  });
+  await step('card expiry', async () => {
+    const cards = await expireCards(sql, now);
+    if (cards.length > 0) log(`${cards.length} card(s) expired`);
   });
   await step('yearly level review', async () => {
     const changes = await yearlyLevelReview(sql, now);

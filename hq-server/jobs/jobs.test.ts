@@ -10,7 +10,7 @@ import { writeSetting } from '../settings';
 import { auditLedger, line, Scenario, type Till } from '../testing/scenario';
 import { startTestHq } from '../testing/hq';
 import { createTestSyncClient, type TestSyncClient } from '../testing/sync-client';
-import { expirePoints, pointsExpiryId, postMaturedRebates, yearlyLevelReview } from './index';
+import { expireCards, expirePoints, pointsExpiryId, postMaturedRebates, yearlyLevelReview } from './index';
 
 /** The HQ jobs, called directly with the time they run at: no waiting in tests. */
 
@@ -168,6 +168,19 @@ describe('HQ jobs', () => {
       expect(changes).toContainEqual({ memberId: who.memberId, from: 'silver', to: 'regular', rollingSpendMinor: 100 });
       expect(await yearlyLevelReview(hq.sql, at('2027-09-01T00:00:00Z'))).toEqual([]);
     });
+  });
+
+  it('cards past their expiry date become expired the next local day, in the feed', async () => {
+    const who = await s.newMember(till);
+    await hq.sql`update cards set expires_on = '2026-08-31' where id = ${who.cardId}`;
+    // 23:30 on 31 August in Shanghai: still valid.
+    expect(await expireCards(hq.sql, at('2026-08-31T15:30:00Z'))).not.toContain(who.cardId);
+    // 00:30 on 1 September in Shanghai.
+    const [{ seq }] = (await hq.sql`select coalesce(max(seq), 0)::bigint as seq from change_log`) as unknown as [{ seq: number }];
+    expect(await expireCards(hq.sql, at('2026-08-31T16:30:00Z'))).toContain(who.cardId);
+    expect((await hq.sql`select status from cards where id = ${who.cardId}`)[0]!.status).toBe('expired');
+    expect((await hq.sql`select count(*)::int as n from change_log where kind = 'card' and key = ${who.cardId} and seq > ${seq}`)[0]!.n).toBe(1);
+    expect(await expireCards(hq.sql, at('2026-09-02T00:00:00Z'))).not.toContain(who.cardId);
   });
 
   it('the periodic expiry goes through each time zone once per local day', async () => {
