@@ -90,11 +90,16 @@ onecard hq enrollment-code TERMINAL_ID [options]
   the credential is kept in --data-dir, so later starts need only --hq.
 
   --hq HOST:PORT   HQ gRPC address (default env ONECARD_HQ, else 127.0.0.1:7701)
+  --hq-ca FILE     PEM of the CA that HQ's TLS certificate chains to (or HQ's self-signed
+                   certificate): talk to HQ over TLS. Without it, plaintext (loopback only).
+  --hq-server-name NAME  the name in HQ's certificate, when it is not the host in --hq
   --enroll CODE    one-time enrollment code
   --data-dir DIR   where the terminal's SQLite ledger lives (default .onecard/terminal)
   --port PORT      local API / cashier UI port on 127.0.0.1 (default 7710)`,
     options: {
       hq: { type: 'string' },
+      'hq-ca': { type: 'string' },
+      'hq-server-name': { type: 'string' },
       enroll: { type: 'string' },
       'data-dir': { type: 'string' },
       port: { type: 'string' },
@@ -103,6 +108,8 @@ onecard hq enrollment-code TERMINAL_ID [options]
       const { runTerminal } = await import('./terminal');
       await runTerminal({
         hqAddress: str(v.hq) ?? process.env.ONECARD_HQ ?? '127.0.0.1:7701',
+        hqCaFile: str(v['hq-ca']),
+        hqServerName: str(v['hq-server-name']),
         enrollmentCode: str(v.enroll),
         dataDir: str(v['data-dir']) ?? '.onecard/terminal',
         httpPort: port(v.port, 7710),

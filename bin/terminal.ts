@@ -4,6 +4,8 @@ import { simulatedLane } from './simulated-lane';
 
 export interface TerminalCommandOptions {
   hqAddress: string;
+  hqCaFile: string | undefined;
+  hqServerName: string | undefined;
   enrollmentCode: string | undefined;
   dataDir: string;
   httpPort: number;
@@ -13,6 +15,8 @@ export async function runTerminal(o: TerminalCommandOptions): Promise<void> {
   const terminal = await startTerminal({
     dataDir: o.dataDir,
     hqAddress: o.hqAddress,
+    hqCaFile: o.hqCaFile,
+    hqServerName: o.hqServerName,
     enrollmentCode: o.enrollmentCode,
     httpPort: await preferPort(o.httpPort),
     faults: faultsFromEnvironment(),

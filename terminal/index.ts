@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
@@ -40,6 +40,10 @@ export interface StartTerminalOptions {
   dataDir: string;
   /** host:port of HQ's gRPC service. */
   hqAddress: string;
+  /** TLS to HQ: a PEM file with the CA HQ's certificate chains to (or HQ's self-signed certificate). */
+  hqCaFile?: string;
+  /** The name in HQ's certificate, when it is not the host of hqAddress. */
+  hqServerName?: string;
   /** One-time code from HQ; needed only the first time (HQ must be reachable then). */
   enrollmentCode?: string;
   /** Interface of the local API (default 127.0.0.1). */
@@ -82,6 +86,7 @@ export interface RunningTerminal {
  */
 export async function startTerminal(options: StartTerminalOptions): Promise<RunningTerminal> {
   const log = options.log ?? ((msg: string) => console.log(msg));
+  const hqTls = options.hqCaFile ? { caPem: readFileSync(options.hqCaFile), serverName: options.hqServerName } : undefined;
   const clock = systemClock;
   mkdirSync(options.dataDir, { recursive: true });
   const file = join(options.dataDir, 'terminal.sqlite');
@@ -96,7 +101,7 @@ export async function startTerminal(options: StartTerminalOptions): Promise<Runn
       if (!options.enrollmentCode) {
         throw new Error(`the terminal in ${options.dataDir} is not enrolled yet: start it once with a one-time enrollment code from HQ (onecard terminal --enroll CODE; HQ makes one with: onecard hq enrollment-code TERMINAL_ID)`);
       }
-      const enrolled = await enrollTerminal(options.hqAddress, options.enrollmentCode, hostname(), { log });
+      const enrolled = await enrollTerminal(options.hqAddress, options.enrollmentCode, hostname(), { log, tls: hqTls });
       saveIdentity(db, { ...enrolled, hqAddress: options.hqAddress, enrolledAt: clock.now() });
       identity = loadIdentity(db)!;
       log(`enrolled as terminal ${identity.terminalId} of store ${identity.storeId} (${identity.storeName})`);
@@ -110,6 +115,7 @@ export async function startTerminal(options: StartTerminalOptions): Promise<Runn
     sync = new SyncClient({
       db,
       hqAddress: options.hqAddress,
+      tls: hqTls,
       credential: identity.credential,
       currency: identity.currency,
       clock,

@@ -54,16 +54,26 @@ function isLoopbackAddress(address: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
-function newClient(address: string, log: (msg: string) => void): SyncServiceClient {
-  if (!isLoopbackAddress(address)) {
-    log(`WARNING: talking to HQ at ${address} without TLS; the terminal credential crosses the network in clear`);
+/** TLS to HQ: the CA (or HQ's own self-signed certificate) that HQ's certificate must chain to. */
+export interface HqTls {
+  caPem: Buffer;
+  /** The name HQ's certificate is issued for, when it differs from the host in the address. */
+  serverName?: string;
+}
+
+function newClient(address: string, log: (msg: string) => void, tls?: HqTls): SyncServiceClient {
+  if (!tls && !isLoopbackAddress(address)) {
+    log(`WARNING: talking to HQ at ${address} without TLS; the terminal credential crosses the network in clear (give the terminal HQ's CA with --hq-ca)`);
   }
   const Ctor = syncClientConstructor();
-  return new Ctor(address, grpc.credentials.createInsecure(), {
+  const options: grpc.ChannelOptions = {
     'grpc.keepalive_time_ms': 30_000,
     'grpc.initial_reconnect_backoff_ms': 200,
     'grpc.max_reconnect_backoff_ms': 5_000,
-  }) as unknown as SyncServiceClient;
+  };
+  if (tls?.serverName) options['grpc.ssl_target_name_override'] = tls.serverName;
+  const credentials = tls ? grpc.credentials.createSsl(tls.caPem) : grpc.credentials.createInsecure();
+  return new Ctor(address, credentials, options) as unknown as SyncServiceClient;
 }
 
 const KNOWN_CODES = new Set<string>(ERROR_CODES);
@@ -182,9 +192,9 @@ export async function enrollTerminal(
   hqAddress: string,
   enrollmentCode: string,
   deviceName: string,
-  o: { timeoutMs?: number; log?: (msg: string) => void } = {},
+  o: { timeoutMs?: number; log?: (msg: string) => void; tls?: HqTls } = {},
 ): Promise<EnrollResult> {
-  const client = newClient(hqAddress, o.log ?? (() => {}));
+  const client = newClient(hqAddress, o.log ?? (() => {}), o.tls);
   try {
     const res = await callUnary<unknown>(client, 'Enroll', { enrollmentCode, deviceName }, new grpc.Metadata(), o.timeoutMs ?? 10_000).catch((e: grpc.ServiceError) => {
       throw fromServiceError(e, 'Enroll').error;
@@ -212,6 +222,8 @@ const realTimers: Timers = {
 export interface SyncClientOptions {
   db: TerminalDb;
   hqAddress: string;
+  /** TLS to HQ; plaintext without it (meant for loopback only). */
+  tls?: HqTls;
   credential: string;
   currency: string;
   clock: Clock;
@@ -252,7 +264,7 @@ export class SyncClient implements HqLink {
   private readonly random: () => number;
 
   constructor(private readonly o: SyncClientOptions) {
-    this.client = newClient(o.hqAddress, o.log);
+    this.client = newClient(o.hqAddress, o.log, o.tls);
     this.timers = o.timers ?? realTimers;
     this.random = o.random ?? Math.random;
     const row = o.db.prepare('SELECT last_contact_at FROM sync_state').get() as { last_contact_at: number | null };
