@@ -4,7 +4,9 @@ import type { Db, Sql } from './database';
 
 /**
  * Chain-wide promotion budgets (issue 5 item 5), counted at HQ from the sale documents
- * (`sales.body.promotionUses`, what each terminal's engine drew), never from a counter.
+ * (`sales.body.promotionUses`, what each terminal's engine drew), never from a counter. A
+ * document may be stored as a JSON object or as a JSON string holding it; the expression
+ * indexed by migration 0021 reads either.
  *
  * Terminals have no call to reserve from a budget, so HQ hands each one an allotment: a share
  * of the budget it may draw on, online and offline alike (the engine gets "my allotment less
@@ -44,8 +46,8 @@ export async function budgetDrawn(db: Db, promotionIds: readonly string[], termi
     // The containment test finds the sales through their GIN index; the lateral sums the draws.
     const rows = await db`
       select s.terminal_id, sum((u->>'budgetDrawn')::bigint)::bigint as drawn
-      from sales s cross join lateral jsonb_array_elements(s.body->'promotionUses') u
-      where s.body->'promotionUses' @> ${JSON.stringify([{ promotionId }])}::text::jsonb
+      from sales s cross join lateral jsonb_array_elements((case when jsonb_typeof(s.body) = 'string' then (s.body #>> '{}')::jsonb else s.body end) -> 'promotionUses') u
+      where (case when jsonb_typeof(s.body) = 'string' then (s.body #>> '{}')::jsonb else s.body end) -> 'promotionUses' @> ${JSON.stringify([{ promotionId }])}::text::jsonb
         and u->>'promotionId' = ${promotionId}
         and (${terminalId}::text is null or s.terminal_id = ${terminalId})
       group by 1`;

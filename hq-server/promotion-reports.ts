@@ -42,7 +42,8 @@ export interface PromotionReportFilter {
 export async function promotionReport(db: Db, storeIds: readonly string[], f: PromotionReportFilter): Promise<PromotionReportRow[]> {
   const rows = await db`
     with s as (
-      select s.id, s.store_id, s.member_id, s.total_minor, s.completed_at, s.body->'promotionUses' as uses,
+      select s.id, s.store_id, s.member_id, s.total_minor, s.completed_at,
+        (case when jsonb_typeof(s.body) = 'string' then (s.body #>> '{}')::jsonb else s.body end) -> 'promotionUses' as uses,
         (to_timestamp(s.completed_at / 1000) at time zone n.time_zone)::date as day
       from sales s join org_nodes n on n.id = s.store_id
       where s.store_id = any(${[...storeIds]}::text[])

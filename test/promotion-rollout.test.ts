@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localTime } from '../core/time';
 import { demoChain } from '../fixtures/data/demo-chain';
 import { createEnrollmentCode, seedChain, startHq, type RunningHq } from '../hq-server/index';
 import { startTerminal, type RunningTerminal } from '../terminal/index';
@@ -136,5 +137,52 @@ describe('a promotion rolls out from HQ to the terminals of its region only', ()
       if (!back) await new Promise((r) => setTimeout(r, 20));
     }
     expect(back).toBe(true);
+  });
+
+  it("a budgeted special: the till draws only on its allotment, HQ counts what the sales drew and tops the allotment up, and the report shows it", async () => {
+    const manager = await signIn('east.manager');
+    const approver = await signIn('finance');
+    const made = await rest('POST', '/promotions', manager, {
+      id: 'east-cola-limited',
+      name: 'Cola 330ml at 1.00, 12 cans chain-wide',
+      nameZh: '可乐限量特价 1.00',
+      orgNodeId: 'region-east',
+      priority: 5,
+      group: 'exclusive',
+      validFrom: null,
+      validTo: null,
+      daysOfWeek: null,
+      hours: null,
+      perMemberLimit: null,
+      budget: { kind: 'quantity', total: 12 },
+      rule: { type: 'limitedQuantitySpecial', items: [{ sku: 'SKU-0001', priceMinor: 100 }] },
+    });
+    expect(made.status).toBe(201);
+    await rest('POST', '/promotions/east-cola-limited/submit', manager);
+    expect((await rest('POST', '/promotions/east-cola-limited/approve', approver)).json.promotion.status).toBe('active');
+    await east.syncNow(); // the pull that tops up its allotment: 12 / (2 × 3 east terminals) = 2
+
+    const sellFiveColas = async () => {
+      const sale = await till(east, 'POST', '/api/sales');
+      const priced = await till(east, 'POST', `/api/sales/${sale.id}/items`, { barcode: COLA, quantity: 5 });
+      await till(east, 'POST', `/api/sales/${sale.id}/tenders`, { kind: 'cash', amountMinor: priced.totalMinor });
+      await till(east, 'POST', `/api/sales/${sale.id}/complete`);
+      return priced.totalMinor as number;
+    };
+    expect(await sellFiveColas()).toBe(2 * 100 + 3 * 300);
+    await east.syncNow(); // pushes the sale (2 drawn), then the pull tops the allotment up again
+    expect(await sellFiveColas()).toBe(2 * 100 + 3 * 300);
+    await east.syncNow();
+
+    const budget = (await rest('GET', '/promotions/east-cola-limited/budget', manager)).json;
+    expect(budget).toMatchObject({ total: 12, used: 4 });
+    expect(budget.allotted).toBeLessThanOrEqual(12);
+    expect(budget.terminals).toEqual([{ terminalId: 't-sh-01-1', allotted: 6, used: 4 }]);
+
+    const today = localTime(Date.now(), 'Asia/Shanghai').date;
+    const report = (await rest('GET', `/promotion-reports?from=${today}&to=${today}&promotionId=east-cola-limited`, manager)).json;
+    expect(report.rows).toEqual([
+      expect.objectContaining({ promotionId: 'east-cola-limited', storeId: 'store-sh-01', day: today, uses: 2, units: 4, discountMinor: 4 * 200, salesWith: 2, salesWithMinor: 2 * 1100 }),
+    ]);
   });
 });
