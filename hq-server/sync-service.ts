@@ -20,7 +20,7 @@ import {
 import { pullChanges, latestChangeSeq } from './pull-changes';
 import { topUpAllotments } from './promotion-budgets';
 import { pushEvents } from './push-events';
-import { authenticateTerminal, enrollTerminal, type TerminalIdentity } from './terminals';
+import { authenticateTerminal, enrollTerminal, recordTerminalSyncStatus, type TerminalIdentity } from './terminals';
 
 /** gRPC status of each OneCard error code; the code itself travels in trailer "onecard-code". */
 const GRPC_STATUS: Partial<Record<ErrorCode, grpc.status>> = {
@@ -97,8 +97,9 @@ const transferBalanceSchema = z.object({
   amount: int64.refine((n) => n >= 0, 'must not be negative (0 moves everything)'),
 });
 const operatorIdSchema = z.object({ operatorId: z.string().max(128).optional().transform((o) => (o ? o : null)) });
-const pullSchema = z.object({ cursor: int64.refine((n) => n >= 0, 'must not be negative'), limit: z.number().int().min(0) });
-const pushSchema = z.object({ events: z.array(z.unknown()).max(1000) });
+const outboxDepthField = int64.refine((n) => n >= 0, 'must not be negative').default(0);
+const pullSchema = z.object({ cursor: int64.refine((n) => n >= 0, 'must not be negative'), limit: z.number().int().min(0), outboxDepth: outboxDepthField });
+const pushSchema = z.object({ events: z.array(z.unknown()).max(1000), outboxDepth: outboxDepthField });
 
 const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
@@ -215,6 +216,7 @@ export function syncServiceHandlers(deps: SyncServiceDeps): grpc.UntypedServiceI
     PushEvents: unary('PushEvents', async (request, terminal) => {
       const r = parse(pushSchema, request, 'PushEventsRequest');
       const result = await pushEvents(sql, terminal!, r.events, log);
+      await recordTerminalSyncStatus(sql, terminal!.terminalId, { outboxDepth: Math.max(0, r.outboxDepth - r.events.length) });
       return {
         ackedSeq: String(result.ackedSeq),
         results: result.results.map((x) => ({ seq: String(x.seq), status: x.status, reason: x.reason })),
@@ -227,6 +229,7 @@ export function syncServiceHandlers(deps: SyncServiceDeps): grpc.UntypedServiceI
       // Budget allotments are topped up as the terminal asks, so this very pull carries them.
       await topUpAllotments(sql, terminal!);
       const result = await pullChanges(sql, terminal!, r.cursor, r.limit);
+      await recordTerminalSyncStatus(sql, terminal!.terminalId, { outboxDepth: r.outboxDepth, pullCursor: result.nextCursor });
       return {
         changes: result.changes.map(changeToWire),
         nextCursor: String(result.nextCursor),

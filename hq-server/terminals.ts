@@ -87,6 +87,10 @@ export interface TerminalSummary {
   lastContactAt: string | null;
   ackedSeq: number;
   quarantinedEvents: number;
+  /** Events the terminal said it had not had acknowledged, when it last called (null: never said). */
+  outboxDepth: number | null;
+  /** How far the terminal's change-feed cursor is behind the newest change. */
+  cursorLag: number | null;
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -95,7 +99,8 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 export async function listTerminals(db: Db, nodeIds: readonly string[]): Promise<TerminalSummary[]> {
   const rows = await db`
     select t.*, s.name as store_name,
-      (select count(*) from events e where e.terminal_id = t.id and e.status = 'quarantined')::int as quarantined
+      (select count(*) from events e where e.terminal_id = t.id and e.status = 'quarantined')::int as quarantined,
+      greatest(0, (select coalesce(max(seq), 0) from change_log) - t.pull_cursor) as cursor_lag
     from terminals t join org_nodes s on s.id = t.store_id
     where t.store_id = any(${[...nodeIds]}::text[]) order by t.store_id, t.id`;
   return rows.map((t) => ({
@@ -111,6 +116,8 @@ export async function listTerminals(db: Db, nodeIds: readonly string[]): Promise
     lastContactAt: iso(t.last_contact_at),
     ackedSeq: t.acked_seq,
     quarantinedEvents: t.quarantined,
+    outboxDepth: t.outbox_depth ?? null,
+    cursorLag: t.cursor_lag ?? null,
   }));
 }
 
@@ -148,4 +155,10 @@ export async function listEvents(db: Db, nodeIds: readonly string[], filter: { s
     receivedAt: (e.received_at as Date).toISOString(),
     body: e.body,
   }));
+}
+
+/** Records what a terminal reported of its own sync state with a push or a pull. */
+export async function recordTerminalSyncStatus(db: Db, terminalId: string, status: { outboxDepth: number; pullCursor?: number }): Promise<void> {
+  await db`update terminals set outbox_depth = ${status.outboxDepth}, sync_status_at = now(),
+    pull_cursor = coalesce(${status.pullCursor ?? null}::bigint, pull_cursor) where id = ${terminalId}`;
 }

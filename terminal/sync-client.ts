@@ -9,7 +9,7 @@ import { SYNC_PROTO_FILE, SYNC_PROTO_LOADER_OPTIONS } from '../protocols/sync/v1
 import type { TerminalDb } from './db';
 import type { AuthorizeRequest, AuthorizeResult, HqLink, LinkState, MemberDeskCall, MemberDeskResult, NewCardRequest } from './hq-link';
 import { applyChange } from './master-data';
-import { markAcked, unackedEvents } from './outbox';
+import { markAcked, outboxDepth, unackedEvents } from './outbox';
 
 /**
  * The terminal's side of onecard.sync.v1.TerminalSync: pushes the outbox in seq order,
@@ -374,7 +374,7 @@ export class SyncClient implements HqLink {
     for (;;) {
       const events = unackedEvents(this.o.db, batchSize);
       if (events.length === 0) return;
-      const res = checked(pushResponse, await this.call<unknown>('PushEvents', { events: events.map(eventToWire) }, 30_000), 'PushEvents');
+      const res = checked(pushResponse, await this.call<unknown>('PushEvents', { events: events.map(eventToWire), outboxDepth: String(outboxDepth(this.o.db)) }, 30_000), 'PushEvents');
       for (const r of res.results) {
         if (r.status === 'quarantined') this.o.log(`HQ quarantined event seq ${r.seq}: ${r.reason}`);
       }
@@ -395,7 +395,7 @@ export class SyncClient implements HqLink {
         this.o.db.prepare('UPDATE sync_state SET pulls_started = pulls_started + 1').run();
         return (this.o.db.prepare('SELECT pulls_started, pull_cursor FROM sync_state').get() as { pulls_started: number; pull_cursor: number });
       })();
-      const res = checked(pullResponse, await this.call<unknown>('PullChanges', { cursor: String(gen.pull_cursor), limit: PULL_PAGE }, 30_000), 'PullChanges');
+      const res = checked(pullResponse, await this.call<unknown>('PullChanges', { cursor: String(gen.pull_cursor), limit: PULL_PAGE, outboxDepth: String(outboxDepth(this.o.db)) }, 30_000), 'PullChanges');
       const changes = res.changes.map((c) => changeFromWire(c));
       this.o.db.transaction(() => {
         const ctx = { currency: this.o.currency, appliedSeq: res.appliedSeq, snapshotGen: gen.pulls_started, at: this.o.clock.now() };
