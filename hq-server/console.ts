@@ -36,6 +36,7 @@ export const CONSOLE_HTML = /* html */ `<!doctype html>
 <body>
 <header>
   <h1>OneCard HQ 总部控制台</h1>
+  <a href="/console/#/dashboard" style="color:#fff">完整控制台 Full console →</a>
   <span id="who"></span>
   <button id="sign-out" hidden>退出 Sign out</button>
 </header>

@@ -4,6 +4,7 @@ import { isDomainError, type ErrorCode } from '../core/errors';
 import { systemClock, uuidv7, type Clock } from '../core/ids';
 import { ApprovalRefused, approveAdjustment, getAdjustment, listAdjustments, requestAdjustment } from './adjustments';
 import { CONSOLE_HTML } from './console';
+import { consoleAssets } from './console-app';
 import { cardInputSchema, changeCardStatus, changeCardStatusSchema, issueCard, registerMember, registerMemberSchema, transferBalance, type DeskActor } from './member-desk';
 import { exposureReport } from './offline-exposure';
 import { retryEvent } from './push-events';
@@ -356,6 +357,8 @@ export function createHttpApp(deps: { sql: Sql; log: Log; clock?: Clock }): expr
   app.get('/', (_req, res) => {
     res.type('html').set('Cache-Control', 'no-store').send(CONSOLE_HTML);
   });
+  // The full console (console-app.ts); the page at / stays the quick one.
+  app.use('/console', consoleAssets());
   app.use('/api/v1', createApiRouter(deps));
   app.use((req: Request, res: Response) => sendError(res, 404, 'NOT_FOUND', `no route ${req.method} ${req.path}`));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {

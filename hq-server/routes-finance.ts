@@ -144,6 +144,7 @@ export function createFinanceRouter(deps: { sql: Sql; log: Log; clock?: Clock })
     const stores = scope.storeIds;
     const [sales] = await sql`select count(*)::bigint as n, coalesce(sum(total_minor), 0)::bigint as t from sales where store_id = any(${stores}::text[]) and completed_at >= ${day.from} and completed_at < ${day.to}`;
     const [members] = await sql`select count(*)::bigint as n from members where home_store_id = any(${stores}::text[])`;
+    const [latest] = await sql`select to_char(to_timestamp(max(completed_at) / 1000.0) at time zone ${tz}, 'YYYY-MM-DD') as d from sales where store_id = any(${stores}::text[])`;
     const [sv] = await sql`
       select coalesce(sum(a.credits_posted - a.debits_posted) filter (where a.code = 'CARD_PRINCIPAL'), 0)::bigint as principal,
              coalesce(sum(a.credits_posted - a.debits_posted) filter (where a.code = 'CARD_BONUS'), 0)::bigint as bonus
@@ -163,6 +164,7 @@ export function createFinanceRouter(deps: { sql: Sql; log: Log; clock?: Clock })
       date: today,
       timeZone: tz,
       todaySales: { count: sales!.n, totalMinor: sales!.t },
+      lastSaleDate: (latest?.d as string | null | undefined) ?? null,
       members: members!.n,
       storedValueOutstanding: { principalMinor: sv!.principal, bonusMinor: sv!.bonus, totalMinor: sv!.principal + sv!.bonus },
       pointsOutstanding: points!.p,

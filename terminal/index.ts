@@ -10,6 +10,7 @@ import { HoldBook } from './holds';
 import { openTerminalDb } from './db';
 import { loadIdentity, saveIdentity, updateHqAddress } from './identity';
 import { closeServer, createLocalApi, listenLocalApi } from './local-api';
+import { createStaff } from './staff-api';
 import { createDeviceFactory, loadDevicesConfigIfPresent } from '../drivers';
 import { StoreLane, type LaneDevices } from './devices';
 import { EventsStream } from './events-stream';
@@ -156,15 +157,18 @@ export async function startTerminal(options: StartTerminalOptions): Promise<Runn
       log,
     });
     cashierLane = cashier;
+    const services = memberMoneyServices(context);
+    const openDrawer = async () => (await lane?.openDrawer()) ?? false;
     const app = createLocalApi({
       checkout,
-      services: memberMoneyServices(context),
+      services,
       db,
       terminal: { ...terminal, storeName: identity.storeName, chainName: identity.chainName },
       token,
       link: () => ({ hq: link.state(), lastContactAt: link.lastContactAt() }),
       log,
       cashierApp: cashier,
+      staff: createStaff({ db, clock, newId, checkout, services, openDrawer }),
     });
     cashier.start();
     if (lane) await lane.start();

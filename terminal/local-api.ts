@@ -49,6 +49,7 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   HOLD_NOT_FOUND: 404,
   SALE_NOT_OPEN: 409,
   CONFLICT: 409,
+  FORBIDDEN: 403,
   HOLD_NOT_PENDING: 409,
   CARD_STATUS_CHANGE_NOT_ALLOWED: 409,
   HQ_OFFLINE: 503,
@@ -69,6 +70,8 @@ export interface LocalApiOptions {
   log: (msg: string) => void;
   /** The cashier app (terminal/lane-api.ts): its page, events stream and lane routes, and device health. */
   cashierApp?: { publicRoutes(app: express.Express, token: string): void; routes(app: express.Express): void; devices(): unknown };
+  /** Operators at the till (terminal/staff-api.ts): /api/session, /api/shift, /api/override. */
+  staff?: { routes(app: express.Express): void };
 }
 
 const minor = z.number().int().refine(Number.isSafeInteger, 'must be a safe integer');
@@ -307,6 +310,7 @@ export function createLocalApi(o: LocalApiOptions): express.Express {
     res.json({ products });
   });
 
+  o.staff?.routes(app);
   o.cashierApp?.routes(app);
   app.use('/api', (_req, _res, next) => next(new DomainError('NOT_FOUND', 'no such route')));
 

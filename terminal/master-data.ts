@@ -6,6 +6,7 @@ import { localTime } from '../core/time';
 import type { SyncChange } from '../protocols/sync/v1/codec';
 import { stmt, type TerminalDb } from './db';
 import { ensureAccounts } from './ledger';
+import { applyOperatorChange } from './operators';
 import { saveSetting } from './settings';
 import { applyPromotionChange } from './promotions';
 
@@ -30,6 +31,9 @@ export function applyChange(db: TerminalDb, change: SyncChange, ctx: PullContext
   switch (b.type) {
     case 'setting':
       saveSetting(db, b.key, b.value, change.deleted, ctx.at ?? 0);
+      return;
+    case 'operator':
+      applyOperatorChange(db, b.operator, change.deleted);
       return;
     case 'promotion':
       applyPromotionChange(db, { deleted: change.deleted, promotion: b.promotion, allotment: b.allotment }, ctx.at ?? 0);

@@ -1,0 +1,192 @@
+import type express from 'express';
+import { z } from 'zod';
+import { DomainError } from '../core/errors';
+import type { Clock } from '../core/ids';
+import { planRefund } from '../core/refund';
+import type { Checkout } from './checkout';
+import type { MemberMoneyServices } from './context';
+import type { TerminalDb } from './db';
+import { listOperators, unlockOperator, verifyCredential, type CachedOperator, type Credential } from './operators';
+import { Overrides, SUPERVISED_ACTIONS, type SupervisedAction } from './overrides';
+import { Staff, type StaffSession } from './shift';
+
+/**
+ * Local API routes for operators at the till (mounted by local-api.ts behind the per-launch token):
+ *   POST /api/session {login, pin} | {cardNo}  sign in (offline, against the operator cache)
+ *   GET /api/session, DELETE /api/session      who is signed in; sign out
+ *   POST /api/session/unlock {operatorId, supervisor}  lift a PIN lock here (operator.manage)
+ *   GET /api/shift, POST /api/shift/open {floatMinor}, GET /api/shift/x,
+ *   POST /api/shift/close {countedCashMinor}, GET /api/shift/:id/z
+ *   POST /api/override/void-line {saleId, lineNo, supervisor?}      sale.void
+ *   POST /api/override/void-sale {saleId, supervisor?}              sale.void
+ *   POST /api/override/refund {saleId, lines, withReceipt, supervisor?}  sale.refund; refund.above_limit above the limit
+ *   POST /api/override/no-sale {supervisor?}                        drawer.open
+ *   POST /api/override {action: manual_discount | price_override, saleId, lineNo?, …, supervisor?}
+ *       an approval for checkout features that take one (recorded; its id is handed to them)
+ *   GET /api/override                                               recent approvals
+ * `supervisor` is {login, pin} or {cardNo}. Without the permission and without a supervisor who
+ * holds it: 403 FORBIDDEN with details.needsSupervisor.
+ */
+
+export interface StaffOptions {
+  db: TerminalDb;
+  clock: Clock;
+  newId: () => string;
+  checkout: Checkout;
+  services: MemberMoneyServices;
+  /** Refunds above this total need refund.above_limit (default ¥500.00). */
+  refundLimitMinor?: number;
+  /** Opens the cash drawer for a no-sale; absent: recorded only. */
+  openDrawer?: () => Promise<boolean>;
+}
+
+export const DEFAULT_REFUND_LIMIT_MINOR = 50_000;
+
+const credential = z.union([
+  z.strictObject({ login: z.string().trim().min(1).max(64), pin: z.string().regex(/^\d{4,8}$/, 'a PIN is 4 to 8 digits') }),
+  z.strictObject({ cardNo: z.string().trim().min(1).max(64) }),
+]);
+const supervisorField = { supervisor: credential.optional() };
+const floatBody = z.strictObject({ floatMinor: z.number().int().min(0).refine(Number.isSafeInteger) });
+const closeBody = z.strictObject({ countedCashMinor: z.number().int().min(0).refine(Number.isSafeInteger) });
+const voidLineBody = z.strictObject({ saleId: z.string().trim().min(1).max(128), lineNo: z.number().int().min(1), ...supervisorField });
+const voidSaleBody = z.strictObject({ saleId: z.string().trim().min(1).max(128), ...supervisorField });
+const refundBody = z.strictObject({
+  saleId: z.string().trim().min(1).max(128),
+  lines: z.array(z.strictObject({ lineNo: z.number().int().min(1), quantity: z.number().int().min(1) })).min(1).max(1000),
+  withReceipt: z.boolean(),
+  ...supervisorField,
+});
+const noSaleBody = z.strictObject({ reason: z.string().trim().max(200).optional(), ...supervisorField });
+const approvalBody = z.strictObject({
+  action: z.enum(['manual_discount', 'price_override']),
+  saleId: z.string().trim().min(1).max(128),
+  lineNo: z.number().int().min(1).optional(),
+  amountMinor: z.number().int().refine(Number.isSafeInteger).optional(),
+  reason: z.string().trim().max(200).optional(),
+  ...supervisorField,
+});
+const unlockBody = z.strictObject({ operatorId: z.string().trim().min(1).max(128), supervisor: credential });
+
+function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const r = schema.safeParse(value ?? {});
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new DomainError('VALIDATION_FAILED', `${issue?.path.length ? issue.path.join('.') : 'body'}: ${issue?.message ?? 'malformed'}`);
+  }
+  return r.data;
+}
+
+const operatorJson = (o: CachedOperator) => ({ id: o.id, name: o.name, login: o.login, permissions: o.permissions, hasCard: o.cardNo !== null });
+const sessionJson = (s: StaffSession | null) => (s ? { id: s.id, method: s.method, signedInAt: s.signedInAt, operator: operatorJson(s.operator) } : null);
+
+/** The staff services of one terminal and their routes. */
+export function createStaff(o: StaffOptions): { staff: Staff; overrides: Overrides; routes(app: express.Express): void } {
+  const staff = new Staff(o.db, o.clock, o.newId);
+  const overrides = new Overrides(o.db, o.clock, o.newId, staff);
+  const limit = o.refundLimitMinor ?? DEFAULT_REFUND_LIMIT_MINOR;
+  const approval = (r: { id: string; supervisorId: string; method: string; permission: string }) => ({ overrideId: r.id, approvedBy: r.supervisorId, method: r.method, permission: r.permission });
+
+  function routes(app: express.Express): void {
+    app.post('/api/session', async (req, res) => {
+      const c = parse(credential, req.body) as Credential;
+      res.status(201).json({ session: sessionJson(await staff.signIn(c)) });
+    });
+    app.get('/api/session', (_req, res) => {
+      res.json({ session: sessionJson(staff.current()), shift: staff.currentShift() });
+    });
+    app.delete('/api/session', (_req, res) => {
+      staff.signOut();
+      res.status(204).end();
+    });
+    app.get('/api/session/operators', (_req, res) => {
+      // Names and logins for the sign-in screen; never hashes.
+      res.json({ operators: listOperators(o.db).map((x) => ({ ...operatorJson(x), locked: x.lockedAtHq || x.lockedHere })) });
+    });
+    app.post('/api/session/unlock', async (req, res) => {
+      const b = parse(unlockBody, req.body);
+      const manager = await verifyCredential(o.db, o.clock, b.supervisor as Credential);
+      if (!manager.permissions.includes('operator.manage')) throw new DomainError('FORBIDDEN', `${manager.name} may not unlock operators (operator.manage)`);
+      unlockOperator(o.db, o.clock, b.operatorId, manager.id);
+      res.status(204).end();
+    });
+
+    app.get('/api/shift', (_req, res) => {
+      const shift = staff.currentShift();
+      res.json({ shift, x: shift && staff.current() ? staff.xReport() : null });
+    });
+    app.post('/api/shift/open', (req, res) => {
+      const b = parse(floatBody, req.body);
+      res.status(201).json({ shift: staff.openShift(b.floatMinor) });
+    });
+    app.get('/api/shift/x', (_req, res) => {
+      res.json(staff.xReport());
+    });
+    app.post('/api/shift/close', (req, res) => {
+      const b = parse(closeBody, req.body);
+      res.json(staff.closeShift(b.countedCashMinor));
+    });
+    app.get('/api/shift/:id/z', (req, res) => {
+      staff.requireSignedIn();
+      res.json(staff.zReport(String(req.params.id)));
+    });
+
+    app.get('/api/override', (_req, res) => {
+      staff.requireSignedIn();
+      res.json({ overrides: overrides.list() });
+    });
+    app.post('/api/override/void-line', async (req, res) => {
+      const b = parse(voidLineBody, req.body);
+      const line = o.checkout.getSale(b.saleId).lines.find((l) => l.lineNo === b.lineNo);
+      if (!line) throw new DomainError('NOT_FOUND', `sale ${b.saleId} has no line ${b.lineNo}`);
+      const r = await overrides.authorize('void_line', b.supervisor as Credential | undefined, { saleId: b.saleId, lineNo: b.lineNo, sku: line.sku, amountMinor: line.amountMinor });
+      const sale = o.checkout.removeLine(b.saleId, b.lineNo);
+      overrides.markUsed(r.id);
+      res.json({ sale, ...approval(r) });
+    });
+    app.post('/api/override/void-sale', async (req, res) => {
+      const b = parse(voidSaleBody, req.body);
+      const before = o.checkout.getSale(b.saleId);
+      const r = await overrides.authorize('void_sale', b.supervisor as Credential | undefined, { saleId: b.saleId, totalMinor: before.totalMinor });
+      const sale = await o.checkout.cancel(b.saleId);
+      overrides.markUsed(r.id);
+      res.json({ sale, ...approval(r) });
+    });
+    app.post('/api/override/refund', async (req, res) => {
+      const b = parse(refundBody, req.body);
+      const cashier = staff.requireSignedIn();
+      if (!cashier.operator.permissions.includes('sale.refund')) throw new DomainError('FORBIDDEN', `${cashier.operator.name} may not refund (sale.refund)`, { permission: 'sale.refund' });
+      // The amount decides whether a supervisor is needed: planned exactly as the refund will be.
+      const sale = o.services.refunds.saleDocument(b.saleId);
+      const plan = planRefund(sale, o.services.refunds.refundsOf(b.saleId), b.lines, { refundId: 'preview', terminalId: sale.terminalId, storeId: sale.storeId, completedAt: o.clock.now(), withReceipt: b.withReceipt });
+      let r: ReturnType<typeof approval> | null = null;
+      if (plan.totalMinor > limit) {
+        const rec = await overrides.authorize('refund_above_limit', b.supervisor as Credential | undefined, { saleId: b.saleId, totalMinor: plan.totalMinor, limitMinor: limit });
+        r = approval(rec);
+        const done = o.services.refunds.refund({ saleId: b.saleId, lines: b.lines, withReceipt: b.withReceipt });
+        overrides.markUsed(rec.id);
+        res.status(201).json({ ...done, ...r });
+        return;
+      }
+      res.status(201).json(o.services.refunds.refund({ saleId: b.saleId, lines: b.lines, withReceipt: b.withReceipt }));
+    });
+    app.post('/api/override/no-sale', async (req, res) => {
+      const b = parse(noSaleBody, req.body);
+      const r = await overrides.authorize('no_sale', b.supervisor as Credential | undefined, { reason: b.reason ?? '' });
+      const opened = o.openDrawer ? await o.openDrawer() : false;
+      overrides.markUsed(r.id);
+      res.json({ drawerOpened: opened, ...approval(r) });
+    });
+    app.post('/api/override', async (req, res) => {
+      const b = parse(approvalBody, req.body);
+      const { supervisor, action, ...details } = b;
+      o.checkout.getSale(b.saleId);
+      const r = await overrides.authorize(action as SupervisedAction, supervisor as Credential | undefined, details);
+      res.status(201).json(approval(r));
+    });
+  }
+
+  return { staff, overrides, routes };
+}
+
+export { SUPERVISED_ACTIONS };
