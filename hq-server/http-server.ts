@@ -13,7 +13,7 @@ import type { Log, Sql } from './database';
 import { memberProfile, searchMembers } from './members';
 import { openApiDocument } from './openapi';
 import { registerPromotionRoutes } from './routes-promotions';
-import { createFinanceRouter } from './routes-finance';
+import { registerFinanceRoutes } from './routes-finance';
 import { operatorOfSession, permissionsOf, signIn, signOut, type Operator, type Permission } from './operators';
 import { grantNodes, scopeOf } from './access';
 import { scopedMemberTransactions } from './member-scope';
@@ -328,7 +328,7 @@ export function createApiRouter(deps: { sql: Sql; log: Log; clock?: Clock }): ex
   registerOperatorRoutes(api, { sql });
 
   // Reconciliation, settlement, reports, exports, dashboard (routes-finance.ts).
-  api.use(createFinanceRouter(deps));
+  registerFinanceRoutes(api, deps);
 
   // Promotions: drafts, approval, budgets, reports (routes-promotions.ts).
   registerPromotionRoutes(api, deps);

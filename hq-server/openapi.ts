@@ -4,6 +4,7 @@
  */
 
 import { orgApiPaths } from './openapi-org';
+import { financeApiPaths } from './openapi-finance';
 import { promotionApiPaths } from './openapi-promotions';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -467,6 +468,7 @@ export const openApiDocument = {
       },
     },
     ...orgApiPaths,
+    ...financeApiPaths,
     ...promotionApiPaths,
   },
 } as const;

@@ -1,6 +1,6 @@
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
-import { isDomainError } from '../core/errors';
+import { DomainError } from '../core/errors';
 import type { Clock } from '../core/ids';
 import type { Log, Sql } from './database';
 import { scopeOf } from './access';
@@ -86,23 +86,12 @@ async function sendTable(res: Response, table: Table, format: 'xlsx' | 'csv', fi
   }
 }
 
-/** An error these routes answer themselves: {"error": {"code", "message"}} with its HTTP status. */
-export class FinanceError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: 'VALIDATION_FAILED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT',
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 export function parseQuery<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
   const result = schema.safeParse(value ?? {});
   if (!result.success) {
     const issue = result.error.issues[0];
     const path = issue?.path.length ? issue.path.join('.') : '(root)';
-    throw new FinanceError(400, 'VALIDATION_FAILED', `${where}: ${path}: ${issue?.message ?? 'malformed'}`);
+    throw new DomainError('VALIDATION_FAILED', `${where}: ${path}: ${issue?.message ?? 'malformed'}`);
   }
   return result.data;
 }
@@ -111,7 +100,7 @@ export const operatorOf = (res: Response): Operator => (res.locals as { operator
 
 export function requirePermission(res: Response, permission: Permission): Operator {
   const op = operatorOf(res);
-  if (!permissionsOf(op).has(permission)) throw new FinanceError(403, 'FORBIDDEN', `your roles do not allow ${permission}`);
+  if (!permissionsOf(op).has(permission)) throw new DomainError('FORBIDDEN', `your roles do not allow ${permission}`);
   return op;
 }
 
@@ -123,9 +112,9 @@ export async function storeScope(sql: Sql, op: Operator, permission: Permission)
   return { storeIds: stores.map((s) => s.id as string), nodeIds, chainWide: !!root && nodeIds.includes(root.id as string) };
 }
 
-export function createFinanceRouter(deps: { sql: Sql; log: Log; clock?: Clock }): express.Router {
+/** Adds the finance routes to the /api/v1 router (after its sign-in check). */
+export function registerFinanceRoutes(r: express.Router, deps: { sql: Sql; log: Log; clock?: Clock }): void {
   const { sql } = deps;
-  const r = express.Router();
 
   r.get('/reconciliation', async (req: Request, res: Response) => {
     const op = requirePermission(res, 'event.read');
@@ -182,7 +171,7 @@ export function createFinanceRouter(deps: { sql: Sql; log: Log; clock?: Clock })
     const op = requirePermission(res, 'report.read');
     const { name } = parseQuery(nameParams, req.params, 'path');
     const def = reportByName(name);
-    if (!def) throw new FinanceError(404, 'NOT_FOUND', `no report ${name}; known: ${REPORTS.map((d) => d.name).join(', ')}`);
+    if (!def) throw new DomainError('NOT_FOUND', `no report ${name}; known: ${REPORTS.map((d) => d.name).join(', ')}`);
     const q = parseQuery(reportQuery, req.query, 'query');
     const scope = await storeScope(sql, op, 'report.read');
     const params = { from: q.from, to: q.to, storeIds: scope.storeIds, chainWide: scope.chainWide };
@@ -203,11 +192,11 @@ export function createFinanceRouter(deps: { sql: Sql; log: Log; clock?: Clock })
   /** Statements are made and confirmed at HQ: `member.adjust` over the whole chain. */
   async function requireFinanceAtRoot(res: Response): Promise<Operator> {
     const op = requirePermission(res, 'member.adjust');
-    if (!(await storeScope(sql, op, 'member.adjust')).chainWide) throw new FinanceError(403, 'FORBIDDEN', 'settlement statements are made and confirmed at HQ only');
+    if (!(await storeScope(sql, op, 'member.adjust')).chainWide) throw new DomainError('FORBIDDEN', 'settlement statements are made and confirmed at HQ only');
     return op;
   }
 
-  r.post('/settlement/statements', express.json({ limit: '10kb' }), async (req: Request, res: Response) => {
+  r.post('/settlement/statements', async (req: Request, res: Response) => {
     await requireFinanceAtRoot(res);
     const b = parseQuery(periodBody, req.body, 'body');
     res.status(201).json({ statements: await generateStatements(sql, { start: b.periodStart, end: b.periodEnd }) });
@@ -216,9 +205,9 @@ export function createFinanceRouter(deps: { sql: Sql; log: Log; clock?: Clock })
   async function statementInScope(res: Response, id: string): Promise<Statement> {
     const op = requirePermission(res, 'report.read');
     const st = await getStatement(sql, id);
-    if (!st) throw new FinanceError(404, 'NOT_FOUND', `no settlement statement ${id}`);
+    if (!st) throw new DomainError('NOT_FOUND', `no settlement statement ${id}`);
     const scope = await storeScope(sql, op, 'report.read');
-    if (!st.lines.every((l) => scope.storeIds.includes(l.storeId))) throw new FinanceError(403, 'FORBIDDEN', `statement ${id} covers stores outside your part of the chain`);
+    if (!st.lines.every((l) => scope.storeIds.includes(l.storeId))) throw new DomainError('FORBIDDEN', `statement ${id} covers stores outside your part of the chain`);
     return st;
   }
 
@@ -231,8 +220,8 @@ export function createFinanceRouter(deps: { sql: Sql; log: Log; clock?: Clock })
     const op = await requireFinanceAtRoot(res);
     const { id } = parseQuery(idParams, req.params, 'path');
     const result = await confirmStatement(sql, id, op);
-    if (result === 'not_found') throw new FinanceError(404, 'NOT_FOUND', `no settlement statement ${id}`);
-    if (result === 'already_confirmed') throw new FinanceError(409, 'CONFLICT', `statement ${id} is already confirmed; corrections go into the next period`);
+    if (result === 'not_found') throw new DomainError('NOT_FOUND', `no settlement statement ${id}`);
+    if (result === 'already_confirmed') throw new DomainError('CONFLICT', `statement ${id} is already confirmed; corrections go into the next period`);
     res.json(result);
   });
 
@@ -245,12 +234,4 @@ export function createFinanceRouter(deps: { sql: Sql; log: Log; clock?: Clock })
     await sendTable(res, { title: `Statement ${st.periodStart}`, columns: STATEMENT_COLUMNS, rows }, q.format ?? 'xlsx', `settlement_${safeParty}_${st.periodStart}_${st.periodEnd}`, rows.length, deps.log);
   });
 
-  r.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
-    if (err instanceof FinanceError) return void res.status(err.status).json({ error: { code: err.code, message: err.message } });
-    if (isDomainError(err) && (err.code === 'VALIDATION_FAILED' || err.code === 'NOT_FOUND' || err.code === 'CONFLICT')) {
-      return void res.status(err.code === 'VALIDATION_FAILED' ? 400 : err.code === 'NOT_FOUND' ? 404 : 409).json({ error: { code: err.code, message: err.message } });
-    }
-    next(err);
-  });
-  return r;
 }
