@@ -18,6 +18,7 @@ import { Quarantine, requireSameTransfers } from './quarantine';
 import { AWAITING_SALE, checkGiftRedemption, checkRefund, checkTopUpRefund } from './refunds';
 import { readSettingsOf } from './settings';
 import { recordDayClose } from './reconciliation';
+import { recordTerminalAudit } from './terminal-audit';
 import type { TerminalIdentity } from './terminals';
 
 /**
@@ -495,6 +496,8 @@ function documentIdOf(b: EventBody): string | null {
       return b.gift.id;
     case 'day_close':
       return b.dayClose.id;
+    case 'operator_audit':
+      return b.audit.id;
     case 'holds_released':
       return null;
   }
@@ -589,6 +592,10 @@ async function applyEvent(ctx: BatchContext, p: Parsed, event: SyncEvent): Promi
     case 'day_close':
       // Stored for reconciliation (reconciliation.ts); a close moves no money.
       await recordDayClose(tx, body.dayClose, transfers, terminal, p.seq);
+      break;
+    case 'operator_audit':
+      // Overrides, PIN locks and shifts at the till, into HQ's audit log (terminal-audit.ts).
+      await recordTerminalAudit(tx, body.audit, transfers, terminal);
       break;
   }
   const documentId = documentIdOf(body);
@@ -731,6 +738,7 @@ function documentRow(terminal: TerminalIdentity, seq: number, body: EventBody): 
       return { table: 'gift_redemptions', row: { id: g.id, ...base, store_id: g.storeId, member_id: g.memberId, gift_sku: g.giftSku, quantity: g.quantity, points: g.points, completed_at: g.completedAt } };
     }
     case 'day_close':
+    case 'operator_audit':
     case 'holds_released':
       return null;
   }

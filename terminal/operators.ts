@@ -1,16 +1,17 @@
 import { verify } from '@node-rs/argon2';
 import { DomainError } from '../core/errors';
-import type { Clock } from '../core/ids';
+import { uuidv7, type Clock } from '../core/ids';
 import type { TerminalOperator } from '../protocols/sync/v1/codec';
 import { stmt, type TerminalDb } from './db';
+import { recordEvent } from './outbox';
 
 /**
  * Operators at the till (DESIGN §6): HQ's feed brings those who may sign in at this store with
  * the permissions their grants give here, their argon2id PIN hash, operator card number and
  * HQ's lock flag — never a PIN. Sign-in and supervisor checks run against this cache, offline.
- * The 20th wrong PIN in a row locks the operator at this terminal (recorded in terminal_audit;
- * the sync protocol has no event kind to report it to HQ, so it stays local) until a right PIN
- * or card of someone with operator.manage unlocks them (`unlockOperator`).
+ * The 20th wrong PIN in a row locks the operator at this terminal (recorded in terminal_audit and
+ * reported to HQ's audit log as an operator_audit event) until the card or PIN of someone with
+ * operator.manage unlocks them (`unlockOperator`).
  */
 
 export const OPERATOR_PIN_MAX_WRONG = 20;
@@ -67,9 +68,26 @@ export function listOperators(db: TerminalDb): CachedOperator[] {
   return (stmt(db, `${SELECT} ORDER BY o.login`).all() as OperatorRow[]).map(fromRow);
 }
 
-/** Appends to the local audit trail (append-only by trigger). */
+/** What goes on to HQ's audit log as well (an operator_audit event in the outbox). */
+const REPORTED_TO_HQ = new Set(['operator.locked', 'operator.unlocked', 'override.granted', 'shift.opened', 'shift.closed']);
+
+/**
+ * Appends to the local audit trail (append-only by trigger); locks, unlocks, overrides and
+ * shifts also go to the outbox as operator_audit events, so HQ's audit log holds them. Call it
+ * inside the transaction that makes the change.
+ */
 export function terminalAudit(db: TerminalDb, clock: Clock, operatorId: string | null, action: string, details: Record<string, unknown> = {}): void {
-  stmt(db, 'INSERT INTO terminal_audit (at, operator_id, action, details) VALUES (?, ?, ?, ?)').run(clock.now(), operatorId, action, JSON.stringify(details));
+  const at = clock.now();
+  stmt(db, 'INSERT INTO terminal_audit (at, operator_id, action, details) VALUES (?, ?, ?, ?)').run(at, operatorId, action, JSON.stringify(details));
+  if (!REPORTED_TO_HQ.has(action)) return;
+  const { supervisorId, permission, method, ...rest } = details;
+  const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
+  recordEvent(db, {
+    id: uuidv7(clock),
+    occurredAt: at,
+    body: { type: 'operator_audit', audit: { id: uuidv7(clock), action, operatorId, supervisorId: text(supervisorId), permission: text(permission), method: text(method), details: rest, at } },
+    transfers: [],
+  });
 }
 
 /** How an operator proves who they are at the till: login + PIN, or their operator card. */

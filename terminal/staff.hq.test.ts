@@ -73,6 +73,18 @@ describe('operators: terminal against a real HQ', () => {
     expect(await till('POST', '/api/override/void-line', { saleId: sale.id, lineNo: 1, supervisor: { cardNo: 'MGRCARD01' } })).toMatchObject({ status: 200, json: { approvedBy: 'op-sh-01-manager', method: 'card' } });
   });
 
+  it('the override reaches HQ’s audit log with the next push: who was signed in, who approved, what', async () => {
+    await terminal.syncNow();
+    const r = await hqCall('GET', '/audit?action=till.override.granted');
+    expect(r.json.entries).toMatchObject([
+      { operatorId: 'op-sh-01-cashier-2', terminalId: 't-sh-01-1', nodeId: 'store-sh-01', details: { supervisorId: 'op-sh-01-manager', permission: 'sale.void', method: 'card', action: 'void_line', lineNo: 1 } },
+    ]);
+    // The east manager reads it (their region); the south manager does not.
+    const south = (await hqCall('POST', '/sessions', { login: 'south.manager', password: 'onecard-demo' })).json.token as string;
+    const res = await fetch(`${hq.httpUrl}/api/v1/audit?action=till.override.granted`, { headers: { authorization: `Bearer ${south}` } });
+    expect(((await res.json()) as { entries: unknown[] }).entries).toEqual([]);
+  });
+
   it('an account locked at HQ is refused at the till after the next pull', async () => {
     for (let i = 0; i < 20; i++) await hqCall('POST', '/sessions', { login: 'sh01.cashier1', password: 'wrong' });
     await terminal.syncNow();

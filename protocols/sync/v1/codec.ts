@@ -199,6 +199,29 @@ const giftRedemptionSchema = z.object({
   completedAt: nonNegative,
 });
 
+const operatorAuditSchema = z.object({
+  id,
+  action: z.string().regex(/^[a-z_]+\.[a-z_]+$/, 'an action such as override.granted').max(64),
+  operatorId: z.string().max(128),
+  supervisorId: z.string().max(128),
+  permission: z.string().max(64),
+  method: z.string().max(16),
+  detailsJson: z.string().max(10_000),
+  at: nonNegative,
+});
+
+/** What operators did at the till that HQ's audit log must hold (overrides, PIN locks, shifts). */
+export interface OperatorAuditEntry {
+  id: string;
+  action: string;
+  operatorId: string | null;
+  supervisorId: string | null;
+  permission: string | null;
+  method: string | null;
+  details: Record<string, unknown>;
+  at: number;
+}
+
 const wireEventSchema = z.object({
   seq: int64.refine((n) => n >= 1, 'seq starts at 1'),
   id,
@@ -210,6 +233,7 @@ const wireEventSchema = z.object({
   giftRedemption: giftRedemptionSchema.nullish(),
   topUpRefund: topUpRefundSchema.nullish(),
   dayClose: dayCloseSchema.nullish(),
+  operatorAudit: operatorAuditSchema.nullish(),
   transfers: z.array(z.unknown()).max(SYNC_LIMITS.transfersPerEvent),
 });
 
@@ -221,7 +245,8 @@ export type EventBody =
   | { type: 'refund'; refund: RefundDocument }
   | { type: 'gift_redemption'; gift: GiftRedemptionDocument }
   | { type: 'top_up_refund'; topUpRefund: TopUpRefundDocument }
-  | { type: 'day_close'; dayClose: DayCloseDocument };
+  | { type: 'day_close'; dayClose: DayCloseDocument }
+  | { type: 'operator_audit'; audit: OperatorAuditEntry };
 
 /** One outbox entry, as the terminal writes it and HQ applies it. */
 export interface SyncEvent {
@@ -273,7 +298,7 @@ export function eventFromWire(wire: unknown, terminalId: string): SyncEvent {
       throw new WireValidationError(`event ${e.seq} transfer ${i}: ${(err as Error).message}`);
     }
   });
-  const bodies = [e.sale, e.topUp, e.holdsReleased, e.refund, e.giftRedemption, e.topUpRefund, e.dayClose].filter((b) => b != null);
+  const bodies = [e.sale, e.topUp, e.holdsReleased, e.refund, e.giftRedemption, e.topUpRefund, e.dayClose, e.operatorAudit].filter((b) => b != null);
   if (bodies.length !== 1) throw new WireValidationError(`invalid event: seq ${e.seq} must carry exactly one body`);
   let body: EventBody;
   if (e.sale) {
@@ -337,6 +362,17 @@ export function eventFromWire(wire: unknown, terminalId: string): SyncEvent {
       type: 'day_close',
       dayClose: { id: d.id, storeId: d.storeId, terminalId, businessDate: d.businessDate, tenders: d.tenders.map((t) => ({ kind: t.kind, salesMinor: t.sales, refundsMinor: t.refunds })), saleCount: d.saleCount, refundCount: d.refundCount, topUpTotalMinor: d.topUpTotal, firstSeq: d.firstSeq, lastSeq: d.lastSeq, eventsChain: d.eventsChain, closedAt: d.closedAt },
     };
+  } else if (e.operatorAudit) {
+    const a = e.operatorAudit;
+    let details: Record<string, unknown>;
+    try {
+      const parsed: unknown = a.detailsJson ? JSON.parse(a.detailsJson) : {};
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
+      details = parsed as Record<string, unknown>;
+    } catch {
+      throw new WireValidationError(`invalid event: seq ${e.seq} operatorAudit.detailsJson is not a JSON object`);
+    }
+    body = { type: 'operator_audit', audit: { id: a.id, action: a.action, operatorId: a.operatorId || null, supervisorId: a.supervisorId || null, permission: a.permission || null, method: a.method || null, details, at: a.at } };
   } else if (e.giftRedemption) {
     const g = e.giftRedemption;
     body = { type: 'gift_redemption', gift: { id: g.id, memberId: g.memberId, storeId: g.storeId, terminalId, giftSku: g.giftSku, quantity: g.quantity, points: g.points, completedAt: g.completedAt } };
@@ -415,6 +451,10 @@ export function eventToWire(e: SyncEvent): Record<string, unknown> {
       ...base,
       dayClose: { id: d.id, storeId: d.storeId, businessDate: d.businessDate, tenders: d.tenders.map((t) => ({ kind: t.kind, sales: String(t.salesMinor), refunds: String(t.refundsMinor) })), saleCount: String(d.saleCount), refundCount: String(d.refundCount), topUpTotal: String(d.topUpTotalMinor), firstSeq: String(d.firstSeq), lastSeq: String(d.lastSeq), eventsChain: d.eventsChain, closedAt: String(d.closedAt) },
     };
+  }
+  if (b.type === 'operator_audit') {
+    const a = b.audit;
+    return { ...base, operatorAudit: { id: a.id, action: a.action, operatorId: a.operatorId ?? '', supervisorId: a.supervisorId ?? '', permission: a.permission ?? '', method: a.method ?? '', detailsJson: JSON.stringify(a.details), at: String(a.at) } };
   }
   if (b.type === 'gift_redemption') {
     const g = b.gift;
