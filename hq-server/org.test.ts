@@ -133,6 +133,29 @@ describe('organisation, scope and audit', () => {
     });
   });
 
+  describe('custom roles and grants at different nodes', () => {
+    it('a custom role granted at another region gives its permissions there only, and reaches that region’s terminals', async () => {
+      const role = await as('admin').post('/roles', { code: 'south_auditor', name: 'South auditor', permissions: ['member.read', 'audit.read', 'event.read'] });
+      expect(role).toMatchObject({ status: 201, body: { code: 'south_auditor', builtIn: false } });
+      expect(await as('admin').post('/roles', { code: 'bad_role', name: 'x', permissions: ['member.read', 'no.such'] })).toMatchObject({ status: 400 });
+      // A regional manager may not grant it at a region that is not theirs.
+      expect(await as('east').post('/operators/op-east-manager/grants', { nodeId: 'region-south', role: 'south_auditor' })).toMatchObject({ status: 403 });
+      expect(await as('admin').post('/operators/op-east-manager/grants', { nodeId: 'region-south', role: 'south_auditor' })).toMatchObject({ status: 201 });
+      // Now the east manager reads the south's sale and events, but still cannot change the south's members.
+      expect(await as('east').get(`/sales/${gzSaleId}`)).toMatchObject({ status: 200 });
+      expect(((await as('east').get('/events')).body.events as Array<{ terminalId: string }>).some((e) => e.terminalId === 't-gz-01-1')).toBe(true);
+      expect(await as('east').post('/cards/c-0019/status', { action: 'freeze', reason: 'still not mine' })).toMatchObject({ status: 403 });
+      // The south's till now lists the east manager, with the auditor's permissions only.
+      const there = (await operatorsPulledBy(gz)).get('op-east-manager')!;
+      expect(there).toMatchObject({ deleted: false, operator: { permissions: ['audit.read', 'event.read', 'member.read'] } });
+      // Taking the grant back takes it all back.
+      expect((await request('DELETE', '/operators/op-east-manager/grants/region-south/south_auditor', { token: token.admin })).status).toBe(204);
+      expect(await as('east').get(`/sales/${gzSaleId}`)).toMatchObject({ status: 403 });
+      expect((await operatorsPulledBy(gz)).get('op-east-manager')?.deleted).toBe(true);
+      expect(await request('DELETE', '/roles/south_auditor', { token: token.admin })).toMatchObject({ status: 204 });
+    });
+  });
+
   describe('moving a store', () => {
     it('refuses moving HQ, a cycle, and a store as a parent', async () => {
       await as('admin').post('/org/nodes', { id: 'region-east-north', parentId: 'region-east', kind: 'region', name: '华东北片' });
