@@ -156,6 +156,26 @@ describe('organisation, scope and audit', () => {
     });
   });
 
+  describe('org.manage is scoped too', () => {
+    it('a region’s own organiser adds and renames stores in their region, cannot move one out, nor touch another region; built-in roles stay as they are', async () => {
+      expect((await as('admin').post('/roles', { code: 'east_org', name: 'East organiser', permissions: ['org.read', 'org.manage'] })).status).toBe(201);
+      expect((await as('admin').post('/operators/op-east-manager/grants', { nodeId: 'region-east', role: 'east_org' })).status).toBe(201);
+      const made = await as('east').post('/org/nodes', { id: 'store-nj-01', parentId: 'region-east', kind: 'store', name: '南京新街口店', franchisee: '南京果然好贸易' });
+      expect(made).toMatchObject({ status: 201, body: { id: 'store-nj-01', kind: 'store', timeZone: 'Asia/Shanghai', currency: 'CNY', franchisee: '南京果然好贸易' } });
+      const [accounts] = await hq.sql`select count(*)::int as n from accounts where owner = 'store-nj-01'`;
+      expect(accounts!.n).toBeGreaterThan(0);
+      expect(await as('east').post('/org/nodes', { id: 't-nj-01-1', parentId: 'store-nj-01', kind: 'terminal', name: '1号收银台' })).toMatchObject({ status: 201, body: { kind: 'terminal', storeId: 'store-nj-01' } });
+      expect(await as('east').patch('/org/nodes/store-nj-01', { name: '南京新街口旗舰店' })).toMatchObject({ status: 200 });
+      expect(await as('east').post('/org/nodes/store-nj-01/move', { parentId: 'region-south' })).toMatchObject({ status: 403, body: { error: { code: 'FORBIDDEN' } } });
+      expect(await as('east').patch('/org/nodes/store-gz-01', { name: 'not mine' })).toMatchObject({ status: 403 });
+      expect(await as('east').post('/org/nodes', { id: 'region-x', parentId: 'hq', kind: 'region', name: 'x' })).toMatchObject({ status: 403 });
+      expect(await as('admin').patch('/roles/cashier', { permissions: ['sale.void'] })).toMatchObject({ status: 409, body: { error: { code: 'CONFLICT' } } });
+      expect(await request('DELETE', '/roles/hq_admin', { token: token.admin })).toMatchObject({ status: 409 });
+      expect(await request('DELETE', '/roles/east_org', { token: token.admin })).toMatchObject({ status: 409 }); // still held
+      expect((await request('DELETE', '/operators/op-east-manager/grants/region-east/east_org', { token: token.admin })).status).toBe(204);
+    });
+  });
+
   describe('moving a store', () => {
     it('refuses moving HQ, a cycle, and a store as a parent', async () => {
       await as('admin').post('/org/nodes', { id: 'region-east-north', parentId: 'region-east', kind: 'region', name: '华东北片' });
