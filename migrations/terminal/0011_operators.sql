@@ -46,7 +46,8 @@ CREATE TABLE shifts (
 );
 CREATE UNIQUE INDEX shifts_one_open ON shifts ((1)) WHERE closed_at IS NULL;
 
--- Append-only local audit: sign-ins, PIN locks, shifts, overrides (no event kind carries them to HQ yet).
+-- Append-only local audit: sign-ins, PIN locks, shifts, overrides (locks, overrides and shifts also go
+-- to HQ as operator_audit events in the outbox).
 CREATE TABLE terminal_audit (
   id INTEGER PRIMARY KEY,
   at INTEGER NOT NULL,
