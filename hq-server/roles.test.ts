@@ -168,8 +168,16 @@ describe('built-in roles × REST routes', () => {
     { route: 'delete /operators/{id}/grants/{nodeId}/{role}', permission: 'operator.manage', allowed: 'ARS', expect: 204, change: true, call: (r) => ({ method: 'DELETE', path: `/operators/op-fix-${r}/grants/store-sh-01/cashier` }) },
     { route: 'post /operators/{id}/unlock', permission: 'operator.manage', allowed: 'ARS', expect: 200, change: true, call: (r) => ({ method: 'POST', path: `/operators/op-fix-${r}/unlock` }) },
     { route: 'get /audit', permission: 'audit.read', allowed: 'AFRS', expect: 200, call: () => ({ method: 'GET', path: '/audit?limit=5' }) },
-    // Reconciliation (routes-finance.ts).
+    // Reconciliation, dashboard, reports, settlement (routes-finance.ts).
     { route: 'get /reconciliation', permission: 'event.read', allowed: 'AFRS', expect: 200, call: () => ({ method: 'GET', path: '/reconciliation?date=2026-11-20' }) },
+    { route: 'get /dashboard', permission: 'report.read', allowed: 'AFRS', expect: 200, call: () => ({ method: 'GET', path: '/dashboard' }) },
+    { route: 'get /reports', permission: 'report.read', allowed: 'AFRS', expect: 200, call: () => ({ method: 'GET', path: '/reports' }) },
+    { route: 'get /reports/{name}', permission: 'report.read', allowed: 'AFRS', expect: 200, call: () => ({ method: 'GET', path: '/reports/sales-by-day?from=2026-11-01&to=2026-11-30' }) },
+    { route: 'get /settlement/statements', permission: 'report.read', allowed: 'AFRS', expect: 200, call: () => ({ method: 'GET', path: '/settlement/statements' }) },
+    { route: 'post /settlement/statements', permission: 'member.adjust', allowed: 'AF', expect: 201, change: true, call: () => ({ method: 'POST', path: '/settlement/statements', body: { periodStart: '2026-11-01', periodEnd: '2026-11-30' } }) },
+    { route: 'get /settlement/statements/{id}', permission: 'report.read', allowed: 'AFRS', expect: 404, call: () => ({ method: 'GET', path: '/settlement/statements/no-such-statement' }) },
+    { route: 'post /settlement/statements/{id}/confirm', permission: 'member.adjust', allowed: 'AF', expect: 404, call: () => ({ method: 'POST', path: '/settlement/statements/no-such-statement/confirm' }) },
+    { route: 'get /settlement/statements/{id}/export', permission: 'report.read', allowed: 'AFRS', expect: 404, call: () => ({ method: 'GET', path: '/settlement/statements/no-such-statement/export?format=xlsx' }) },
     // Promotions (routes-promotions.ts): read with promotion.write, promotion.approve or report.read.
     { route: 'get /promotions', permission: null, allowed: 'AFRS', expect: 200, call: () => ({ method: 'GET', path: '/promotions' }) },
     { route: 'post /promotions', permission: 'promotion.write', allowed: 'AR', expect: 201, change: true, call: (r) => ({ method: 'POST', path: '/promotions', body: promotionBody(`promo-${uid(r)}`) }) },

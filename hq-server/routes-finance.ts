@@ -197,9 +197,12 @@ export function registerFinanceRoutes(r: express.Router, deps: { sql: Sql; log: 
   }
 
   r.post('/settlement/statements', async (req: Request, res: Response) => {
-    await requireFinanceAtRoot(res);
+    const op = await requireFinanceAtRoot(res);
     const b = parseQuery(periodBody, req.body, 'body');
-    res.status(201).json({ statements: await generateStatements(sql, { start: b.periodStart, end: b.periodEnd }) });
+    const statements = await generateStatements(sql, { start: b.periodStart, end: b.periodEnd });
+    await sql`insert into audit_log (operator_id, node_id, action, details)
+      values (${op.id}, ${op.nodeId}, 'settlement.generated', ${JSON.stringify({ periodStart: b.periodStart, periodEnd: b.periodEnd, statements: statements.map((st) => ({ id: st.id, party: st.party, state: st.state, netMinor: st.netMinor })) })}::text::jsonb)`;
+    res.status(201).json({ statements });
   });
 
   async function statementInScope(res: Response, id: string): Promise<Statement> {
