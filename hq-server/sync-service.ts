@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { z } from 'zod';
 import { DomainError, isDomainError, type ErrorCode } from '../core/errors';
 import { systemClock, type Clock } from '../core/ids';
-import { changeToWire, transferFromWire, transferToWire, WireValidationError } from '../protocols/sync/v1/codec';
+import { changeToWire, saleLookupToWire, transferFromWire, transferToWire, WireValidationError } from '../protocols/sync/v1/codec';
 import { NOTIFY_CHANNEL } from './change-log';
 import type { Log, Sql } from './database';
 import { authorizeHold, settleHold } from './holds';
@@ -20,6 +20,7 @@ import {
 import { pullChanges, latestChangeSeq } from './pull-changes';
 import { topUpAllotments } from './promotion-budgets';
 import { pushEvents } from './push-events';
+import { getSale, listMemberSales } from './sale-lookup';
 import { authenticateTerminal, enrollTerminal, recordTerminalSyncStatus, type TerminalIdentity } from './terminals';
 
 /** gRPC status of each OneCard error code; the code itself travels in trailer "onecard-code". */
@@ -100,6 +101,8 @@ const operatorIdSchema = z.object({ operatorId: z.string().max(128).optional().t
 const outboxDepthField = int64.refine((n) => n >= 0, 'must not be negative').default(0);
 const pullSchema = z.object({ cursor: int64.refine((n) => n >= 0, 'must not be negative'), limit: z.number().int().min(0), outboxDepth: outboxDepthField });
 const pushSchema = z.object({ events: z.array(z.unknown()).max(1000), outboxDepth: outboxDepthField });
+const getSaleSchema = z.object({ saleId: id });
+const listMemberSalesSchema = z.object({ memberId: id, limit: z.number().int().min(0).default(0) });
 
 const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
@@ -264,6 +267,17 @@ export function syncServiceHandlers(deps: SyncServiceDeps): grpc.UntypedServiceI
     TransferBalance: unary('TransferBalance', async (request, terminal) => {
       const r = parse(transferBalanceSchema, request, 'TransferBalanceRequest');
       return deskToWire(await transferBalance(sql, deskActor(terminal!), r, clock));
+    }),
+
+    // A refund at another terminal or store (sale-lookup.ts): any sale of the chain, to any enrolled terminal.
+    GetSale: unary('GetSale', async (request) => {
+      const r = parse(getSaleSchema, request, 'GetSaleRequest');
+      return saleLookupToWire(await getSale(sql, r.saleId));
+    }),
+
+    ListMemberSales: unary('ListMemberSales', async (request) => {
+      const r = parse(listMemberSalesSchema, request, 'ListMemberSalesRequest');
+      return { sales: (await listMemberSales(sql, r.memberId, r.limit)).map(saleLookupToWire) };
     }),
 
     Authorize: unary('Authorize', async (request, terminal) => {

@@ -595,3 +595,66 @@ export function changeToWire(c: SyncChange): Record<string, unknown> {
     }
   }
 }
+
+// A sale and the refunds of it, as HQ answers GetSale and ListMemberSales (a refund at another
+// terminal or store). The Sale and Refund messages are the outbox event's, so these reuse the
+// event codecs: a document reads back exactly as its terminal pushed it.
+
+function bodyOnly(what: 'sale' | 'refund', wire: unknown, terminalId: string): EventBody {
+  if (wire === null || typeof wire !== 'object') throw new WireValidationError(`invalid ${what}: (root): is required`);
+  try {
+    return eventFromWire({ seq: '1', id: what, occurredAt: '0', [what]: wire, transfers: [] }, terminalId).body;
+  } catch (e) {
+    if (e instanceof WireValidationError) throw new WireValidationError(e.message.replace(/^invalid event: /, `invalid ${what}: `));
+    throw e;
+  }
+}
+
+/** A sale document onto the wire (sync.proto Sale). */
+export function saleToWire(sale: SaleDocument): Record<string, unknown> {
+  return eventToWire({ seq: 1, id: 'sale', occurredAt: 0, body: { type: 'sale', sale }, transfers: [] }).sale as Record<string, unknown>;
+}
+
+/** A Sale message off the wire, validated, as made by `terminalId`. */
+export function saleFromWire(wire: unknown, terminalId: string): SaleDocument {
+  const body = bodyOnly('sale', wire, terminalId);
+  if (body.type !== 'sale') throw new WireValidationError('invalid sale: not a sale');
+  return body.sale;
+}
+
+/** A refund document onto the wire (sync.proto Refund; its terminal is not carried). */
+export function refundToWire(refund: RefundDocument): Record<string, unknown> {
+  return eventToWire({ seq: 1, id: 'refund', occurredAt: 0, body: { type: 'refund', refund }, transfers: [] }).refund as Record<string, unknown>;
+}
+
+/** A Refund message off the wire, validated; `terminalId` is who made it when known ('' otherwise). */
+export function refundFromWire(wire: unknown, terminalId = ''): RefundDocument {
+  const body = bodyOnly('refund', wire, terminalId);
+  if (body.type !== 'refund') throw new WireValidationError('invalid refund: not a refund');
+  return body.refund;
+}
+
+/** A sale as HQ holds it: the document, the terminal that made it, the refunds of it HQ applied. */
+export interface SaleLookup {
+  sale: SaleDocument;
+  terminalId: string;
+  refunds: RefundDocument[];
+}
+
+/** GetSaleResponse (and each entry of ListMemberSalesResponse). */
+export function saleLookupToWire(l: SaleLookup): Record<string, unknown> {
+  return { sale: saleToWire(l.sale), terminalId: l.terminalId, refunds: l.refunds.map(refundToWire) };
+}
+
+const saleLookupSchema = z.object({ sale: z.unknown(), terminalId: id, refunds: z.array(z.unknown()).max(SYNC_LIMITS.linesPerSale) });
+
+/** GetSaleResponse off the wire, validated; every refund must be of the sale. */
+export function saleLookupFromWire(wire: unknown): SaleLookup {
+  const r = parseOrThrow(saleLookupSchema, wire, 'sale lookup');
+  const sale = saleFromWire(r.sale, r.terminalId);
+  const refunds = r.refunds.map((x) => refundFromWire(x));
+  for (const refund of refunds) {
+    if (refund.saleId !== sale.id) throw new WireValidationError(`invalid sale lookup: refund ${refund.id} is of sale ${refund.saleId}, not ${sale.id}`);
+  }
+  return { sale, terminalId: r.terminalId, refunds };
+}
