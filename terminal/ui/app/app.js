@@ -1,0 +1,655 @@
+// The keyboard-first cashier app. It talks to its terminal only through the local API and hears
+// the lane (scanner, card reader, printer, bank terminal, HQ link) on the events stream. The
+// current sale lives in the terminal service (terminal/lane-api.ts); this page shows it.
+import { errorText, language, setLanguage, t } from './i18n.js';
+import { formatMinor, parseMajor, parseWhole } from './money.js';
+
+const token = document.querySelector('meta[name="onecard-token"]')?.content ?? '';
+const $ = (id) => document.getElementById(id);
+const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+
+const S = {
+  digits: 2,
+  sign: '¥',
+  sale: null, // the open sale shown
+  lastSale: null, // the sale just completed or cancelled
+  member: null, // member panel of the sale's card
+  selected: null, // selected line number
+  simulated: false,
+  devices: [],
+  waitingReceipts: 0,
+  link: { hq: 'unknown', outboxDepth: 0 },
+  dialog: null, // { kind, submit, onEvent }
+  products: [],
+};
+
+const money = (minor) => `${S.sign}${formatMinor(minor, S.digits)}`;
+
+function say(text, kind = '') {
+  const el = $('message');
+  el.textContent = text;
+  el.className = kind;
+}
+
+class ApiError extends Error {
+  constructor(code, message, details) {
+    super(message);
+    this.code = code;
+    this.details = details;
+  }
+}
+
+async function api(method, path, body) {
+  const res = await fetch(path, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  const json = await res.json().catch(() => ({}));
+  if (!res.ok) throw new ApiError(json.error?.code ?? 'INTERNAL', json.error?.message ?? res.statusText, json.error?.details);
+  return json;
+}
+
+function showError(e) {
+  if (e instanceof ApiError) say(errorText(e.code, e.message), 'error');
+  else say(String(e?.message ?? e), 'error');
+}
+
+/** Runs an action, showing its error; actions never leave the page in a half state. */
+async function act(fn) {
+  try {
+    return await fn();
+  } catch (e) {
+    showError(e);
+    return undefined;
+  }
+}
+
+// ---- rendering ---------------------------------------------------------------------------
+
+function setSale(sale) {
+  if (!sale) return;
+  if (sale.status === 'open') {
+    if (S.sale?.id !== sale.id) {
+      S.selected = null;
+      if (!sale.member) S.member = null;
+    }
+    S.sale = sale;
+    S.lastSale = null;
+  } else {
+    if (!S.sale || S.sale.id === sale.id) {
+      S.lastSale = sale;
+      S.sale = null;
+      S.selected = null;
+    }
+  }
+  renderSale();
+}
+
+function renderSale() {
+  const sale = S.sale ?? S.lastSale;
+  const rows = [];
+  for (const l of sale?.lines ?? []) {
+    const promos = (l.adjustments ?? []).map((a) => `<span class="promo">${esc(language() === 'en' ? a.labelEn ?? a.label : a.labelZh ?? a.label)} −${money(a.amountMinor)}</span>`).join('');
+    rows.push(
+      `<tr data-line="${l.lineNo}"${S.selected === l.lineNo ? ' class="selected"' : ''}><td>${l.lineNo}</td><td>${esc(l.name)}${promos}</td><td class="num">${l.quantity}</td><td class="num">${money(l.unitPriceMinor)}</td><td class="num">${money(l.amountMinor)}</td><td>${S.sale ? `<button type="button" class="void" data-line="${l.lineNo}" title="F4">✕</button>` : ''}</td></tr>`,
+    );
+  }
+  $('basket-body').innerHTML = rows.join('');
+  $('empty-basket').hidden = rows.length > 0;
+  $('total').textContent = money(sale?.totalMinor ?? 0);
+  $('paid').textContent = money(sale?.paidMinor ?? 0);
+  $('due').textContent = money(sale?.dueMinor ?? 0);
+  $('change').textContent = money(sale?.changeMinor ?? 0);
+  $('tender-list').innerHTML = (sale?.tenders ?? [])
+    .map((tn) => `<li>${esc(tenderName(tn))}: ${money(tn.amountMinor)}${tn.kind === 'cash' && tn.changeMinor ? ` (${t('tendered')} ${money(tn.tenderedMinor)}, ${t('change')} ${money(tn.changeMinor)})` : ''}</li>`)
+    .join('');
+  $('sale-status').textContent = sale ? (sale.status === 'open' ? (sale.lines.length ? '…' : '—') : t(sale.status)) : '—';
+  $('sale-status').dataset.status = sale?.status ?? '';
+  $('sale-id').textContent = sale ? sale.id.slice(-8) : '';
+  const open = !!S.sale;
+  for (const id of ['btn-void', 'btn-cash', 'btn-sv', 'btn-points', 'btn-card', 'btn-cancel']) $(id).disabled = !open;
+  $('btn-finish').disabled = !(open && S.sale.dueMinor === 0 && S.sale.lines.length > 0);
+  $('btn-reprint').disabled = !(S.lastSale && S.lastSale.status === 'completed');
+  renderMember();
+}
+
+function tenderName(tn) {
+  if (tn.kind === 'cash') return t('cash');
+  if (tn.kind === 'stored_value') return t('storedValue');
+  if (tn.kind === 'points') return `${t('pointsTender')} ${tn.points}`;
+  return t('bankCard');
+}
+
+function renderMember() {
+  const m = S.member;
+  const el = $('member-panel');
+  if (!m) {
+    el.dataset.state = 'none';
+    el.innerHTML = `<p class="muted">${esc(t('noMember'))}</p>`;
+    return;
+  }
+  const warnings = m.warnings.map((w) => {
+    const key = { CARD_FROZEN: 'frozen', CARD_EXPIRED: 'expired', CARD_LOST: 'lost', CARD_INACTIVE: 'inactive', CARD_REPLACED: 'replaced' }[w];
+    return `<div class="warn">⚠ ${esc(key ? t(key) : w)}</div>`;
+  });
+  el.dataset.state = warnings.length ? 'warning' : 'ok';
+  el.innerHTML = `
+    <div class="name" id="member-name">${esc(m.member.name)}</div>
+    ${m.birthdayToday ? `<div id="member-birthday">${esc(t('birthday'))}</div>` : ''}
+    ${warnings.join('')}
+    <div class="grid">
+      <span>${esc(t('level'))}</span><b id="member-level">${esc(m.level?.name ?? '—')}</b>
+      <span>${esc(t('principal'))}</span><b id="member-principal">${money(m.principalMinor)}</b>
+      <span>${esc(t('bonus'))}</span><b id="member-bonus">${money(m.bonusMinor)}</b>
+      <span>${esc(t('points'))}</span><b id="member-points">${m.points}</b>
+      <span>${esc(t('coupons'))}</span><span>${esc(t('none'))}</span>
+      <span>#</span><span class="muted">${esc(m.cardNo)}</span>
+    </div>`;
+}
+
+function renderStatus() {
+  const hq = $('hq-status');
+  hq.dataset.state = S.link.hq;
+  hq.textContent = S.link.hq === 'online' ? t('hqOnline') : S.link.hq === 'offline' ? t('hqOffline') : '…';
+  $('outbox-depth').textContent = String(S.link.outboxDepth ?? 0);
+  $('device-pills').innerHTML = S.devices
+    .map((d) => `<span class="pill" id="dev-${esc(d.name)}" data-health="${esc(d.health)}" title="${esc(d.detail)}">${esc(d.name)}</span>`)
+    .join('');
+  $('simulated-badge').hidden = !S.simulated;
+  $('btn-virtual').hidden = !S.simulated;
+  const w = $('receipts-waiting');
+  w.hidden = !S.waitingReceipts;
+  w.textContent = `${S.waitingReceipts} ${t('receiptsWaiting')}`;
+}
+
+// ---- sale actions ------------------------------------------------------------------------
+
+async function ensureSale() {
+  if (S.sale && S.sale.status === 'open') return S.sale;
+  const sale = await api('POST', '/api/lane/sale');
+  setSale(sale);
+  return sale;
+}
+
+async function addCode(text) {
+  const raw = text.trim();
+  if (!raw) return;
+  const m = /^(\d{1,5})\*(.+)$/.exec(raw);
+  const quantity = m ? parseWhole(m[1]) : 1;
+  const code = m ? m[2].trim() : raw;
+  if (!quantity) return say(errorText('VALIDATION_FAILED', 'qty'), 'error');
+  try {
+    const sale = await ensureSale();
+    setSale(await api('POST', `/api/sales/${sale.id}/items`, { barcode: code, quantity }));
+    say('');
+  } catch (e) {
+    if (e.code === 'UNKNOWN_BARCODE' && !/^\d+$/.test(code)) return openSearch(code);
+    showError(e);
+  }
+}
+
+async function showMember(cardNo) {
+  S.member = await api('GET', `/api/lane/members/${encodeURIComponent(cardNo)}`);
+  renderMember();
+}
+
+async function attachMember(cardNo) {
+  await act(async () => {
+    const sale = await ensureSale();
+    try {
+      setSale(await api('POST', `/api/sales/${sale.id}/member`, { cardNo }));
+      say('');
+    } finally {
+      // A frozen or expired card is refused, and the panel says why.
+      await showMember(cardNo).catch(() => {});
+    }
+  });
+}
+
+async function voidLine(lineNo) {
+  if (!S.sale) return;
+  const target = lineNo ?? S.selected ?? S.sale.lines.at(-1)?.lineNo;
+  if (target === undefined) return;
+  await act(async () => setSale(await api('DELETE', `/api/sales/${S.sale.id}/items/${target}`)));
+}
+
+async function finish() {
+  if (!S.sale) return;
+  const r = await act(() => api('POST', `/api/lane/sales/${S.sale.id}/finish`));
+  if (!r) return;
+  setSale(r.sale);
+  const parts = [t('saleDone')];
+  if (r.sale.changeMinor > 0) parts.push(`${t('change')} ${money(r.sale.changeMinor)}`);
+  if (r.sale.member) parts.push(`${t('pointsEarned')} +${r.sale.pointsEarned}`);
+  if (r.drawerOpened) parts.push(t('drawerOpened'));
+  say(parts.join(' · '), 'ok');
+}
+
+/** After a tender: the sale finishes by itself once nothing is due. */
+async function afterTender(sale) {
+  setSale(sale);
+  closeDialog();
+  if (sale.status === 'open' && sale.dueMinor === 0) await finish();
+}
+
+// ---- dialogs -----------------------------------------------------------------------------
+
+function openDialog(kind, title, bodyHtml, submit, extra = {}) {
+  S.dialog = { kind, submit, ...extra };
+  $('dialog-title').textContent = title;
+  $('dialog-body').innerHTML = bodyHtml;
+  $('dialog-message').textContent = '';
+  $('dialog-ok').disabled = false;
+  $('dialog-backdrop').hidden = false;
+  $('dialog').dataset.kind = kind;
+  const first = $('dialog-body').querySelector('input:not([hidden])');
+  if (first) {
+    first.focus();
+    first.select?.();
+  } else $('dialog-ok').focus(); // Enter confirms
+
+}
+
+function closeDialog() {
+  if (S.dialog?.busy) return;
+  S.dialog = null;
+  $('dialog-backdrop').hidden = true;
+  $('code-input').focus();
+}
+
+function dialogError(e) {
+  $('dialog-message').textContent = e instanceof ApiError ? errorText(e.code, e.message) : String(e?.message ?? e);
+}
+
+function field(id, label, value = '', opts = '') {
+  return `<label for="${id}">${esc(label)}</label><input id="${id}" value="${esc(value)}" ${opts}>`;
+}
+
+function showPin() {
+  const p = $('tender-pin');
+  if (p) {
+    p.hidden = false;
+    $('tender-pin-label').hidden = false;
+    p.focus();
+  }
+}
+
+const pinField = () => `<label id="tender-pin-label" for="tender-pin" hidden>${esc(t('pinLabel'))}</label><input id="tender-pin" type="password" inputmode="numeric" hidden>`;
+
+function openCash() {
+  if (!S.sale || S.sale.dueMinor === 0) return;
+  openDialog('cash', `${t('cash')} · ${t('due')} ${money(S.sale.dueMinor)}`, field('tender-amount', t('tendered'), formatMinor(S.sale.dueMinor, S.digits), 'inputmode="decimal"'), async () => {
+    const tendered = parseMajor($('tender-amount').value, S.digits);
+    if (tendered === null || tendered <= 0) throw new ApiError('VALIDATION_FAILED', $('tender-amount').value);
+    const amountMinor = Math.min(tendered, S.sale.dueMinor);
+    await afterTender(await api('POST', `/api/sales/${S.sale.id}/tenders`, { kind: 'cash', amountMinor, tenderedMinor: tendered }));
+  });
+}
+
+function openStoredValue() {
+  if (!S.sale || S.sale.dueMinor === 0) return;
+  const available = S.member ? S.member.principalMinor + S.member.bonusMinor : S.sale.dueMinor;
+  const prefill = Math.min(S.sale.dueMinor, Math.max(0, available));
+  openDialog('stored_value', `${t('storedValue')} · ${t('due')} ${money(S.sale.dueMinor)}`, field('tender-amount', t('amountLabel'), formatMinor(prefill, S.digits), 'inputmode="decimal"') + pinField(), async () => {
+    const amountMinor = parseMajor($('tender-amount').value, S.digits);
+    if (amountMinor === null || amountMinor <= 0) throw new ApiError('VALIDATION_FAILED', $('tender-amount').value);
+    const pin = $('tender-pin').value.trim();
+    await afterTender(await api('POST', `/api/sales/${S.sale.id}/tenders`, { kind: 'stored_value', amountMinor, ...(pin ? { pin } : {}) }));
+  });
+}
+
+function openPoints() {
+  if (!S.sale) return;
+  openDialog('points', `${t('pointsTender')} · ${t('points')} ${S.member?.points ?? '—'}`, field('tender-points', t('pointsLabel'), '', 'inputmode="numeric"') + pinField(), async () => {
+    const points = parseWhole($('tender-points').value);
+    if (!points) throw new ApiError('VALIDATION_FAILED', $('tender-points').value);
+    const pin = $('tender-pin').value.trim();
+    await afterTender(await api('POST', `/api/sales/${S.sale.id}/tenders`, { kind: 'points', points, ...(pin ? { pin } : {}) }));
+  });
+}
+
+const CARD_OUTCOME = { declined: 'declined', 'not-charged': 'notCharged', voided: 'voided', unknown: 'unknown' };
+
+function openBankCard() {
+  if (!S.sale || S.sale.dueMinor === 0) return;
+  const saleId = S.sale.id;
+  openDialog(
+    'bank_card',
+    `${t('bankCard')} · ${t('due')} ${money(S.sale.dueMinor)}`,
+    field('tender-amount', t('amountLabel'), formatMinor(S.sale.dueMinor, S.digits), 'inputmode="decimal"') + `<div class="progress" id="card-progress"></div>`,
+    async () => {
+      const amountMinor = parseMajor($('tender-amount').value, S.digits);
+      if (amountMinor === null || amountMinor <= 0) throw new ApiError('VALIDATION_FAILED', $('tender-amount').value);
+      S.dialog.busy = true;
+      $('dialog-ok').disabled = true;
+      $('card-progress').textContent = t('presentCard');
+      try {
+        const r = await api('POST', `/api/lane/sales/${saleId}/card`, { amountMinor });
+        S.dialog.busy = false;
+        if (r.outcome.status === 'approved') {
+          say(`${t('approved')} ${money(r.outcome.amount_minor)}`, 'ok');
+          await afterTender(r.sale);
+          return;
+        }
+        setSale(r.sale);
+        $('card-progress').textContent = '';
+        $('dialog-ok').disabled = false;
+        $('dialog-message').textContent = `${t(CARD_OUTCOME[r.outcome.status] ?? 'unknown')} — ${r.outcome.message}`;
+        $('dialog').dataset.outcome = r.outcome.status;
+      } finally {
+        if (S.dialog) {
+          S.dialog.busy = false;
+          $('dialog-ok').disabled = false;
+        }
+      }
+    },
+    {
+      onEvent(type, data) {
+        if (type !== 'payment' || !data.documentId.startsWith(saleId)) return;
+        const text = { 'present-card': t('presentCard'), 'enter-pin': t('enterPin'), resolving: t('resolving') }[data.stage];
+        if (text && $('card-progress')) $('card-progress').textContent = text;
+      },
+    },
+  );
+}
+
+function openMemberEntry() {
+  openDialog('member', t('memberKey'), field('member-card-no', t('cardNoLabel'), ''), async () => {
+    const cardNo = $('member-card-no').value.trim();
+    if (!cardNo) return;
+    closeDialog();
+    await attachMember(cardNo);
+  });
+}
+
+function openSearch(query = '') {
+  let timer = null;
+  let selected = 0;
+  const load = async () => {
+    const q = $('search-query')?.value ?? '';
+    const r = await act(() => api('GET', `/api/products?query=${encodeURIComponent(q)}`));
+    if (!r || !S.dialog || S.dialog.kind !== 'search') return;
+    S.dialog.results = r.products;
+    selected = 0;
+    paint();
+  };
+  const paint = () => {
+    const list = S.dialog?.results ?? [];
+    $('search-list').innerHTML = list.length
+      ? list.map((p, i) => `<li data-i="${i}"${i === selected ? ' class="selected"' : ''}>${esc(p.nameZh || p.name)} · ${esc(p.name)} <span class="muted">${esc(p.barcode)}</span> <b>${S.sign}${esc(p.priceDisplay)}</b></li>`).join('')
+      : `<li class="muted">${esc(t('noResults'))}</li>`;
+  };
+  openDialog('search', t('search'), `<input id="search-query" value="${esc(query)}" placeholder="${esc(t('searchPlaceholder'))}"><ul id="search-list"></ul>`, async () => {
+    const p = S.dialog?.results?.[selected];
+    if (!p) return;
+    closeDialog();
+    await addCode(p.barcode);
+  }, {
+    results: [],
+    onKey(e) {
+      const list = S.dialog?.results ?? [];
+      if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+        e.preventDefault();
+        selected = Math.max(0, Math.min(list.length - 1, selected + (e.key === 'ArrowDown' ? 1 : -1)));
+        paint();
+      }
+    },
+  });
+  $('search-query').addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(load, 80);
+  });
+  $('search-list').addEventListener('click', async (e) => {
+    const li = e.target.closest('li[data-i]');
+    if (!li) return;
+    selected = Number(li.dataset.i);
+    await S.dialog.submit();
+  });
+  void load();
+}
+
+function openCancel() {
+  if (!S.sale) return;
+  const saleId = S.sale.id;
+  openDialog('cancel', t('cancelSale'), `<p>${esc(t('confirmCancel'))}</p>`, async () => {
+    S.dialog.busy = true;
+    try {
+      const r = await api('POST', `/api/lane/sales/${saleId}/cancel`);
+      S.dialog.busy = false;
+      closeDialog();
+      setSale(r.sale);
+      S.member = null;
+      renderMember();
+      const voids = r.voids.map((v) => `${v.status}${v.message ? `: ${v.message}` : ''}`).join('; ');
+      say(`${t('cancelled')}${voids ? ` — ${voids}` : ''}`, voids.includes('manual') || voids.includes('unknown') ? 'error' : 'ok');
+    } finally {
+      if (S.dialog) S.dialog.busy = false;
+    }
+  });
+}
+
+$('dialog').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const d = S.dialog;
+  if (!d || d.busy) return;
+  try {
+    await d.submit();
+  } catch (err) {
+    if (S.dialog !== d) return showError(err);
+    if (err.code === 'PIN_REQUIRED' || err.code === 'WRONG_PIN') showPin();
+    dialogError(err);
+  }
+});
+$('dialog-close').addEventListener('click', closeDialog);
+
+// ---- virtual devices panel ---------------------------------------------------------------
+
+async function virtual(body) {
+  const r = await act(() => api('POST', '/api/lane/virtual', body));
+  if (r) renderSnapshot(r.snapshot);
+}
+
+function renderSnapshot(s) {
+  $('v-snapshot').innerHTML = `${esc(t('receiptsPrinted'))}: <b id="v-printed">${s.printer.receiptsPrinted}</b> · paper ${s.printer.paperEmpty ? '✗' : '✓'} · cover ${s.printer.coverOpen ? 'open' : 'closed'} · ${esc(t('bankCharged'))}: <b id="v-charged">${money(s.bankCharged_minor)}</b>${s.unplugged.length ? ` · unplugged: ${esc(s.unplugged.join(', '))}` : ''}`;
+  $('v-last-receipt').textContent = s.printer.lastReceipt.join('\n');
+}
+
+async function toggleVirtual(show = $('virtual-panel').hidden) {
+  if (!S.simulated) return;
+  $('virtual-panel').hidden = !show;
+  if (!show) return;
+  const r = await act(() => api('GET', '/api/lane/virtual'));
+  if (!r) return;
+  $('v-card').innerHTML = r.cards.filter((c) => c.medium === 'mifare').map((c) => `<option value="${esc(c.cardNo)}">${esc(c.cardNo)} ${esc(c.name)} (${esc(c.status)})</option>`).join('');
+  const p = await act(() => api('GET', '/api/products?query='));
+  $('v-product').innerHTML = (p?.products ?? []).map((x) => `<option value="${esc(x.barcode)}">${esc(x.nameZh || x.name)} ${esc(x.barcode)}</option>`).join('');
+  renderSnapshot(r.snapshot);
+}
+
+const vButtons = {
+  'v-scan-product': () => virtual({ action: 'scan', code: $('v-product').value }),
+  'v-scan-code': () => virtual({ action: 'scan', code: $('v-code').value.trim() }),
+  'v-present': () => virtual({ action: 'present-card', uid: $('v-card').value }),
+  'v-present-clone': () => virtual({ action: 'present-cloned-card', uid: $('v-card').value }),
+  'v-remove': () => virtual({ action: 'remove-card' }),
+  'v-paper-out': () => virtual({ action: 'paper-out' }),
+  'v-paper-in': () => virtual({ action: 'paper-in' }),
+  'v-cover-open': () => virtual({ action: 'cover-open' }),
+  'v-cover-closed': () => virtual({ action: 'cover-closed' }),
+  'v-next-approve': () => virtual({ action: 'next-payment', answers: ['approve'] }),
+  'v-next-decline': () => virtual({ action: 'next-payment', answers: ['decline'] }),
+  'v-next-lose': () => virtual({ action: 'next-payment', answers: ['lose-answer'] }),
+  'v-next-none': () => virtual({ action: 'next-payment', answers: ['no-answer'] }),
+  'v-unplug': () => virtual({ action: 'unplug', device: $('v-device').value }),
+  'v-plug': () => virtual({ action: 'plug-in', device: $('v-device').value }),
+};
+for (const [id, fn] of Object.entries(vButtons)) $(id).addEventListener('click', fn);
+$('virtual-close').addEventListener('click', () => toggleVirtual(false));
+
+// ---- keyboard ----------------------------------------------------------------------------
+
+function switchLanguage() {
+  setLanguage(language() === 'zh-CN' ? 'en' : 'zh-CN');
+  localStorage.setItem('onecard-language', language());
+  renderSale();
+  renderStatus();
+}
+
+async function reprint() {
+  if (!S.lastSale) return;
+  const r = await act(() => api('POST', `/api/lane/sales/${S.lastSale.id}/reprint`));
+  if (r) say(r.status === 'printed' ? t('receiptPrinted') : `${t('receiptQueued')}${r.message ?? ''}`, r.status === 'printed' ? 'ok' : 'error');
+}
+
+function newSale() {
+  if (S.sale && S.sale.lines.length) return say(`${t('finish')} (F9) / ${t('cancelSale')} (F10)`, 'error');
+  S.lastSale = null;
+  S.member = null;
+  renderSale();
+  say('');
+  $('code-input').focus();
+}
+
+function moveSelection(step) {
+  const lines = S.sale?.lines ?? [];
+  if (!lines.length) return;
+  const i = lines.findIndex((l) => l.lineNo === S.selected);
+  const next = i < 0 ? (step < 0 ? lines.length - 1 : 0) : Math.max(0, Math.min(lines.length - 1, i + step));
+  S.selected = lines[next].lineNo;
+  renderSale();
+}
+
+const KEYS = {
+  F1: newSale,
+  F2: openMemberEntry,
+  F3: () => openSearch(''),
+  F4: () => voidLine(),
+  F5: openCash,
+  F6: openStoredValue,
+  F7: openPoints,
+  F8: openBankCard,
+  F9: finish,
+  F10: openCancel,
+  F11: () => toggleVirtual(),
+  F12: switchLanguage,
+};
+
+document.addEventListener('keydown', (e) => {
+  if (S.dialog) {
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      closeDialog();
+    } else if (e.key === 'Enter' && !$('dialog').contains(e.target)) {
+      // Focus strayed outside the dialog (a click elsewhere): Enter still confirms it.
+      e.preventDefault();
+      $('dialog').requestSubmit();
+    } else S.dialog.onKey?.(e);
+    return;
+  }
+  if (e.key === 'F9' && e.shiftKey) {
+    e.preventDefault();
+    void reprint();
+    return;
+  }
+  const fn = KEYS[e.key];
+  if (fn) {
+    e.preventDefault();
+    void fn();
+    return;
+  }
+  if (e.key === 'ArrowUp' || e.key === 'ArrowDown') {
+    e.preventDefault();
+    moveSelection(e.key === 'ArrowUp' ? -1 : 1);
+    return;
+  }
+  if (e.key === 'Delete' && document.activeElement === $('code-input') && !$('code-input').value) {
+    e.preventDefault();
+    void voidLine();
+    return;
+  }
+  // Typing anywhere goes to the code field, so the cashier never has to click into it.
+  const inField = e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement;
+  if (!inField && e.key.length === 1 && !e.ctrlKey && !e.metaKey && !e.altKey) $('code-input').focus();
+});
+
+$('code-input').addEventListener('keydown', (e) => {
+  if (e.key !== 'Enter') return;
+  e.preventDefault();
+  const v = e.target.value;
+  e.target.value = '';
+  void addCode(v);
+});
+
+const BUTTONS = { 'btn-new': 'F1', 'btn-member': 'F2', 'btn-search': 'F3', 'btn-void': 'F4', 'btn-cash': 'F5', 'btn-sv': 'F6', 'btn-points': 'F7', 'btn-card': 'F8', 'btn-finish': 'F9', 'btn-cancel': 'F10', 'btn-virtual': 'F11', 'btn-lang': 'F12' };
+for (const [id, key] of Object.entries(BUTTONS)) $(id).addEventListener('click', () => void KEYS[key]());
+$('btn-reprint').addEventListener('click', () => void reprint());
+$('basket-body').addEventListener('click', (e) => {
+  const v = e.target.closest('button.void');
+  if (v) return void voidLine(Number(v.dataset.line));
+  const row = e.target.closest('tr[data-line]');
+  if (row) {
+    S.selected = Number(row.dataset.line);
+    renderSale();
+  }
+});
+
+// ---- events stream -----------------------------------------------------------------------
+
+function applySnapshot(s) {
+  S.digits = s.minorDigits;
+  S.sign = s.currencySign;
+  S.simulated = s.simulated;
+  S.devices = s.devices;
+  S.waitingReceipts = s.waitingReceipts;
+  S.link = s.link;
+  $('store-name').textContent = s.storeName;
+  if (!localStorage.getItem('onecard-language')) setLanguage(s.language);
+  if (s.sale) setSale(s.sale);
+  if (s.member) S.member = s.member;
+  renderSale();
+  renderStatus();
+}
+
+function connect() {
+  const source = new EventSource(`/api/events?token=${encodeURIComponent(token)}`);
+  const on = (type, fn) =>
+    source.addEventListener(type, (ev) => {
+      const data = JSON.parse(ev.data);
+      fn(data);
+      S.dialog?.onEvent?.(type, data);
+    });
+  on('hello', applySnapshot);
+  on('sale', (sale) => setSale(sale));
+  on('member', (m) => {
+    S.member = m;
+    renderMember();
+  });
+  on('lane-error', (e) => say(errorText(e.code, e.message), 'error'));
+  on('device-error', (e) => say(`${e.device}: ${e.message}`, 'error'));
+  on('devices', (d) => {
+    S.devices = d.devices;
+    S.waitingReceipts = d.waitingReceipts;
+    renderStatus();
+  });
+  on('receipt', (r) => {
+    S.waitingReceipts = r.waitingReceipts;
+    renderStatus();
+    if (r.type === 'receipt-queued') say(`${t('receiptQueued')}${r.message}`, 'error');
+    else if (r.reprint) say(t('receiptReprinted'), 'ok');
+  });
+  on('link', (l) => {
+    S.link = l;
+    renderStatus();
+  });
+  on('payment', () => {});
+  source.onopen = () => document.body.dataset.stream = 'open';
+  source.onerror = () => document.body.dataset.stream = 'reconnecting';
+}
+
+setLanguage(localStorage.getItem('onecard-language') ?? 'zh-CN');
+renderSale();
+renderStatus();
+connect();
+$('code-input').focus();
+window.onecard = { state: S };

@@ -1,0 +1,88 @@
+// The cashier app's words in Simplified Chinese and English. Error codes from the local API are
+// translated here; their English message from the server is shown when a code has no entry.
+
+const zh = {
+  title: 'OneCard 收银',
+  hqOnline: '总部在线', hqOffline: '总部离线 · 继续收银', outbox: '待上传',
+  simulated: '模拟设备', receiptsWaiting: '张小票待打印',
+  codePlaceholder: '扫码 / 输入条码或 PLU，数量×条码 如 3*6901234567892，回车',
+  item: '商品', qty: '数量', price: '单价', amount: '金额',
+  total: '应付', paid: '已付', due: '待付', change: '找零',
+  member: '会员', noMember: '刷会员卡或按 F2 输入卡号', level: '等级', principal: '本金', bonus: '赠送', points: '积分', coupons: '优惠券', none: '无',
+  birthday: '🎂 今天生日', frozen: '卡已冻结', expired: '卡已过期', lost: '卡已挂失', inactive: '卡未激活', replaced: '卡已换卡',
+  newSale: '新单', memberKey: '会员', search: '查找', voidLine: '删行', cash: '现金', storedValue: '储值', pointsTender: '积分', bankCard: '银行卡',
+  finish: '结账', cancelSale: '取消单', devices: '设备', language: 'English', reprint: '补打', drawer: '钱箱',
+  tendered: '实收金额', amountLabel: '金额', pointsLabel: '积分数', pinLabel: '会员密码', cardNoLabel: '会员卡号',
+  ok: '确定', close: '关闭', confirmCancel: '取消这一单？已收的储值、积分会退回，银行卡会撤销。',
+  presentCard: '请在银行卡终端插卡或挥卡', enterPin: '请持卡人在终端输入密码', resolving: '终端无应答，正在查询上一笔交易…',
+  approved: '银行卡已扣款', declined: '银行卡被拒', notCharged: '未扣款，可以重试', voided: '终端金额不符，已撤销，请重试', unknown: '无法确认是否扣款：不要重复刷卡，请查看终端最后一张签购单',
+  completed: '已完成', cancelled: '已取消', saleDone: '交易完成', drawerOpened: '钱箱已打开', receiptQueued: '小票未打印，已排队：', receiptPrinted: '小票已打印', receiptReprinted: '排队的小票已补打',
+  pointsEarned: '本次积分', searchPlaceholder: '商品名称 / 编码 / 条码', noResults: '没有找到商品',
+  virtualTitle: '模拟设备面板', scanProduct: '扫描商品', scanCode: '扫描条码', present: '放卡', presentClone: '放克隆卡', removeCard: '拿走卡',
+  paperOut: '缺纸', paperIn: '装纸', coverOpen: '开盖', coverClosed: '合盖', nextAnswer: '下一笔银行应答', unplug: '拔出', plugIn: '插回',
+  approve: '批准', decline: '拒绝', loseAnswer: '丢失应答', noAnswer: '无应答',
+  lastReceipt: '最近一张小票', receiptsPrinted: '已打印小票', bankCharged: '银行卡累计扣款', emptyBasket: '扫描商品开始新单',
+  keys: '快捷键',
+  err: {
+    UNKNOWN_BARCODE: '没有这个条码的商品', UNKNOWN_CARD: '不认识这张卡', CARD_FROZEN: '卡已冻结', CARD_LOST: '卡已挂失', CARD_EXPIRED: '卡已过期',
+    CARD_INACTIVE: '卡未激活', INSUFFICIENT_BALANCE: '余额不足', INSUFFICIENT_POINTS: '积分不足', OVERPAID: '超过待付金额', SALE_NOT_PAID: '还没有付清',
+    NO_MEMBER: '请先刷会员卡', PIN_REQUIRED: '需要会员密码', WRONG_PIN: '密码错误', PIN_LOCKED: '密码错误次数过多，已锁定', OFFLINE_LIMIT_EXCEEDED: '超过离线消费限额',
+    HQ_OFFLINE: '总部离线，此操作需要联网', VALIDATION_FAILED: '输入有误', SALE_NOT_OPEN: '这一单已结束', POINTS_BELOW_REDEMPTION_UNIT: '积分不足一个抵现单位',
+    CONFLICT: '操作冲突', NOT_FOUND: '找不到', INTERNAL: '终端内部错误（已记录）', UNAUTHENTICATED: '令牌无效，请从终端重新打开页面',
+  },
+};
+
+const en = {
+  title: 'OneCard Checkout',
+  hqOnline: 'HQ online', hqOffline: 'HQ offline · keep selling', outbox: 'Outbox',
+  simulated: 'SIMULATED DEVICES', receiptsWaiting: 'receipt(s) waiting',
+  codePlaceholder: 'Scan / type a barcode or PLU, qty*code e.g. 3*6901234567892, Enter',
+  item: 'Item', qty: 'Qty', price: 'Price', amount: 'Amount',
+  total: 'Total', paid: 'Paid', due: 'Due', change: 'Change',
+  member: 'Member', noMember: 'Present a member card or press F2', level: 'Level', principal: 'Principal', bonus: 'Bonus', points: 'Points', coupons: 'Coupons', none: 'none',
+  birthday: '🎂 Birthday today', frozen: 'Card frozen', expired: 'Card expired', lost: 'Card reported lost', inactive: 'Card not active', replaced: 'Card replaced',
+  newSale: 'New sale', memberKey: 'Member', search: 'Search', voidLine: 'Void line', cash: 'Cash', storedValue: 'Stored value', pointsTender: 'Points', bankCard: 'Bank card',
+  finish: 'Finish', cancelSale: 'Cancel sale', devices: 'Devices', language: '中文', reprint: 'Reprint', drawer: 'Drawer',
+  tendered: 'Cash received', amountLabel: 'Amount', pointsLabel: 'Points', pinLabel: 'Member PIN', cardNoLabel: 'Member card number',
+  ok: 'OK', close: 'Close', confirmCancel: 'Cancel this sale? Stored value and points go back; bank-card payments are voided.',
+  presentCard: 'Insert or tap the card on the bank terminal', enterPin: 'Customer enters PIN on the terminal', resolving: 'No answer from the terminal; asking for its last transaction…',
+  approved: 'Card approved', declined: 'Card declined', notCharged: 'Not charged; you can try again', voided: 'The terminal charged a wrong amount; voided, try again', unknown: 'Cannot tell if the card was charged: do NOT charge again, check the terminal\'s last slip',
+  completed: 'completed', cancelled: 'cancelled', saleDone: 'Sale complete', drawerOpened: 'Drawer opened', receiptQueued: 'Receipt not printed, queued: ', receiptPrinted: 'Receipt printed', receiptReprinted: 'Queued receipt printed',
+  pointsEarned: 'Points earned', searchPlaceholder: 'Product name / SKU / barcode', noResults: 'No product found',
+  virtualTitle: 'Virtual devices', scanProduct: 'Scan product', scanCode: 'Scan code', present: 'Present card', presentClone: 'Present cloned card', removeCard: 'Remove card',
+  paperOut: 'Paper out', paperIn: 'Paper in', coverOpen: 'Open cover', coverClosed: 'Close cover', nextAnswer: 'Next bank answer', unplug: 'Unplug', plugIn: 'Plug in',
+  approve: 'Approve', decline: 'Decline', loseAnswer: 'Lose answer', noAnswer: 'No answer',
+  lastReceipt: 'Last receipt', receiptsPrinted: 'Receipts printed', bankCharged: 'Bank card charged', emptyBasket: 'Scan an item to start a sale',
+  keys: 'Keys',
+  err: {
+    UNKNOWN_BARCODE: 'No product with this barcode', UNKNOWN_CARD: 'Unknown card', CARD_FROZEN: 'Card frozen', CARD_LOST: 'Card reported lost', CARD_EXPIRED: 'Card expired',
+    CARD_INACTIVE: 'Card not active', INSUFFICIENT_BALANCE: 'Insufficient balance', INSUFFICIENT_POINTS: 'Not enough points', OVERPAID: 'More than is due', SALE_NOT_PAID: 'Not fully paid yet',
+    NO_MEMBER: 'Present a member card first', PIN_REQUIRED: 'Member PIN needed', WRONG_PIN: 'Wrong PIN', PIN_LOCKED: 'Too many wrong PINs: locked', OFFLINE_LIMIT_EXCEEDED: 'Over the offline limit',
+    HQ_OFFLINE: 'HQ is offline; this needs HQ', VALIDATION_FAILED: 'Check the input', SALE_NOT_OPEN: 'This sale is over', POINTS_BELOW_REDEMPTION_UNIT: 'Below one redemption unit',
+    CONFLICT: 'Conflict', NOT_FOUND: 'Not found', INTERNAL: 'Terminal error (logged)', UNAUTHENTICATED: 'Bad token: reopen the page from the terminal',
+  },
+};
+
+const DICTS = { 'zh-CN': zh, en };
+let lang = 'zh-CN';
+
+export function setLanguage(l) {
+  lang = DICTS[l] ? l : 'zh-CN';
+  document.documentElement.lang = lang;
+  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of document.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder);
+}
+
+export function language() {
+  return lang;
+}
+
+export function t(key) {
+  return DICTS[lang][key] ?? DICTS.en[key] ?? key;
+}
+
+/** A cashier-facing sentence for an API error: the localized code, then the server's detail. */
+export function errorText(code, message) {
+  const known = DICTS[lang].err[code];
+  return known ? `${known} (${code})${message ? ` — ${message}` : ''}` : `${code}: ${message ?? ''}`;
+}
