@@ -113,7 +113,7 @@ export const financeApiPaths = {
       summary: 'One report over business days from–to in the caller’s scope: JSON rows (money in fen), or an .xlsx / CSV export (money in yuan)',
       security: signedIn,
       parameters: [
-        { name: 'name', in: 'path', required: true, schema: { type: 'string', enum: ['sales-by-day', 'sales-by-store', 'sales-by-region', 'member-growth', 'stored-value-flow', 'points', 'cashier-performance', 'sales-detail'] } },
+        { name: 'name', in: 'path', required: true, schema: { type: 'string', enum: ['sales-by-day', 'sales-by-store', 'sales-by-region', 'member-growth', 'stored-value-flow', 'points', 'cashier-performance', 'promotion-performance', 'sales-detail'] } },
         { name: 'from', in: 'query', required: true, schema: date },
         { name: 'to', in: 'query', required: true, schema: date },
         { name: 'format', in: 'query', required: false, schema: { type: 'string', enum: ['json', 'xlsx', 'csv'], default: 'json' } },

@@ -106,6 +106,15 @@ describe('reconciliation of a seeded month (4 terminals, 30 days)', () => {
     expect(d.terminals).toMatchObject({ total: 4, enrolled: 4 });
   });
 
+  it('promotion performance sums the promotions the sales used, per promotion (run last: it adds sales)', async () => {
+    const body = (uses: unknown[]) => JSON.stringify({ promotionUses: uses });
+    await ctx.hq.sql`insert into sales (id, terminal_id, event_seq, store_id, member_id, card_id, currency, total_minor, points_earned, completed_at, body) values
+      ('promo-sale-1', 't-hz-01-1', 900001, 'store-hz-01', 'm-0011', null, 'CNY', 9_000, 0, ${Date.parse('2026-10-15T12:00:00+08:00')}, ${body([{ promotionId: 'demo-100-10', memberUses: 1, budgetKind: 'quantity', budgetDrawn: 1, discountMinor: 1_000 }])}::text::jsonb),
+      ('promo-sale-2', 't-gz-01-1', 900001, 'store-gz-01', null, null, 'CNY', 19_000, 0, ${Date.parse('2026-10-16T12:00:00+08:00')}, ${body([{ promotionId: 'demo-100-10', memberUses: 1, budgetKind: 'quantity', budgetDrawn: 2, discountMinor: 2_000 }])}::text::jsonb)`;
+    const r = (await (await fetch(`${ctx.hq.httpUrl}/api/v1/reports/promotion-performance?from=2026-10-01&to=2026-10-30`, { headers: { authorization: `Bearer ${ctx.token}` } })).json()) as { rows: unknown[] };
+    expect(r.rows).toEqual([{ promotion_id: 'demo-100-10', promotion_name: 'demo-100-10', stores: 2, uses: 2, discount_minor: 3_000, sales_with_minor: 28_000, members: 1, new_members: 0 }]);
+  });
+
   it('refuses a malformed date', async () => {
     const r = await fetch(`${ctx.hq.httpUrl}/api/v1/reconciliation?date=10/01/2026`, { headers: { authorization: `Bearer ${ctx.token}` } });
     expect(r.status).toBe(400);

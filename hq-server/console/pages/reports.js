@@ -13,7 +13,7 @@ export async function render(root, { params }) {
   const select = el('select', { name: 'name' }, reports.map((r) => el('option', { value: r.name, selected: r.name === name }, r.title)));
   const form = el('form', { class: 'row' }, select, el('input', { type: 'date', name: 'from', value: from }), ' – ', el('input', { type: 'date', name: 'to', value: to }), el('button', { type: 'submit' }, '查看 Show'));
   form.addEventListener('submit', (ev) => { ev.preventDefault(); const f = new FormData(form); location.hash = `#/reports?name=${f.get('name')}&from=${f.get('from')}&to=${f.get('to')}`; });
-  root.append(section('报表 Reports', form, el('p', { class: 'muted' }, notDone.map((n) => `未完成 Not done: ${n.name} — ${n.why}.`).join(' '))));
+  root.append(section('报表 Reports', form, notDone.length ? el('p', { class: 'muted' }, notDone.map((n) => `未完成 Not done: ${n.name} — ${n.why}.`).join(' ')) : null));
   const def = reports.find((r) => r.name === name);
   const progress = progressLine();
   const status = el('div');
