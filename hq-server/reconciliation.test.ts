@@ -184,6 +184,20 @@ describe('reconciliation flags a lost event, an altered total and an offline ove
     expect(report.differences.filter((d) => d.kind === 'liability' || d.kind === 'account_cache')).toEqual([]);
   });
 
+  it('a cached balance that no longer matches its transfers is flagged with the account and by how much (run last: it tampers)', async () => {
+    const last = ctx.month.dates.at(-1)!;
+    await ctx.hq.sql`update accounts set credits_posted = credits_posted + 777 where id = 'card:c-0002:bonus'`;
+    try {
+      const report = await ctx.reconcile(last);
+      expect(report.differences.filter((d) => d.kind === 'account_cache')).toEqual([
+        expect.objectContaining({ accountId: 'card:c-0002:bonus', amountMinor: 777 }),
+      ]);
+      expect(report.liability!.cachedNowMinor - report.liability!.transfersNowMinor).toBe(777);
+    } finally {
+      await ctx.hq.sql`update accounts set credits_posted = credits_posted - 777 where id = 'card:c-0002:bonus'`;
+    }
+  });
+
   it('everything else reconciles', async () => {
     const days = ctx.month.dates.filter((_, i) => i !== DROP.day && i !== ALTER.day && i !== OVERDRAFT.dayIndex);
     for (const date of days) {
