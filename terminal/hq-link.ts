@@ -1,6 +1,7 @@
 import { DomainError } from '../core/errors';
 import type { Card, Member } from '../core/chain';
 import type { Transfer } from '../core/ledger';
+import type { SaleLookup } from '../protocols/sync/v1/codec';
 
 /** Whether the terminal can reach HQ right now: online after a successful call, offline after a failed one. */
 export type LinkState = 'online' | 'offline';
@@ -40,6 +41,13 @@ export interface HqLink {
   requestSync(): void;
   /** A member-desk call to HQ (online only); HQ's refusals come back with HQ's code. */
   memberDesk(call: MemberDeskCall): Promise<MemberDeskResult>;
+  /**
+   * A sale made anywhere in the chain with the refunds of it HQ applied (online only; NOT_FOUND
+   * when HQ has none). Optional: a link without it cannot refund sales made elsewhere.
+   */
+  getSale?(saleId: string): Promise<SaleLookup>;
+  /** A member's sales across the chain, newest first, each with its refunds (online only). */
+  listMemberSales?(memberId: string, limit: number): Promise<SaleLookup[]>;
 }
 
 /** The member-desk RPCs of sync.proto; each carries a requestId (UUIDv7) a retry reuses. */

@@ -255,16 +255,19 @@ export function createLocalApi(o: LocalApiOptions): express.Express {
     const s = checkout.settings();
     res.json({ pointsTender: s.pointsTender, cardPinRequiredAboveMinor: s.cardPinRequiredAboveMinor, offline: s.offline, topUpBonusTiers: s.topUpBonusTiers, spendingOrder: s.spendingOrder });
   });
-  app.get('/api/sales', (req, res) => {
+  app.get('/api/sales', async (req, res) => {
     const q = parse(salesQuery, req.query);
-    res.json({ sales: services.refunds.salesOf(q) });
+    // Online, the member's sales at other terminals and stores too (refund without the receipt).
+    res.json({ sales: await services.refunds.salesAnywhere(q) });
   });
-  app.get('/api/sales/:id/refunds', (req, res) => {
-    res.json({ sale: services.refunds.summary(req.params.id), refunds: services.refunds.refundsOf(req.params.id) });
+  app.get('/api/sales/:id/refunds', async (req, res) => {
+    const known = await services.refunds.lookup(req.params.id);
+    res.json({ sale: services.refunds.summaryOf(known), refunds: services.refunds.allRefundsOf(known) });
   });
-  app.post('/api/refunds', (req, res) => {
+  app.post('/api/refunds', async (req, res) => {
     const b = parse(refundBody, req.body);
-    const r = services.refunds.refund(b);
+    // A sale made at another terminal or store is fetched from HQ (online only).
+    const r = await services.refunds.refundSale(b);
     res.status(201).json({ ...r, display: { total: f(r.refund.totalMinor) } });
   });
   app.post('/api/top-ups/:id/refund', async (req, res) => {

@@ -2,7 +2,6 @@ import type express from 'express';
 import { z } from 'zod';
 import { DomainError } from '../core/errors';
 import type { Clock } from '../core/ids';
-import { planRefund } from '../core/refund';
 import type { Checkout } from './checkout';
 import type { MemberMoneyServices } from './context';
 import type { TerminalDb } from './db';
@@ -157,18 +156,19 @@ export function createStaff(o: StaffOptions): { staff: Staff; overrides: Overrid
       const cashier = staff.requireSignedIn();
       if (!cashier.operator.permissions.includes('sale.refund')) throw new DomainError('FORBIDDEN', `${cashier.operator.name} may not refund (sale.refund)`, { permission: 'sale.refund' });
       // The amount decides whether a supervisor is needed: planned exactly as the refund will be.
-      const sale = o.services.refunds.saleDocument(b.saleId);
-      const plan = planRefund(sale, o.services.refunds.refundsOf(b.saleId), b.lines, { refundId: 'preview', terminalId: sale.terminalId, storeId: sale.storeId, completedAt: o.clock.now(), withReceipt: b.withReceipt });
+      // A sale made at another store comes from HQ (online only), with every refund of it known.
+      const known = await o.services.refunds.lookup(b.saleId);
+      const plan = o.services.refunds.preview(known, b);
       let r: ReturnType<typeof approval> | null = null;
       if (plan.totalMinor > limit) {
         const rec = await overrides.authorize('refund_above_limit', b.supervisor as Credential | undefined, { saleId: b.saleId, totalMinor: plan.totalMinor, limitMinor: limit });
         r = approval(rec);
-        const done = o.services.refunds.refund({ saleId: b.saleId, lines: b.lines, withReceipt: b.withReceipt });
+        const done = o.services.refunds.refund({ saleId: b.saleId, lines: b.lines, withReceipt: b.withReceipt }, known);
         overrides.markUsed(rec.id);
         res.status(201).json({ ...done, ...r });
         return;
       }
-      res.status(201).json(o.services.refunds.refund({ saleId: b.saleId, lines: b.lines, withReceipt: b.withReceipt }));
+      res.status(201).json(o.services.refunds.refund({ saleId: b.saleId, lines: b.lines, withReceipt: b.withReceipt }, known));
     });
     app.post('/api/override/no-sale', async (req, res) => {
       const b = parse(noSaleBody, req.body);

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { DomainError, ERROR_CODES, type ErrorCode } from '../core/errors';
 import type { Clock } from '../core/ids';
 import type { Transfer } from '../core/ledger';
-import { changeFromWire, eventToWire, transferFromWire, transferToWire } from '../protocols/sync/v1/codec';
+import { changeFromWire, eventToWire, saleLookupFromWire, transferFromWire, transferToWire, type SaleLookup } from '../protocols/sync/v1/codec';
 import { SYNC_PROTO_FILE, SYNC_PROTO_LOADER_OPTIONS } from '../protocols/sync/v1/proto-path';
 import type { TerminalDb } from './db';
 import type { AuthorizeRequest, AuthorizeResult, HqLink, LinkState, MemberDeskCall, MemberDeskResult, NewCardRequest } from './hq-link';
@@ -34,6 +34,8 @@ type SyncServiceClient = grpc.Client & {
   IssueCard: UnaryMethod;
   ChangeCardStatus: UnaryMethod;
   TransferBalance: UnaryMethod;
+  GetSale: UnaryMethod;
+  ListMemberSales: UnaryMethod;
   Subscribe: (req: unknown, metadata: grpc.Metadata) => grpc.ClientReadableStream<unknown>;
 };
 
@@ -92,7 +94,7 @@ function fromServiceError(err: grpc.ServiceError, method: string): { error: Doma
   return { error: new DomainError('HQ_OFFLINE', `HQ did not answer ${method}: ${err.details || err.message}`, { method, grpcCode: err.code }), answered: false };
 }
 
-type RpcMethod = 'Enroll' | 'PushEvents' | 'PullChanges' | 'Authorize' | 'Capture' | 'Void' | MemberDeskCall['method'];
+type RpcMethod = 'Enroll' | 'PushEvents' | 'PullChanges' | 'Authorize' | 'Capture' | 'Void' | 'GetSale' | 'ListMemberSales' | MemberDeskCall['method'];
 
 function callUnary<Res>(
   client: SyncServiceClient,
@@ -177,6 +179,15 @@ function memberDeskFromWire(res: unknown): MemberDeskResult {
       return b.balance;
     }),
   };
+}
+
+/** A sale HQ answered, validated by the shared codec; a malformed one is HQ's fault, not a refusal. */
+function lookupFromWire(res: unknown, method: string): SaleLookup {
+  try {
+    return saleLookupFromWire(res);
+  } catch (e) {
+    throw new Error(`HQ answered ${method} with a malformed message: ${(e as Error).message}`);
+  }
 }
 
 function checked<S extends z.ZodType>(schema: S, value: unknown, method: string): z.output<S> {
@@ -322,6 +333,15 @@ export class SyncClient implements HqLink {
 
   async memberDesk(c: MemberDeskCall): Promise<MemberDeskResult> {
     return memberDeskFromWire(await this.call<unknown>(c.method, memberDeskToWire(c), 10_000));
+  }
+
+  async getSale(saleId: string): Promise<SaleLookup> {
+    return lookupFromWire(await this.call<unknown>('GetSale', { saleId }), 'GetSale');
+  }
+
+  async listMemberSales(memberId: string, limit: number): Promise<SaleLookup[]> {
+    const res = checked(z.object({ sales: z.array(z.unknown()) }), await this.call<unknown>('ListMemberSales', { memberId, limit }), 'ListMemberSales');
+    return res.sales.map((x) => lookupFromWire(x, 'ListMemberSales'));
   }
 
   requestSync(): void {
