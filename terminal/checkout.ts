@@ -21,7 +21,7 @@ import { DEFAULT_TIME_ZONE } from './identity';
 import { assertCardUsable, findCardHolder, findCardHolderById, productByBarcode, type CardHolder } from './master-data';
 import { offlineLimits, offlineUsage, openOfflineSpend } from './offline';
 import { recordEvent } from './outbox';
-import { linePromotions, PromotionPricer, recordPricing, saleAdjustments, salePromotionUses, type SaleAdjustmentView } from './promotions';
+import { linePromotions, promotionExtraPoints, PromotionPricer, recordPricing, saleAdjustments, salePromotionUses, type SaleAdjustmentView } from './promotions';
 import { loadSettings } from './settings';
 
 /** Top-up bonus tiers when the chain sets none: 充500送50, 充1000送150 (in minor units). */
@@ -451,7 +451,12 @@ export class Checkout {
       }
       invariant(paid === sale.total_minor, `sale ${saleId} paid ${paid} over its total ${sale.total_minor}`);
       let points = 0;
-      if (sale.member_id && sale.card_id) points = this.pointsFor(lines, findCardHolderById(this.db, sale.card_id), completedAt);
+      if (sale.member_id && sale.card_id) {
+        const holder = findCardHolderById(this.db, sale.card_id);
+        points = this.pointsFor(lines, holder, completedAt);
+        // Points multiplier promotions (双倍积分) add to what their lines earn.
+        points += promotionExtraPoints(this.db, saleId, (lineNos) => this.pointsFor(lines.filter((l) => lineNos.includes(l.lineNo)), holder, completedAt));
+      }
       const doc: SaleDocument = {
         id: saleId,
         storeId: this.o.terminal.storeId,

@@ -137,4 +137,26 @@ describe('promotions at the till', () => {
     const r2b = t.services.refunds.refund({ saleId: sale.id, lines: [{ lineNo: 2, quantity: 2 }], withReceipt: true });
     expect(r2a.refund.totalMinor + r2b.refund.totalMinor).toBe(910);
   });
+
+  it('a double-points promotion doubles what its lines earn, and only theirs', () => {
+    const t = openTestTerminal(demoChain);
+    const plain = t.checkout.openSale();
+    t.checkout.addItem(plain.id, COLA, 10);
+    t.checkout.addItem(plain.id, COLA_BOTTLE, 10);
+    t.checkout.attachMember(plain.id, GOLD_CARD);
+    t.checkout.addCashTender(plain.id, 6500);
+    const base = t.checkout.complete(plain.id).pointsEarned;
+
+    receive(t, promotion('east-2x-cola', { type: 'pointsMultiplier', multiplier: '2', minSpendMinor: 0, scope: { skus: ['SKU-0001'] } }, { orgNodeId: 'region-east', group: 'stackable' }));
+    const doubled = t.checkout.openSale();
+    t.checkout.addItem(doubled.id, COLA, 10);
+    t.checkout.addItem(doubled.id, COLA_BOTTLE, 10);
+    const priced = t.checkout.attachMember(doubled.id, GOLD_CARD);
+    expect(priced.totalMinor).toBe(6500); // the price is unchanged
+    t.checkout.addCashTender(doubled.id, 6500);
+    const done = t.checkout.complete(doubled.id);
+    // Gold earns ×1.5 on ¥65.00: the cola lines (¥30.00) earn it twice.
+    expect(base).toBe(97);
+    expect(done.pointsEarned).toBe(97 + 45);
+  });
 });

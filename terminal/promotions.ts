@@ -1,3 +1,4 @@
+import Decimal from 'decimal.js';
 import { invariant } from '../core/errors';
 import {
   preparePromotions,
@@ -264,4 +265,22 @@ export function salePromotionUses(db: TerminalDb, saleId: string): SalePromotion
     budget_drawn: number;
   }>;
   return rows.map((r) => ({ promotionId: r.promotion_id, memberUses: r.member_uses, budgetKind: r.budget_kind, budgetDrawn: r.budget_drawn, discountMinor: r.amount_minor }));
+}
+
+/**
+ * Extra points the sale's points multipliers give (core/pricing `PointsAction`): for each, the
+ * points its lines earn by the chain's policy (`basePoints`) times (multiplier − 1), rounded
+ * down once per promotion. Several multipliers each add their own extra (the engine gives at
+ * most one exclusive one); the level's multiplier is already in the base.
+ */
+export function promotionExtraPoints(db: TerminalDb, saleId: string, basePoints: (lineNos: readonly number[]) => number): number {
+  let extra = 0;
+  for (const a of saleAdjustments(db, saleId)) {
+    for (const action of a.actions as Array<{ kind?: string; multiplier?: string; lineNos?: number[] }>) {
+      if (action.kind !== 'points' || !action.multiplier || !action.lineNos?.length) continue;
+      const more = new Decimal(basePoints(action.lineNos)).times(new Decimal(action.multiplier).minus(1));
+      if (more.gt(0)) extra += more.toDecimalPlaces(0, Decimal.ROUND_DOWN).toNumber();
+    }
+  }
+  return extra;
 }
