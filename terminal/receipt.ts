@@ -66,17 +66,26 @@ export function saleReceipt(sale: SaleView, store: ReceiptStore, o: { widthChars
     rule,
   ];
   let count = 0;
+  let savings = 0;
+  const labels = new Map((sale.adjustments ?? []).map((a) => [a.promotionId, lang === 'zh-CN' ? a.label.zh : a.label.en]));
   for (const l of sale.lines) {
     count += l.quantity;
+    // Each line at its full price, then every promotion's share of it on its own line.
+    const gross = l.unitPriceMinor * l.quantity;
     if (l.quantity === 1) {
-      lines.push({ text: twoColumns(l.name, money(l.amountMinor), width) });
+      lines.push({ text: twoColumns(l.name, money(gross), width) });
     } else {
       lines.push({ text: l.name });
-      lines.push({ text: twoColumns(`  ${l.quantity} x ${money(l.unitPriceMinor)}`, money(l.amountMinor), width) });
+      lines.push({ text: twoColumns(`  ${l.quantity} x ${money(l.unitPriceMinor)}`, money(gross), width) });
+    }
+    for (const p of l.promotions ?? []) {
+      savings += p.discountMinor;
+      lines.push({ text: twoColumns(`  ${labels.get(p.promotionId) ?? p.promotionId}`, `-${money(p.discountMinor)}`, width) });
     }
   }
   lines.push(rule);
   lines.push({ text: twoColumns(`${t('items')}`, String(count), width) });
+  if (savings > 0) lines.push({ text: twoColumns(t('savings'), `-${money(savings)}`, width) });
   lines.push({ text: twoColumns(t('total'), money(sale.totalMinor), width), bold: true });
   for (const tender of sale.tenders) {
     if (tender.kind === 'cash') {

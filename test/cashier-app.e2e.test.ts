@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { promotion } from '../core/pricing';
 import { createDeviceFactory } from '../drivers';
 import { demoChain } from '../fixtures/data/demo-chain';
 import { VirtualDevices } from '../fixtures/simulators/virtual-devices';
@@ -17,12 +18,33 @@ import { SyncProxy } from './support/sync-proxy';
  */
 
 const CHROMIUM = '/usr/bin/chromium';
-const MILK = '6907028100122'; // ¥59.90
+const MILK = '6907028100122'; // 纯牛奶 ¥59.90
 const COLA = '6901028001014'; // ¥3.00
 const ZHANG_WEI = '8F3A21C4'; // diamond member, principal 1860.00
 const chainKey = new TextEncoder().encode('test-chain-key');
 
 type Hq = Awaited<ReturnType<typeof startTestHq>>;
+
+/** The east region's member-level discount (钻石会员 9折 …), written by its manager and approved by the admin, through HQ's REST API. */
+async function memberLevelDiscountAtHq(base: string): Promise<void> {
+  const call = async (method: string, path: string, token: string | null, body?: unknown) => {
+    const res = await fetch(base + path, {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = (await res.json()) as any;
+    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+  const login = async (who: string) => (await call('POST', '/api/v1/sessions', null, { login: who, password: 'onecard-demo' })).token as string;
+  const manager = await login('east.manager');
+  const admin = await login('admin');
+  const { status: _status, ...definition } = promotion('east-member-level', { type: 'memberLevelDiscount', levels: null }, { orgNodeId: 'region-east', name: 'Member level discount', nameZh: '会员等级折扣' });
+  await call('POST', '/api/v1/promotions', manager, definition);
+  await call('POST', '/api/v1/promotions/east-member-level/submit', manager);
+  await call('POST', '/api/v1/promotions/east-member-level/approve', admin);
+}
 
 describe.skipIf(!existsSync(CHROMIUM))('cashier app in Chromium, simulated lane, real HQ', () => {
   let hq: Hq;
@@ -35,6 +57,7 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app in Chromium, simulated lane,
 
   beforeAll(async () => {
     hq = await startTestHq(demoChain);
+    await memberLevelDiscountAtHq(hq.httpUrl);
     proxy = await SyncProxy.start(hq.grpcAddress);
     dir = await mkdtemp(join(tmpdir(), 'onecard-app-'));
     lane = new VirtualDevices(chainKey, { paymentResponse_ms: 1000 });
@@ -99,17 +122,24 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app in Chromium, simulated lane,
     expect(await text('#member-level')).toBe('钻石会员');
     expect(await text('#member-principal')).toBe('¥1860.00');
     lane.removeCard();
+    // The diamond level's 9折 from HQ's member-level promotion, explained on each line.
+    await expect.poll(() => text('#total'), { timeout: 10_000 }).toBe('¥59.31');
+    expect(await text('#savings')).toBe('−¥6.59');
+    const promoLines = await page.locator('#basket-body .promo').allTextContents();
+    expect(promoLines).toHaveLength(2);
+    expect(promoLines[0]).toMatch(/−¥5\.99$/);
+    expect(promoLines[1]).toMatch(/−¥0\.60$/);
 
     await page.keyboard.press('F6');
     await page.fill('#tender-amount', '50');
     await page.keyboard.press('Enter');
-    await expect.poll(() => text('#due'), { timeout: 10_000 }).toBe('¥15.90');
+    await expect.poll(() => text('#due'), { timeout: 10_000 }).toBe('¥9.31');
     await page.keyboard.press('F5');
     await page.fill('#tender-amount', '20');
     await page.keyboard.press('Enter');
     await saleDone();
-    expect(await text('#change')).toBe('¥4.10');
-    expect(await text('#message')).toContain('¥4.10');
+    expect(await text('#change')).toBe('¥10.69');
+    expect(await text('#message')).toContain('¥10.69');
 
     await expect.poll(() => receipts().length, { timeout: 15_000 }).toBe(printedBefore + 1);
     const r = receipts().at(-1)!;
@@ -123,13 +153,22 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app in Chromium, simulated lane,
     expect(lines).toContain(`单号: ${saleId}`);
     expect(lines.find((l) => l.startsWith('时间: '))).toMatch(/^时间: \d{4}-\d\d-\d\d \d\d:\d\d  收银机: t-sh-01-1$/);
     const body = lines.slice(lines.findIndex((l) => l.startsWith('-')) + 1);
+    const label = promoLines[0]!.replace(/ −¥5\.99$/, '');
+    expect(body.slice(0, 6)).toEqual([
+      pad('纯牛奶 250ml×12', '￥59.90'),
+      pad(`  ${label}`, '-￥5.99'),
+      '可乐 330ml 罐装',
+      pad('  2 x ￥3.00', '￥6.00'),
+      pad(`  ${label}`, '-￥0.60'),
+      '-'.repeat(48),
+    ]);
+    expect(body).toContain(pad('优惠', '-￥6.59'));
     // Item lines, totals and tenders, each as printed.
-    expect(body).toContain(pad('  2 x ￥3.00', '￥6.00'));
     expect(body).toContain(pad('件数', '3'));
-    expect(body).toContain(pad('合计', '￥65.90'));
+    expect(body).toContain(pad('合计', '￥59.31'));
     expect(body).toContain(pad('储值卡', '￥50.00'));
     expect(body).toContain(pad('现金', '￥20.00'));
-    expect(body).toContain(pad('找零', '￥4.10'));
+    expect(body).toContain(pad('找零', '￥10.69'));
     expect(body).toContain('会员: 张伟 (****21C4)');
     expect(body.some((l) => /^本次积分 +\+\d+$/.test(l))).toBe(true);
     expect(body).toContain('谢谢惠顾，欢迎再次光临');
@@ -205,9 +244,10 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app in Chromium, simulated lane,
     await expect.poll(() => text('#member-name'), { timeout: 10_000 }).toBe('张伟');
     lane.removeCard();
     await page.keyboard.press('F6');
+    await expect.poll(() => text('#total'), { timeout: 10_000 }).toBe('¥53.91');
     await page.fill('#tender-amount', '40');
     await page.keyboard.press('Enter');
-    await expect.poll(() => text('#due'), { timeout: 10_000 }).toBe('¥19.90');
+    await expect.poll(() => text('#due'), { timeout: 10_000 }).toBe('¥13.91');
     await page.keyboard.press('F5');
     await page.keyboard.press('Enter');
     await saleDone();
@@ -248,14 +288,15 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app in Chromium, simulated lane,
     await page.keyboard.type(ZHANG_WEI);
     await page.keyboard.press('Enter');
     await expect.poll(() => text('#member-name'), { timeout: 10_000 }).toBe('张伟');
+    await expect.poll(() => text('#total'), { timeout: 10_000 }).toBe('¥53.91');
     await page.keyboard.press('F3');
     await page.keyboard.type('Cola 330');
     await expect.poll(() => page.locator('#search-list li.selected').count(), { timeout: 10_000 }).toBe(1);
     await page.keyboard.press('Enter');
-    await expect.poll(() => text('#total'), { timeout: 10_000 }).toBe('¥62.90');
+    await expect.poll(() => text('#total'), { timeout: 10_000 }).toBe('¥56.61');
     await page.keyboard.press('ArrowUp');
     await page.keyboard.press('F4');
-    await expect.poll(() => text('#total'), { timeout: 10_000 }).toBe('¥59.90');
+    await expect.poll(() => text('#total'), { timeout: 10_000 }).toBe('¥53.91');
     await page.keyboard.press('F6');
     await page.keyboard.press('Enter');
     await saleDone();

@@ -89,8 +89,16 @@ function setSale(sale) {
 function renderSale() {
   const sale = S.sale ?? S.lastSale;
   const rows = [];
+  // Every promotion is explained on the lines it touches, with its share of each.
+  const labels = new Map((sale?.adjustments ?? []).map((a) => [a.promotionId, language() === 'en' ? a.label.en : a.label.zh]));
+  let savings = 0;
   for (const l of sale?.lines ?? []) {
-    const promos = (l.adjustments ?? []).map((a) => `<span class="promo">${esc(language() === 'en' ? a.labelEn ?? a.label : a.labelZh ?? a.label)} −${money(a.amountMinor)}</span>`).join('');
+    const promos = (l.promotions ?? [])
+      .map((p) => {
+        savings += p.discountMinor;
+        return `<span class="promo">${esc(labels.get(p.promotionId) ?? p.promotionId)} −${money(p.discountMinor)}</span>`;
+      })
+      .join('');
     rows.push(
       `<tr data-line="${l.lineNo}"${S.selected === l.lineNo ? ' class="selected"' : ''}><td>${l.lineNo}</td><td>${esc(l.name)}${promos}</td><td class="num">${l.quantity}</td><td class="num">${money(l.unitPriceMinor)}</td><td class="num">${money(l.amountMinor)}</td><td>${S.sale ? `<button type="button" class="void" data-line="${l.lineNo}" title="F4">✕</button>` : ''}</td></tr>`,
     );
@@ -98,6 +106,8 @@ function renderSale() {
   $('basket-body').innerHTML = rows.join('');
   $('empty-basket').hidden = rows.length > 0;
   $('total').textContent = money(sale?.totalMinor ?? 0);
+  $('savings-row').hidden = savings === 0;
+  $('savings').textContent = `−${money(savings)}`;
   $('paid').textContent = money(sale?.paidMinor ?? 0);
   $('due').textContent = money(sale?.dueMinor ?? 0);
   $('change').textContent = money(sale?.changeMinor ?? 0);
