@@ -12,6 +12,19 @@ function yesterday() {
   return d;
 }
 
+/** Applies a quarantined event again once its cause is fixed (needs event.retry). */
+function retryButton(terminalId, seq, date) {
+  const b = el('button', { class: 'secondary', onclick: async () => {
+    b.disabled = true;
+    try {
+      const r = await api('POST', `/events/${encodeURIComponent(terminalId)}/${seq}/retry`);
+      b.replaceWith(tag(r.status === 'applied' ? '已应用 applied' : `仍隔离 still quarantined: ${r.reason}`, r.status === 'applied' ? 'good' : 'bad'));
+      if (r.status === 'applied') location.hash = `#/reconciliation?date=${date}&t=${Date.now()}`;
+    } catch (e) { b.replaceWith(errorBox(e)); }
+  } }, '重试 Retry');
+  return b;
+}
+
 export async function render(root, { params }) {
   const date = params.get('date') || yesterday();
   const form = el('form', { class: 'row' }, '营业日 Business date ', el('input', { type: 'date', name: 'date', value: date }), el('button', { type: 'submit' }, '对账 Reconcile'));
@@ -29,6 +42,7 @@ export async function render(root, { params }) {
       { header: '总部 HQ has', num: true, cell: (d) => (d.hqHas === undefined ? '' : d.kind === 'count' ? d.hqHas : money(d.hqHas)) },
       { header: '金额 Amount', num: true, cell: (d) => (d.amountMinor === null ? '' : money(d.amountMinor)) },
       { header: '说明 Detail', cell: (d) => d.detail },
+      { header: '', cell: (d) => (d.kind === 'quarantined_event' && d.seqs && d.seqs[0] ? retryButton(d.terminalId, d.seqs[0].fromSeq, date) : '') },
     ], r.differences, { id: 'differences' })));
   root.append(section('终端日结 Terminal day closes', table([
     { header: '终端 Terminal', cell: (t) => t.terminalId },
