@@ -85,6 +85,14 @@ describe('operators: terminal against a real HQ', () => {
     expect(((await res.json()) as { entries: unknown[] }).entries).toEqual([]);
   });
 
+  it('20 wrong PINs at the till lock the cashier there, and HQ’s audit log holds the lock after the next push', async () => {
+    for (let i = 0; i < 19; i++) expect((await till('POST', '/api/session', { login: 'sh01.cashier2', pin: '0000' })).json.error.code).toBe('WRONG_PIN');
+    expect((await till('POST', '/api/session', { login: 'sh01.cashier2', pin: '0000' })).json.error.code).toBe('PIN_LOCKED');
+    await terminal.syncNow();
+    const r = await hqCall('GET', '/audit?action=till.operator.locked');
+    expect(r.json.entries).toMatchObject([{ operatorId: 'op-sh-01-cashier-2', terminalId: 't-sh-01-1', nodeId: 'store-sh-01', details: { failures: 20 } }]);
+  });
+
   it('an account locked at HQ is refused at the till after the next pull', async () => {
     for (let i = 0; i < 20; i++) await hqCall('POST', '/sessions', { login: 'sh01.cashier1', password: 'wrong' });
     await terminal.syncNow();
