@@ -24,6 +24,9 @@ import { outboxDepth } from './outbox';
  * POST /api/top-ups/:id/refund); gifts (POST /api/gifts/redeem); member desk (POST /api/members,
  * GET /api/members/:id, POST /api/members/:id/cards, POST /api/cards/:cardNo/freeze | unfreeze |
  * report-lost | replace | transfer-balance); GET /api/cards/:cardNo, /api/products, /api/settings.
+ * Operators at the till (staff-api.ts, when `staff` is given): /api/session (PIN or operator card,
+ * offline), /api/shift (float, X, Z), /api/override (supervisor card or PIN for void, no-sale,
+ * manual discount, price override, refunds above the limit).
  *
  * Errors are `{ error: { code, message, details } }` with the DomainError code. Status by kind:
  *   400 VALIDATION_FAILED — the request itself is malformed;
