@@ -54,6 +54,7 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app in Chromium, simulated lane,
   let browser: Browser;
   let page: Page;
   let dir: string;
+  let memberSaleId = '';
 
   beforeAll(async () => {
     hq = await startTestHq(demoChain);
@@ -144,6 +145,7 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app in Chromium, simulated lane,
     await expect.poll(() => receipts().length, { timeout: 15_000 }).toBe(printedBefore + 1);
     const r = receipts().at(-1)!;
     const saleId = await page.evaluate(() => (window as unknown as { onecard: { state: { lastSale: { id: string } } } }).onecard.state.lastSale.id);
+    memberSaleId = saleId;
     const lines = r.lines.map((l) => l.replace(/\s+$/, ''));
     const pad = (left: string, right: string) => {
       const w = (s: string) => [...s].reduce((n, ch) => n + (/[\u2e80-\uffe6]/.test(ch) ? 2 : 1), 0);
@@ -301,6 +303,48 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app in Chromium, simulated lane,
     await page.keyboard.press('Enter');
     await saleDone();
     expect(await text('#tender-list')).toContain('储值');
+  });
+
+  it('a return of one unit of one line shows what goes back to stored value and cash', async () => {
+    await page.keyboard.press('Shift+F4');
+    await page.keyboard.type(memberSaleId);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#return-lines input[data-line="2"]');
+    await page.fill('#return-lines input[data-line="2"]', '1');
+    await page.keyboard.press('Enter');
+    // One cola of two: half the line's net ¥5.40 after the member discount.
+    await expect.poll(() => text('#refund-total'), { timeout: 10_000 }).toBe('¥2.70');
+    const back = await text('#refund-tenders');
+    expect(back).toContain('储值');
+    expect(back).toContain('本金');
+    await page.keyboard.press('Enter');
+    expect(await page.isVisible('#dialog-backdrop')).toBe(false);
+  });
+
+  it('a top-up at the member desk shows its bonus rule and the new balance', async () => {
+    await page.keyboard.press('Shift+F2');
+    await page.fill('#desk-card', ZHANG_WEI);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => text('#desk-principal'), { timeout: 10_000 }).toMatch(/^¥\d+\.\d\d$/);
+    const before = (await text('#desk-principal')).replace('¥', '');
+    expect(await text('#desk-tiers')).toContain('¥500.00 → +¥50.00');
+    await page.fill('#desk-amount', '500');
+    expect(await text('#desk-bonus')).toBe('赠送 +¥50.00');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => text('#message'), { timeout: 10_000 }).toContain('充值成功');
+    const after = (await text('#desk-principal')).replace('¥', '');
+    expect(Math.round(Number(after) * 100) - Math.round(Number(before) * 100)).toBe(50_000);
+    await page.keyboard.press('Escape');
+  });
+
+  it('a card with a copied UID is refused at the reader, and an unplugged scanner shows offline until it is back', async () => {
+    lane.presentClonedCard(ZHANG_WEI);
+    await expect.poll(() => text('#message'), { timeout: 10_000 }).toContain('UNKNOWN_CARD');
+    lane.removeCard();
+    lane.unplug('scanner');
+    await expect.poll(() => page.getAttribute('#dev-scanner', 'data-health'), { timeout: 10_000 }).toBe('offline');
+    lane.plugIn('scanner');
+    await expect.poll(() => page.getAttribute('#dev-scanner', 'data-health'), { timeout: 10_000 }).toBe('ok');
   });
 
   it('input to screen on a 50-line basket (printed; bound generous for slow machines)', async () => {

@@ -439,6 +439,120 @@ function openCancel() {
   });
 }
 
+// ---- returns -------------------------------------------------------------------------------
+
+/** Returns (退货): find the sale by its receipt QR/id or by member card, choose the lines, see what goes back where. */
+function openReturns(saleId = '') {
+  openDialog('returns', t('returns'), `${field('return-find', t('returnFind'), saleId)}<div id="return-sales"></div><div id="return-lines"></div><div id="return-result"></div>`, async () => {
+    const d = S.dialog;
+    if (d.result) return closeDialog();
+    if (!d.sale) {
+      const q = $('return-find').value.trim();
+      if (!q) return;
+      if (/^[0-9a-f]{8}-[0-9a-f]{4}-/i.test(q)) return loadReturnSale(q);
+      const r = await api('GET', `/api/sales?cardNo=${encodeURIComponent(q)}`);
+      d.sales = r.sales;
+      $('return-sales').innerHTML = r.sales.length
+        ? `<ul id="search-list">${r.sales.map((x, i) => `<li data-i="${i}"${i === 0 ? ' class="selected"' : ''}>${esc(x.id.slice(-8))} · ${money(x.totalMinor)}${x.refundedMinor ? ` (${t('refunded')} ${money(x.refundedMinor)})` : ''}</li>`).join('')}</ul>`
+        : `<p class="muted">${esc(t('noResults'))}</p>`;
+      if (r.sales.length) await loadReturnSale(r.sales[0].id);
+      return;
+    }
+    const lines = [...document.querySelectorAll('#return-lines input[data-line]')]
+      .map((i) => ({ lineNo: Number(i.dataset.line), quantity: parseWhole(i.value) ?? 0 }))
+      .filter((l) => l.quantity > 0);
+    if (!lines.length) throw new ApiError('VALIDATION_FAILED', t('returnNothing'));
+    const r = await api('POST', '/api/refunds', { saleId: d.sale.id, lines, withReceipt: true });
+    d.result = r;
+    const doc = r.refund;
+    $('return-lines').innerHTML = '';
+    $('return-result').innerHTML = `<h3>${esc(t('refundTotal'))} <b id="refund-total">${money(doc.totalMinor)}</b></h3><ul id="refund-tenders">${doc.tenders
+      .map((tn) => {
+        if (tn.kind === 'stored_value') return `<li>${esc(t('storedValue'))} ${money(tn.amountMinor)}: ${tn.legs.map((l) => `${esc(t(l.part))} ${money(l.amount)}`).join(', ')}</li>`;
+        if (tn.kind === 'points') return `<li>${esc(t('pointsTender'))}: ${tn.points} ${esc(t('points'))} (${money(tn.amountMinor)})</li>`;
+        if (tn.kind === 'bank_card') return `<li>${esc(t('bankCard'))} ${money(tn.amountMinor)} — ${esc(t('bankRefundByHand'))}</li>`;
+        return `<li>${esc(t('cash'))} ${money(tn.amountMinor)}</li>`;
+      })
+      .join('')}</ul>${doc.pointsReversed ? `<p>${esc(t('pointsReversed'))}: −${doc.pointsReversed}</p>` : ''}`;
+    if (doc.tenders.some((tn) => tn.kind === 'cash')) void api('POST', '/api/lane/drawer').catch(() => {});
+    say(`${t('refundTotal')} ${money(doc.totalMinor)}`, 'ok');
+  });
+}
+
+async function loadReturnSale(saleId) {
+  const r = await api('GET', `/api/sales/${encodeURIComponent(saleId)}/refunds`);
+  if (!S.dialog || S.dialog.kind !== 'returns') return;
+  S.dialog.sale = r.sale;
+  $('return-lines').innerHTML = `<table><thead><tr><th>#</th><th>${esc(t('item'))}</th><th class="num">${esc(t('qty'))}</th><th class="num">${esc(t('amount'))}</th><th class="num">${esc(t('returnQty'))}</th></tr></thead><tbody>${r.sale.lines
+    .map((l) => {
+      const left = l.quantity - l.refundedQuantity;
+      return `<tr><td>${l.lineNo}</td><td>${esc(l.name)}</td><td class="num">${l.quantity}${l.refundedQuantity ? ` (−${l.refundedQuantity})` : ''}</td><td class="num">${money(l.amountMinor)}</td><td class="num"><input class="qty" data-line="${l.lineNo}" value="0" ${left ? '' : 'disabled'} inputmode="numeric" size="3"></td></tr>`;
+    })
+    .join('')}</tbody></table>`;
+  $('return-lines').querySelector('input:not([disabled])')?.focus();
+}
+
+// ---- member desk ---------------------------------------------------------------------------
+
+/** Member desk (会员服务台): balance and points enquiry, top-up with the bonus tiers shown, freeze and report lost. */
+async function openDesk() {
+  const settings = await api('GET', '/api/settings').catch(() => ({ topUpBonusTiers: [] }));
+  const tiers = settings.topUpBonusTiers ?? [];
+  const cardNo = S.member?.cardNo ?? '';
+  openDialog(
+    'desk',
+    t('desk'),
+    `${field('desk-card', t('cardNoLabel'), cardNo)}<div id="desk-member"></div>
+     <p class="muted" id="desk-tiers">${esc(t('bonusRules'))}: ${tiers.map((x) => `${t('topUpTier')} ${money(x.minPrincipalMinor)} → +${money(x.bonusMinor)}`).join(' · ') || t('none')}</p>
+     ${field('desk-amount', t('topUpAmount'), '', 'inputmode="decimal"')}
+     <p id="desk-bonus" class="muted"></p>
+     <div class="vrow"><label><input type="radio" name="desk-tender" value="cash" checked> ${esc(t('cash'))}</label><label><input type="radio" name="desk-tender" value="bank_card"> ${esc(t('bankCard'))}</label></div>
+     <div class="vrow"><button type="button" class="key small" id="desk-freeze">${esc(t('freeze'))}</button><button type="button" class="key small" id="desk-lost">${esc(t('reportLost'))}</button></div>`,
+    async () => {
+      const card = $('desk-card').value.trim();
+      if (!card) return;
+      const amount = $('desk-amount').value.trim() ? parseMajor($('desk-amount').value, S.digits) : null;
+      if (amount === null) {
+        await deskShow(card);
+        $('desk-amount').focus();
+        return;
+      }
+      if (amount <= 0) throw new ApiError('VALIDATION_FAILED', $('desk-amount').value);
+      const tender = document.querySelector('input[name="desk-tender"]:checked')?.value ?? 'cash';
+      const r = await api('POST', '/api/top-ups', { cardNo: card, principalMinor: amount, tender });
+      say(`${t('topUpDone')}: ${money(r.principalMinor)} + ${t('bonus')} ${money(r.bonusMinor)} · ${t('principal')} ${money(r.balance.principalMinor)} / ${t('bonus')} ${money(r.balance.bonusMinor)}`, 'ok');
+      if (tender === 'cash') void api('POST', '/api/lane/drawer').catch(() => {});
+      $('desk-amount').value = '';
+      await deskShow(card);
+    },
+  );
+  if (cardNo) void deskShow(cardNo);
+  $('desk-amount').addEventListener('input', () => {
+    const a = parseMajor($('desk-amount').value, S.digits);
+    let bonus = 0;
+    for (const x of tiers) if (a !== null && a >= x.minPrincipalMinor && x.bonusMinor > bonus) bonus = x.bonusMinor;
+    $('desk-bonus').textContent = a ? `${t('bonus')} +${money(bonus)}` : '';
+  });
+  const status = (action) => async () => {
+    const card = $('desk-card').value.trim();
+    if (!card) return;
+    try {
+      await api('POST', `/api/cards/${encodeURIComponent(card)}/${action}`, {});
+      await deskShow(card);
+    } catch (e) {
+      dialogError(e);
+    }
+  };
+  $('desk-freeze').addEventListener('click', status('freeze'));
+  $('desk-lost').addEventListener('click', status('report-lost'));
+}
+
+async function deskShow(cardNo) {
+  const m = await api('GET', `/api/lane/members/${encodeURIComponent(cardNo)}`);
+  if (!S.dialog || S.dialog.kind !== 'desk') return;
+  $('desk-member').innerHTML = `<b>${esc(m.member.name)}</b> · ${esc(m.level?.name ?? '')} · ${esc(t('principal'))} <b id="desk-principal">${money(m.principalMinor)}</b> · ${esc(t('bonus'))} <b id="desk-bonus-balance">${money(m.bonusMinor)}</b> · ${esc(t('points'))} ${m.points}${m.warnings.length ? ` · <span class="warn">${esc(m.warnings.join(' '))}</span>` : ''}`;
+}
+
 $('dialog').addEventListener('submit', async (e) => {
   e.preventDefault();
   const d = S.dialog;
@@ -557,9 +671,11 @@ document.addEventListener('keydown', (e) => {
     } else S.dialog.onKey?.(e);
     return;
   }
-  if (e.key === 'F9' && e.shiftKey) {
+  if (e.shiftKey && (e.key === 'F9' || e.key === 'F2' || e.key === 'F4')) {
     e.preventDefault();
-    void reprint();
+    if (e.key === 'F9') void reprint();
+    else if (e.key === 'F2') void act(openDesk);
+    else openReturns();
     return;
   }
   const fn = KEYS[e.key];
@@ -594,6 +710,8 @@ $('code-input').addEventListener('keydown', (e) => {
 const BUTTONS = { 'btn-new': 'F1', 'btn-member': 'F2', 'btn-search': 'F3', 'btn-void': 'F4', 'btn-cash': 'F5', 'btn-sv': 'F6', 'btn-points': 'F7', 'btn-card': 'F8', 'btn-finish': 'F9', 'btn-cancel': 'F10', 'btn-virtual': 'F11', 'btn-lang': 'F12' };
 for (const [id, key] of Object.entries(BUTTONS)) $(id).addEventListener('click', () => void KEYS[key]());
 $('btn-reprint').addEventListener('click', () => void reprint());
+$('btn-desk').addEventListener('click', () => void act(openDesk));
+$('btn-returns').addEventListener('click', () => openReturns());
 $('basket-body').addEventListener('click', (e) => {
   const v = e.target.closest('button.void');
   if (v) return void voidLine(Number(v.dataset.line));
@@ -653,6 +771,13 @@ function connect() {
     renderStatus();
   });
   on('payment', () => {});
+  // A receipt's QR scanned at the lane: the returns screen opens on that sale.
+  on('receipt-scanned', (r) => {
+    if (!S.dialog) {
+      openReturns(r.saleId);
+      void act(() => loadReturnSale(r.saleId));
+    }
+  });
   source.onopen = () => document.body.dataset.stream = 'open';
   source.onerror = () => document.body.dataset.stream = 'reconnecting';
 }

@@ -23,6 +23,9 @@ const zh = {
   approve: '批准', decline: '拒绝', loseAnswer: '丢失应答', noAnswer: '无应答',
   lastReceipt: '最近一张小票', receiptsPrinted: '已打印小票', bankCharged: '银行卡累计扣款', emptyBasket: '扫描商品开始新单',
   keys: '快捷键',
+  returns: '退货', returnFind: '扫描小票二维码 / 输入单号或会员卡号', refunded: '已退', returnQty: '退货数量', returnNothing: '请填写退货数量',
+  refundTotal: '退款合计', bankRefundByHand: '请在银行卡终端上操作退款', pointsReversed: '扣回积分',
+  desk: '会员服务', bonusRules: '充值赠送', topUpTier: '充', topUpAmount: '充值金额', freeze: '冻结', reportLost: '挂失', topUpDone: '充值成功',
   err: {
     UNKNOWN_BARCODE: '没有这个条码的商品', UNKNOWN_CARD: '不认识这张卡', CARD_FROZEN: '卡已冻结', CARD_LOST: '卡已挂失', CARD_EXPIRED: '卡已过期',
     CARD_INACTIVE: '卡未激活', INSUFFICIENT_BALANCE: '余额不足', INSUFFICIENT_POINTS: '积分不足', OVERPAID: '超过待付金额', SALE_NOT_PAID: '还没有付清',
@@ -54,6 +57,9 @@ const en = {
   approve: 'Approve', decline: 'Decline', loseAnswer: 'Lose answer', noAnswer: 'No answer',
   lastReceipt: 'Last receipt', receiptsPrinted: 'Receipts printed', bankCharged: 'Bank card charged', emptyBasket: 'Scan an item to start a sale',
   keys: 'Keys',
+  returns: 'Returns', returnFind: 'Scan the receipt QR / type the sale id or a member card', refunded: 'refunded', returnQty: 'Return qty', returnNothing: 'Enter a quantity to return',
+  refundTotal: 'Refund total', bankRefundByHand: 'refund it on the bank terminal', pointsReversed: 'Points taken back',
+  desk: 'Member desk', bonusRules: 'Top-up bonus', topUpTier: 'top up', topUpAmount: 'Top-up amount', freeze: 'Freeze', reportLost: 'Report lost', topUpDone: 'Topped up',
   err: {
     UNKNOWN_BARCODE: 'No product with this barcode', UNKNOWN_CARD: 'Unknown card', CARD_FROZEN: 'Card frozen', CARD_LOST: 'Card reported lost', CARD_EXPIRED: 'Card expired',
     CARD_INACTIVE: 'Card not active', INSUFFICIENT_BALANCE: 'Insufficient balance', INSUFFICIENT_POINTS: 'Not enough points', OVERPAID: 'More than is due', SALE_NOT_PAID: 'Not fully paid yet',
