@@ -105,6 +105,18 @@ export const financeApiPaths = {
       },
     },
   },
+  '/members/{id}/promotions': {
+    get: {
+      summary: 'The promotions a member’s sales used at the stores of the caller’s scope (member.read): sales, discount, last use',
+      security: signedIn,
+      parameters: [idPath],
+      responses: {
+        '200': json({ type: 'object', properties: { promotions: { type: 'array', items: { type: 'object', properties: { promotionId: str, name: str, sales: int, discountMinor: int, lastAt: int } } }, coupons: { type: 'null' }, couponsNote: str } }, 'Promotions used'),
+        '404': error('No such member (code NOT_FOUND)'),
+        ...common,
+      },
+    },
+  },
   '/reports': {
     get: { summary: 'The reports there are (report.read), with their columns and chart, and those not done', security: signedIn, responses: { '200': json({ type: 'object', properties: { reports: { type: 'array', items: { type: 'object' } }, notDone: { type: 'array', items: { type: 'object', properties: { name: str, why: str } } } } }, 'Reports'), ...common } },
   },

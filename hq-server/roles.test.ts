@@ -170,6 +170,7 @@ describe('built-in roles × REST routes', () => {
     { route: 'get /audit', permission: 'audit.read', allowed: 'AFRS', expect: 200, call: () => ({ method: 'GET', path: '/audit?limit=5' }) },
     // Reconciliation, dashboard, reports, settlement (routes-finance.ts).
     { route: 'get /reconciliation', permission: 'event.read', allowed: 'AFRS', expect: 200, call: () => ({ method: 'GET', path: '/reconciliation?date=2026-11-20' }) },
+    { route: 'get /members/{id}/promotions', permission: 'member.read', allowed: 'AFRSC', expect: 200, call: () => ({ method: 'GET', path: '/members/m-0001/promotions' }) },
     { route: 'get /dashboard', permission: 'report.read', allowed: 'AFRS', expect: 200, call: () => ({ method: 'GET', path: '/dashboard' }) },
     { route: 'get /reports', permission: 'report.read', allowed: 'AFRS', expect: 200, call: () => ({ method: 'GET', path: '/reports' }) },
     { route: 'get /reports/{name}', permission: 'report.read', allowed: 'AFRS', expect: 200, call: () => ({ method: 'GET', path: '/reports/sales-by-day?from=2026-11-01&to=2026-11-30' }) },

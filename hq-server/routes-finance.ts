@@ -162,6 +162,25 @@ export function registerFinanceRoutes(r: express.Router, deps: { sql: Sql; log: 
     });
   });
 
+  /** The promotions a member's sales used, at the stores of the caller's scope (member 360° view). */
+  r.get('/members/:id/promotions', async (req: Request, res: Response) => {
+    const op = requirePermission(res, 'member.read');
+    const { id } = parseQuery(idParams, req.params, 'path');
+    const [m] = await sql`select id from members where id = ${id}`;
+    if (!m) throw new DomainError('NOT_FOUND', `no member ${id}`);
+    const scope = await storeScope(sql, op, 'member.read');
+    const rows = await sql`
+      with s as (
+        select s.id, s.completed_at, (case when jsonb_typeof(s.body) = 'string' then (s.body #>> '{}')::jsonb else s.body end) -> 'promotionUses' as uses
+        from sales s where s.member_id = ${id} and s.store_id = any(${scope.storeIds}::text[]))
+      select e ->> 'promotionId' as promotion_id, coalesce(p.definition ->> 'name', e ->> 'promotionId') as name,
+        count(distinct s.id)::bigint as sales, coalesce(sum((e ->> 'discountMinor')::bigint), 0)::bigint as discount, max(s.completed_at)::bigint as last_at
+      from s cross join lateral jsonb_array_elements(case when jsonb_typeof(s.uses) = 'array' then s.uses else '[]'::jsonb end) e
+        left join promotions p on p.id = e ->> 'promotionId'
+      group by 1, 2 order by last_at desc`;
+    res.json({ promotions: rows.map((x) => ({ promotionId: x.promotion_id, name: x.name, sales: x.sales, discountMinor: x.discount, lastAt: x.last_at })), coupons: null, couponsNote: 'coupons are not modelled yet' });
+  });
+
   r.get('/reports', (_req: Request, res: Response) => {
     requirePermission(res, 'report.read');
     res.json({ reports: REPORTS.map((d) => ({ name: d.name, title: d.title, note: d.note ?? null, chart: d.chart, columns: d.columns })), notDone: REPORTS_NOT_DONE });

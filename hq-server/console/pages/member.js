@@ -60,7 +60,18 @@ export async function render(root, { args }) {
     e.items.push(`${CODE_NAMES[t.code] || t.code} ${amount(t)}`);
     byDoc.set(key, e);
   }
+  try {
+    const used = await api('GET', `/members/${encodeURIComponent(id)}/promotions`);
+    root.append(section('促销 Promotions used', used.promotions.length === 0 ? el('p', { class: 'muted' }, '无 None') : table([
+      { header: '促销 Promotion', cell: (p) => p.name },
+      { header: '笔数 Sales', num: true, cell: (p) => integer(p.sales) },
+      { header: '优惠 Discount', num: true, cell: (p) => money(p.discountMinor) },
+      { header: '最近 Last', cell: (p) => time(p.lastAt) },
+    ], used.promotions, { id: 'member-promotions' }), el('p', { class: 'muted' }, '优惠券 Coupons: ' + used.couponsNote)));
+  } catch (e) {
+    root.append(errorBox(e));
+  }
   root.append(section('时间线 Timeline',
     el('div', { class: 'timeline', id: 'member-timeline' }, [...byDoc.values()].map((e) => el('div', {}, el('strong', {}, time(e.at)), ` · ${e.terminal || 'HQ'} · `, e.items.join('; ')))),
-    el('p', { class: 'muted' }, '优惠券与促销使用记录尚未接入 Coupons and promotions used are not recorded on sales yet.')));
+  ));
 }
