@@ -218,7 +218,7 @@ export class Checkout {
     this.db.transaction(() => {
       this.openSaleRow(saleId);
       const product = productByBarcode(this.db, barcode);
-      const existing = stmt(this.db, 'SELECT * FROM sale_lines WHERE sale_id = ? AND barcode = ? AND sku = ?').get(saleId, barcode, product.sku) as LineRow | undefined;
+      const existing = stmt(this.db, 'SELECT * FROM sale_lines WHERE sale_id = ? AND barcode = ? AND sku = ? AND gift_promotion_id IS NULL').get(saleId, barcode, product.sku) as LineRow | undefined;
       if (existing) {
         const q = existing.quantity + quantity;
         if (q > MAX_QUANTITY) throw validation(`quantity must be at most ${MAX_QUANTITY}`, { quantity: q });
@@ -634,7 +634,8 @@ export class Checkout {
   /** Prices the basket again (promotions) and sets each line's amount to what the engine says. */
   private reprice(saleId: string): void {
     const sale = this.saleRow(saleId);
-    const rows = stmt(this.db, 'SELECT * FROM sale_lines WHERE sale_id = ? ORDER BY line_no').all(saleId) as LineRow[];
+    // Gift lines are the engine's output, not its input: priced baskets are the scanned lines.
+    const rows = stmt(this.db, 'SELECT * FROM sale_lines WHERE sale_id = ? AND gift_promotion_id IS NULL ORDER BY line_no').all(saleId) as LineRow[];
     const m = sale.member_id
       ? (stmt(this.db, 'SELECT id, level_code, birthday FROM members WHERE id = ?').get(sale.member_id) as { id: string; level_code: string; birthday: string | null } | undefined)
       : undefined;

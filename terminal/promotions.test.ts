@@ -159,4 +159,25 @@ describe('promotions at the till', () => {
     expect(base).toBe(97);
     expect(done.pointsEarned).toBe(97 + 45);
   });
+
+  it('满赠: spend 20 on drinks, a free water is a line of its own at amount 0, replaced (not doubled) as the basket changes', () => {
+    const t = openTestTerminal(demoChain);
+    receive(t, promotion('east-gift', { type: 'spendThresholdGift', thresholdMinor: 2000, gift: { sku: 'SKU-0007', name: 'Mineral water 550ml', nameZh: '矿泉水 550ml', quantity: 1, unitValueMinor: 200 }, repeat: false, maxGifts: null, scope: { categories: ['drinks'] } }, { orgNodeId: 'region-east' }));
+    const sale = t.checkout.openSale();
+    expect(t.checkout.addItem(sale.id, COLA, 6).lines).toHaveLength(1); // 18.00: no gift yet
+    t.checkout.addItem(sale.id, COLA, 1); // 21.00
+    const v = t.checkout.addItem(sale.id, COLA_BOTTLE, 1); // 24.50
+    expect(v.lines.map((l) => [l.sku, l.quantity, l.unitPriceMinor, l.amountMinor, l.promotions ?? []])).toEqual([
+      ['SKU-0001', 7, 300, 2100, []],
+      ['SKU-0002', 1, 350, 350, []],
+      ['SKU-0007', 1, 200, 0, [{ promotionId: 'east-gift', discountMinor: 200 }]],
+    ]);
+    expect(v.totalMinor).toBe(2450);
+    // Scanning the gift's own barcode sells one; it does not merge into the free line.
+    const more = t.checkout.addItem(sale.id, '6920202002173');
+    expect(more.lines.filter((l) => l.sku === 'SKU-0007').map((l) => l.amountMinor).sort()).toEqual([0, 200]);
+    // Below the threshold again: the gift goes.
+    const less = t.checkout.removeLine(sale.id, 1);
+    expect(less.lines.some((l) => l.amountMinor === 0)).toBe(false);
+  });
 });

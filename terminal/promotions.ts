@@ -176,6 +176,7 @@ export function usageFor(db: TerminalDb, saleId: string, memberId: string | null
 export function recordPricing(db: TerminalDb, saleId: string, priced: PricedBasket): number {
   stmt(db, 'DELETE FROM sale_line_promotions WHERE sale_id = ?').run(saleId);
   stmt(db, 'DELETE FROM sale_promotions WHERE sale_id = ?').run(saleId);
+  stmt(db, 'DELETE FROM sale_lines WHERE sale_id = ? AND gift_promotion_id IS NOT NULL').run(saleId);
   const setAmount = stmt(db, 'UPDATE sale_lines SET amount_minor = ? WHERE sale_id = ? AND line_no = ?');
   const share = stmt(db, 'INSERT INTO sale_line_promotions (sale_id, line_no, promotion_id, discount_minor) VALUES (?, ?, ?, ?)');
   for (const l of priced.lines) {
@@ -183,6 +184,18 @@ export function recordPricing(db: TerminalDb, saleId: string, priced: PricedBask
     const r = setAmount.run(l.amountMinor, saleId, l.lineNo);
     invariant(r.changes === 1, `sale ${saleId} has no line ${l.lineNo}`);
     for (const a of l.adjustments) if (a.amountMinor > 0) share.run(saleId, l.lineNo, a.promotionId, a.amountMinor);
+  }
+  // 满赠: each gift is a line of its own, free: its value is the promotion's share of it (amount 0).
+  const barcodeOf = stmt(db, 'SELECT barcode FROM products WHERE sku = ?');
+  const addGift = stmt(
+    db,
+    `INSERT INTO sale_lines (sale_id, line_no, sku, barcode, name, quantity, unit_price_minor, amount_minor, eligible_for_member_benefits, gift_promotion_id)
+     VALUES (?, (SELECT COALESCE(MAX(line_no), 0) + 1 FROM sale_lines WHERE sale_id = ?), ?, ?, ?, ?, ?, 0, 0, ?) RETURNING line_no`,
+  );
+  for (const g of priced.gifts) {
+    const barcode = (barcodeOf.get(g.sku) as { barcode: string } | undefined)?.barcode ?? '';
+    const { line_no } = addGift.get(saleId, saleId, g.sku, barcode, g.nameZh || g.name, g.quantity, g.unitValueMinor, g.promotionId) as { line_no: number };
+    if (g.quantity * g.unitValueMinor > 0) share.run(saleId, line_no, g.promotionId, g.quantity * g.unitValueMinor);
   }
   const byPromotion = new Map<string, { label: { en: string; zh: string }; amount: number; uses: number; kind: 'quantity' | 'amount' | null; drawn: number; actions: unknown[] }>();
   const entry = (id: string, label?: { en: string; zh: string }) => {
