@@ -60,6 +60,7 @@ const reportRow = {
   properties: {
     promotionId: str, promotionName: str, storeId: str, day: { type: 'string', format: 'date' },
     uses: { type: 'integer' }, units: { type: 'integer' }, discountMinor: { type: 'integer' },
+    refundedDiscountMinor: { type: 'integer', description: 'Discount reversed by refunds of these sales (counted on the sale’s day)' },
     salesWith: { type: 'integer' }, salesWithMinor: { type: 'integer' }, salesWithout: { type: 'integer' }, salesWithoutMinor: { type: 'integer' },
     members: { type: 'integer' }, newMembers: { type: 'integer' },
   },

@@ -1,3 +1,6 @@
+import { refundLine, type PricedLine } from '../core/pricing';
+import type { RefundDocument } from '../core/refund';
+import type { SaleDocument } from '../core/sale';
 import type { Db } from './database';
 
 /**
@@ -11,7 +14,9 @@ import type { Db } from './database';
  * - salesWithout / salesWithoutMinor: the store's other sales that day;
  * - members: distinct members among the sales with it; newMembers: those for whom such a sale
  *   was their first sale at the chain (the members the promotion may have brought in).
- * Refunds are not netted out here: a refund's reversal of a line's discount is in its document.
+ * - refundedDiscountMinor: the discount reversed by refunds of those sales (each returned
+ *   line gives back its share, as core/pricing `refundLine` works it out), counted on the day of
+ *   the sale, not of the refund, so a day's row shows what its offers finally cost.
  */
 
 export interface PromotionReportRow {
@@ -22,6 +27,7 @@ export interface PromotionReportRow {
   uses: number;
   units: number;
   discountMinor: number;
+  refundedDiscountMinor: number;
   salesWith: number;
   salesWithMinor: number;
   salesWithout: number;
@@ -75,7 +81,7 @@ export async function promotionReport(db: Db, storeIds: readonly string[], f: Pr
       left join firsts f on f.member_id = u.member_id
     group by u.promotion_id, p.definition->>'name', u.store_id, u.day, t.sales, t.amount
     order by u.promotion_id, u.store_id, u.day`;
-  return rows.map((r) => ({
+  const out = rows.map((r): PromotionReportRow => ({
     promotionId: r.promotion_id,
     promotionName: r.promotion_name,
     storeId: r.store_id,
@@ -83,6 +89,7 @@ export async function promotionReport(db: Db, storeIds: readonly string[], f: Pr
     uses: Number(r.uses),
     units: Number(r.units),
     discountMinor: Number(r.discount),
+    refundedDiscountMinor: 0,
     salesWith: Number(r.uses),
     salesWithMinor: Number(r.sales_with_minor),
     salesWithout: Number(r.sales_without),
@@ -90,6 +97,47 @@ export async function promotionReport(db: Db, storeIds: readonly string[], f: Pr
     members: Number(r.members),
     newMembers: Number(r.new_members),
   }));
+  await addRefundedDiscounts(db, storeIds, f, out);
+  return out;
+}
+
+const docOf = (v: unknown): unknown => (typeof v === 'string' ? JSON.parse(v) : v);
+
+/** Adds to each row what refunds of its sales gave back of its promotion's discount. */
+async function addRefundedDiscounts(db: Db, storeIds: readonly string[], f: PromotionReportFilter, rows: PromotionReportRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const byKey = new Map(rows.map((r) => [`${r.promotionId}\u0000${r.storeId}\u0000${r.day}`, r]));
+  const refunds = await db`
+    select r.sale_id, r.body as refund, s.body as sale, s.store_id, (to_timestamp(s.completed_at / 1000) at time zone n.time_zone)::date::text as day
+    from refunds r join sales s on s.id = r.sale_id join org_nodes n on n.id = s.store_id
+    where s.store_id = any(${[...storeIds]}::text[])
+      and (${f.storeId ?? null}::text is null or s.store_id = ${f.storeId ?? null})
+      and s.completed_at >= (extract(epoch from ${f.from}::date - 1) * 1000)::bigint
+      and s.completed_at < (extract(epoch from ${f.to}::date + 2) * 1000)::bigint
+    order by r.sale_id, r.completed_at, r.id`;
+  const returned = new Map<string, number>(); // sale id + line → units returned before
+  for (const r of refunds) {
+    const sale = docOf(r.sale) as SaleDocument;
+    const refund = docOf(r.refund) as RefundDocument;
+    for (const rl of refund.lines) {
+      const line = sale.lines.find((l) => l.lineNo === rl.lineNo);
+      const lineKey = `${sale.id}\u0000${rl.lineNo}`;
+      const before = returned.get(lineKey) ?? 0;
+      returned.set(lineKey, before + rl.quantity);
+      if (!line?.promotions?.length) continue;
+      const discount = line.promotions.reduce((s, p) => s + p.discountMinor, 0);
+      const priced: PricedLine = {
+        lineNo: line.lineNo, sku: line.sku, quantity: line.quantity, unitPriceMinor: line.unitPriceMinor,
+        grossMinor: line.quantity * line.unitPriceMinor, discountMinor: discount, amountMinor: line.amountMinor,
+        adjustments: line.promotions.map((p) => ({ promotionId: p.promotionId, amountMinor: p.discountMinor })),
+      };
+      if (before + rl.quantity > line.quantity) continue; // HQ refused such a refund; never count it
+      for (const back of refundLine(priced, rl.quantity, before).adjustments) {
+        const row = byKey.get(`${back.promotionId}\u0000${r.store_id}\u0000${r.day}`);
+        if (row) row.refundedDiscountMinor += back.amountMinor;
+      }
+    }
+  }
 }
 
 const CSV_COLUMNS: Array<[keyof PromotionReportRow, string]> = [
@@ -100,6 +148,7 @@ const CSV_COLUMNS: Array<[keyof PromotionReportRow, string]> = [
   ['uses', 'uses'],
   ['units', 'units'],
   ['discountMinor', 'discount_minor'],
+  ['refundedDiscountMinor', 'refunded_discount_minor'],
   ['salesWith', 'sales_with'],
   ['salesWithMinor', 'sales_with_minor'],
   ['salesWithout', 'sales_without'],

@@ -207,7 +207,7 @@ describe('promotions at HQ: scope, approval, feed, budgets, reports', () => {
       expect(await promotionReport(db.sql, ['store-gz-01'], { from: day, to: day })).toEqual([]);
 
       const csv = promotionReportCsv([hz]);
-      expect(csv.split('\r\n')[0]).toBe('promotion_id,promotion_name,store_id,day,uses,units,discount_minor,sales_with,sales_with_minor,sales_without,sales_without_minor,members,new_members');
+      expect(csv.split('\r\n')[0]).toBe('promotion_id,promotion_name,store_id,day,uses,units,discount_minor,refunded_discount_minor,sales_with,sales_with_minor,sales_without,sales_without_minor,members,new_members');
       expect(csv.split('\r\n')[1]).toMatch(/^east-cola,"?Spend 200 get 30 off \(east-cola\)"?,store-hz-01,2026-11-22,/);
 
       const viaRest = await request('GET', `/api/v1/promotion-reports?from=${day}&to=${day}&promotionId=east-cola&format=csv`, { as: 'east.manager' });

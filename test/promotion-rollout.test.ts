@@ -167,11 +167,15 @@ describe('a promotion rolls out from HQ to the terminals of its region only', ()
       const priced = await till(east, 'POST', `/api/sales/${sale.id}/items`, { barcode: COLA, quantity: 5 });
       await till(east, 'POST', `/api/sales/${sale.id}/tenders`, { kind: 'cash', amountMinor: priced.totalMinor });
       await till(east, 'POST', `/api/sales/${sale.id}/complete`);
-      return priced.totalMinor as number;
+      return { id: sale.id as string, totalMinor: priced.totalMinor as number };
     };
-    expect(await sellFiveColas()).toBe(2 * 100 + 3 * 300);
+    expect((await sellFiveColas()).totalMinor).toBe(2 * 100 + 3 * 300);
     await east.syncNow(); // pushes the sale (2 drawn), then the pull tops the allotment up again
-    expect(await sellFiveColas()).toBe(2 * 100 + 3 * 300);
+    const second = await sellFiveColas();
+    expect(second.totalMinor).toBe(2 * 100 + 3 * 300);
+    // One can comes back: the customer gets 2.20 (the line's 11.00 over 5), its 0.80 share of the special reversed.
+    const refund = await till(east, 'POST', '/api/refunds', { saleId: second.id, lines: [{ lineNo: 1, quantity: 1 }], withReceipt: true });
+    expect(refund.refund.totalMinor).toBe(220);
     await east.syncNow();
 
     const budget = (await rest('GET', '/promotions/east-cola-limited/budget', manager)).json;
@@ -182,7 +186,7 @@ describe('a promotion rolls out from HQ to the terminals of its region only', ()
     const today = localTime(Date.now(), 'Asia/Shanghai').date;
     const report = (await rest('GET', `/promotion-reports?from=${today}&to=${today}&promotionId=east-cola-limited`, manager)).json;
     expect(report.rows).toEqual([
-      expect.objectContaining({ promotionId: 'east-cola-limited', storeId: 'store-sh-01', day: today, uses: 2, units: 4, discountMinor: 4 * 200, salesWith: 2, salesWithMinor: 2 * 1100 }),
+      expect.objectContaining({ promotionId: 'east-cola-limited', storeId: 'store-sh-01', day: today, uses: 2, units: 4, discountMinor: 4 * 200, refundedDiscountMinor: 80, salesWith: 2, salesWithMinor: 2 * 1100 }),
     ]);
   });
 });
