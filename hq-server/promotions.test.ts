@@ -219,4 +219,21 @@ describe('promotions at HQ: scope, approval, feed, budgets, reports', () => {
       expect((await request('GET', `/api/v1/promotion-reports?from=${day}&to=${day}&storeId=store-sh-01`, { as: 'south.manager' })).status).toBe(403);
     });
   });
+  it('concurrent pulls of every terminal in scope never hand out more than the budget', async () => {
+    const amountBudget = { ...body('hq-amount', 'hq'), rule: { type: 'spendThresholdDiscount', tiers: [{ thresholdMinor: 1000, offMinor: 100 }], repeat: true, capMinor: null }, budget: { kind: 'amount', total: 7 } };
+    expect((await request('POST', '/api/v1/promotions', { as: 'admin', body: amountBudget })).status).toBe(201);
+    await request('POST', '/api/v1/promotions/hq-amount/submit', { as: 'admin' });
+    await request('POST', '/api/v1/promotions/hq-amount/approve', { as: 'finance' });
+    const terminals = (await db.sql`select id, store_id from terminals order by id`).map((t) => ({ terminalId: t.id as string, storeId: t.store_id as string }));
+    for (let round = 0; round < 5; round += 1) {
+      await Promise.all([...terminals, ...terminals].map((t) => topUpAllotments(db.sql, t)));
+      const state = (await budgetState(db.sql, 'hq-amount'))!;
+      expect(state.allotted).toBeLessThanOrEqual(7);
+      // Each terminal spends what it holds, so the next round tops up from what is left.
+      for (const t of state.terminals) if (t.allotted > t.used) await db.sql`insert into sales (id, terminal_id, event_seq, store_id, currency, total_minor, points_earned, completed_at, body)
+        values (${`sale-amt-${round}-${t.terminalId}`}, ${t.terminalId}, ${10_000 + round}, ${terminals.find((x) => x.terminalId === t.terminalId)!.storeId}, 'CNY', 1000, 0, ${NOW},
+          ${JSON.stringify({ promotionUses: [{ promotionId: 'hq-amount', memberUses: 0, budgetKind: 'amount', budgetDrawn: t.allotted - t.used, discountMinor: t.allotted - t.used }] })}::text::jsonb)`;
+    }
+    expect(await budgetState(db.sql, 'hq-amount')).toMatchObject({ total: 7, allotted: 7, used: 7, outstanding: 0 });
+  });
 });
