@@ -50,6 +50,9 @@ describe('reconciliation of a seeded month (4 terminals, 30 days)', () => {
     }
     const last = await ctx.reconcile(ctx.month.dates.at(-1)!);
     expect(last.liability!.cachedNowMinor).toBe(last.liability!.transfersNowMinor);
+    // Each matched close left a checkpoint of the chain, so the next day hashes only its own events.
+    const [{ n } = { n: 0 }] = await ctx.hq.sql`select count(*)::int as n from event_chain_checkpoints`;
+    expect(n).toBe(4 * 30);
   });
 
   it('a regional manager sees only the terminals of their region, without the chain-wide liability', async () => {

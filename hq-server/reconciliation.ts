@@ -1,7 +1,7 @@
 import type { DayCloseDocument } from '../core/day-close';
 import { compareDayCloseTotals, dayCloseTotals, type DayCloseEntry, type DayCloseMismatch, type DayCloseTotals } from '../core/day-close-totals';
 import type { Transfer } from '../core/ledger';
-import { chainOver } from '../protocols/sync/v1/day-close';
+import { CHAIN_START, chainOver } from '../protocols/sync/v1/day-close';
 import type { Db } from './database';
 import { Quarantine } from './quarantine';
 import type { TerminalIdentity } from './terminals';
@@ -225,14 +225,21 @@ export async function reconcileDate(db: Db, date: string, storeIds: readonly str
     const firstSeq = dc.first_seq as number;
     const lastSeq = dc.last_seq as number;
     const reported: DayCloseTotals = { tenders: parseBody(dc.tenders), saleCount: dc.sale_count, refundCount: dc.refund_count, topUpTotalMinor: dc.top_up_total_minor };
-    const events = await db`select seq, event_id, status, reason, kind, body from events where terminal_id = ${terminalId} and seq <= ${lastSeq} order by seq`;
+    // The chain up to the latest checkpoint (every event before it stored) is known; hash from there.
+    const [checkpoint] = await db`select seq, chain from event_chain_checkpoints where terminal_id = ${terminalId} and seq < ${firstSeq} order by seq desc limit 1`;
+    const startSeq = (checkpoint?.seq as number | undefined) ?? 0;
+    const start = (checkpoint?.chain as string | undefined) ?? CHAIN_START;
+    const events = await db`select seq, event_id, status, reason, kind, body from events where terminal_id = ${terminalId} and seq > ${startSeq} and seq <= ${lastSeq} order by seq`;
     const held = events.map((e) => e.seq as number);
-    const missing = missingRanges(held, 1, lastSeq);
+    const missing = missingRanges(held, startSeq + 1, lastSeq);
     if (missing.length > 0) {
       const count = missing.reduce((s, r) => s + r.toSeq - r.fromSeq + 1, 0);
       differences.push({ kind: 'missing_events', terminalId, storeId, amountMinor: null, seqs: missing, detail: `${terminalId}: ${count} event(s) up to seq ${lastSeq} never reached HQ: seq ${missing.map(rangeText).join(', ')}` });
     }
-    const hqChain = chainOver(events.map((e) => ({ seq: e.seq as number, id: e.event_id as string })));
+    const hqChain = chainOver(events.map((e) => ({ seq: e.seq as number, id: e.event_id as string })), start);
+    if (missing.length === 0 && lastSeq > startSeq) {
+      await db`insert into event_chain_checkpoints (terminal_id, seq, chain) values (${terminalId}, ${lastSeq}, ${hqChain}) on conflict do nothing`;
+    }
     if (hqChain !== dc.events_chain) {
       differences.push({ kind: 'chain_mismatch', terminalId, storeId, amountMinor: null, detail: `${terminalId}: the events HQ holds up to seq ${lastSeq} do not hash to the terminal's chain (${String(dc.events_chain).slice(0, 12)}… ≠ ${hqChain.slice(0, 12)}…)` });
     }
