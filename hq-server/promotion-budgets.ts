@@ -136,3 +136,28 @@ export async function topUpAllotments(sql: Sql, terminal: { terminalId: string; 
   }
   return changed;
 }
+
+/**
+ * What is wrong with the promotion part of a pushed sale, or null: each line's promotion shares
+ * must add up to its gross less its amount (never more than its gross), and each promotion a
+ * line names must be among the sale's uses, whose draws are whole and not negative. HQ counts
+ * budgets and reports from these fields, so a sale that breaks them is quarantined, not counted.
+ */
+export function salePromotionProblem(sale: {
+  lines: ReadonlyArray<{ lineNo: number; quantity: number; unitPriceMinor: number; amountMinor: number; promotions?: ReadonlyArray<{ promotionId: string; discountMinor: number }> }>;
+  promotionUses?: ReadonlyArray<{ promotionId: string; memberUses: number; budgetDrawn: number; discountMinor: number }>;
+}): string | null {
+  const used = new Set((sale.promotionUses ?? []).map((u) => u.promotionId));
+  for (const u of sale.promotionUses ?? []) {
+    if (![u.memberUses, u.budgetDrawn, u.discountMinor].every((n) => Number.isSafeInteger(n) && n >= 0)) return `promotion ${u.promotionId}: uses, draws and discount must be whole and not negative`;
+  }
+  for (const l of sale.lines) {
+    if (!l.promotions?.length) continue;
+    const shares = l.promotions.reduce((s, p) => s + p.discountMinor, 0);
+    const gross = l.quantity * l.unitPriceMinor;
+    if (shares > gross || gross - shares !== l.amountMinor) return `line ${l.lineNo}: promotion shares ${shares} do not explain its amount ${l.amountMinor} of ${gross}`;
+    const unknown = l.promotions.find((p) => !used.has(p.promotionId));
+    if (unknown) return `line ${l.lineNo}: promotion ${unknown.promotionId} is not among the sale's promotion uses`;
+  }
+  return null;
+}

@@ -5,7 +5,7 @@ import { promotion } from '../core/pricing';
 import type { SaleDocument } from '../core/sale';
 import { demoChain } from '../fixtures/data/demo-chain';
 import { createHttpApp } from './http-server';
-import { budgetState, topUpAllotments } from './promotion-budgets';
+import { budgetState, salePromotionProblem, topUpAllotments } from './promotion-budgets';
 import { promotionReport, promotionReportCsv } from './promotion-reports';
 import { advancePromotions } from './promotions';
 import { pullChanges } from './pull-changes';
@@ -235,5 +235,22 @@ describe('promotions at HQ: scope, approval, feed, budgets, reports', () => {
           ${JSON.stringify({ promotionUses: [{ promotionId: 'hq-amount', memberUses: 0, budgetKind: 'amount', budgetDrawn: t.allotted - t.used, discountMinor: t.allotted - t.used }] })}::text::jsonb)`;
     }
     expect(await budgetState(db.sql, 'hq-amount')).toMatchObject({ total: 7, allotted: 7, used: 7, outstanding: 0 });
+  });
+});
+
+describe('a pushed sale whose promotion fields do not add up is quarantined, not counted', () => {
+  const line = { lineNo: 1, quantity: 4, unitPriceMinor: 300, amountMinor: 1040, promotions: [{ promotionId: 'p', discountMinor: 160 }] };
+  const use = { promotionId: 'p', memberUses: 0, budgetDrawn: 0, discountMinor: 160 };
+  it.each([
+    ['shares explain the amount', { lines: [line], promotionUses: [use] }, null],
+    ['no promotions at all', { lines: [{ ...line, promotions: undefined, amountMinor: 1200 }] }, null],
+    ['shares do not explain the amount', { lines: [{ ...line, amountMinor: 1000 }], promotionUses: [use] }, /line 1: promotion shares 160/],
+    ['more discount than the line', { lines: [{ ...line, amountMinor: 0, promotions: [{ promotionId: 'p', discountMinor: 1300 }] }], promotionUses: [use] }, /line 1/],
+    ['a share of a promotion the sale did not use', { lines: [line], promotionUses: [] }, /not among the sale's promotion uses/],
+    ['a negative draw', { lines: [line], promotionUses: [{ ...use, budgetDrawn: -1 }] }, /whole and not negative/],
+  ])('%s', (_what, sale, expected) => {
+    const problem = salePromotionProblem(sale);
+    if (expected === null) expect(problem).toBeNull();
+    else expect(problem).toMatch(expected);
   });
 });

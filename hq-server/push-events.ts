@@ -15,6 +15,7 @@ import { createAccounts, isApplied, LedgerTx, MEMBER_ACCOUNT_CODES } from './led
 import { reviewLevelsAfterSpend } from './jobs/member-levels';
 import { coverOfflineDebits, exposureAccountFor, isOfflineMemberDebit, overdraftFromRow, overdraftId, overdraftRow, repayOverdrafts, storeOfflinePointsExposureAccount, type Overdraft } from './offline-exposure';
 import { Quarantine, requireSameTransfers } from './quarantine';
+import { salePromotionProblem } from './promotion-budgets';
 import { AWAITING_SALE, checkGiftRedemption, checkRefund, checkTopUpRefund } from './refunds';
 import { readSettingsOf } from './settings';
 import { recordDayClose } from './reconciliation';
@@ -70,6 +71,8 @@ function jsonSafe(value: unknown): unknown {
 
 function checkSale(sale: SaleDocument, transfers: readonly Transfer[], terminal: TerminalIdentity): void {
   if (sale.storeId !== terminal.storeId) throw new Quarantine(`sale store ${sale.storeId} is not this terminal's store ${terminal.storeId}`);
+  const promotionProblem = salePromotionProblem(sale);
+  if (promotionProblem) throw new Quarantine(`sale promotions: ${promotionProblem}`);
   for (const tender of sale.tenders) {
     if (tender.kind !== 'stored_value') continue;
     for (const leg of tender.legs) {
