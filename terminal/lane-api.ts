@@ -13,7 +13,8 @@ import { EventsStream, isLoopbackAddress, isLoopbackHost } from './events-stream
 import type { LinkState } from './hq-link';
 import { currencySign, isLanguage, type Language } from './i18n';
 import { outboxDepth } from './outbox';
-import { saleReceipt } from './receipt';
+import { saleReceipt, shiftReportReceipt } from './receipt';
+import type { ShiftReport } from './shift';
 
 /**
  * The cashier app's lane: where "the current sale" lives, and what the devices do to it.
@@ -379,6 +380,16 @@ export class CashierLane {
     }));
     app.post('/api/lane/sales/:id/cancel', wrap(async (req, res) => res.json(await this.cancel(String(req.params.id)))));
     app.post('/api/lane/sales/:id/reprint', wrap(async (req, res) => res.json(await this.reprint(String(req.params.id)))));
+    app.post('/api/lane/shifts/:id/print-z', wrap(async (req, res) => {
+      // The Z report as the shift close stored it (terminal/shift.ts), printed in the store's language.
+      const row = stmt(this.o.db, 'SELECT z_report FROM shifts WHERE id = ? AND closed_at IS NOT NULL').get(String(req.params.id)) as { z_report: string } | undefined;
+      if (!row) throw new DomainError('NOT_FOUND', `no closed shift ${String(req.params.id)}`);
+      if (!this.o.lane) throw new DomainError('NOT_FOUND', 'this terminal has no receipt printer');
+      const report = JSON.parse(row.z_report) as ShiftReport;
+      const op = stmt(this.o.db, 'SELECT name FROM operators WHERE id = ?').get(report.operatorId) as { name: string } | undefined;
+      const r = await this.o.lane.print(shiftReportReceipt(report, { ...this.o.store, language: this.o.language }, { ...(op ? { operatorName: op.name } : {}) }));
+      res.json(r.status === 'printed' ? { status: 'printed' } : { status: 'queued', message: r.message });
+    }));
     app.post('/api/lane/drawer', wrap(async (_req, res) => res.json({ opened: (await this.o.lane?.openDrawer()) ?? false })));
     app.get('/api/lane/virtual', wrap((_req, res) => {
       const panel = this.o.lane?.panel;

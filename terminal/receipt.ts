@@ -3,6 +3,7 @@ import { formatMajor } from '../core/money';
 import { localTime } from '../core/time';
 import type { SaleView } from './checkout';
 import { currencySign, receiptText, type Language } from './i18n';
+import type { ShiftReport } from './shift';
 
 export interface ReceiptStore {
   storeName: string;
@@ -106,4 +107,45 @@ export function saleReceipt(sale: SaleView, store: ReceiptStore, o: { widthChars
   lines.push({ text: '' });
   lines.push({ text: t('thanks'), align: 'center' });
   return { id: sale.id, lines, qr: sale.id };
+}
+
+/** An X (mid-shift) or Z (shift close) report as the printer prints it, in the store's language. */
+export function shiftReportReceipt(
+  report: ShiftReport,
+  store: ReceiptStore & { currency: string },
+  o: { widthChars?: number; operatorName?: string } = {},
+): Receipt {
+  const width = o.widthChars ?? 48;
+  const zh = store.language === 'zh-CN';
+  const money = (minor: number) => `${currencySign(store.currency)}${formatMajor(minor, store.currency)}`;
+  const tenderWord: Record<string, string> = zh
+    ? { cash: '现金', stored_value: '储值卡', points: '积分抵现', bank_card: '银行卡' }
+    : { cash: 'Cash', stored_value: 'Stored value', points: 'Points', bank_card: 'Bank card' };
+  const rule: ReceiptLine = { text: '-'.repeat(width) };
+  const section = (title: string, by: Record<string, number>): ReceiptLine[] => {
+    const entries = Object.entries(by).filter(([, v]) => v !== 0);
+    if (!entries.length) return [];
+    return [{ text: title, bold: true }, ...entries.map(([k, v]) => ({ text: twoColumns(`  ${tenderWord[k] ?? k}`, money(v), width) }))];
+  };
+  const lines: ReceiptLine[] = [
+    { text: store.storeName, align: 'center', bold: true },
+    { text: report.kind === 'Z' ? (zh ? 'Z 报表（交班）' : 'Z report (shift close)') : zh ? 'X 报表（当班）' : 'X report (mid-shift)', align: 'center', bold: true, size: 2 },
+    { text: `${zh ? '收银机' : 'Till'}: ${store.terminalId}  ${zh ? '班次' : 'Shift'}: ${report.shiftId.slice(-8)}` },
+    ...(o.operatorName ? [{ text: `${zh ? '收银员' : 'Cashier'}: ${o.operatorName}` }] : []),
+    { text: `${zh ? '开班' : 'Opened'}: ${hhmm(report.openedAt, store.timeZone)}` },
+    { text: `${zh ? '截至' : 'Until'}: ${hhmm(report.until, store.timeZone)}` },
+    rule,
+    { text: twoColumns(zh ? '销售笔数' : 'Sales', String(report.totals.salesCount), width) },
+    { text: twoColumns(zh ? '退货笔数' : 'Refunds', String(report.totals.refundsCount), width) },
+    ...section(zh ? '销售' : 'Sales by tender', report.totals.sales),
+    ...section(zh ? '退款' : 'Refunds by tender', report.totals.refunds),
+    ...section(zh ? '充值' : 'Top-ups', report.totals.topUps),
+    ...section(zh ? '充值退款' : 'Top-up refunds', report.totals.topUpRefunds),
+    rule,
+    { text: twoColumns(zh ? '备用金' : 'Float', money(report.floatMinor), width) },
+    { text: twoColumns(zh ? '应有现金' : 'Expected cash', money(report.expectedCashMinor), width), bold: true },
+  ];
+  if (report.countedCashMinor !== null) lines.push({ text: twoColumns(zh ? '实点现金' : 'Counted cash', money(report.countedCashMinor), width) });
+  if (report.differenceMinor !== null) lines.push({ text: twoColumns(zh ? '差额' : 'Difference', money(report.differenceMinor), width), bold: true });
+  return { id: `${report.kind}-${report.shiftId}-${report.until}`, lines };
 }

@@ -212,10 +212,13 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app in Chromium, simulated lane,
 
     // No answer at all (the terminal never ran it): not charged, and the retry charges once.
     await enter(COLA);
+    await expect.poll(() => text('#total'), { timeout: 10_000 }).toBe('¥3.00');
     lane.nextPayment('no-answer', 'approve');
     await page.keyboard.press('F8');
     await page.keyboard.press('Enter');
-    await expect.poll(() => text('#dialog-message'), { timeout: 15_000 }).toContain('未扣款');
+    const outcome = await page.waitForFunction(() => (document.getElementById('dialog') as HTMLElement).dataset.outcome || document.querySelector('#sale-status[data-status="completed"]'), undefined, { timeout: 15_000 });
+    expect(outcome).toBeTruthy();
+    expect(await page.getAttribute('#dialog', 'data-outcome')).toBe('not-charged');
     expect(lane.snapshot().bankCharged_minor).toBe(chargedBefore + 5990);
     await page.keyboard.press('Enter');
     await saleDone();
@@ -345,6 +348,48 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app in Chromium, simulated lane,
     await expect.poll(() => page.getAttribute('#dev-scanner', 'data-health'), { timeout: 10_000 }).toBe('offline');
     lane.plugIn('scanner');
     await expect.poll(() => page.getAttribute('#dev-scanner', 'data-health'), { timeout: 10_000 }).toBe('ok');
+  });
+
+  it('a cashier signs in and opens a shift; a line void needs the store manager; the shift closes with counted cash and the Z report prints', async () => {
+    await page.keyboard.press('Shift+F1');
+    await page.fill('#signin-login', 'sh01.cashier1');
+    await page.fill('#signin-pin', '5101');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => text('#operator'), { timeout: 10_000 }).toBe('收银员 顾小燕');
+    await page.keyboard.press('Shift+F1');
+    await page.fill('#shift-float', '200');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => text('#message'), { timeout: 10_000 }).toContain('已开班');
+
+    await enter(COLA);
+    await enter(MILK);
+    await expect.poll(() => text('#total'), { timeout: 10_000 }).toBe('¥62.90');
+    await page.keyboard.press('F4');
+    await expect.poll(() => page.isVisible('#sup-login'), { timeout: 10_000 }).toBe(true);
+    expect(await text('#dialog-body')).toContain('FORBIDDEN');
+    await page.fill('#sup-login', 'sh01.manager');
+    await page.fill('#sup-pin', '5100');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => text('#total'), { timeout: 10_000 }).toBe('¥3.00');
+    expect(await text('#message')).toContain('授权人');
+    await page.keyboard.press('F5');
+    await page.fill('#tender-amount', '10');
+    await page.keyboard.press('Enter');
+    await saleDone();
+
+    const printedBefore = receipts().length;
+    await page.keyboard.press('Shift+F1');
+    await expect.poll(() => text('#expected-cash'), { timeout: 10_000 }).toBe('¥203.00');
+    await page.fill('#shift-counted', '202.50');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => text('#cash-difference'), { timeout: 10_000 }).toBe('¥-0.50');
+    await expect.poll(() => receipts().length, { timeout: 15_000 }).toBe(printedBefore + 1);
+    const z = receipts().at(-1)!.lines.map((l) => l.replace(/\s+$/, ''));
+    expect(z).toContain('Z 报表（交班）');
+    expect(z.some((l) => /^应有现金 +￥203\.00$/.test(l))).toBe(true);
+    expect(z.some((l) => /^差额 +￥-0\.50$/.test(l))).toBe(true);
+    await page.click('#sign-out');
+    await expect.poll(() => page.getAttribute('#operator', 'data-state'), { timeout: 10_000 }).toBe('out');
   });
 
   it('input to screen on a 50-line basket (printed; bound generous for slow machines)', async () => {

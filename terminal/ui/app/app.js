@@ -221,7 +221,20 @@ async function voidLine(lineNo) {
   if (!S.sale) return;
   const target = lineNo ?? S.selected ?? S.sale.lines.at(-1)?.lineNo;
   if (target === undefined) return;
-  await act(async () => setSale(await api('DELETE', `/api/sales/${S.sale.id}/items/${target}`)));
+  const saleId = S.sale.id;
+  if (!S.session) return void (await act(async () => setSale(await api('DELETE', `/api/sales/${saleId}/items/${target}`))));
+  // A signed-in cashier voids through the override route: without sale.void a supervisor approves.
+  const attempt = async (supervisor) => {
+    const r = await api('POST', '/api/override/void-line', { saleId, lineNo: target, ...(supervisor ? { supervisor } : {}) });
+    setSale(await api('GET', `/api/sales/${saleId}`));
+    say(`${t('voidLine')} ✓${supervisor ? ` (${t('approvedBy')} ${r.approvedBy})` : ''}`, 'ok');
+  };
+  try {
+    await attempt(undefined);
+  } catch (e) {
+    if (e.code === 'FORBIDDEN' && e.details?.needsSupervisor) askSupervisor(errorText(e.code, e.message), attempt);
+    else showError(e);
+  }
 }
 
 async function finish() {
@@ -253,6 +266,7 @@ function openDialog(kind, title, bodyHtml, submit, extra = {}) {
   $('dialog-ok').disabled = false;
   $('dialog-backdrop').hidden = false;
   $('dialog').dataset.kind = kind;
+  delete $('dialog').dataset.outcome;
   const first = $('dialog-body').querySelector('input:not([hidden])');
   if (first) {
     first.focus();
@@ -436,6 +450,81 @@ function openCancel() {
     } finally {
       if (S.dialog) S.dialog.busy = false;
     }
+  });
+}
+
+// ---- shift: sign-in, float, X report, close with counted cash, Z report ---------------------------
+
+async function refreshSession() {
+  const r = await api('GET', '/api/session').catch(() => null);
+  S.session = r?.session ?? null;
+  S.shift = r?.shift ?? null;
+  $('operator').textContent = S.session ? S.session.operator.name : t('signedOut');
+  $('operator').dataset.state = S.session ? 'in' : 'out';
+}
+
+function reportHtml(rep) {
+  const rows = (title, by) => Object.entries(by).filter(([, v]) => v).map(([k, v]) => `<div>${esc(title)} · ${esc(tenderName({ kind: k, points: '' }))}: <b>${money(v)}</b></div>`).join('');
+  return `<div id="shift-report" data-kind="${rep.kind}"><h3>${rep.kind === 'Z' ? esc(t('zReport')) : esc(t('xReport'))}</h3>
+    <div>${esc(t('salesCount'))}: ${rep.totals.salesCount} · ${esc(t('refundsCount'))}: ${rep.totals.refundsCount}</div>
+    ${rows(t('sales'), rep.totals.sales)}${rows(t('refundsWord'), rep.totals.refunds)}${rows(t('topUps'), rep.totals.topUps)}
+    <div>${esc(t('float'))}: ${money(rep.floatMinor)} · ${esc(t('expectedCash'))}: <b id="expected-cash">${money(rep.expectedCashMinor)}</b></div>
+    ${rep.countedCashMinor !== null ? `<div>${esc(t('countedCash'))}: ${money(rep.countedCashMinor)} · ${esc(t('difference'))}: <b id="cash-difference">${money(rep.differenceMinor)}</b></div>` : ''}</div>`;
+}
+
+async function openShift() {
+  await refreshSession();
+  if (!S.session) {
+    const ops = await api('GET', '/api/session/operators').catch(() => ({ operators: [] }));
+    openDialog('sign-in', t('signIn'), `<label for="signin-login">${esc(t('operator'))}</label><input id="signin-login" list="signin-logins" autocomplete="off"><datalist id="signin-logins">${ops.operators.map((o) => `<option value="${esc(o.login)}">${esc(o.name)}</option>`).join('')}</datalist>${field('signin-pin', t('pinLabel'), '', 'type="password" inputmode="numeric"')}`, async () => {
+      await api('POST', '/api/session', { login: $('signin-login').value.trim(), pin: $('signin-pin').value.trim() });
+      await refreshSession();
+      closeDialog();
+      say(`${t('signedIn')}: ${S.session.operator.name}`, 'ok');
+    });
+    return;
+  }
+  if (!S.shift) {
+    openDialog('shift-open', `${t('openShift')} · ${S.session.operator.name}`, field('shift-float', t('float'), formatMinor(0, S.digits), 'inputmode="decimal"'), async () => {
+      const floatMinor = parseMajor($('shift-float').value, S.digits);
+      if (floatMinor === null) throw new ApiError('VALIDATION_FAILED', $('shift-float').value);
+      await api('POST', '/api/shift/open', { floatMinor });
+      await refreshSession();
+      closeDialog();
+      say(t('shiftOpened'), 'ok');
+    });
+    return;
+  }
+  const x = await api('GET', '/api/shift/x');
+  openDialog('shift-close', `${t('closeShift')} · ${S.session.operator.name}`, `${reportHtml(x)}${field('shift-counted', t('countedCash'), '', 'inputmode="decimal"')}<div class="vrow"><button type="button" class="key small" id="sign-out">${esc(t('signOut'))}</button></div>`, async () => {
+    if (S.dialog.closed) return closeDialog();
+    const countedCashMinor = parseMajor($('shift-counted').value, S.digits);
+    if (countedCashMinor === null) throw new ApiError('VALIDATION_FAILED', $('shift-counted').value);
+    const z = await api('POST', '/api/shift/close', { countedCashMinor });
+    S.dialog.closed = true;
+    $('dialog-body').innerHTML = `${reportHtml(z)}<div class="vrow"><button type="button" class="key small" id="sign-out">${esc(t('signOut'))}</button></div>`;
+    $('sign-out').addEventListener('click', signOut);
+    const printed = await api('POST', `/api/lane/shifts/${z.shiftId}/print-z`).catch((e) => ({ status: 'queued', message: e.message }));
+    say(printed.status === 'printed' ? `${t('zReport')} · ${t('receiptPrinted')}` : `${t('receiptQueued')}${printed.message ?? ''}`, printed.status === 'printed' ? 'ok' : 'error');
+    await refreshSession();
+  });
+  $('sign-out').addEventListener('click', signOut);
+}
+
+async function signOut() {
+  await api('DELETE', '/api/session').catch(() => {});
+  await refreshSession();
+  closeDialog();
+}
+
+/** A supervisor's card number, or login and PIN, for an action the cashier may not do alone. */
+function askSupervisor(why, retry) {
+  openDialog('supervisor', t('supervisorNeeded'), `<p>${esc(why)}</p>${field('sup-login', t('supervisorLogin'), '')}${field('sup-pin', t('pinLabel'), '', 'type="password" inputmode="numeric"')}`, async () => {
+    const login = $('sup-login').value.trim();
+    const pin = $('sup-pin').value.trim();
+    const supervisor = pin ? { login, pin } : { cardNo: login };
+    await retry(supervisor);
+    closeDialog();
   });
 }
 
@@ -671,9 +760,10 @@ document.addEventListener('keydown', (e) => {
     } else S.dialog.onKey?.(e);
     return;
   }
-  if (e.shiftKey && (e.key === 'F9' || e.key === 'F2' || e.key === 'F4')) {
+  if (e.shiftKey && (e.key === 'F9' || e.key === 'F2' || e.key === 'F4' || e.key === 'F1')) {
     e.preventDefault();
     if (e.key === 'F9') void reprint();
+    else if (e.key === 'F1') void act(openShift);
     else if (e.key === 'F2') void act(openDesk);
     else openReturns();
     return;
@@ -711,6 +801,7 @@ const BUTTONS = { 'btn-new': 'F1', 'btn-member': 'F2', 'btn-search': 'F3', 'btn-
 for (const [id, key] of Object.entries(BUTTONS)) $(id).addEventListener('click', () => void KEYS[key]());
 $('btn-reprint').addEventListener('click', () => void reprint());
 $('btn-desk').addEventListener('click', () => void act(openDesk));
+$('btn-shift').addEventListener('click', () => void act(openShift));
 $('btn-returns').addEventListener('click', () => openReturns());
 $('basket-body').addEventListener('click', (e) => {
   const v = e.target.closest('button.void');
@@ -786,5 +877,6 @@ setLanguage(localStorage.getItem('onecard-language') ?? 'zh-CN');
 renderSale();
 renderStatus();
 connect();
+void refreshSession();
 $('code-input').focus();
 window.onecard = { state: S };

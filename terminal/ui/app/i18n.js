@@ -25,6 +25,10 @@ const zh = {
   keys: '快捷键',
   returns: '退货', returnFind: '扫描小票二维码 / 输入单号或会员卡号', refunded: '已退', returnQty: '退货数量', returnNothing: '请填写退货数量',
   refundTotal: '退款合计', bankRefundByHand: '请在银行卡终端上操作退款', pointsReversed: '扣回积分',
+  shift: '班次', signIn: '收银员登录', signOut: '退出登录', signedIn: '已登录', signedOut: '未登录', operator: '工号',
+  openShift: '开班', closeShift: '交班', shiftOpened: '已开班', float: '备用金', xReport: 'X 报表（当班）', zReport: 'Z 报表（交班）',
+  salesCount: '销售笔数', refundsCount: '退货笔数', sales: '销售', refundsWord: '退款', topUps: '充值', expectedCash: '应有现金', countedCash: '实点现金', difference: '差额',
+  approvedBy: '授权人', supervisorNeeded: '需要主管授权', supervisorLogin: '主管工号或主管卡号',
   desk: '会员服务', bonusRules: '充值赠送', topUpTier: '充', topUpAmount: '充值金额', freeze: '冻结', reportLost: '挂失', topUpDone: '充值成功',
   err: {
     UNKNOWN_BARCODE: '没有这个条码的商品', UNKNOWN_CARD: '不认识这张卡', CARD_FROZEN: '卡已冻结', CARD_LOST: '卡已挂失', CARD_EXPIRED: '卡已过期',
@@ -59,6 +63,10 @@ const en = {
   keys: 'Keys',
   returns: 'Returns', returnFind: 'Scan the receipt QR / type the sale id or a member card', refunded: 'refunded', returnQty: 'Return qty', returnNothing: 'Enter a quantity to return',
   refundTotal: 'Refund total', bankRefundByHand: 'refund it on the bank terminal', pointsReversed: 'Points taken back',
+  shift: 'Shift', signIn: 'Cashier sign-in', signOut: 'Sign out', signedIn: 'Signed in', signedOut: 'not signed in', operator: 'Login',
+  openShift: 'Open shift', closeShift: 'Close shift', shiftOpened: 'Shift open', float: 'Float', xReport: 'X report (mid-shift)', zReport: 'Z report (shift close)',
+  salesCount: 'Sales', refundsCount: 'Refunds', sales: 'Sales', refundsWord: 'Refunds', topUps: 'Top-ups', expectedCash: 'Expected cash', countedCash: 'Counted cash', difference: 'Difference',
+  approvedBy: 'approved by', supervisorNeeded: 'Supervisor needed', supervisorLogin: 'Supervisor login or card number',
   desk: 'Member desk', bonusRules: 'Top-up bonus', topUpTier: 'top up', topUpAmount: 'Top-up amount', freeze: 'Freeze', reportLost: 'Report lost', topUpDone: 'Topped up',
   err: {
     UNKNOWN_BARCODE: 'No product with this barcode', UNKNOWN_CARD: 'Unknown card', CARD_FROZEN: 'Card frozen', CARD_LOST: 'Card reported lost', CARD_EXPIRED: 'Card expired',
