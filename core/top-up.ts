@@ -1,4 +1,4 @@
-import { cardBonusAccountId, cardPrincipalAccountId, chainTopUpBonusAccountId, storeBankCardAccountId, storeCashAccountId } from './accounts';
+import { cardBonusAccountId, cardPrincipalAccountId, chainTopUpBonusAccountId, storeBankCardAccountId, storeCashAccountId, storeSalesAccountId } from './accounts';
 import { DomainError } from './errors';
 import type { Transfer } from './ledger';
 import { assertMinor } from './money';
@@ -60,7 +60,7 @@ export interface TopUpRefundDocument {
   tender: 'cash' | 'bank_card';
   principalMinor: number;
   bonusClawedBackMinor: number;
-  /** HQ's holds on the card's principal and bonus for these amounts (null when none was needed). */
+  /** The pending transfers of HQ's holds on the card's principal and bonus (`${hold}/principal|bonus`; null when not held). */
   principalHoldId: string | null;
   bonusHoldId: string | null;
   completedAt: number;
@@ -85,18 +85,31 @@ export function planTopUpRefund(
   return { principalMinor, bonusClawedBackMinor };
 }
 
-/** The transfers of a top-up refund, capturing HQ's holds when it made them. */
+/**
+ * The transfers of a top-up refund. Without holds, each part leaves the card directly: the
+ * principal to the top-up's tender (cash or bank card), the bonus back to the chain's bonus
+ * account. With HQ's holds — which reserve a part of the card into the store's sales, as for a
+ * sale, so the money stays held until the refund posts — each hold is captured as it was made
+ * (post_pending, card → store sales) and the amount then moves on from the store's sales with a
+ * single transfer to the tender or the chain's bonus. The capture carries the document's code, so
+ * the card's side reads the same either way; the onward transfer touches no card.
+ */
 export function postTopUpRefund(r: TopUpRefundDocument, newId: () => string): Transfer[] {
   assertMinor(r.principalMinor, 'refund principal');
   assertMinor(r.bonusClawedBackMinor, 'bonus clawed back');
   const base = { ledger: r.currency, timestamp: r.completedAt, originTerminalId: r.terminalId, documentId: r.id };
-  const to = r.tender === 'cash' ? storeCashAccountId(r.storeId) : storeBankCardAccountId(r.storeId);
+  const sales = storeSalesAccountId(r.storeId);
   const out: Transfer[] = [];
-  if (r.principalMinor > 0) {
-    out.push({ ...base, id: newId(), kind: r.principalHoldId ? 'post_pending' : 'single', pendingId: r.principalHoldId, code: 'TOPUP_REFUND', debitAccountId: cardPrincipalAccountId(r.cardId), creditAccountId: to, amount: r.principalMinor });
-  }
-  if (r.bonusClawedBackMinor > 0) {
-    out.push({ ...base, id: newId(), kind: r.bonusHoldId ? 'post_pending' : 'single', pendingId: r.bonusHoldId, code: 'TOPUP_BONUS_CLAWBACK', debitAccountId: cardBonusAccountId(r.cardId), creditAccountId: chainTopUpBonusAccountId(r.currency), amount: r.bonusClawedBackMinor });
-  }
+  const part = (code: 'TOPUP_REFUND' | 'TOPUP_BONUS_CLAWBACK', card: string, to: string, amount: number, holdId: string | null) => {
+    if (amount <= 0) return;
+    if (holdId === null) {
+      out.push({ ...base, id: newId(), kind: 'single', pendingId: null, code, debitAccountId: card, creditAccountId: to, amount });
+      return;
+    }
+    out.push({ ...base, id: newId(), kind: 'post_pending', pendingId: holdId, code, debitAccountId: card, creditAccountId: sales, amount });
+    out.push({ ...base, id: newId(), kind: 'single', pendingId: null, code, debitAccountId: sales, creditAccountId: to, amount });
+  };
+  part('TOPUP_REFUND', cardPrincipalAccountId(r.cardId), r.tender === 'cash' ? storeCashAccountId(r.storeId) : storeBankCardAccountId(r.storeId), r.principalMinor, r.principalHoldId);
+  part('TOPUP_BONUS_CLAWBACK', cardBonusAccountId(r.cardId), chainTopUpBonusAccountId(r.currency), r.bonusClawedBackMinor, r.bonusHoldId);
   return out;
 }

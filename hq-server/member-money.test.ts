@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cardBonusAccountId, cardPrincipalAccountId } from '../core/accounts';
+import { cardBonusAccountId, cardPrincipalAccountId, chainTopUpBonusAccountId, storeCashAccountId, storeSalesAccountId } from '../core/accounts';
 import { postGiftRedemption } from '../core/gift';
 import { uuidv7 } from '../core/ids';
 import { postRefund, type RefundDocument } from '../core/refund';
 import { postSale } from '../core/sale';
 import { postTopUpRefund, type TopUpRefundDocument } from '../core/top-up';
 import { demoChain } from '../fixtures/data/demo-chain';
-import { eventToWire } from '../protocols/sync/v1/codec';
+import { eventToWire, transferToWire } from '../protocols/sync/v1/codec';
 import { pushEvents } from './push-events';
 import { auditLedger, CNY, line, Scenario, type Till } from './testing/scenario';
 import { startTestHq } from './testing/hq';
@@ -188,7 +188,7 @@ describe('member money at HQ', () => {
   });
 
   describe('top-up refunds', () => {
-    it('gives back the principal and claws back the unspent bonus, both held first at HQ; once only', async () => {
+    it('gives back the principal and claws back the unspent bonus, both held first at HQ and captured by the refund; once only', async () => {
       const who = await s.newMember(sh);
       const topUp = await s.topUp(sh, who, 100_000, 15_000);
       // The member spent ¥40.00 of bonus (a bonus-only hold for this sale).
@@ -198,22 +198,71 @@ describe('member money at HQ', () => {
       const sale = s.saleDoc(sh, who, [line(1, 1, 4_000)], [{ kind: 'stored_value', amountMinor: 4_000, cardId: who.cardId, legs: [{ accountId: cardBonusAccountId(who.cardId), part: 'bonus', amount: 4_000, holdId: spend.holds[0]!.id }] }], 0, saleId);
       expect((await s.pushOne(sh, { type: 'sale', sale }, postSale(sale, () => uuidv7()))).status).toBe('applied');
       // Refund: ¥110.00 of bonus is left to claw back; the ¥40.00 spent comes out of the principal: ¥960.00 paid back.
-      // Each part is held at HQ first (so no other store spends it meanwhile). HQ's holds credit the
-      // store's sales, not the cash drawer, so the till releases them and debits the parts directly,
-      // in consecutive events of one batch (as terminal/top-up-refund.ts does).
+      // Each part is held at HQ first, into the store's sales as for a sale, so no other store spends it meanwhile.
       const refundId = uuidv7();
       const p = await s.authorize(sh, who.cardId, 96_000, refundId, { part: 'principal' });
       const b = await s.authorize(sh, who.cardId, 11_000, refundId, { part: 'bonus' });
-      expect([p.holds.map((h) => h.debitAccountId), b.holds.map((h) => h.debitAccountId)]).toEqual([[cardPrincipalAccountId(who.cardId)], [cardBonusAccountId(who.cardId)]]);
-      const doc: TopUpRefundDocument = { id: refundId, topUpId: topUp.id, storeId: sh.storeId, terminalId: sh.terminalId, currency: CNY, memberId: who.memberId, cardId: who.cardId, tender: 'cash', principalMinor: 96_000, bonusClawedBackMinor: 11_000, principalHoldId: null, bonusHoldId: null, completedAt: 1 };
-      const release = s.event(sh, { type: 'holds_released', saleId: refundId, holdIds: [p.holdId, b.holdId] }, [...p.holds, ...b.holds].map((h) => ({ ...h, id: uuidv7(), kind: 'void_pending' as const, pendingId: h.id })));
-      const ev = s.event(sh, { type: 'top_up_refund', topUpRefund: doc }, postTopUpRefund(doc, () => uuidv7()));
-      expect((await s.push(sh, [release, ev])).map((r) => [r.status, r.reason])).toEqual([['applied', ''], ['applied', '']]);
+      expect([p.holds.map((h) => [h.debitAccountId, h.creditAccountId]), b.holds.map((h) => [h.debitAccountId, h.creditAccountId])]).toEqual([
+        [[cardPrincipalAccountId(who.cardId), storeSalesAccountId(sh.storeId)]],
+        [[cardBonusAccountId(who.cardId), storeSalesAccountId(sh.storeId)]],
+      ]);
+      const [held] = await hq.sql`select debits_pending from accounts where id = ${cardPrincipalAccountId(who.cardId)}`;
+      expect(held!.debits_pending).toBe(96_000);
+      // The refund captures each hold as it was made and moves the amounts on from the store's
+      // sales: the principal to the cash drawer, the bonus back to the chain.
+      const doc: TopUpRefundDocument = { id: refundId, topUpId: topUp.id, storeId: sh.storeId, terminalId: sh.terminalId, currency: CNY, memberId: who.memberId, cardId: who.cardId, tender: 'cash', principalMinor: 96_000, bonusClawedBackMinor: 11_000, principalHoldId: p.holds[0]!.id, bonusHoldId: b.holds[0]!.id, completedAt: 1 };
+      const transfers = postTopUpRefund(doc, () => uuidv7());
+      expect(transfers.map((t) => [t.kind, t.code, t.debitAccountId, t.creditAccountId, t.amount])).toEqual([
+        ['post_pending', 'TOPUP_REFUND', cardPrincipalAccountId(who.cardId), storeSalesAccountId(sh.storeId), 96_000],
+        ['single', 'TOPUP_REFUND', storeSalesAccountId(sh.storeId), storeCashAccountId(sh.storeId), 96_000],
+        ['post_pending', 'TOPUP_BONUS_CLAWBACK', cardBonusAccountId(who.cardId), storeSalesAccountId(sh.storeId), 11_000],
+        ['single', 'TOPUP_BONUS_CLAWBACK', storeSalesAccountId(sh.storeId), chainTopUpBonusAccountId(CNY), 11_000],
+      ]);
+      const sales = await s.posted(storeSalesAccountId(sh.storeId));
+      const cash = await s.posted(storeCashAccountId(sh.storeId));
+      expect(await s.pushOne(sh, { type: 'top_up_refund', topUpRefund: doc }, transfers)).toMatchObject({ status: 'applied', reason: '' });
       expect(await s.wallet(who)).toEqual({ principal: 4_000, bonus: 0, points: 0 });
+      const [after] = await hq.sql`select debits_pending from accounts where id = ${cardPrincipalAccountId(who.cardId)}`;
+      expect(after!.debits_pending).toBe(0);
+      expect((await hq.sql`select state from holds where sale_id = ${refundId}`).map((h) => h.state)).toEqual(['captured', 'captured']);
+      // The store's sales only passed the money on; the drawer paid out ¥960.00 (a debit-normal account).
+      expect(await s.posted(storeSalesAccountId(sh.storeId))).toBe(sales);
+      expect(await s.posted(storeCashAccountId(sh.storeId))).toBe(cash + 96_000);
       // Again under a new id: the top-up was refunded already.
       const twice = { ...doc, id: uuidv7(), principalHoldId: null, bonusHoldId: null, principalMinor: 4_000, bonusClawedBackMinor: 0 };
       const r = await s.pushOne(sh, { type: 'top_up_refund', topUpRefund: twice }, postTopUpRefund(twice, () => uuidv7()));
       expect(r).toMatchObject({ status: 'quarantined', reason: expect.stringMatching(/already refunded/) });
+    });
+
+    it('still applies a top-up refund in the earlier form: holds released by the event before, the parts debited directly', async () => {
+      const who = await s.newMember(sh);
+      const topUp = await s.topUp(sh, who, 20_000, 3_000);
+      const refundId = uuidv7();
+      const p = await s.authorize(sh, who.cardId, 20_000, refundId, { part: 'principal' });
+      const b = await s.authorize(sh, who.cardId, 3_000, refundId, { part: 'bonus' });
+      const doc: TopUpRefundDocument = { id: refundId, topUpId: topUp.id, storeId: sh.storeId, terminalId: sh.terminalId, currency: CNY, memberId: who.memberId, cardId: who.cardId, tender: 'cash', principalMinor: 20_000, bonusClawedBackMinor: 3_000, principalHoldId: null, bonusHoldId: null, completedAt: 1 };
+      const release = s.event(sh, { type: 'holds_released', saleId: refundId, holdIds: [p.holdId, b.holdId] }, [...p.holds, ...b.holds].map((h) => ({ ...h, id: uuidv7(), kind: 'void_pending' as const, pendingId: h.id })));
+      const ev = s.event(sh, { type: 'top_up_refund', topUpRefund: doc }, postTopUpRefund(doc, () => uuidv7()));
+      expect((await s.push(sh, [release, ev])).map((r) => [r.status, r.reason])).toEqual([['applied', ''], ['applied', '']]);
+      expect(await s.wallet(who)).toEqual({ principal: 0, bonus: 0, points: 0 });
+    });
+
+    it('refuses a top-up refund that captures a hold of another terminal or of another document, and changes nothing', async () => {
+      const who = await s.newMember(sh);
+      const topUp = await s.topUp(sh, who, 30_000, 0);
+      const refundId = uuidv7();
+      const doc = (principalHoldId: string): TopUpRefundDocument => ({ id: refundId, topUpId: topUp.id, storeId: sh.storeId, terminalId: sh.terminalId, currency: CNY, memberId: who.memberId, cardId: who.cardId, tender: 'cash', principalMinor: 30_000, bonusClawedBackMinor: 0, principalHoldId, bonusHoldId: null, completedAt: 1 });
+      // A hold Hangzhou made (into Hangzhou's sales): not Shanghai's to capture.
+      const theirs = await s.authorize(hz, who.cardId, 30_000, refundId, { part: 'principal' });
+      const r1 = await s.pushOne(sh, { type: 'top_up_refund', topUpRefund: doc(theirs.holds[0]!.id) }, postTopUpRefund(doc(theirs.holds[0]!.id), () => uuidv7()));
+      expect(r1).toMatchObject({ status: 'quarantined', reason: expect.stringMatching(/another terminal/) });
+      await s.client.call('Void', { holdId: theirs.holdId, transfers: theirs.holds.map((h) => ({ ...transferToWire(h), id: uuidv7(), kind: 'void_pending', pendingId: h.id })) }, hz.credential);
+      // Shanghai's own hold, but made for a sale.
+      const forSale = await s.authorize(sh, who.cardId, 30_000, uuidv7(), { part: 'principal' });
+      const r2 = await s.pushOne(sh, { type: 'top_up_refund', topUpRefund: doc(forSale.holds[0]!.id) }, postTopUpRefund(doc(forSale.holds[0]!.id), () => uuidv7()));
+      expect(r2).toMatchObject({ status: 'quarantined', reason: expect.stringMatching(/not made for top-up refund/) });
+      const [acct] = await hq.sql`select credits_posted - debits_posted as posted, debits_pending as held from accounts where id = ${cardPrincipalAccountId(who.cardId)}`;
+      expect([acct!.posted, acct!.held]).toEqual([30_000, 30_000]);
     });
 
     it('refuses a top-up refund that keeps bonus the member spent in the principal paid back', async () => {

@@ -16,7 +16,7 @@ import { reviewLevelsAfterSpend } from './jobs/member-levels';
 import { coverOfflineDebits, exposureAccountFor, isOfflineMemberDebit, overdraftFromRow, overdraftId, overdraftRow, repayOverdrafts, storeOfflinePointsExposureAccount, type Overdraft } from './offline-exposure';
 import { Quarantine, requireSameTransfers } from './quarantine';
 import { salePromotionProblem } from './promotion-budgets';
-import { AWAITING_SALE, checkGiftRedemption, checkRefund, checkTopUpRefund } from './refunds';
+import { AWAITING_SALE, checkGiftRedemption, checkRefund, checkTopUpRefund, checkTopUpRefundHolds } from './refunds';
 import { readSettingsOf } from './settings';
 import { recordDayClose } from './reconciliation';
 import { recordTerminalAudit } from './terminal-audit';
@@ -588,6 +588,7 @@ async function applyEvent(ctx: BatchContext, p: Parsed, event: SyncEvent): Promi
       break;
     case 'top_up_refund':
       checkTopUpRefund(body.topUpRefund, transfers, terminal, ctx.topUps.get(body.topUpRefund.topUpId), ctx.refundedTopUps.has(body.topUpRefund.topUpId));
+      await checkTopUpRefundHolds(tx, body.topUpRefund, terminal);
       break;
     case 'gift_redemption':
       checkGiftRedemption(body.gift, transfers, terminal);

@@ -4,6 +4,7 @@ import type { Transfer } from '../core/ledger';
 import { planRefund, postRefund, type RefundDocument } from '../core/refund';
 import type { SaleDocument } from '../core/sale';
 import { postTopUpRefund, type TopUpDocument, type TopUpRefundDocument } from '../core/top-up';
+import type { Db } from './database';
 import { Quarantine, requireSameTransfers } from './quarantine';
 import type { TerminalIdentity } from './terminals';
 
@@ -81,6 +82,29 @@ export function checkTopUpRefund(r: TopUpRefundDocument, transfers: readonly Tra
   }
   let i = 0;
   requireSameTransfers(postTopUpRefund(r, () => `expected-${i++}`), transfers, r.id, 'top-up refund');
+}
+
+/**
+ * The holds a top-up refund captures must be this terminal's, made for this refund, each on the
+ * part it pays: its principal hold on the principal, its bonus hold on the bonus. (The ledger
+ * then checks that each capture matches its hold's accounts — card → the store's sales — and
+ * does not exceed it.)
+ */
+export async function checkTopUpRefundHolds(db: Db, r: TopUpRefundDocument, terminal: TerminalIdentity): Promise<void> {
+  const legs = [
+    { legId: r.principalHoldId, part: 'principal' as const },
+    { legId: r.bonusHoldId, part: 'bonus' as const },
+  ].filter((l): l is { legId: string; part: 'principal' | 'bonus' } => l.legId !== null);
+  if (legs.length === 0) return;
+  for (const l of legs) if (!l.legId.endsWith(`/${l.part}`)) throw new Quarantine(`top-up refund captures ${l.legId} for its ${l.part}, which is not the ${l.part} leg of a hold`);
+  const holdIds = legs.map((l) => l.legId.slice(0, -`/${l.part}`.length));
+  const rows = await db`select hold_id, terminal_id, sale_id, asset from holds where hold_id = any(${holdIds}::text[])`;
+  for (const holdId of holdIds) {
+    const h = rows.find((x) => x.hold_id === holdId);
+    if (!h) throw new Quarantine(`hold ${holdId} is not known at HQ`);
+    if (h.terminal_id !== terminal.terminalId) throw new Quarantine(`hold ${holdId} belongs to another terminal`);
+    if (h.sale_id !== r.id || h.asset !== 'stored_value') throw new Quarantine(`hold ${holdId} was not made for top-up refund ${r.id}`);
+  }
 }
 
 /**

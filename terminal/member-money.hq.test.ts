@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cardBonusAccountId, cardPrincipalAccountId, memberPointsAccountId, storeOfflineExposureAccountId } from '../core/accounts';
+import { cardBonusAccountId, cardPrincipalAccountId, memberPointsAccountId, storeCashAccountId, storeOfflineExposureAccountId, storeSalesAccountId } from '../core/accounts';
 import { demoChain } from '../fixtures/data/demo-chain';
 // Tests only: the terminal's code never imports HQ.
 import { createEnrollmentCode, seedChain, startHq, type RunningHq } from '../hq-server/index';
@@ -111,8 +111,21 @@ describe('member money: terminal against a real HQ', () => {
     await t.syncNow();
     const topUpRefund = await call('POST', `/api/top-ups/${topUp.id}/refund`);
     expect([topUpRefund.status, topUpRefund.json.topUpRefund?.principalMinor, topUpRefund.json.topUpRefund?.bonusClawedBackMinor]).toEqual([201, 100_000, 15_000]);
+    // Until the refund reaches HQ, both parts stay held there: no other store can spend them.
+    const principalBefore = start.principal.posted - 5_000 + 100_000;
+    expect(await hqBalance(cardPrincipalAccountId('c-0001'))).toEqual({ posted: principalBefore, held: 100_000 });
+    expect(await hqBalance(cardBonusAccountId('c-0001'))).toEqual({ posted: start.bonus.posted + 15_000, held: 15_000 });
+    const cashBefore = await hqBalance(storeCashAccountId('store-sh-01'));
+    const salesBefore = await hqBalance(storeSalesAccountId('store-sh-01'));
     await t.syncNow();
     expect(await quarantined('t-sh-01-1')).toEqual([]);
+    // The refund captured the holds (never released and taken again) and moved the money on.
+    const refundId = topUpRefund.json.topUpRefund.id as string;
+    expect((await hq.sql`select state from holds where sale_id = ${refundId} order by part`).map((h) => h.state)).toEqual(['captured', 'captured']);
+    expect(await hq.sql`select seq from events where terminal_id = 't-sh-01-1' and kind = 'holds_released' and body::text like ${'%' + refundId + '%'}`).toEqual([]);
+    // (The drawer's account is debit-normal: the ¥1,000.00 paid out is a credit to it.)
+    expect((await hqBalance(storeCashAccountId('store-sh-01'))).posted).toBe(cashBefore.posted + 100_000);
+    expect(await hqBalance(storeSalesAccountId('store-sh-01'))).toEqual(salesBefore);
     expect(await hqBalance(cardPrincipalAccountId('c-0001'))).toEqual({ posted: start.principal.posted - 5_000, held: 0 });
     expect(await hqBalance(cardBonusAccountId('c-0001'))).toEqual({ posted: start.bonus.posted, held: 0 });
     expect(await hqBalance(memberPointsAccountId('m-0001'))).toEqual({ posted: pointsNow, held: 0 });

@@ -448,18 +448,21 @@ describe('top-up refunds and gifts (online only)', () => {
     const r = await t.services.topUpRefunds.refund(topUp.id);
     expect([r.topUpRefund.principalMinor, r.topUpRefund.bonusClawedBackMinor]).toEqual([100_000, 15_000]);
     expect(t.db.prepare("SELECT part, amount_minor, status FROM holds WHERE purpose = 'top_up_refund' ORDER BY part DESC").all()).toEqual([
-      { part: 'principal', amount_minor: 100_000, status: 'released' },
-      { part: 'bonus', amount_minor: 15_000, status: 'released' },
+      { part: 'principal', amount_minor: 100_000, status: 'captured' },
+      { part: 'bonus', amount_minor: 15_000, status: 'captured' },
     ]);
-    // HQ holds into the store's sales (as for a sale), which cannot be captured into cash: the
-    // holds are released by the event just before, and the parts debited directly.
-    const [release, event] = allEvents(t.db).slice(-2);
-    expect([release!.body.type, release!.transfers.map((x) => x.kind)]).toEqual(['holds_released', ['void_pending', 'void_pending']]);
+    // HQ holds each part into the store's sales (as for a sale): the refund captures the holds as
+    // they were made and moves the amounts on to the cash drawer and the chain's bonus. Nothing
+    // is released and taken again, so the money stays held until the refund posts.
+    const [before, event] = allEvents(t.db).slice(-2);
+    expect(before!.body.type).not.toBe('holds_released');
     expect(event!.body.type).toBe('top_up_refund');
-    expect(event!.seq).toBe(release!.seq + 1);
-    expect(event!.transfers.map((x) => [x.kind, x.code])).toEqual([
-      ['single', 'TOPUP_REFUND'],
-      ['single', 'TOPUP_BONUS_CLAWBACK'],
+    const sales = 'store:store-sh-01:sales';
+    expect(event!.transfers.map((x) => [x.kind, x.code, x.debitAccountId, x.creditAccountId, x.amount, x.pendingId?.replace(/^.*\//, '') ?? null])).toEqual([
+      ['post_pending', 'TOPUP_REFUND', 'card:c-0002:principal', sales, 100_000, 'principal'],
+      ['single', 'TOPUP_REFUND', sales, 'store:store-sh-01:cash', 100_000, null],
+      ['post_pending', 'TOPUP_BONUS_CLAWBACK', 'card:c-0002:bonus', sales, 15_000, 'bonus'],
+      ['single', 'TOPUP_BONUS_CLAWBACK', sales, 'chain:topup_bonus:CNY', 15_000, null],
     ]);
     expect(cardSpendable(t.db, 'c-0002')).toEqual(start);
     expect(await codeOf(() => t.services.topUpRefunds.refund(topUp.id))).toBe('CONFLICT');

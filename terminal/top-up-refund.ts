@@ -1,4 +1,4 @@
-import { chainTopUpBonusAccountId, storeBankCardAccountId, storeCashAccountId } from '../core/accounts';
+import { storeSalesAccountId } from '../core/accounts';
 import { DomainError } from '../core/errors';
 import { planTopUpRefund, postTopUpRefund, type TopUpRefundDocument } from '../core/top-up';
 import { cardSpendable } from './balances';
@@ -12,14 +12,9 @@ import { recordEvent } from './outbox';
  * A top-up given back (online only): the principal paid out by the top-up's tender, its bonus
  * clawed back first (core/top-up.ts). Both parts are held at HQ first (Authorize with the part),
  * so no other store can spend them meanwhile; then one transaction records the refund and its
- * 'top_up_refund' event, capturing the holds.
- *
- * A hold is captured (post_pending) when HQ made it between the same accounts the refund moves
- * money between. A hold HQ made into another account (the store's sales, as for a sale: what
- * HQ does today) cannot be captured into cash or the chain's bonus account, so the same SQLite
- * transaction first records a holds_released event voiding it, then the top_up_refund event
- * debiting the parts directly. They are consecutive seqs, which HQ applies in order in one
- * batch, so nothing can spend the released amount in between.
+ * 'top_up_refund' event, which captures the holds (card → the store's sales, as HQ made them)
+ * and moves the amounts on to the cash drawer or bank card and to the chain's bonus account.
+ * The money stays held until the refund posts; nothing is released and taken again.
  */
 
 interface TopUpRow {
@@ -66,15 +61,27 @@ export class TopUpRefunds {
       }
     }
 
+    // Each part is one pending transfer into this store's sales, which the refund captures.
+    const sales = storeSalesAccountId(this.c.terminal.storeId);
+    const legOf = (hold: typeof principal) => {
+      const leg = hold.result.holds[0];
+      return leg && hold.result.holds.length === 1 && leg.creditAccountId === sales ? leg.id : null;
+    };
+    const principalLeg = legOf(principal);
+    const bonusLeg = bonus ? legOf(bonus) : null;
+    if (principalLeg === null || (bonus && bonusLeg === null)) {
+      this.c.db.transaction(() => {
+        this.c.holds.mirror(principal.holdId, principal.result);
+        if (bonus) this.c.holds.mirror(bonus.holdId, bonus.result);
+      })();
+      await this.c.holds.release(refundId, [principal.holdId, ...(bonus ? [bonus.holdId] : [])]);
+      throw new Error(`HQ held the top-up refund ${refundId} other than as one pending transfer per part into store ${this.c.terminal.storeId}'s sales; the holds were released`);
+    }
+
     const completedAt = this.c.clock.now();
     const result = db.transaction((): TopUpRefundResult => {
       this.c.holds.mirror(principal.holdId, principal.result);
       if (bonus) this.c.holds.mirror(bonus.holdId, bonus.result);
-      const paidTo = t.tender === 'cash' ? storeCashAccountId(this.c.terminal.storeId) : storeBankCardAccountId(this.c.terminal.storeId);
-      const capturable = (hold: typeof principal | null, creditAccountId: string) => {
-        const leg = hold?.result.holds[0];
-        return leg && hold!.result.holds.length === 1 && leg.creditAccountId === creditAccountId ? leg.id : null;
-      };
       const doc: TopUpRefundDocument = {
         id: refundId,
         topUpId,
@@ -86,12 +93,10 @@ export class TopUpRefunds {
         tender: t.tender,
         principalMinor: plan.principalMinor,
         bonusClawedBackMinor: plan.bonusClawedBackMinor,
-        principalHoldId: capturable(principal, paidTo),
-        bonusHoldId: capturable(bonus, chainTopUpBonusAccountId(this.c.terminal.currency)),
+        principalHoldId: principalLeg,
+        bonusHoldId: bonusLeg,
         completedAt,
       };
-      const uncapturable = [...(doc.principalHoldId === null ? [principal.holdId] : []), ...(bonus && doc.bonusHoldId === null ? [bonus.holdId] : [])];
-      if (uncapturable.length > 0) this.c.holds.recordRelease(refundId, uncapturable, completedAt);
       const transfers = postTopUpRefund(doc, this.c.newId);
       const event = recordEvent(db, { id: this.c.newId(), occurredAt: completedAt, body: { type: 'top_up_refund', topUpRefund: doc }, transfers });
       stmt(db, 'INSERT INTO top_up_refunds (id, top_up_id, card_id, principal_minor, bonus_clawed_back_minor, completed_at, event_seq) VALUES (?, ?, ?, ?, ?, ?, ?)')
