@@ -163,6 +163,10 @@ export async function moveNode(tx: Tx, id: string, newParentId: string, by: stri
   const touched = [...new Set([...oldAncestors, ...newAncestors].map((r) => r.id as string))];
   const operators = await tx`select distinct operator_id from operator_grants where node_id = any(${touched}::text[]) order by operator_id`;
   await recordChanges(tx, operators.map((o) => ({ kind: 'operator' as const, key: o.operator_id as string })));
+  // Likewise the approved promotions of both sets of ancestors: the moved stores' terminals drop
+  // the old region's and take the new one's (promotion-feed.ts decides per terminal).
+  const promotions = await tx`select id from promotions where org_node_id = any(${touched}::text[]) and approved_by is not null and status <> 'ended' order by id`;
+  await recordChanges(tx, promotions.map((p) => ({ kind: 'promotion' as const, key: p.id as string })));
   return { before: node, after: { ...node, parentId: newParentId } };
 }
 

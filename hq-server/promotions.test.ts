@@ -238,6 +238,33 @@ describe('promotions at HQ: scope, approval, feed, budgets, reports', () => {
   });
 });
 
+describe('a store moved to another region', () => {
+  it("its terminals drop the old region's promotions and take the new one's at their next pull", async () => {
+    const db = await startTestDatabase();
+    try {
+      await seedChain(db.sql, demoChain);
+      const { moveNode } = await import('./org');
+      const { createPromotion, submitPromotion, approvePromotion } = await import('./promotions');
+      for (const [id, node, author] of [['east-1', 'region-east', 'op-east-manager'], ['south-1', 'region-south', 'op-south-manager']] as const) {
+        await createPromotion(db.sql, { id: author }, body(id, node), clock);
+        await submitPromotion(db.sql, { id: author }, id);
+        await approvePromotion(db.sql, { id: 'op-admin' }, id, clock);
+      }
+      const hz = { terminalId: 't-hz-01-1', storeId: 'store-hz-01' };
+      const live = (changes: Awaited<ReturnType<typeof pullChanges>>['changes']) =>
+        changes.filter((c) => c.body.type === 'promotion' && !c.deleted).map((c) => (c.body as { promotion: { id: string } }).promotion.id);
+      const first = await pullChanges(db.sql, hz, 0, 2000);
+      expect(live(first.changes)).toEqual(['east-1']);
+      await db.sql.begin((tx) => moveNode(tx, 'store-hz-01', 'region-south', 'op-admin'));
+      const after = await pullChanges(db.sql, hz, first.nextCursor, 2000);
+      expect(live(after.changes)).toEqual(['south-1']);
+      expect(after.changes.filter((c) => c.body.type === 'promotion' && c.deleted).map((c) => (c.body as { promotion: { id: string } }).promotion.id)).toEqual(['east-1']);
+    } finally {
+      await db.stop();
+    }
+  });
+});
+
 describe('a pushed sale whose promotion fields do not add up is quarantined, not counted', () => {
   const line = { lineNo: 1, quantity: 4, unitPriceMinor: 300, amountMinor: 1040, promotions: [{ promotionId: 'p', discountMinor: 160 }] };
   const use = { promotionId: 'p', memberUses: 0, budgetDrawn: 0, discountMinor: 160 };
