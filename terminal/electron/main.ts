@@ -9,7 +9,8 @@ import { startTerminal, type RunningTerminal } from '../index';
  * the local API, exactly as in a browser; the window gets no Node.js.
  *
  * Settings come from the environment: ONECARD_DATA_DIR (default: Electron's userData folder),
- * ONECARD_HQ_ADDRESS (host:port of HQ's gRPC), ONECARD_ENROLLMENT_CODE (first start only).
+ * ONECARD_HQ_ADDRESS (host:port of HQ's gRPC), ONECARD_ENROLLMENT_CODE (first start only),
+ * ONECARD_DEVICES (the lane's devices.json; without it the till runs without devices).
  */
 
 let terminal: RunningTerminal | null = null;
@@ -43,7 +44,8 @@ async function createWindow(): Promise<void> {
     if (url.startsWith('https://')) void shell.openExternal(url);
     return { action: 'deny' };
   });
-  await win.loadURL(terminal.uiUrl);
+  // The keyboard-first cashier app; its devices come from devices.json (ONECARD_DEVICES).
+  await win.loadURL(terminal.appUrl);
 }
 
 app.whenReady().then(createWindow).catch((e: unknown) => {
