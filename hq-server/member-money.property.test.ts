@@ -6,7 +6,7 @@ import { uuidv7 } from '../core/ids';
 import { availableCreditBalance } from '../core/ledger';
 import { planRefund, postRefund, type RefundDocument } from '../core/refund';
 import { postSale, type SaleDocument, type SaleLine, type SaleTender } from '../core/sale';
-import { postTopUp, type TopUpDocument } from '../core/top-up';
+import { planTopUpRefund, postTopUp, postTopUpRefund, type TopUpDocument, type TopUpRefundDocument } from '../core/top-up';
 import { eventToWire, type EventBody } from '../protocols/sync/v1/codec';
 import type { Transfer } from '../core/ledger';
 import { demoChain } from '../fixtures/data/demo-chain';
@@ -22,7 +22,7 @@ import { startTestDatabase, type TestDatabase } from './testing/pg';
 
 /**
  * Random sequences of top-ups, sales (stored value held online or taken offline without a hold,
- * the rest in cash), refunds, gift redemptions, points expiries and approved adjustments, each applied through PushEvents (or the HQ call a
+ * the rest in cash), refunds, top-up refunds (both parts held, then captured), gift redemptions, points expiries and approved adjustments, each applied through PushEvents (or the HQ call a
  * terminal or operator would make) against real PostgreSQL. After every step the ledger
  * balances, no member account is below zero and cached balances equal the transfers; and
  * refunding everything a member bought returns every balance to where the top-ups left it (what an
@@ -40,7 +40,9 @@ type Command =
   | { kind: 'gift'; points: number }
   | { kind: 'refund'; pick: number; take: number[] }
   | { kind: 'expire'; months: number }
-  | { kind: 'adjust'; asset: 'stored_value' | 'points'; amount: number };
+  | { kind: 'adjust'; asset: 'stored_value' | 'points'; amount: number }
+  /** A top-up given back, both parts held at HQ first and captured by the refund event. */
+  | { kind: 'top_up_refund'; pick: number };
 
 const lineArb = fc.record({ quantity: fc.integer({ min: 1, max: 4 }), unit: fc.integer({ min: 1, max: 5_000 }) });
 const commandArb: fc.Arbitrary<Command> = fc.oneof(
@@ -50,6 +52,7 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
   fc.record({ kind: fc.constant('refund' as const), pick: fc.nat(), take: fc.array(fc.nat({ max: 4 }), { minLength: 3, maxLength: 3 }) }),
   fc.record({ kind: fc.constant('expire' as const), months: fc.integer({ min: 1, max: 3 }) }),
   fc.record({ kind: fc.constant('adjust' as const), asset: fc.constantFrom('stored_value' as const, 'points' as const), amount: fc.integer({ min: -3_000, max: 3_000 }).filter((n) => n !== 0) }),
+  fc.record({ kind: fc.constant('top_up_refund' as const), pick: fc.nat() }),
 );
 
 describe('member money property: random sequences through PushEvents', () => {
@@ -79,6 +82,15 @@ describe('member money property: random sequences through PushEvents', () => {
     return rows.reduce((s, r) => s + availableCreditBalance({ debitsPosted: r.debits_posted, creditsPosted: r.credits_posted, debitsPending: r.debits_pending, creditsPending: r.credits_pending }), 0);
   }
 
+  /** What each part of the card can still spend at HQ (posted less held). */
+  async function availableParts(cardId: string) {
+    const part = async (id: string) => {
+      const [r] = await db.sql`select debits_posted, credits_posted, debits_pending, credits_pending from accounts where id = ${id}`;
+      return availableCreditBalance({ debitsPosted: r!.debits_posted, creditsPosted: r!.credits_posted, debitsPending: r!.debits_pending, creditsPending: r!.credits_pending });
+    };
+    return { principal: await part(cardPrincipalAccountId(cardId)), bonus: await part(cardBonusAccountId(cardId)) };
+  }
+
   /** Runs `commands` for a new member; returns their sales and the refunds applied. */
   async function run(commands: readonly Command[], options: { check: boolean }) {
     const clock = { now: () => NOW };
@@ -88,6 +100,7 @@ describe('member money property: random sequences through PushEvents', () => {
     const sales: SaleDocument[] = [];
     const refunds = new Map<string, RefundDocument[]>();
     const topUps: TopUpDocument[] = [];
+    const refundedTopUps = new Set<string>();
     let now = NOW;
     for (const c of commands) {
       if (c.kind === 'top_up') {
@@ -132,6 +145,31 @@ describe('member money property: random sequences through PushEvents', () => {
         const gift = { id: uuidv7(), memberId, storeId: terminal.storeId, terminalId: terminal.terminalId, giftSku: 'GIFT', quantity: 1, points: c.points, completedAt: now };
         const r = await push({ type: 'gift_redemption', gift }, postGiftRedemption(gift, () => uuidv7()), now);
         if (r.status !== 'applied') expect(r.reason).toMatch(/exceeds_credits/);
+      } else if (c.kind === 'top_up_refund') {
+        const open = topUps.filter((t) => !refundedTopUps.has(t.id));
+        if (open.length === 0) continue;
+        const topUp = open[c.pick % open.length]!;
+        const parts = await availableParts(cardId);
+        let plan: { principalMinor: number; bonusClawedBackMinor: number };
+        try {
+          plan = planTopUpRefund(topUp, parts);
+        } catch (e) {
+          expect((e as { code?: string }).code).toBe('INSUFFICIENT_BALANCE');
+          continue;
+        }
+        const refundId = uuidv7();
+        const hold = (part: 'principal' | 'bonus', amount: number) => authorizeHold(db.sql, terminal, { holdId: uuidv7(), cardId, amount, saleId: refundId, asset: 'stored_value', part }, now);
+        const p = await hold('principal', plan.principalMinor);
+        const b = plan.bonusClawedBackMinor > 0 ? await hold('bonus', plan.bonusClawedBackMinor) : null;
+        // Held until the refund posts: what the card can still spend is down by both parts.
+        expect(await availableParts(cardId)).toEqual({ principal: parts.principal - plan.principalMinor, bonus: parts.bonus - plan.bonusClawedBackMinor });
+        const doc: TopUpRefundDocument = { id: refundId, topUpId: topUp.id, storeId: terminal.storeId, terminalId: terminal.terminalId, currency: 'CNY', memberId, cardId, tender: 'cash', ...plan, principalHoldId: p.holds[0]!.id, bonusHoldId: b?.holds[0]!.id ?? null, completedAt: now };
+        expect(await push({ type: 'top_up_refund', topUpRefund: doc }, postTopUpRefund(doc, () => uuidv7()), now)).toMatchObject({ status: 'applied' });
+        refundedTopUps.add(topUp.id);
+        // Posted: the same amounts left the card, nothing stays held.
+        expect(await availableParts(cardId)).toEqual({ principal: parts.principal - plan.principalMinor, bonus: parts.bonus - plan.bonusClawedBackMinor });
+        const [pending] = await db.sql`select coalesce(sum(debits_pending), 0)::bigint as n from accounts where id in (${cardPrincipalAccountId(cardId)}, ${cardBonusAccountId(cardId)})`;
+        expect(pending!.n).toBe(0);
       } else if (c.kind === 'expire') {
         now += c.months * MONTH;
         await expirePoints(db.sql, now, [memberId]);
