@@ -68,6 +68,8 @@ export interface SaleDocument {
   completedAt: number;
   /** Promotions the sale used; absent (or empty) when none. */
   promotionUses?: SalePromotionUse[];
+  /** Coupon codes the sale consumed (each single use); absent when none. */
+  couponsUsed?: string[];
 }
 
 /** Sum of the lines that earn points and take member benefits. */

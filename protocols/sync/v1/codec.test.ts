@@ -165,5 +165,17 @@ describe('sync codec', () => {
     };
     const [wire] = overTheWire([priced]);
     expect(eventFromWire(wire, 't-1')).toEqual(priced);
+    const withCoupons: SyncEvent = { ...priced, body: { type: 'sale', sale: { ...(priced.body as typeof base).sale, couponsUsed: ['K7QM3XPA9RTD'] } } };
+    expect(eventFromWire(overTheWire([withCoupons])[0], 't-1')).toEqual(withCoupons);
+  });
+
+  it('coupon codes travel in the feed: a member wallet code and a bearer code', () => {
+    const pull = service.PullChanges!;
+    const changes: SyncChange[] = [
+      { seq: 11, deleted: false, body: { type: 'coupon', coupon: { code: 'K7QM3XPA9RTD', promotionId: 'c10', memberId: 'm-0001', validTo: '2026-12-31' } } },
+      { seq: 12, deleted: true, body: { type: 'coupon', coupon: { code: 'Q2W3E4R5T6Y7', promotionId: 'c10', memberId: null, validTo: null } } },
+    ];
+    const decoded = pull.responseDeserialize(pull.responseSerialize({ changes: changes.map(changeToWire), nextCursor: '12', hasMore: false, appliedSeq: '0' }));
+    expect(decoded.changes.map(changeFromWire)).toEqual(changes);
   });
 });

@@ -126,6 +126,7 @@ const saleSchema = z.object({
   pointsEarned: nonNegative,
   completedAt: nonNegative,
   promotionUses: z.array(promotionUseSchema).max(200).nullish(),
+  couponsUsed: z.array(z.string().min(1).max(64)).max(50).nullish(),
 });
 
 const topUpSchema = z.object({
@@ -324,6 +325,7 @@ export function eventFromWire(wire: unknown, terminalId: string): SyncEvent {
         ...(s.promotionUses?.length
           ? { promotionUses: s.promotionUses.map((u) => ({ promotionId: u.promotionId, memberUses: u.memberUses, budgetKind: u.budgetKind === '' ? null : u.budgetKind, budgetDrawn: u.budgetDrawn, discountMinor: u.discount })) }
           : {}),
+        ...(s.couponsUsed?.length ? { couponsUsed: s.couponsUsed } : {}),
       },
     };
   } else if (e.topUp) {
@@ -401,6 +403,7 @@ export function eventToWire(e: SyncEvent): Record<string, unknown> {
           promotions: (l.promotions ?? []).map((p) => ({ promotionId: p.promotionId, discount: String(p.discountMinor) })),
         })),
         promotionUses: (s.promotionUses ?? []).map((u) => ({ promotionId: u.promotionId, memberUses: u.memberUses, budgetKind: u.budgetKind ?? '', budgetDrawn: String(u.budgetDrawn), discount: String(u.discountMinor) })),
+        couponsUsed: s.couponsUsed ?? [],
         total: String(s.totalMinor),
         tenders: s.tenders.map((t) => ({
           kind: t.kind,
@@ -468,6 +471,7 @@ export function eventToWire(e: SyncEvent): Record<string, unknown> {
 const memberSchema = z.object({ id, name: z.string().max(200), phone: z.string().max(32), birthday: z.string().max(10), levelCode: z.string().max(32), homeStoreId: z.string().max(128) });
 const cardSchema = z.object({ id, memberId: id, cardNo: z.string().min(1).max(64), medium: z.enum(['mifare', 'em4100', 'magstripe', 'barcode', 'virtual']), status: z.enum(['active', 'frozen', 'lost', 'expired', 'replaced']), expiresOn: z.string().max(10), pinHash: z.string().max(512).default('') });
 const settingSchema = z.object({ key: z.string().min(1).max(64), valueJson: z.string().max(1_000_000) });
+const couponWireSchema = z.object({ code: z.string().min(1).max(64), promotionId: id, memberId: z.string().max(128), validTo: z.string().max(10) });
 const promotionWireSchema = z.object({ id, json: z.string().max(200_000), allotment: nonNegative.nullish() });
 const operatorSchema = z.object({
   id,
@@ -502,7 +506,17 @@ export type ChangeBody =
   | { type: 'setting'; key: ChainSettingKey; value: ChainSettings[ChainSettingKey] }
   | { type: 'operator'; operator: TerminalOperator }
   /** `allotment`: this terminal's cumulative share of the promotion's budget (0 or absent without one). */
-  | { type: 'promotion'; promotion: Promotion; allotment?: number };
+  | { type: 'promotion'; promotion: Promotion; allotment?: number }
+  /** A coupon code of a coupon promotion: a member's (memberId) or a bearer code (null). */
+  | { type: 'coupon'; coupon: CouponCode };
+
+export interface CouponCode {
+  code: string;
+  promotionId: string;
+  memberId: string | null;
+  /** Store-local last day; null = the promotion's window. */
+  validTo: string | null;
+}
 
 export interface SyncChange {
   seq: number;
@@ -521,6 +535,7 @@ const wireChangeSchema = z.object({
   setting: settingSchema.nullish(),
   operator: operatorSchema.nullish(),
   promotion: promotionWireSchema.nullish(),
+  coupon: couponWireSchema.nullish(),
 });
 
 export function changeFromWire(wire: unknown): SyncChange {
@@ -528,6 +543,11 @@ export function changeFromWire(wire: unknown): SyncChange {
   const base = { seq: c.seq, deleted: c.deleted };
   if (c.member) return { ...base, body: { type: 'member', member: { ...c.member, birthday: c.member.birthday || null } } };
   if (c.card) return { ...base, body: { type: 'card', card: { ...c.card, expiresOn: c.card.expiresOn || null, pinHash: c.card.pinHash || null } } };
+  if (c.coupon) {
+    const k = c.coupon;
+    if (k.validTo !== '' && !/^\d{4}-\d{2}-\d{2}$/.test(k.validTo)) throw new WireValidationError(`invalid change: seq ${c.seq}: coupon ${k.code}: valid_to is not a date`);
+    return { ...base, body: { type: 'coupon', coupon: { code: k.code, promotionId: k.promotionId, memberId: k.memberId || null, validTo: k.validTo || null } } };
+  }
   if (c.promotion) {
     let raw: unknown;
     try {
@@ -577,6 +597,8 @@ export function changeToWire(c: SyncChange): Record<string, unknown> {
       return { ...base, card: { id: b.card.id, memberId: b.card.memberId, cardNo: b.card.cardNo, medium: b.card.medium, status: b.card.status, expiresOn: b.card.expiresOn ?? '', pinHash: b.card.pinHash ?? '' } };
     case 'setting':
       return { ...base, setting: { key: b.key, valueJson: JSON.stringify(b.value) } };
+    case 'coupon':
+      return { ...base, coupon: { code: b.coupon.code, promotionId: b.coupon.promotionId, memberId: b.coupon.memberId ?? '', validTo: b.coupon.validTo ?? '' } };
     case 'promotion':
       return { ...base, promotion: { id: b.promotion.id, json: JSON.stringify(b.promotion), allotment: String(b.allotment ?? 0) } };
     case 'operator': {
