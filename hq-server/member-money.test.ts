@@ -8,6 +8,7 @@ import { postTopUpRefund, type TopUpRefundDocument } from '../core/top-up';
 import { demoChain } from '../fixtures/data/demo-chain';
 import { eventToWire, transferToWire } from '../protocols/sync/v1/codec';
 import { pushEvents } from './push-events';
+import { HOLD_TTL_MS, releaseExpiredHolds } from './holds';
 import { auditLedger, CNY, line, Scenario, type Till } from './testing/scenario';
 import { startTestHq } from './testing/hq';
 import { createTestSyncClient, type TestSyncClient } from './testing/sync-client';
@@ -232,6 +233,20 @@ describe('member money at HQ', () => {
       const twice = { ...doc, id: uuidv7(), principalHoldId: null, bonusHoldId: null, principalMinor: 4_000, bonusClawedBackMinor: 0 };
       const r = await s.pushOne(sh, { type: 'top_up_refund', topUpRefund: twice }, postTopUpRefund(twice, () => uuidv7()));
       expect(r).toMatchObject({ status: 'quarantined', reason: expect.stringMatching(/already refunded/) });
+    });
+
+    it('a top-up refund whose hold expired at HQ before it arrived is taken directly when the card still covers it', async () => {
+      const who = await s.newMember(sh);
+      const topUp = await s.topUp(sh, who, 12_000, 0);
+      const refundId = uuidv7();
+      const p = await s.authorize(sh, who.cardId, 12_000, refundId, { part: 'principal' });
+      expect(await releaseExpiredHolds(hq.sql, Date.now() + HOLD_TTL_MS + 60_000)).toContain(p.holdId);
+      const doc: TopUpRefundDocument = { id: refundId, topUpId: topUp.id, storeId: sh.storeId, terminalId: sh.terminalId, currency: CNY, memberId: who.memberId, cardId: who.cardId, tender: 'cash', principalMinor: 12_000, bonusClawedBackMinor: 0, principalHoldId: p.holds[0]!.id, bonusHoldId: null, completedAt: 1 };
+      const r = await s.pushOne(sh, { type: 'top_up_refund', topUpRefund: doc }, postTopUpRefund(doc, () => uuidv7()));
+      expect(r.status).toBe('applied');
+      const [row] = await hq.sql`select reason from events where terminal_id = ${sh.terminalId} and seq = ${Number(r.seq)}`;
+      expect(row!.reason).toMatch(/hold expired at HQ before this capture/);
+      expect(await s.wallet(who)).toEqual({ principal: 0, bonus: 0, points: 0 });
     });
 
     it('still applies a top-up refund in the earlier form: holds released by the event before, the parts debited directly', async () => {
