@@ -68,9 +68,9 @@ export const financeApiPaths = {
     get: {
       summary: 'Reconcile a business day (event.read): each terminal’s day close against what HQ applied, and (chain-wide scope only) the stored-value liability and cached balances',
       security: signedIn,
-      parameters: [{ name: 'date', in: 'query', required: true, schema: date }],
+      parameters: [{ name: 'date', in: 'query', required: true, schema: date }, { name: 'format', in: 'query', required: false, schema: { type: 'string', enum: ['json', 'xlsx', 'csv'], default: 'json' } }],
       responses: {
-        '200': json({
+        '200': { description: 'The day’s reconciliation (no differences means it reconciles); with format=xlsx|csv its differences as a file', content: { ...file('').content, ...json({
           type: 'object',
           properties: {
             date, timeZone: str,
@@ -78,7 +78,7 @@ export const financeApiPaths = {
             liability: { type: ['object', 'null'], properties: { from: int, to: int, openingMinor: int, flows: { type: 'array', items: { type: 'object', properties: { code: str, amountMinor: int } } }, closingFromFlowsMinor: int, memberBalancesMinor: int, cachedNowMinor: int, transfersNowMinor: int } },
             differences: { type: 'array', items: difference },
           },
-        }, 'The day’s reconciliation; no differences means it reconciles'),
+        }, '').content } },
         '400': bad,
         ...common,
       },

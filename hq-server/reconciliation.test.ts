@@ -176,6 +176,15 @@ describe('reconciliation flags a lost event, an altered total and an offline ove
     expect(ds).toHaveLength(1);
     expect(ds[0]).toMatchObject({ kind: 'tender_total', storeId: 'store-gz-01', tender: 'cash', amountMinor: -ALTER.extraCashMinor });
     expect(ds[0]!.terminalSays! - ds[0]!.hqHas!).toBe(ALTER.extraCashMinor);
+    // The same as a workbook: the amount a number of yuan.
+    const res = await fetch(`${ctx.hq.httpUrl}/api/v1/reconciliation?date=${ctx.month.dates[ALTER.day]}&format=xlsx`, { headers: { authorization: `Bearer ${ctx.token}` } });
+    expect(res.headers.get('x-export-rows')).toBe(String(report.differences.length));
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(await res.arrayBuffer());
+    const row = workbook.worksheets[0]!.getRow(2);
+    expect(row.getCell(1).value).toBe('tender_total');
+    expect(row.getCell(7).type).toBe(ExcelJS.ValueType.Number);
+    expect(row.getCell(7).value).toBe(-12.34);
   });
 
   it('the offline overdraft: card c-0014 overdrawn by ¥25.00 at Shanghai till 2, booked to the store', async () => {

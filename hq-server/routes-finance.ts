@@ -6,7 +6,7 @@ import type { Log, Sql } from './database';
 import { scopeOf } from './access';
 import { permissionsOf, type Operator } from './operators';
 import type { Permission } from './roles';
-import { writeCsv, writeXlsx, type Column, type Row, type Table } from './exports';
+import { writeCsv, writeXlsx, yuanText, type Column, type Row, type Table } from './exports';
 import { chainTimeZone, dayBounds, reconcileDate } from './reconciliation';
 import { REPORTS, REPORTS_NOT_DONE, reportByName, reportContext, runReport } from './reports';
 import { confirmStatement, generateStatements, getStatement, listStatements, type Statement } from './settlement';
@@ -22,7 +22,20 @@ import { confirmStatement, generateStatements, getStatement, listStatements, typ
  */
 
 const dateField = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
-const reconciliationQuery = z.object({ date: dateField });
+const reconciliationQuery = z.object({ date: dateField, format: z.enum(['json', 'xlsx', 'csv']).optional() });
+
+/** Columns of the reconciliation differences export. */
+const DIFFERENCE_COLUMNS: Column[] = [
+  { key: 'kind', header: 'Kind 类型', type: 'text', width: 18 },
+  { key: 'terminal_id', header: 'Terminal 终端', type: 'text', width: 12 },
+  { key: 'store_id', header: 'Store 门店', type: 'text', width: 14 },
+  { key: 'tender', header: 'Tender 支付', type: 'text', width: 12 },
+  { key: 'terminal_says', header: 'Terminal says 终端报告', type: 'text', width: 14 },
+  { key: 'hq_has', header: 'HQ has 总部', type: 'text', width: 14 },
+  { key: 'amount_minor', header: 'Amount 金额', type: 'money' },
+  { key: 'seqs', header: 'Seqs 序号', type: 'text', width: 14 },
+  { key: 'detail', header: 'Detail 说明', type: 'text', width: 80 },
+];
 const periodQuery = z.object({ periodStart: dateField.optional(), periodEnd: dateField.optional() }).refine((q) => (q.periodStart === undefined) === (q.periodEnd === undefined), { message: 'give both periodStart and periodEnd, or neither' });
 const periodBody = z.object({ periodStart: dateField, periodEnd: dateField }).strict().refine((b) => b.periodEnd >= b.periodStart, { message: 'periodEnd is before periodStart', path: ['periodEnd'] });
 const reportQuery = z.object({ from: dateField, to: dateField, format: z.enum(['json', 'xlsx', 'csv']).optional() }).refine((q) => q.to >= q.from, { message: 'to is before from', path: ['to'] });
@@ -120,7 +133,22 @@ export function registerFinanceRoutes(r: express.Router, deps: { sql: Sql; log: 
     const op = requirePermission(res, 'event.read');
     const q = parseQuery(reconciliationQuery, req.query, 'query');
     const scope = await storeScope(sql, op, 'event.read');
-    res.json(await reconcileDate(sql, q.date, scope.storeIds, scope.chainWide));
+    const report = await reconcileDate(sql, q.date, scope.storeIds, scope.chainWide);
+    if ((q.format ?? 'json') === 'json') return void res.json(report);
+    // Counts are not money: terminal/HQ figures go out as text in the export ("12" sales, "¥1.50" as 150 fen → "1.50").
+    const figure = (d: (typeof report.differences)[number], v: number | undefined) => (v === undefined ? '' : d.kind === 'count' ? String(v) : yuanText(v));
+    const rows: Row[] = report.differences.map((d) => ({
+      kind: d.kind,
+      terminal_id: d.terminalId ?? '',
+      store_id: d.storeId ?? '',
+      tender: d.tender ?? '',
+      terminal_says: figure(d, d.terminalSays),
+      hq_has: figure(d, d.hqHas),
+      amount_minor: d.amountMinor,
+      seqs: (d.seqs ?? []).map((r) => (r.fromSeq === r.toSeq ? `${r.fromSeq}` : `${r.fromSeq}-${r.toSeq}`)).join(' '),
+      detail: d.detail,
+    }));
+    await sendTable(res, { title: `Reconciliation ${q.date}`, columns: DIFFERENCE_COLUMNS, rows }, q.format === 'csv' ? 'csv' : 'xlsx', `reconciliation_${q.date}`, rows.length, deps.log);
   });
 
   r.get('/dashboard', async (_req: Request, res: Response) => {

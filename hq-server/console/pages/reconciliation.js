@@ -1,4 +1,5 @@
-import { api, money } from '../api.js';
+import { api, download, money } from '../api.js';
+import { progressLine } from './settlement.js';
 import { el, errorBox, section, table, tag } from '../dom.js';
 
 const KIND_NAMES = {
@@ -32,7 +33,12 @@ export async function render(root, { params }) {
   root.append(section('对账 Reconciliation', form));
   let r;
   try { r = await api('GET', '/reconciliation?date=' + date); } catch (e) { root.append(errorBox(e)); return; }
+  const progress = progressLine();
+  const exportButton = (format) => el('button', { class: 'secondary', 'data-export': format, onclick: async () => {
+    try { await download(`/reconciliation?date=${date}&format=${format}`, `reconciliation_${date}.${format}`, progress.update); } catch (e) { root.append(errorBox(e)); }
+  } }, format === 'xlsx' ? '导出 Excel' : '导出 CSV');
   root.append(section(`差异 Differences — ${r.date}`,
+    el('div', { class: 'row' }, exportButton('xlsx'), exportButton('csv'), progress.box),
     r.differences.length === 0 ? el('p', { id: 'no-differences' }, tag('无差异 No differences', 'good')) : table([
       { header: '类型 Kind', cell: (d) => tag(KIND_NAMES[d.kind] || d.kind, 'bad') },
       { header: '终端 Terminal', cell: (d) => d.terminalId || '—' },
