@@ -9,7 +9,8 @@ import { chainTimeZone, dayBounds } from './reconciliation';
  * fen) over a period of business days in the chain's time zone, limited to the stores of the
  * caller's scope. The console draws them as inline SVG charts and exports them (exports.ts).
  *
- * Cashier performance is by terminal: sales do not carry the cashier's operator id yet.
+ * Cashier performance attributes each sale to the cashier whose shift was open on its till (sales
+ * do not carry the operator id); sales outside any shift stay with the till.
  * Promotion performance sums promotion-reports.ts (read from the sales' `promotionUses`) per promotion.
  */
 
@@ -285,10 +286,11 @@ const pointsReport: ReportDefinition = {
 const cashierPerformance: ReportDefinition = {
   name: 'cashier-performance',
   title: 'Cashier performance 收银绩效',
-  note: 'By terminal (收银台): sales do not carry the cashier’s operator id yet, so a till stands for whoever worked it.',
+  note: 'By cashier and till: sales do not carry the operator id, so each sale goes to the cashier whose shift was open on that till at the time (till.shift.opened / closed in the audit log); sales outside any shift are listed under the till with no cashier.',
   columns: [
-    { key: 'terminal_id', header: 'Terminal 收银台', type: 'text', width: 14 },
-    { key: 'terminal_name', header: 'Name 名称', type: 'text', width: 26 },
+    { key: 'operator_id', header: 'Cashier 收银员', type: 'text', width: 20 },
+    { key: 'operator_name', header: 'Name 姓名', type: 'text', width: 18 },
+    { key: 'terminal_id', header: 'Terminal 收银台', type: 'text', width: 12 },
     { key: 'store_id', header: 'Store 门店', type: 'text', width: 14 },
     { key: 'sale_count', header: 'Sales 笔数', type: 'integer' },
     { key: 'sales_minor', header: 'Sales 销售额', type: 'money' },
@@ -297,19 +299,49 @@ const cashierPerformance: ReportDefinition = {
     { key: 'refund_count', header: 'Refunds 退货笔数', type: 'integer' },
     { key: 'refunds_minor', header: 'Refunds 退货额', type: 'money' },
   ],
-  chart: { kind: 'bar', x: 'terminal_id', series: ['sales_minor'] },
+  chart: { kind: 'bar', x: 'label', series: ['sales_minor'] },
   rows: (db, p) =>
     arrayRows(
       (async () => {
         const rows = await db`
-          select t.id, t.name, t.store_id,
-            (select count(*) from sales s where s.terminal_id = t.id and s.completed_at >= ${p.from_ms} and s.completed_at < ${p.to_ms})::bigint as n,
-            (select count(*) from sales s where s.terminal_id = t.id and s.member_id is not null and s.completed_at >= ${p.from_ms} and s.completed_at < ${p.to_ms})::bigint as members,
-            (select coalesce(sum(total_minor), 0) from sales s where s.terminal_id = t.id and s.completed_at >= ${p.from_ms} and s.completed_at < ${p.to_ms})::bigint as s,
-            (select count(*) from refunds r where r.terminal_id = t.id and r.completed_at >= ${p.from_ms} and r.completed_at < ${p.to_ms})::bigint as rn,
-            (select coalesce(sum(total_minor), 0) from refunds r where r.terminal_id = t.id and r.completed_at >= ${p.from_ms} and r.completed_at < ${p.to_ms})::bigint as r
-          from terminals t where t.store_id = any(${p.storeIds}::text[]) order by t.id`;
-        return rows.map((r) => ({ terminal_id: r.id, terminal_name: r.name, store_id: r.store_id, sale_count: r.n, sales_minor: r.s, average_ticket_minor: average(r.s, r.n), member_share: share(r.members, r.n), refund_count: r.rn, refunds_minor: r.r }));
+          with shifts as (
+            select o.terminal_id, o.operator_id, (o.details ->> 'at')::bigint as opened,
+              (select min((c.details ->> 'at')::bigint) from audit_log c
+                where c.action = 'till.shift.closed' and c.terminal_id = o.terminal_id and c.details ->> 'shiftId' = o.details ->> 'shiftId') as closed
+            from audit_log o join terminals t on t.id = o.terminal_id
+            where o.action = 'till.shift.opened' and t.store_id = any(${p.storeIds}::text[])
+          ), docs as (
+            select 'sale' as kind, s.terminal_id, s.store_id, s.member_id, s.total_minor, s.completed_at from sales s
+              where s.store_id = any(${p.storeIds}::text[]) and s.completed_at >= ${p.from_ms} and s.completed_at < ${p.to_ms}
+            union all select 'refund', r.terminal_id, r.store_id, r.member_id, r.total_minor, r.completed_at from refunds r
+              where r.store_id = any(${p.storeIds}::text[]) and r.completed_at >= ${p.from_ms} and r.completed_at < ${p.to_ms}
+          ), attributed as (
+            select d.*, (select sh.operator_id from shifts sh where sh.terminal_id = d.terminal_id and sh.opened <= d.completed_at
+                and (sh.closed is null or sh.closed > d.completed_at) order by sh.opened desc limit 1) as operator_id
+            from docs d
+          )
+          select a.terminal_id, a.store_id, a.operator_id, o.name as operator_name,
+            count(*) filter (where a.kind = 'sale')::bigint as n,
+            count(*) filter (where a.kind = 'sale' and a.member_id is not null)::bigint as members,
+            coalesce(sum(a.total_minor) filter (where a.kind = 'sale'), 0)::bigint as s,
+            count(*) filter (where a.kind = 'refund')::bigint as rn,
+            coalesce(sum(a.total_minor) filter (where a.kind = 'refund'), 0)::bigint as r
+          from attributed a left join operators o on o.id = a.operator_id
+          group by a.terminal_id, a.store_id, a.operator_id, o.name
+          order by a.terminal_id, a.operator_id nulls last`;
+        return rows.map((r) => ({
+          operator_id: r.operator_id ?? '',
+          operator_name: r.operator_name ?? '(no shift)',
+          label: `${r.operator_name ?? '—'} @ ${r.terminal_id}`,
+          terminal_id: r.terminal_id,
+          store_id: r.store_id,
+          sale_count: r.n,
+          sales_minor: r.s,
+          average_ticket_minor: average(r.s, r.n),
+          member_share: share(r.members, r.n),
+          refund_count: r.rn,
+          refunds_minor: r.r,
+        }));
       })(),
     ),
 };
