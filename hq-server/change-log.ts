@@ -1,7 +1,7 @@
 import type { Db } from './database';
 
 /** What terminals pull: master data and member balances, named by kind and key. */
-export type ChangeKind = 'member' | 'card' | 'balance' | 'product' | 'level' | 'setting' | 'operator' | 'promotion';
+export type ChangeKind = 'member' | 'card' | 'balance' | 'product' | 'level' | 'setting' | 'operator' | 'promotion' | 'coupon';
 
 export interface ChangeRef {
   kind: ChangeKind;

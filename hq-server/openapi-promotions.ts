@@ -65,6 +65,13 @@ const reportRow = {
     members: { type: 'integer' }, newMembers: { type: 'integer' },
   },
 };
+const coupon = {
+  type: 'object',
+  properties: {
+    code: str, promotionId: str, memberId: nullableStr, validTo: { type: ['string', 'null'], format: 'date' }, issuedBy: str, issuedAt: { type: 'string', format: 'date-time' },
+    usedSaleId: nullableStr, usedAt: { type: ['string', 'null'], format: 'date-time' }, reusedBySaleIds: { type: 'array', items: str },
+  },
+};
 const reasonBody = (required: boolean) => ({
   required,
   content: { 'application/json': { schema: { type: 'object', additionalProperties: false, ...(required ? { required: ['reason'] } : {}), properties: { reason: str } } } },
@@ -132,6 +139,29 @@ export const promotionApiPaths = {
         '404': notFound,
         ...common,
       },
+    },
+  },
+  '/promotions/{id}/coupons': {
+    post: {
+      summary: 'Issue coupon codes of an approved coupon promotion: one per member into their wallets, or `count` bearer codes (promotion.write)',
+      security: signedIn,
+      parameters: [idPath],
+      requestBody: {
+        required: true,
+        content: { 'application/json': { schema: { type: 'object', additionalProperties: false, properties: { memberIds: { type: 'array', items: str }, count: { type: 'integer', minimum: 1, maximum: 10000 }, validTo: { type: ['string', 'null'], format: 'date' } } } } },
+      },
+      responses: { '201': json({ type: 'object', properties: { coupons: { type: 'array', items: coupon } } }, 'The codes; each reaches the terminals the promotion reaches'), '400': bad, '404': notFound, '409': conflict, ...common },
+    },
+    get: {
+      summary: 'Codes issued for a promotion, with who used them (the first sale) and any later sale that presented a used code offline',
+      security: signedIn,
+      parameters: [
+        idPath,
+        { name: 'memberId', in: 'query', required: false, schema: str },
+        { name: 'used', in: 'query', required: false, schema: { type: 'string', enum: ['true', 'false'] } },
+        { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 10000, default: 1000 } },
+      ],
+      responses: { '200': json({ type: 'object', properties: { coupons: { type: 'array', items: coupon } } }, 'Codes, oldest first'), '404': notFound, ...common },
     },
   },
   '/promotion-reports': {

@@ -265,6 +265,44 @@ describe('a store moved to another region', () => {
   });
 });
 
+describe('coupons', () => {
+  it('issued into wallets or as bearer codes, fed to the region that has the promotion, used once by the first sale that names them', async () => {
+    const db = await startTestDatabase();
+    try {
+      await seedChain(db.sql, demoChain);
+      const { createPromotion, submitPromotion, approvePromotion } = await import('./promotions');
+      const { issueCoupons, listCoupons, recordCouponUses } = await import('./coupons');
+      const voucher = { ...body('east-10-off', 'region-east'), rule: { type: 'coupon', benefit: { kind: 'amount', amountMinor: 1000 }, minSpendMinor: 5000, maxPerBasket: 1 } };
+      await createPromotion(db.sql, { id: 'op-east-manager' }, voucher, clock);
+      await expect(issueCoupons(db.sql, { id: 'op-east-manager' }, 'east-10-off', { count: 2 })).rejects.toMatchObject({ code: 'CONFLICT' }); // not approved yet
+      await submitPromotion(db.sql, { id: 'op-east-manager' }, 'east-10-off');
+      await approvePromotion(db.sql, { id: 'op-admin' }, 'east-10-off', clock);
+      await expect(issueCoupons(db.sql, { id: 'op-south-manager' }, 'east-10-off', { count: 2 })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      const wallet = await issueCoupons(db.sql, { id: 'op-east-manager' }, 'east-10-off', { memberIds: ['m-0001', 'm-0002'], validTo: '2026-12-31' });
+      const bearer = await issueCoupons(db.sql, { id: 'op-east-manager' }, 'east-10-off', { count: 3 });
+      expect(wallet.map((c) => [c.memberId, c.validTo])).toEqual([['m-0001', '2026-12-31'], ['m-0002', '2026-12-31']]);
+      expect(new Set([...wallet, ...bearer].map((c) => c.code)).size).toBe(5);
+      expect(bearer.every((c) => /^[A-HJKMNP-Z2-9]{12}$/.test(c.code) && c.memberId === null)).toBe(true);
+
+      const fed = (t: { terminalId: string; storeId: string }, cursor = 0) => pullChanges(db.sql, t, cursor, 2000);
+      const east = await fed({ terminalId: 't-sh-01-1', storeId: 'store-sh-01' });
+      expect(east.changes.filter((c) => c.body.type === 'coupon' && !c.deleted)).toHaveLength(5);
+      const south = await fed({ terminalId: 't-gz-01-1', storeId: 'store-gz-01' });
+      expect(south.changes.filter((c) => c.body.type === 'coupon' && !c.deleted)).toHaveLength(0);
+
+      const code = bearer[0]!.code;
+      await db.sql.begin((tx) => recordCouponUses(tx, { id: 'sale-c-1', couponsUsed: [code] }, new Date(NOW)));
+      await db.sql.begin((tx) => recordCouponUses(tx, { id: 'sale-c-2', couponsUsed: [code] }, new Date(NOW))); // another till, offline
+      await db.sql.begin((tx) => recordCouponUses(tx, { id: 'sale-c-1', couponsUsed: [code] }, new Date(NOW))); // the same sale again
+      expect((await listCoupons(db.sql, 'east-10-off', { used: true, limit: 10 })).map((c) => [c.code, c.usedSaleId, c.reusedBySaleIds])).toEqual([[code, 'sale-c-1', ['sale-c-2']]]);
+      const after = await fed({ terminalId: 't-sh-01-1', storeId: 'store-sh-01' }, east.nextCursor);
+      expect(after.changes.map((c) => [c.body.type, c.deleted, (c.body as { coupon: { code: string } }).coupon.code])).toEqual([['coupon', true, code]]);
+    } finally {
+      await db.stop();
+    }
+  });
+});
+
 describe('a pushed sale whose promotion fields do not add up is quarantined, not counted', () => {
   const line = { lineNo: 1, quantity: 4, unitPriceMinor: 300, amountMinor: 1040, promotions: [{ promotionId: 'p', discountMinor: 160 }] };
   const use = { promotionId: 'p', memberUses: 0, budgetDrawn: 0, discountMinor: 160 };

@@ -5,6 +5,7 @@ import type { ChangeKind } from './change-log';
 import type { Sql } from './database';
 import { forgottenOperator, operatorsForStore } from './operator-feed';
 import { forgottenPromotion, promotionsForTerminal } from './promotion-feed';
+import { couponsForStore } from './coupons';
 import type { TerminalIdentity } from './terminals';
 
 export const DEFAULT_PULL_LIMIT = 500;
@@ -47,6 +48,7 @@ export async function pullChanges(sql: Sql, terminal: TerminalIdentity, cursor: 
     const operators = await operatorsForStore(tx, terminal.storeId, keys('operator'));
     // Per terminal: only promotions of its store or above, with its budget allotments.
     const promotions = await promotionsForTerminal(tx, terminal, keys('promotion'));
+    const coupons = await couponsForStore(tx, terminal.storeId, keys('coupon'));
 
     const changes: SyncChange[] = page.map(({ kind, key, seq }): SyncChange => {
       switch (kind) {
@@ -93,6 +95,11 @@ export async function pullChanges(sql: Sql, terminal: TerminalIdentity, cursor: 
           return p && !p.ended
             ? { seq, deleted: false, body: { type: 'promotion', promotion: p.promotion, allotment: p.allotment } }
             : { seq, deleted: true, body: { type: 'promotion', promotion: p?.promotion ?? forgottenPromotion(key) } };
+        }
+        case 'coupon': {
+          // Used, withdrawn or of another region's promotion: a deletion that names only the code.
+          const c = coupons.get(key);
+          return c ? { seq, deleted: false, body: { type: 'coupon', coupon: c } } : { seq, deleted: true, body: { type: 'coupon', coupon: { code: key, promotionId: '-', memberId: null, validTo: null } } };
         }
       }
     });

@@ -16,6 +16,7 @@ import { reviewLevelsAfterSpend } from './jobs/member-levels';
 import { coverOfflineDebits, exposureAccountFor, isOfflineMemberDebit, overdraftFromRow, overdraftId, overdraftRow, repayOverdrafts, storeOfflinePointsExposureAccount, type Overdraft } from './offline-exposure';
 import { Quarantine, requireSameTransfers } from './quarantine';
 import { salePromotionProblem } from './promotion-budgets';
+import { recordCouponUses } from './coupons';
 import { AWAITING_SALE, checkGiftRedemption, checkRefund, checkTopUpRefund, checkTopUpRefundHolds } from './refunds';
 import { readSettingsOf } from './settings';
 import { recordDayClose } from './reconciliation';
@@ -691,6 +692,8 @@ async function applyEvent(ctx: BatchContext, p: Parsed, event: SyncEvent): Promi
     if (defer) ctx.documentRows[doc.table].push(doc.row);
     else await tx`insert into ${tx(doc.table)} ${tx(doc.row)}`;
   }
+  // Coupon codes are single use: the first sale naming one uses it everywhere (coupons.ts).
+  if (body.type === 'sale' && body.sale.couponsUsed?.length) await recordCouponUses(tx, body.sale, new Date(body.sale.completedAt));
   if (overdraftsMade.length > 0) {
     const saleId = overdraftsMade[0]!.saleId;
     ctx.overdrafts.set(saleId, overdraftsMade);

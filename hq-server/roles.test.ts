@@ -191,6 +191,9 @@ describe('built-in roles × REST routes', () => {
         return { method: 'PUT', path: `/promotions/${id}`, body: { ...promotionBody(id), name: 'changed' } };
       },
     },
+    // Their promotion is no coupon promotion: a role that may issue is told so (400), others are refused.
+    { route: 'post /promotions/{id}/coupons', permission: 'promotion.write', allowed: 'AR', expect: 400, call: async (r) => ({ method: 'POST', path: `/promotions/${await promotionFor(r, false)}/coupons`, body: { count: 1 } }) },
+    { route: 'get /promotions/{id}/coupons', permission: null, allowed: 'AFRS', expect: 200, denied: 404, call: async (r) => ({ method: 'GET', path: `/promotions/${await promotionFor(r, false)}/coupons` }) },
     { route: 'post /promotions/{id}/submit', permission: 'promotion.write', allowed: 'AR', expect: 200, change: true, call: async (r) => ({ method: 'POST', path: `/promotions/${await promotionFor(r, false)}/submit` }) },
     { route: 'post /promotions/{id}/approve', permission: 'promotion.approve', allowed: 'AF', expect: 200, change: true, call: async (r) => ({ method: 'POST', path: `/promotions/${await promotionFor(r, true)}/approve` }) },
     { route: 'post /promotions/{id}/reject', permission: 'promotion.approve', allowed: 'AF', expect: 200, change: true, call: async (r) => ({ method: 'POST', path: `/promotions/${await promotionFor(r, true)}/reject`, body: { reason: 'not now' } }) },

@@ -4,6 +4,7 @@ import { DomainError } from '../core/errors';
 import { systemClock, type Clock } from '../core/ids';
 import { grantsOf, scopeOf } from './access';
 import type { Sql } from './database';
+import { issueCoupons, listCoupons, MAX_COUPONS_PER_BATCH } from './coupons';
 import { budgetState } from './promotion-budgets';
 import { promotionReport, promotionReportCsv } from './promotion-reports';
 import {
@@ -32,6 +33,8 @@ import {
  *   POST   /promotions/:id/reject         pending_approval → draft ({reason})
  *   POST   /promotions/:id/end            → ended ({reason?})
  *   GET    /promotions/:id/budget         total, used, allotted, outstanding, per terminal
+ *   POST   /promotions/:id/coupons        issue codes ({memberIds} into wallets, or {count} bearer codes; validTo)
+ *   GET    /promotions/:id/coupons        codes issued (memberId, used, limit)
  *   GET    /promotion-reports             per promotion, store, day (from, to, promotionId, storeId, format=csv)
  */
 
@@ -40,6 +43,19 @@ const listQuery = z.object({
   status: z.enum(['draft', 'pending_approval', 'scheduled', 'active', 'ended']).optional(),
   nodeId: z.string().min(1).max(128).optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
+});
+const couponsBody = z
+  .object({
+    memberIds: z.array(z.string().min(1).max(128)).min(1).max(MAX_COUPONS_PER_BATCH).optional(),
+    count: z.number().int().min(1).max(MAX_COUPONS_PER_BATCH).optional(),
+    validTo: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'a date YYYY-MM-DD').nullable().optional(),
+  })
+  .strict()
+  .refine((b) => (b.memberIds === undefined) !== (b.count === undefined), { message: 'give memberIds (wallet codes) or count (bearer codes), not both', path: ['count'] });
+const couponsQuery = z.object({
+  memberId: z.string().min(1).max(128).optional(),
+  used: z.enum(['true', 'false']).optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_COUPONS_PER_BATCH).optional(),
 });
 const reasonBody = z.object({ reason: z.string().trim().min(1, 'is required').max(500) }).strict();
 const endBody = z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict();
@@ -118,6 +134,20 @@ export function registerPromotionRoutes(r: Router, deps: { sql: Sql; clock?: Clo
     const state = await budgetState(sql, id);
     if (!state) throw new DomainError('NOT_FOUND', `promotion ${id} has no budget`);
     res.json(state);
+  });
+
+  r.post('/promotions/:id/coupons', async (req, res) => {
+    const { id } = parse(idParam, req.params, 'path');
+    const body = parse(couponsBody, req.body, 'body');
+    res.status(201).json({ coupons: await issueCoupons(sql, { id: operatorId(res) }, id, body) });
+  });
+
+  r.get('/promotions/:id/coupons', async (req, res) => {
+    const { id } = parse(idParam, req.params, 'path');
+    const q = parse(couponsQuery, req.query, 'query');
+    const found = await getPromotion(sql, id);
+    if (!found || !(await readableNodes(sql, { id: operatorId(res) })).includes(found.promotion.orgNodeId)) throw new DomainError('NOT_FOUND', `no promotion ${id}`);
+    res.json({ coupons: await listCoupons(sql, id, { memberId: q.memberId, used: q.used === undefined ? undefined : q.used === 'true', limit: q.limit ?? 1000 }) });
   });
 
   r.get('/promotion-reports', async (req, res) => {
