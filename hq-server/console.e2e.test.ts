@@ -109,6 +109,42 @@ describe.skipIf(!existsSync(CHROMIUM))('HQ console in Chromium', () => {
     await shot('reports');
   });
 
+  it('a regional manager creates and submits a promotion; HQ approves it', async () => {
+    const manager = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+    try {
+      await manager.goto(`${hq.httpUrl}/console/`);
+      await manager.fill('#sign-in-form input[name=login]', 'east.manager');
+      await manager.fill('#sign-in-form input[name=password]', 'onecard-demo');
+      await manager.click('#sign-in-form button[type=submit]');
+      await manager.waitForSelector('[data-page=dashboard]');
+      await manager.click('#nav a[data-page=promotions]');
+      await manager.waitForSelector('#promotion-form');
+      await manager.fill('#promotion-form input[name=name]', 'Spend 100 get 10 off');
+      await manager.fill('#promotion-form input[name=nameZh]', '满100减10');
+      await manager.selectOption('#promotion-form select[name=orgNodeId]', 'region-east');
+      await manager.fill('#promotion-form input[name=threshold]', '100');
+      await manager.fill('#promotion-form input[name=off]', '10');
+      await manager.click('#promotion-form button[type=submit]');
+      await manager.waitForURL(/created=/);
+      const id = decodeURIComponent(/created=([^&]+)/.exec(manager.url())![1]!);
+      await manager.click(`[data-promotion="${id}"] button[data-action^="提交"]`);
+      await manager.waitForSelector(`[data-promotion="${id}"] button[data-action^="批准"]`);
+      // The author may not approve their own promotion: HQ refuses it.
+      await manager.click(`[data-promotion="${id}"] button[data-action^="批准"]`);
+      await manager.waitForSelector('[data-page=promotions] [role=alert]');
+      expect(await manager.textContent('[data-page=promotions] [role=alert]')).toMatch(/FORBIDDEN|author|approve/i);
+      if (SCREENSHOTS) await manager.screenshot({ path: join(SCREENSHOTS, 'promotions.png'), fullPage: true });
+
+      await page.goto(`${hq.httpUrl}/console/#/promotions`);
+      await page.click(`[data-promotion="${id}"] button[data-action^="批准"]`);
+      await page.waitForSelector(`[data-promotion="${id}"] button[data-action^="结束"]`);
+      const r = await (await fetch(`${hq.httpUrl}/api/v1/promotions/${id}`, { headers: { authorization: `Bearer ${financeToken}` } })).json() as { promotion: { status: string; orgNodeId: string; rule: unknown }; createdBy: string; approvedBy: string };
+      expect(r).toMatchObject({ promotion: { status: 'active', orgNodeId: 'region-east', rule: { type: 'spendThresholdDiscount', tiers: [{ thresholdMinor: 10_000, offMinor: 1_000 }] } }, createdBy: 'op-east-manager', approvedBy: 'op-admin' });
+    } finally {
+      await manager.close();
+    }
+  });
+
   it('generates the settlement drafts, and the downloaded .xlsx has the statement’s totals as numbers', async () => {
     await page.goto(`${hq.httpUrl}/console/#/settlement?start=2026-10-01&end=2026-10-10`);
     await page.waitForSelector('#generate');

@@ -11,6 +11,7 @@ const PAGES = {
   reconciliation: () => import('./pages/reconciliation.js'),
   settlement: () => import('./pages/settlement.js'),
   reports: () => import('./pages/reports.js'),
+  promotions: () => import('./pages/promotions.js'),
   audit: () => import('./pages/audit.js'),
 };
 
