@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { promotion } from '../core/pricing';
 import { createDeviceFactory } from '../drivers';
 import { demoChain } from '../fixtures/data/demo-chain';
@@ -83,6 +83,17 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app in Chromium, simulated lane,
     await proxy?.stop();
     await hq?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  // Each test starts from a quiet lane: no dialog, Chinese, HQ reachable, paper in, and the last
+  // sale's receipt out of the printer (receipts print after the sale, in the background).
+  beforeEach(async () => {
+    if (!page) return;
+    if (await page.isVisible('#dialog-backdrop')) await page.keyboard.press('Escape');
+    if ((await page.getAttribute('html', 'lang')) !== 'zh-CN') await page.keyboard.press('F12');
+    proxy.heal();
+    const last = await page.evaluate(() => (window as unknown as { onecard: { state: { lastSale: { id: string; status: string } | null } } }).onecard.state.lastSale);
+    if (last?.status === 'completed') await expect.poll(() => receipts().some((r) => r.qrCodes.includes(last.id)), { timeout: 15_000 }).toBe(true);
   });
 
   const text = (sel: string) => page.textContent(sel).then((s) => s ?? '');
@@ -390,6 +401,58 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app in Chromium, simulated lane,
     expect(z.some((l) => /^差额 +￥-0\.50$/.test(l))).toBe(true);
     await page.click('#sign-out');
     await expect.poll(() => page.getAttribute('#operator', 'data-state'), { timeout: 10_000 }).toBe('out');
+  });
+
+  it.skipIf(!process.env.ONECARD_SCREENSHOTS)('screenshots of the main screens in both languages (ONECARD_SCREENSHOTS=1 writes docs/screenshots/)', async () => {
+    const shot = (name: string) => page.screenshot({ path: join(process.cwd(), 'docs', 'screenshots', `${name}.png`) });
+    await page.keyboard.press('F1');
+    for (const code of [MILK, `2*${COLA}`, '6901028001182']) await enter(code);
+    lane.presentCard(ZHANG_WEI, 1001);
+    await expect.poll(() => text('#member-name'), { timeout: 10_000 }).toBe('张伟');
+    lane.removeCard();
+    await page.keyboard.press('F6');
+    await page.fill('#tender-amount', '20');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => text('#tender-list'), { timeout: 10_000 }).toContain('储值');
+    await shot('cashier-checkout-zh');
+    await page.keyboard.press('F12');
+    await shot('cashier-checkout-en');
+    await page.keyboard.press('F5');
+    await shot('cashier-cash-tender-en');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F12');
+    await page.keyboard.press('F11');
+    await page.waitForSelector('#virtual-panel:not([hidden]) #v-card option', { state: 'attached' });
+    await shot('cashier-virtual-devices-zh');
+    await page.keyboard.press('F11');
+    await page.keyboard.press('F10');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getAttribute('#sale-status', 'data-status'), { timeout: 10_000 }).toBe('cancelled');
+    await page.keyboard.press('Shift+F4');
+    await page.keyboard.type(memberSaleId);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#return-lines input[data-line="2"]');
+    await page.fill('#return-lines input[data-line="1"]', '1');
+    await shot('cashier-returns-zh');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Shift+F2');
+    await page.fill('#desk-card', ZHANG_WEI);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => text('#desk-principal'), { timeout: 10_000 }).toMatch(/¥/);
+    await page.fill('#desk-amount', '1000');
+    await page.keyboard.press('F12');
+    await shot('cashier-member-desk-en');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F12');
+    proxy.cut();
+    await expect.poll(() => page.getAttribute('#hq-status', 'data-state'), { timeout: 15_000 }).toBe('offline');
+    await enter(COLA);
+    await shot('cashier-offline-zh');
+    proxy.heal();
+    await expect.poll(() => page.getAttribute('#hq-status', 'data-state'), { timeout: 20_000 }).toBe('online');
+    await page.keyboard.press('F10');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getAttribute('#sale-status', 'data-status'), { timeout: 10_000 }).toBe('cancelled');
   });
 
   it('input to screen on a 50-line basket (printed; bound generous for slow machines)', async () => {
