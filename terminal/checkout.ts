@@ -21,7 +21,7 @@ import { DEFAULT_TIME_ZONE } from './identity';
 import { assertCardUsable, findCardHolder, findCardHolderById, productByBarcode, type CardHolder } from './master-data';
 import { offlineLimits, offlineUsage, openOfflineSpend } from './offline';
 import { recordEvent } from './outbox';
-import { linePromotions, promotionExtraPoints, PromotionPricer, recordPricing, saleAdjustments, salePromotionUses, type SaleAdjustmentView } from './promotions';
+import { consumeCoupons, linePromotions, presentCoupon, presentedCoupons, promotionExtraPoints, PromotionPricer, recordPricing, saleAdjustments, saleCoupons, salePromotionUses, type SaleAdjustmentView } from './promotions';
 import { loadSettings } from './settings';
 
 /** Top-up bonus tiers when the chain sets none: 充500送50, 充1000送150 (in minor units). */
@@ -65,6 +65,8 @@ export interface SaleView {
   eventSeq: number | null;
   /** Promotions applied, each with its label and its share of each line (lines carry theirs in `promotions`). */
   adjustments?: SaleAdjustmentView[];
+  /** Coupon codes presented and what became of each ('applied' or why not). */
+  coupons?: Array<{ code: string; status: string }>;
 }
 
 export interface CardInfo {
@@ -209,6 +211,7 @@ export class Checkout {
       completedAt: s.completed_at,
       eventSeq: s.event_seq,
       adjustments: saleAdjustments(this.db, saleId),
+      coupons: saleCoupons(this.db, saleId),
     };
   }
 
@@ -259,6 +262,26 @@ export class Checkout {
       }
       stmt(this.db, 'UPDATE sales SET member_id = ?, card_id = ? WHERE id = ?').run(holder.member.id, holder.card.id, saleId);
       // The member's level, birthday and limits change what the basket costs.
+      this.updateTotal(saleId);
+    })();
+    return this.getSale(saleId);
+  }
+
+  /** Presents a coupon code (a member's wallet code needs their card attached first); the basket is priced again. */
+  presentCoupon(saleId: string, code: string): SaleView {
+    this.db.transaction(() => {
+      const sale = this.openSaleRow(saleId);
+      presentCoupon(this.db, { id: saleId, memberId: sale.member_id }, code, this.o.clock.now());
+      this.updateTotal(saleId);
+    })();
+    return this.getSale(saleId);
+  }
+
+  /** Takes a presented coupon code off the sale. */
+  withdrawCoupon(saleId: string, code: string): SaleView {
+    this.db.transaction(() => {
+      this.openSaleRow(saleId);
+      stmt(this.db, 'DELETE FROM sale_coupons WHERE sale_id = ? AND code = ?').run(saleId, code.replace(/[\s-]/g, '').toUpperCase());
       this.updateTotal(saleId);
     })();
     return this.getSale(saleId);
@@ -472,6 +495,8 @@ export class Checkout {
       };
       const promotionUses = salePromotionUses(this.db, saleId);
       if (promotionUses.length > 0) doc.promotionUses = promotionUses;
+      const couponsUsed = consumeCoupons(this.db, saleId);
+      if (couponsUsed.length > 0) doc.couponsUsed = couponsUsed;
       const transfers = postSale(doc, this.o.newId);
       const offline = (stmt(this.db, 'SELECT 1 FROM sale_tenders WHERE sale_id = ? AND offline = 1').get(saleId)) !== undefined;
       const event = recordEvent(this.db, { id: this.o.newId(), occurredAt: completedAt, body: { type: 'sale', sale: doc }, transfers, overdraftAllowed: offline });
@@ -647,6 +672,7 @@ export class Checkout {
       now: this.o.clock.now(),
       lines: rows.map((r) => ({ lineNo: r.line_no, sku: r.sku, barcode: r.barcode, name: r.name, quantity: r.quantity, unitPriceMinor: r.unit_price_minor, eligibleForMemberBenefits: r.eligible_for_member_benefits === 1 })),
       member: m ? { id: m.id, levelCode: m.level_code, birthday: m.birthday } : null,
+      coupons: presentedCoupons(this.db, saleId, sale.member_id),
     });
     recordPricing(this.db, saleId, priced);
   }

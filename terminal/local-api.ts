@@ -18,7 +18,7 @@ import { outboxDepth } from './outbox';
  * The local API the cashier UI talks to: 127.0.0.1 only, every /api route except
  * GET /api/health needs `Authorization: Bearer <per-launch token>`.
  *
- * Routes: sales (POST /api/sales, items, member, tenders {cash | bank_card | stored_value [pin] |
+ * Routes: sales (POST /api/sales, items, member, coupons (POST, DELETE /:code), tenders {cash | bank_card | stored_value [pin] |
  * points [pin]}, complete, cancel; GET /api/sales?cardNo=|memberId= a member's recent sales here);
  * refunds (POST /api/refunds, GET /api/sales/:id/refunds); top-ups (POST /api/top-ups,
  * POST /api/top-ups/:id/refund); gifts (POST /api/gifts/redeem); member desk (POST /api/members,
@@ -80,6 +80,7 @@ export interface LocalApiOptions {
 const minor = z.number().int().refine(Number.isSafeInteger, 'must be a safe integer');
 const itemBody = z.strictObject({ barcode: z.string().trim().min(1).max(64), quantity: z.number().int().min(1).max(10_000).optional() });
 const memberBody = z.strictObject({ cardNo: z.string().trim().min(1).max(64) });
+const couponBody = z.strictObject({ code: z.string().trim().min(1).max(64) });
 const positive = minor.refine((n) => n > 0, 'must be more than zero');
 const pin = z.string().regex(/^\d{4,12}$/, 'a PIN is 4 to 12 digits');
 const tenderBody = z.discriminatedUnion('kind', [
@@ -228,6 +229,14 @@ export function createLocalApi(o: LocalApiOptions): express.Express {
   app.delete('/api/sales/:id/items/:lineNo', (req, res) => {
     const lineNo = parse(lineNoParam, req.params.lineNo);
     res.json(saleJson(checkout.removeLine(req.params.id, lineNo)));
+  });
+  // Coupon codes (promotions.ts): presented on the sale, priced, consumed when it completes.
+  app.post('/api/sales/:id/coupons', (req, res) => {
+    const b = parse(couponBody, req.body);
+    res.json(saleJson(checkout.presentCoupon(req.params.id, b.code)));
+  });
+  app.delete('/api/sales/:id/coupons/:code', (req, res) => {
+    res.json(saleJson(checkout.withdrawCoupon(req.params.id, parse(couponBody.shape.code, req.params.code))));
   });
   app.post('/api/sales/:id/member', (req, res) => {
     const b = parse(memberBody, req.body);

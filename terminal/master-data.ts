@@ -8,7 +8,7 @@ import { stmt, type TerminalDb } from './db';
 import { ensureAccounts } from './ledger';
 import { applyOperatorChange } from './operators';
 import { saveSetting } from './settings';
-import { applyPromotionChange } from './promotions';
+import { applyCouponChange, applyPromotionChange } from './promotions';
 
 /**
  * Master data cached from HQ: catalog, member levels, members and their cards, HQ balances.
@@ -37,6 +37,9 @@ export function applyChange(db: TerminalDb, change: SyncChange, ctx: PullContext
       return;
     case 'promotion':
       applyPromotionChange(db, { deleted: change.deleted, promotion: b.promotion, allotment: b.allotment }, ctx.at ?? 0);
+      return;
+    case 'coupon':
+      applyCouponChange(db, { deleted: change.deleted, coupon: b.coupon });
       return;
     case 'level': {
       if (change.deleted) {

@@ -180,4 +180,53 @@ describe('promotions at the till', () => {
     const less = t.checkout.removeLine(sale.id, 1);
     expect(less.lines.some((l) => l.amountMinor === 0)).toBe(false);
   });
+
+  it('coupons: a wallet code needs its member, applies with minimum spend, is used once, and travels to HQ in the sale', async () => {
+    const t = openTestTerminal(demoChain);
+    const voucher = promotion('east-5-off', { type: 'coupon', benefit: { kind: 'amount', amountMinor: 500 }, minSpendMinor: 2000, maxPerBasket: 1 }, { orgNodeId: 'region-east', group: 'stackable' });
+    receive(t, voucher);
+    const coupon = (code: string, memberId: string | null) => {
+      seq += 1;
+      t.db.transaction(() => applyChange(t.db, { seq, deleted: false, body: { type: 'coupon', coupon: { code, promotionId: 'east-5-off', memberId, validTo: null } } }, ctx))();
+    };
+    coupon('GOLDWALLET01', 'm-0002');
+    coupon('BEARER000001', null);
+    const codeOf = async (f: () => unknown) => {
+      try {
+        await f();
+      } catch (e) {
+        return (e as { code: string }).code;
+      }
+      return 'none';
+    };
+
+    const sale = t.checkout.openSale();
+    t.checkout.addItem(sale.id, COLA, 5); // 15.00: under the minimum spend
+    expect(await codeOf(() => t.checkout.presentCoupon(sale.id, 'NOSUCHCODE99'))).toBe('NOT_FOUND');
+    expect(await codeOf(() => t.checkout.presentCoupon(sale.id, 'goldwallet01'))).toBe('NO_MEMBER');
+    const under = t.checkout.presentCoupon(sale.id, 'bearer-0000-01');
+    expect(under.coupons).toEqual([{ code: 'BEARER000001', status: 'MIN_SPEND_NOT_MET' }]);
+    expect(under.totalMinor).toBe(1500);
+    const over = t.checkout.addItem(sale.id, COLA, 2); // 21.00
+    expect(over.coupons).toEqual([{ code: 'BEARER000001', status: 'applied' }]);
+    expect(over.totalMinor).toBe(2100 - 500);
+    // The same code on a second open sale is refused.
+    const other = t.checkout.openSale();
+    expect(await codeOf(() => t.checkout.presentCoupon(other.id, 'BEARER000001'))).toBe('CONFLICT');
+
+    t.checkout.addCashTender(sale.id, 1600);
+    t.checkout.complete(sale.id);
+    expect(lastSaleDocument(t).couponsUsed).toEqual(['BEARER000001']);
+    expect(await codeOf(() => t.checkout.presentCoupon(other.id, 'BEARER000001'))).toBe('CONFLICT'); // used
+
+    // A wallet code: only on its member's sale.
+    t.checkout.addItem(other.id, COLA, 7);
+    t.checkout.attachMember(other.id, GOLD_CARD);
+    const withWallet = t.checkout.presentCoupon(other.id, 'GOLDWALLET01');
+    expect(withWallet.coupons).toEqual([{ code: 'GOLDWALLET01', status: 'applied' }]);
+    // HQ withdraws a used code: it goes from this till.
+    seq += 1;
+    t.db.transaction(() => applyChange(t.db, { seq, deleted: true, body: { type: 'coupon', coupon: { code: 'GOLDWALLET01', promotionId: '-', memberId: null, validTo: null } } }, ctx))();
+    expect(t.checkout.addItem(other.id, COLA).coupons).toEqual([{ code: 'GOLDWALLET01', status: 'NOT_APPLICABLE' }]);
+  });
 });

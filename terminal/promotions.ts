@@ -1,5 +1,5 @@
 import Decimal from 'decimal.js';
-import { invariant } from '../core/errors';
+import { DomainError, invariant } from '../core/errors';
 import {
   preparePromotions,
   priceBasket,
@@ -7,6 +7,7 @@ import {
   type Basket,
   type BasketLine,
   type LevelRate,
+  type PresentedCoupon,
   type PricedBasket,
   type Promotion,
   type PromotionSet,
@@ -33,6 +34,8 @@ export function applyPromotionChange(db: TerminalDb, change: { deleted: boolean;
   const p = change.promotion;
   if (change.deleted || p.status === 'ended' || p.status === 'draft' || p.status === 'pending_approval') {
     stmt(db, 'DELETE FROM promotions WHERE id = ?').run(p.id);
+    // Its unused codes go with it (used ones stay: past sales name them).
+    stmt(db, 'DELETE FROM coupons WHERE promotion_id = ? AND used_sale_id IS NULL').run(p.id);
   } else {
     // Validated again here: the feed's codec already did, but this is what pricing will trust.
     const valid = promotionSchema.parse(p) as Promotion;
@@ -44,6 +47,71 @@ export function applyPromotionChange(db: TerminalDb, change: { deleted: boolean;
     ).run(valid.id, valid.orgNodeId, JSON.stringify(valid), change.allotment ?? 0, at);
   }
   stmt(db, 'UPDATE promotion_generation SET generation = generation + 1 WHERE singleton = 1').run();
+}
+
+/** Applies one coupon change from the feed: an unused code of a promotion this terminal holds, or its withdrawal. */
+export function applyCouponChange(db: TerminalDb, change: { deleted: boolean; coupon: { code: string; promotionId: string; memberId: string | null; validTo: string | null } }): void {
+  const c = change.coupon;
+  if (change.deleted) {
+    // A code used here stays (the sale names it); one used elsewhere or withdrawn goes.
+    stmt(db, 'DELETE FROM coupons WHERE code = ? AND used_sale_id IS NULL').run(c.code);
+    return;
+  }
+  stmt(
+    db,
+    `INSERT INTO coupons (code, promotion_id, member_id, valid_to) VALUES (?, ?, ?, ?)
+     ON CONFLICT (code) DO UPDATE SET promotion_id = excluded.promotion_id, member_id = excluded.member_id, valid_to = excluded.valid_to`,
+  ).run(c.code, c.promotionId, c.memberId, c.validTo);
+}
+
+/** A code as the cashier types or scans it: trimmed, upper case, without spaces or dashes. */
+export function normalizeCouponCode(code: string): string {
+  return code.replace(/[\s-]/g, '').toUpperCase();
+}
+
+/**
+ * Presents a coupon code on an open sale (inside the caller's transaction): it must be a code
+ * this terminal holds, not used, not on another open sale, and — a wallet code — the sale's member's.
+ */
+export function presentCoupon(db: TerminalDb, sale: { id: string; memberId: string | null }, rawCode: string, at: number): string {
+  const code = normalizeCouponCode(rawCode);
+  const c = stmt(db, 'SELECT * FROM coupons WHERE code = ?').get(code) as { code: string; member_id: string | null; used_sale_id: string | null } | undefined;
+  if (!c) throw new DomainError('NOT_FOUND', `coupon ${code} is not known at this store: mistyped, used, expired or of another region`, { code });
+  if (c.used_sale_id) throw new DomainError('CONFLICT', `coupon ${code} was used already`, { code, reason: 'USED' });
+  const elsewhere = stmt(db, "SELECT sc.sale_id FROM sale_coupons sc JOIN sales s ON s.id = sc.sale_id WHERE sc.code = ? AND s.status = 'open' AND s.id <> ?").get(code, sale.id);
+  if (elsewhere) throw new DomainError('CONFLICT', `coupon ${code} is on another open sale`, { code, reason: 'IN_USE' });
+  if (c.member_id) {
+    if (!sale.memberId) throw new DomainError('NO_MEMBER', `coupon ${code} is a member's: attach their card first`, { code });
+    if (c.member_id !== sale.memberId) throw new DomainError('CONFLICT', `coupon ${code} belongs to another member`, { code, reason: 'OTHER_MEMBER' });
+  }
+  stmt(db, "INSERT INTO sale_coupons (sale_id, code, status, presented_at) VALUES (?, ?, 'presented', ?) ON CONFLICT DO NOTHING").run(sale.id, code, at);
+  return code;
+}
+
+/** The codes presented on a sale as the engine takes them (a wallet code of another member is left out). */
+export function presentedCoupons(db: TerminalDb, saleId: string, memberId: string | null): PresentedCoupon[] {
+  const rows = stmt(db, 'SELECT c.code, c.promotion_id, c.valid_to, c.member_id FROM sale_coupons sc JOIN coupons c ON c.code = sc.code WHERE sc.sale_id = ? AND c.used_sale_id IS NULL ORDER BY sc.presented_at, c.code').all(saleId) as Array<{
+    code: string;
+    promotion_id: string;
+    valid_to: string | null;
+    member_id: string | null;
+  }>;
+  return rows.filter((r) => r.member_id === null || r.member_id === memberId).map((r) => ({ code: r.code, promotionId: r.promotion_id, validTo: r.valid_to }));
+}
+
+/** The codes presented on a sale and what pricing made of each ('applied' or a rejection reason). */
+export function saleCoupons(db: TerminalDb, saleId: string): Array<{ code: string; status: string }> {
+  return stmt(db, 'SELECT code, status FROM sale_coupons WHERE sale_id = ? ORDER BY presented_at, code').all(saleId) as Array<{ code: string; status: string }>;
+}
+
+/** Marks the codes a completing sale consumed as used here; returns them for its document. */
+export function consumeCoupons(db: TerminalDb, saleId: string): string[] {
+  const codes = (stmt(db, "SELECT code FROM sale_coupons WHERE sale_id = ? AND status = 'applied' ORDER BY code").all(saleId) as Array<{ code: string }>).map((r) => r.code);
+  for (const code of codes) {
+    const r = stmt(db, 'UPDATE coupons SET used_sale_id = ? WHERE code = ? AND used_sale_id IS NULL').run(saleId, code);
+    invariant(r.changes === 1, `coupon ${code} was used by another sale before ${saleId} completed`);
+  }
+  return codes;
 }
 
 /** The promotions this terminal holds, as synced. */
@@ -69,6 +137,8 @@ export interface PricingInput {
   now: number;
   lines: ReadonlyArray<{ lineNo: number; sku: string; barcode: string; name: string; quantity: number; unitPriceMinor: number; eligibleForMemberBenefits: boolean }>;
   member: { id: string; levelCode: string; birthday: string | null } | null;
+  /** Coupon codes presented (presentedCoupons). */
+  coupons?: PresentedCoupon[];
 }
 
 /**
@@ -132,7 +202,7 @@ export class PromotionPricer {
       storeId: input.storeId,
       storeAncestors: this.ancestors,
       at: { localDate: t.date, weekday: t.weekday, minuteOfDay: t.minuteOfDay },
-      couponsPresented: [],
+      couponsPresented: input.coupons ?? [],
       usage: usageFor(this.db, input.saleId, input.member?.id ?? null),
     };
   }
@@ -223,6 +293,11 @@ export function recordPricing(db: TerminalDb, saleId: string, priced: PricedBask
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   for (const [id, e] of byPromotion) insert.run(saleId, id, e.label.en, e.label.zh, e.amount, e.uses, e.kind, e.drawn, JSON.stringify(e.actions));
+  // What became of each code presented: applied, or why not.
+  const status = stmt(db, 'UPDATE sale_coupons SET status = ? WHERE sale_id = ? AND code = ?');
+  stmt(db, "UPDATE sale_coupons SET status = 'NOT_APPLICABLE' WHERE sale_id = ?").run(saleId);
+  for (const c of priced.couponsConsumed) status.run('applied', saleId, c.code);
+  for (const c of priced.couponsRejected) status.run(c.reason, saleId, c.code);
   return priced.totals.netMinor;
 }
 
