@@ -3,7 +3,8 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoChain } from '../fixtures/data/demo-chain';
 import { DEFAULT_DEMO_MONTH, enrollDemoTerminals, generateDemoMonth, pushDemoMonth, type DemoMonthOptions } from '../fixtures/data/demo-month';
-import type { SyncEvent } from '../protocols/sync/v1/codec';
+import { eventToWire, type SyncEvent } from '../protocols/sync/v1/codec';
+import { chainOver } from '../protocols/sync/v1/day-close';
 import { startTestHq } from './testing/hq';
 import { createTestSyncClient, type TestSyncClient } from './testing/sync-client';
 import type { Difference, ReconciliationReport } from './reconciliation';
@@ -132,6 +133,22 @@ describe('reconciliation of a seeded month (4 terminals, 30 days)', () => {
     const gu = r.rows.find((x) => x.operator_id === 'op-sh-01-cashier-1')!;
     expect(gu).toMatchObject({ terminal_id: 't-sh-01-1', sale_count: expected.length, sales_minor: expected.reduce((s, e) => s + (e.body.type === 'sale' ? e.body.sale.totalMinor : 0), 0) });
     expect(r.rows.reduce((s, x) => s + x.sale_count, 0)).toBe(ctx.month.totals.saleCount + 2); // + the two promotion sales above
+  });
+
+  it('a day close an older HQ quarantined is listed with its seq, and applies when retried', async () => {
+    const till = ctx.month.terminals.find((t) => t.terminalId === 't-gz-01-1')!;
+    const last = till.events.at(-1)!;
+    const dayClose = { id: 'dc-old-hq', storeId: 'store-gz-01', terminalId: 't-gz-01-1', businessDate: '2026-10-31', tenders: [], saleCount: 0, refundCount: 0, topUpTotalMinor: 0, firstSeq: last.seq, lastSeq: last.seq, eventsChain: chainOver(till.events), closedAt: Date.parse('2026-10-31T22:00:00+08:00') };
+    const wire = eventToWire({ seq: last.seq + 1, id: '01a00000-0000-7000-8000-000000000001', occurredAt: dayClose.closedAt, body: { type: 'day_close', dayClose }, transfers: [] });
+    await ctx.hq.sql`insert into events (terminal_id, seq, event_id, kind, body, status, reason)
+      values ('t-gz-01-1', ${last.seq + 1}, ${wire.id as string}, 'day_close', ${JSON.stringify(wire)}, 'quarantined', 'day close events are not reconciled by this HQ yet')`;
+    const before = await ctx.reconcile('2026-10-31');
+    expect(before.differences).toEqual([expect.objectContaining({ kind: 'quarantined_event', terminalId: 't-gz-01-1', seqs: [{ fromSeq: last.seq + 1, toSeq: last.seq + 1 }] })]);
+    const retried = await fetch(`${ctx.hq.httpUrl}/api/v1/events/t-gz-01-1/${last.seq + 1}/retry`, { method: 'POST', headers: { authorization: `Bearer ${ctx.token}` } });
+    expect(((await retried.json()) as { status: string }).status).toBe('applied');
+    const after = await ctx.reconcile('2026-10-31');
+    expect(after.differences).toEqual([]);
+    expect(after.terminals.find((t) => t.terminalId === 't-gz-01-1')?.dayClose?.id).toBe('dc-old-hq');
   });
 
   it('refuses a malformed date', async () => {
