@@ -189,4 +189,36 @@ describe('a promotion rolls out from HQ to the terminals of its region only', ()
       expect.objectContaining({ promotionId: 'east-cola-limited', storeId: 'store-sh-01', day: today, uses: 2, units: 4, discountMinor: 4 * 200, refundedDiscountMinor: 80, salesWith: 2, salesWithMinor: 2 * 1100 }),
     ]);
   });
+
+  it('a coupon issued at HQ is taken at the east till and comes back to HQ used, once', async () => {
+    const manager = await signIn('east.manager');
+    const made = await rest('POST', '/promotions', manager, {
+      id: 'east-voucher-5', name: '5 off 20', nameZh: '满20用5元券', orgNodeId: 'region-east', priority: 0, group: 'stackable',
+      validFrom: null, validTo: null, daysOfWeek: null, hours: null, perMemberLimit: null, budget: null,
+      rule: { type: 'coupon', benefit: { kind: 'amount', amountMinor: 500 }, minSpendMinor: 2000, maxPerBasket: 1 },
+    });
+    expect(made.status).toBe(201);
+    await rest('POST', '/promotions/east-voucher-5/submit', manager);
+    await rest('POST', '/promotions/east-voucher-5/approve', await signIn('admin'));
+    const issued = await rest('POST', '/promotions/east-voucher-5/coupons', manager, { count: 1 });
+    expect(issued.status).toBe(201);
+    const code = issued.json.coupons[0].code as string;
+    await east.syncNow();
+
+    const sale = await till(east, 'POST', '/api/sales');
+    await till(east, 'POST', `/api/sales/${sale.id}/items`, { barcode: '6901028001182', quantity: 6 }); // cola 500ml ×6 = 21.00
+    const priced = await till(east, 'POST', `/api/sales/${sale.id}/coupons`, { code });
+    expect(priced.coupons).toEqual([{ code, status: 'applied' }]);
+    expect(priced.totalMinor).toBe(2100 - 500);
+    await till(east, 'POST', `/api/sales/${sale.id}/tenders`, { kind: 'cash', amountMinor: priced.totalMinor });
+    await till(east, 'POST', `/api/sales/${sale.id}/complete`);
+    await east.syncNow();
+
+    const used = (await rest('GET', '/promotions/east-voucher-5/coupons?used=true', manager)).json.coupons;
+    expect(used).toEqual([expect.objectContaining({ code, usedSaleId: sale.id, reusedBySaleIds: [] })]);
+    // Gone from the till: it cannot be presented again.
+    const again = await till(east, 'POST', '/api/sales');
+    const refused = await fetch(new URL(`/api/sales/${again.id}/coupons`, east.uiUrl), { method: 'POST', headers: { authorization: `Bearer ${east.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
+    expect(refused.status).toBeGreaterThanOrEqual(400);
+  });
 });
