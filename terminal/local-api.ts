@@ -19,8 +19,9 @@ import { outboxDepth } from './outbox';
  * GET /api/health needs `Authorization: Bearer <per-launch token>`.
  *
  * Routes: sales (POST /api/sales, items, member, coupons (POST, DELETE /:code), tenders {cash | bank_card | stored_value [pin] |
- * points [pin]}, complete, cancel; GET /api/sales?cardNo=|memberId= a member's recent sales here);
- * refunds (POST /api/refunds, GET /api/sales/:id/refunds); top-ups (POST /api/top-ups,
+ * points [pin]}, complete, cancel; GET /api/sales?cardNo=|memberId= a member's recent sales here and,
+ * online, at other stores); refunds (POST /api/refunds, GET /api/sales/:id/refunds; a sale made at
+ * another terminal or store comes from HQ, online only); top-ups (POST /api/top-ups,
  * POST /api/top-ups/:id/refund); gifts (POST /api/gifts/redeem); member desk (POST /api/members,
  * GET /api/members/:id, POST /api/members/:id/cards, POST /api/cards/:cardNo/freeze | unfreeze |
  * report-lost | replace | transfer-balance); GET /api/cards/:cardNo, /api/products, /api/settings.
