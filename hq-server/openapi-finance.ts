@@ -51,7 +51,7 @@ const line = {
   properties: {
     lineNo: int, kind: { type: 'string', enum: ['store', 'adjustment'] }, storeId: str, description: str,
     issuedPrincipalMinor: int, issuedBonusMinor: int, redeemedPrincipalMinor: int, redeemedBonusMinor: int,
-    bonusFundedMinor: int, bonusReimbursedMinor: int, serviceFeeMinor: int, netMinor: int, correctsStatementId: { type: ['string', 'null'] },
+    bonusFundedMinor: int, bonusReimbursedMinor: int, serviceFeeMinor: int, pointsReimbursedMinor: { type: 'integer', description: 'Value of points the store accepted as payment, funded by the chain' }, netMinor: int, correctsStatementId: { type: ['string', 'null'] },
   },
 };
 const statement = {

@@ -56,6 +56,7 @@ export const STATEMENT_COLUMNS: Column[] = [
   { key: 'bonus_funded_minor', header: 'Bonus funded 承担赠送', type: 'money' },
   { key: 'bonus_reimbursed_minor', header: 'Bonus reimbursed 补偿赠送', type: 'money' },
   { key: 'service_fee_minor', header: 'Service fee 服务费', type: 'money' },
+  { key: 'points_reimbursed_minor', header: 'Points accepted 积分抵现', type: 'money' },
   { key: 'net_minor', header: 'Net 净额 (+HQ pays)', type: 'money' },
 ];
 
@@ -73,6 +74,7 @@ export function statementRows(st: Statement): Row[] {
     bonus_funded_minor: l.bonusFundedMinor,
     bonus_reimbursed_minor: l.bonusReimbursedMinor,
     service_fee_minor: l.serviceFeeMinor,
+    points_reimbursed_minor: l.pointsReimbursedMinor,
     net_minor: l.netMinor,
   }));
   const total: Row = { line_no: null, kind: '', store_id: '', description: `Total 合计 — ${st.party} ${st.periodStart}…${st.periodEnd} (${st.state})` };

@@ -60,6 +60,12 @@ describe('settlement worked example (SETTLEMENT.md)', () => {
     // 5. 会员甲 spends ¥50.00 of bonus in Hangzhou.
     now = at('2026-11-25', '12:00');
     await storedValueSale(tills['t-hz-01-1']!, a, 0, 5_000);
+    // 6. 郑浩 (m-0022) pays ¥50.00 in Guangzhou: 2,000 points (¥20.00, funded by the chain) and ¥30.00 cash.
+    now = at('2026-11-27', '19:00');
+    const zheng = { memberId: 'm-0022', cardId: 'c-0024' };
+    const pointsSale = s.saleDoc(tills['t-gz-01-1']!, zheng, [line(1, 1, 5_000)], [{ kind: 'points', amountMinor: 2_000, points: 2_000, holdId: null }, { kind: 'cash', amountMinor: 3_000, tenderedMinor: 3_000, changeMinor: 0 }], 0);
+    const pr = await s.pushOne(tills['t-gz-01-1']!, { type: 'sale', sale: pointsSale }, postSale(pointsSale, () => uuidv7()));
+    expect(pr.status, pr.reason).toBe('applied');
     november = await generateStatements(hq.sql, { start: '2026-11-01', end: '2026-11-30' });
   }, 120_000);
   afterAll(async () => {
@@ -71,9 +77,9 @@ describe('settlement worked example (SETTLEMENT.md)', () => {
 
   it('one statement per franchisee and per company store, each line to the fen', () => {
     expect(november.map((x) => x.party)).toEqual(['store-hz-01', 'store-sh-01', GZ]);
-    expect(statementOf(november, GZ)).toMatchObject({ franchisee: GZ, state: 'draft', netMinor: 57_600 });
+    expect(statementOf(november, GZ)).toMatchObject({ franchisee: GZ, state: 'draft', netMinor: 59_600 });
     expect(statementOf(november, GZ).lines).toEqual([
-      expect.objectContaining({ kind: 'store', storeId: 'store-gz-01', issuedPrincipalMinor: 50_000, issuedBonusMinor: 5_000, redeemedPrincipalMinor: 100_000, redeemedBonusMinor: 8_250, bonusFundedMinor: 0, bonusReimbursedMinor: 8_250, serviceFeeMinor: 650, netMinor: 57_600 }),
+      expect.objectContaining({ kind: 'store', storeId: 'store-gz-01', issuedPrincipalMinor: 50_000, issuedBonusMinor: 5_000, redeemedPrincipalMinor: 100_000, redeemedBonusMinor: 8_250, bonusFundedMinor: 0, bonusReimbursedMinor: 8_250, serviceFeeMinor: 650, pointsReimbursedMinor: 2_000, netMinor: 59_600 }),
     ]);
     expect(statementOf(november, 'store-sh-01').lines).toEqual([
       expect.objectContaining({ storeId: 'store-sh-01', issuedPrincipalMinor: 100_000, issuedBonusMinor: 15_000, redeemedPrincipalMinor: 33_333, redeemedBonusMinor: 0, serviceFeeMinor: 0, netMinor: -66_667 }),
@@ -86,7 +92,7 @@ describe('settlement worked example (SETTLEMENT.md)', () => {
   it('when issuing stores fund bonus, Shanghai pays the ¥132.50 of its bonus spent elsewhere', async () => {
     const settled = await settlePeriod(hq.sql, { start: '2026-11-01', end: '2026-11-30' }, { bonusFundedBy: 'issuing_store', franchiseServiceFeeRate: '0.006' });
     expect(settled.find((x) => x.storeId === 'store-sh-01')).toMatchObject({ bonusFundedMinor: 13_250, netMinor: -79_917 });
-    expect(settled.find((x) => x.storeId === 'store-gz-01')).toMatchObject({ bonusFundedMinor: 0, netMinor: 57_600 });
+    expect(settled.find((x) => x.storeId === 'store-gz-01')).toMatchObject({ bonusFundedMinor: 0, pointsReimbursedMinor: 2_000, netMinor: 59_600 });
   });
 
   it('the statement downloads as a real .xlsx: typed numeric cells in yuan with a currency format, and a total row', async () => {
@@ -104,20 +110,20 @@ describe('settlement worked example (SETTLEMENT.md)', () => {
     const col = (startsWith: string) => header.findIndex((h) => String(h).startsWith(startsWith)) + 1;
     const line = sheet.getRow(2);
     const fen = (v: unknown) => new Decimal(v as number).times(100).toNumber();
-    for (const [name, expected] of [['Issued principal', 50_000], ['Redeemed principal', 100_000], ['Redeemed bonus', 8_250], ['Service fee', 650], ['Net', 57_600]] as const) {
+    for (const [name, expected] of [['Issued principal', 50_000], ['Redeemed principal', 100_000], ['Redeemed bonus', 8_250], ['Service fee', 650], ['Points accepted', 2_000], ['Net', 59_600]] as const) {
       const cell = line.getCell(col(name));
       expect(cell.type, name).toBe(ExcelJS.ValueType.Number);
       expect(fen(cell.value), name).toBe(expected);
       expect(cell.numFmt).toContain('¥');
     }
-    expect(line.getCell(col('Net')).value).toBe(576);
+    expect(line.getCell(col('Net')).value).toBe(596);
     expect(line.getCell(col('Service fee')).value).toBe(6.5);
     const total = sheet.getRow(3);
     expect(String(total.getCell(col('Description')).value)).toMatch(/^Total 合计/);
     expect(total.getCell(col('Net')).type).toBe(ExcelJS.ValueType.Number);
-    expect(fen(total.getCell(col('Net')).value)).toBe(57_600);
+    expect(fen(total.getCell(col('Net')).value)).toBe(59_600);
     const csv = await (await fetch(`${hq.httpUrl}/api/v1/settlement/statements/${statementOf(november, 'store-sh-01').id}/export?format=csv`, { headers: { authorization: `Bearer ${token}` } })).text();
-    expect(csv.split('\r\n')[1]).toBe('1,store,store-sh-01,2026-11-01…2026-11-30,1000.00,150.00,333.33,0.00,0.00,0.00,0.00,-666.67');
+    expect(csv.split('\r\n')[1]).toBe('1,store,store-sh-01,2026-11-01…2026-11-30,1000.00,150.00,333.33,0.00,0.00,0.00,0.00,0.00,-666.67');
   });
 
   it('a confirmed statement never changes; a late sale of its period comes as a correction line in the next statement, once', async () => {

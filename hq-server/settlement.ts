@@ -15,6 +15,8 @@ import { readSetting } from './settings';
  * - redeemed bonus is attributed to the store of the card's latest top-up that gave bonus at or
  *   before the redemption; bonus with no such top-up (opening balances, rebates, adjustments) to
  *   the member's home store;
+ * - SALE_POINTS (points a sale took as payment) → points reimbursed at the sale's store, HQ pays it
+ *   (the chain funds points); REFUND_POINTS_VALUE → minus, at the refund's store. No service fee on it;
  * - opening balances, rebates, adjustments, card replacements and balance transfers are the chain's
  *   and settle with no store; offline overdrafts are the store's own exposure and are not reimbursed.
  *
@@ -29,7 +31,10 @@ export interface Period {
   end: string;
 }
 
-export type StatementLine = Omit<StoreSettlement, 'franchisee'> & {
+/** A store's settlement with the value of the points it accepted, which the chain funds. */
+export type StoreSettlementWithPoints = StoreSettlement & { pointsReimbursedMinor: number };
+
+export type StatementLine = Omit<StoreSettlementWithPoints, 'franchisee'> & {
   lineNo: number;
   kind: 'store' | 'adjustment';
   description: string;
@@ -131,13 +136,41 @@ async function franchisees(db: Db): Promise<Map<string, string | null>> {
 /** A store's settlement party: its franchisee, or the store itself when company-owned. */
 const partyOf = (storeId: string, franchisee: string | null) => franchisee ?? storeId;
 
-/** Settles a period's stores (core's settleStores over the ledger's movements). */
-export async function settlePeriod(db: Db, period: Period, rules: SettlementRules): Promise<StoreSettlement[]> {
-  const f = await franchisees(db);
-  return settleStores(await movementsOf(db, period), (s) => f.get(s) ?? null, rules);
+/** Value of points each store accepted as payment in the period, less what refunds gave back. */
+export async function pointsTenderOf(db: Db, period: Period): Promise<Map<string, number>> {
+  const tz = await chainTimeZone(db);
+  const from = (await dayBounds(db, period.start, tz)).from;
+  const to = (await dayBounds(db, period.end, tz)).to;
+  const rows = await db`
+    select a.owner as store_id, sum(case when t.code = 'SALE_POINTS' then t.amount else -t.amount end)::bigint as value
+    from transfers t join accounts a on a.id = case when t.code = 'SALE_POINTS' then t.debit_account_id else t.credit_account_id end
+    where t.kind in ('single', 'post_pending') and t.code in ('SALE_POINTS', 'REFUND_POINTS_VALUE') and a.code = 'STORE_POINTS_TENDER'
+      and t."timestamp" >= ${from} and t."timestamp" < ${to}
+    group by a.owner`;
+  return new Map(rows.map((r) => [r.store_id as string, r.value as number]));
 }
 
-const AMOUNT_FIELDS = ['issuedPrincipalMinor', 'issuedBonusMinor', 'redeemedPrincipalMinor', 'redeemedBonusMinor', 'bonusFundedMinor', 'bonusReimbursedMinor', 'serviceFeeMinor', 'netMinor'] as const;
+/** Core's settleStores over the ledger's movements, plus the points each store is paid for. */
+function withPoints(settled: StoreSettlement[], points: ReadonlyMap<string, number>, franchiseeOf: (s: string) => string | null): StoreSettlementWithPoints[] {
+  const out: StoreSettlementWithPoints[] = settled.map((s) => {
+    const p = points.get(s.storeId) ?? 0;
+    return { ...s, pointsReimbursedMinor: p, netMinor: s.netMinor + p };
+  });
+  for (const [storeId, p] of points) {
+    if (p === 0 || out.some((s) => s.storeId === storeId)) continue;
+    out.push({ storeId, franchisee: franchiseeOf(storeId), issuedPrincipalMinor: 0, issuedBonusMinor: 0, redeemedPrincipalMinor: 0, redeemedBonusMinor: 0, bonusFundedMinor: 0, bonusReimbursedMinor: 0, serviceFeeMinor: 0, pointsReimbursedMinor: p, netMinor: p });
+  }
+  return out.sort((a, b) => (a.storeId < b.storeId ? -1 : a.storeId > b.storeId ? 1 : 0));
+}
+
+/** Settles a period's stores: core's settleStores over the ledger's movements, and the points they accepted. */
+export async function settlePeriod(db: Db, period: Period, rules: SettlementRules): Promise<StoreSettlementWithPoints[]> {
+  const f = await franchisees(db);
+  const franchiseeOf = (s: string) => f.get(s) ?? null;
+  return withPoints(settleStores(await movementsOf(db, period), franchiseeOf, rules), await pointsTenderOf(db, period), franchiseeOf);
+}
+
+const AMOUNT_FIELDS = ['issuedPrincipalMinor', 'issuedBonusMinor', 'redeemedPrincipalMinor', 'redeemedBonusMinor', 'bonusFundedMinor', 'bonusReimbursedMinor', 'serviceFeeMinor', 'pointsReimbursedMinor', 'netMinor'] as const;
 type Amounts = Record<(typeof AMOUNT_FIELDS)[number], number>;
 const zeroAmounts = (): Amounts => Object.fromEntries(AMOUNT_FIELDS.map((k) => [k, 0])) as Amounts;
 
@@ -154,6 +187,7 @@ function lineFromRow(r: Record<string, any>): StatementLine {
     bonusFundedMinor: r.bonus_funded_minor,
     bonusReimbursedMinor: r.bonus_reimbursed_minor,
     serviceFeeMinor: r.service_fee_minor,
+    pointsReimbursedMinor: r.points_reimbursed_minor ?? 0,
     netMinor: r.net_minor,
     correctsStatementId: r.corrects_statement_id ?? null,
   };
@@ -173,6 +207,7 @@ function lineRow(statementId: string, l: StatementLine): Record<string, unknown>
     bonus_funded_minor: l.bonusFundedMinor,
     bonus_reimbursed_minor: l.bonusReimbursedMinor,
     service_fee_minor: l.serviceFeeMinor,
+    points_reimbursed_minor: l.pointsReimbursedMinor,
     net_minor: l.netMinor,
     corrects_statement_id: l.correctsStatementId,
   };
@@ -224,7 +259,8 @@ export async function generateStatements(sql: Sql, period: Period): Promise<Stat
     // One generator at a time: drafts are replaced as a whole.
     await tx`select pg_advisory_xact_lock(7262847009)`;
     const f = await franchisees(tx);
-    const settled = settleStores(await movementsOf(tx, period), (s) => f.get(s) ?? null, rules);
+    const franchiseeOf = (s: string) => f.get(s) ?? null;
+    const settled = withPoints(settleStores(await movementsOf(tx, period), franchiseeOf, rules), await pointsTenderOf(tx, period), franchiseeOf);
     const byParty = new Map<string, { franchisee: string | null; lines: StatementLine[] }>();
     const party = (storeId: string) => {
       const franchisee = f.get(storeId) ?? null;
@@ -244,7 +280,8 @@ export async function generateStatements(sql: Sql, period: Period): Promise<Stat
       const carried = (await tx`select l.* from settlement_lines l join settlement_statements s on s.id = l.statement_id
         where l.corrects_statement_id = ${old.id} and s.state = 'confirmed'`).map(lineFromRow);
       const oldRules = (typeof old.rules === 'string' ? JSON.parse(old.rules) : old.rules) as SettlementRules;
-      const now = settleStores(await movementsOf(tx, { start: old.period_start, end: old.period_end }), (s) => f.get(s) ?? null, oldRules);
+      const oldPeriod = { start: old.period_start as string, end: old.period_end as string };
+      const now = withPoints(settleStores(await movementsOf(tx, oldPeriod), franchiseeOf, oldRules), await pointsTenderOf(tx, oldPeriod), franchiseeOf);
       const stores = new Set([...oldLines.map((l) => l.storeId), ...now.map((n) => n.storeId)].filter((s) => partyOf(s, f.get(s) ?? null) === old.party));
       for (const storeId of [...stores].sort()) {
         const then = zeroAmounts();

@@ -59,6 +59,7 @@ export async function render(root, { params }) {
         { header: '消费赠送 Bonus redeemed', num: true, cell: (l) => money(l.redeemedBonusMinor) },
         { header: '承担赠送 Bonus funded', num: true, cell: (l) => money(l.bonusFundedMinor) },
         { header: '服务费 Fee', num: true, cell: (l) => money(l.serviceFeeMinor) },
+        { header: '积分抵现 Points', num: true, cell: (l) => money(l.pointsReimbursedMinor) },
         { header: '净额 Net', num: true, cell: (l) => money(l.netMinor) },
       ], st.lines),
       el('div', { class: 'row', style: 'margin-top:8px' }, confirmButton, exportButton('xlsx'), exportButton('csv'), progress.box)));
