@@ -79,6 +79,19 @@ describe('reconciliation of a seeded month (4 terminals, 30 days)', () => {
     expect(flow.rows.reduce((s, r) => s + r.bonus_minor, 0)).toBe(ctx.month.totals.topUpBonusMinor);
     const last = await ctx.reconcile(to);
     expect(flow.rows.at(-1)!.closing_minor).toBe(last.liability!.memberBalancesMinor);
+    const all = ctx.month.terminals.flatMap((t) => t.events);
+    const earned = all.reduce((s, e) => s + (e.body.type === 'sale' ? e.body.sale.pointsEarned : 0), 0);
+    const reversed = all.reduce((s, e) => s + (e.body.type === 'refund' ? e.body.refund.pointsReversed : 0), 0);
+    const points = (await (await get(`/reports/points?from=${from}&to=${to}`)).json()) as { rows: Array<{ earned: number; reversed: number; net: number }> };
+    expect(points.rows.reduce((s, r) => s + r.earned, 0)).toBe(earned);
+    expect(points.rows.reduce((s, r) => s + r.reversed, 0)).toBe(-reversed);
+    expect(points.rows.reduce((s, r) => s + r.net, 0)).toBe(earned - reversed);
+    // The seeded members joined when the chain was seeded (now), after the month.
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+    const growth = (await (await get(`/reports/member-growth?from=${from}&to=${today}`)).json()) as { rows: Array<{ new_members: number; total_members: number }> };
+    expect(growth.rows[0]!.total_members).toBe(0);
+    expect(growth.rows.at(-1)!.total_members).toBe(demoChain.members.length);
+    expect(growth.rows.reduce((s, r) => s + r.new_members, 0)).toBe(demoChain.members.length);
     const cashiers = (await (await get(`/reports/cashier-performance?from=${from}&to=${to}`)).json()) as { rows: Array<{ sale_count: number }>; note: string };
     expect(cashiers.rows.reduce((s, r) => s + r.sale_count, 0)).toBe(ctx.month.totals.saleCount);
     expect(cashiers.note).toMatch(/shift/);
