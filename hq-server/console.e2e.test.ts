@@ -128,11 +128,11 @@ describe.skipIf(!existsSync(CHROMIUM))('HQ console in Chromium', () => {
       await manager.waitForURL(/created=/);
       const id = decodeURIComponent(/created=([^&]+)/.exec(manager.url())![1]!);
       await manager.click(`[data-promotion="${id}"] button[data-action^="提交"]`);
-      await manager.waitForSelector(`[data-promotion="${id}"] button[data-action^="批准"]`);
-      // The author may not approve their own promotion: HQ refuses it.
-      await manager.click(`[data-promotion="${id}"] button[data-action^="批准"]`);
-      await manager.waitForSelector('[data-page=promotions] [role=alert]');
-      expect(await manager.textContent('[data-page=promotions] [role=alert]')).toMatch(/FORBIDDEN|author|approve/i);
+      await manager.waitForSelector(`[data-promotion="${id}"] .tag`);
+      // A regional manager does not approve: no button (and HQ would refuse the call).
+      expect(await manager.locator(`[data-promotion="${id}"] button`).count()).toBe(0);
+      const refused = await manager.evaluate(async (pid) => (await fetch(`/api/v1/promotions/${pid}/approve`, { method: 'POST', headers: { authorization: `Bearer ${sessionStorage.getItem('onecard.token')}`, 'content-type': 'application/json' }, body: '{}' })).status, id);
+      expect(refused).toBe(403);
       if (SCREENSHOTS) await manager.screenshot({ path: join(SCREENSHOTS, 'promotions.png'), fullPage: true });
 
       await page.goto(`${hq.httpUrl}/console/#/promotions`);

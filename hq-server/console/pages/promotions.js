@@ -1,4 +1,4 @@
-import { api } from '../api.js';
+import { api, session } from '../api.js';
 import { el, errorBox, section, table, tag } from '../dom.js';
 
 // Promotions (the promotions REST routes): list, a form for the common 满减 rule (others as JSON,
@@ -64,8 +64,11 @@ export async function render(root, { params }) {
   const filter = params.get('status') || '';
   const { promotions } = await api('GET', '/promotions' + (filter ? `?status=${filter}` : ''));
   const act = (label, path, body, cls = 'secondary') => el('button', { class: cls, 'data-action': label, onclick: async () => {
-    try { await api('POST', path, body); location.hash = `#/promotions?t=${Date.now()}`; } catch (e) { status.replaceChildren(errorBox(e)); root.prepend(errorBox(e)); }
+    try { await api('POST', path, body); location.hash = `#/promotions?t=${Date.now()}`; } catch (e) { root.prepend(errorBox(e)); }
   } }, label);
+  // Buttons follow the operator's permissions (HQ checks them again, and the node).
+  const grants = (session.operator && session.operator.grants) || null;
+  const may = (permission) => !grants || grants.some((g) => (g.permissions || []).includes(permission));
   root.append(section('促销 Promotions', promotions.length === 0 ? el('p', { class: 'muted' }, '无 None') : table([
     { header: '名称 Name', cell: (r) => `${r.promotion.nameZh} ${r.promotion.name}` },
     { header: '节点 Node', cell: (r) => r.promotion.orgNodeId },
@@ -78,8 +81,9 @@ export async function render(root, { params }) {
       const s = r.promotion.status;
       return el('span', { 'data-promotion': r.promotion.id },
         s === 'draft' ? act('提交 Submit', `/promotions/${id}/submit`, {}) : null,
-        s === 'pending_approval' ? act('批准 Approve', `/promotions/${id}/approve`, {}, '') : null,
-        s === 'pending_approval' ? act('驳回 Reject', `/promotions/${id}/reject`, { reason: 'sent back from the console' }) : null,
+        s === 'pending_approval' && may('promotion.approve') ? act('批准 Approve', `/promotions/${id}/approve`, {}, '') : null,
+        s === 'pending_approval' && may('promotion.approve') ? act('驳回 Reject', `/promotions/${id}/reject`, { reason: 'sent back from the console' }) : null,
+        s === 'pending_approval' && !may('promotion.approve') ? tag('等待审批 awaiting another operator') : null,
         s === 'scheduled' || s === 'active' ? act('结束 End', `/promotions/${id}/end`, {}, 'danger') : null);
     } },
   ], promotions, { id: 'promotions-table' })));
