@@ -92,6 +92,7 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app in Chromium, simulated lane,
     if (await page.isVisible('#dialog-backdrop')) await page.keyboard.press('Escape');
     if ((await page.getAttribute('html', 'lang')) !== 'zh-CN') await page.keyboard.press('F12');
     proxy.heal();
+    if (lane.snapshot().printer.paperEmpty) lane.loadPaper();
     const last = await page.evaluate(() => (window as unknown as { onecard: { state: { lastSale: { id: string; status: string } | null } } }).onecard.state.lastSale);
     if (last?.status === 'completed') await expect.poll(() => receipts().some((r) => r.qrCodes.includes(last.id)), { timeout: 15_000 }).toBe(true);
   });
@@ -317,6 +318,33 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app in Chromium, simulated lane,
     await page.keyboard.press('Enter');
     await saleDone();
     expect(await text('#tender-list')).toContain('储值');
+  });
+
+  it('points (积分抵现) and a bank card split one sale; an unknown barcode is told; a scanned receipt opens its return', async () => {
+    await enter(MILK);
+    lane.presentCard(ZHANG_WEI, 1001);
+    await expect.poll(() => text('#total'), { timeout: 10_000 }).toBe('¥53.91');
+    lane.removeCard();
+    await page.keyboard.press('F7');
+    await page.keyboard.type('2000');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => text('#due'), { timeout: 10_000 }).toBe('¥33.91');
+    const charged = lane.snapshot().bankCharged_minor;
+    await page.keyboard.press('F8');
+    await page.keyboard.press('Enter');
+    await saleDone();
+    expect(lane.snapshot().bankCharged_minor).toBe(charged + 3391);
+    const tenders = await text('#tender-list');
+    expect(tenders).toContain('积分 2000: ¥20.00');
+    expect(tenders).toContain('银行卡: ¥33.91');
+
+    lane.scan('6901234567892');
+    await expect.poll(() => text('#message'), { timeout: 10_000 }).toContain('UNKNOWN_BARCODE');
+
+    lane.scan(memberSaleId);
+    await page.waitForSelector('#return-lines input[data-line="1"]', { timeout: 10_000 });
+    expect(await page.inputValue('#return-find')).toBe(memberSaleId);
+    await page.keyboard.press('Escape');
   });
 
   it('a return of one unit of one line shows what goes back to stored value and cash', async () => {

@@ -246,7 +246,10 @@ async function finish() {
   if (r.sale.changeMinor > 0) parts.push(`${t('change')} ${money(r.sale.changeMinor)}`);
   if (r.sale.member) parts.push(`${t('pointsEarned')} +${r.sale.pointsEarned}`);
   if (r.drawerOpened) parts.push(t('drawerOpened'));
-  say(parts.join(' · '), 'ok');
+  // The receipt prints in the background; its "queued" news may come before this answer.
+  const queued = S.receiptQueued?.id === r.sale.id ? S.receiptQueued : null;
+  if (queued) parts.push(`${t('receiptQueued')}${queued.message}`);
+  say(parts.join(' · '), queued ? 'error' : 'ok');
 }
 
 /** After a tender: the sale finishes by itself once nothing is due. */
@@ -854,7 +857,10 @@ function connect() {
   on('receipt', (r) => {
     S.waitingReceipts = r.waitingReceipts;
     renderStatus();
-    if (r.type === 'receipt-queued') say(`${t('receiptQueued')}${r.message}`, 'error');
+    if (r.type === 'receipt-queued') {
+      S.receiptQueued = r;
+      say(`${t('receiptQueued')}${r.message}`, 'error');
+    }
     else if (r.reprint) say(t('receiptReprinted'), 'ok');
   });
   on('link', (l) => {
