@@ -97,7 +97,8 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier page in Chromium', () => {
     await expect.poll(() => page.locator('#refund-lines tr').count(), { timeout: 10_000 }).toBe(1);
     await page.fill('.refund-qty', '1');
     await page.click('#refund-do');
-    await expect.poll(() => page.textContent('#refund-result'), { timeout: 10_000 }).toContain('59.90');
+    // The panel shows the sale (with its total) until the refund's answer replaces it: wait for that.
+    await expect.poll(() => page.textContent('#refund-result'), { timeout: 10_000 }).toContain('退款 Refunded 59.90');
     const result = await page.textContent('#refund-result');
     expect(result).toContain('积分 Points 20.00 → 2000 积分 points back');
     expect(result).toContain('现金 Cash 39.90');
