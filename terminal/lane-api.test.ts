@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDeviceFactory } from '../drivers';
+import { demoChain } from '../fixtures/data/demo-chain';
+import { VirtualDevices } from '../fixtures/simulators/virtual-devices';
+import { StoreLane } from './devices';
+import { EventsStream, type PushEvent } from './events-stream';
+import { CashierLane } from './lane-api';
+import { openTestTerminal, type TestTerminal } from './testing';
+
+const COLA = '6901028001014'; // ¥3.00
+const chainKey = new TextEncoder().encode('lane-test-key');
+
+/** The lane without a browser: simulated devices, a terminal on SQLite, HQ offline. */
+describe('cashier lane: devices and the current sale', () => {
+  let t: TestTerminal;
+  let sim: VirtualDevices;
+  let lane: StoreLane;
+  let cashier: CashierLane;
+  const events: PushEvent[] = [];
+
+  beforeAll(async () => {
+    t = openTestTerminal(demoChain);
+    sim = new VirtualDevices(chainKey, { paymentResponse_ms: 1000 });
+    lane = new StoreLane({ config: sim.config, factory: createDeviceFactory({ simulators: sim.transports, chainKey }), panel: sim }, t.db);
+    const stream = new EventsStream('x'.repeat(64));
+    stream.publish = (e) => void events.push(e);
+    cashier = new CashierLane({
+      checkout: t.checkout,
+      db: t.db,
+      lane,
+      events: stream,
+      store: { terminalId: 't-test-1', storeName: '测试店', chainName: 'OneCard', currency: 'CNY', timeZone: 'Asia/Shanghai' },
+      language: 'zh-CN',
+      link: () => ({ hq: 'offline', lastContactAt: null }),
+      log: () => {},
+    });
+    cashier.start();
+    await lane.start();
+  });
+  afterAll(async () => {
+    cashier.stop();
+    await lane.stop();
+    t.db.close();
+  });
+
+  const next = async (type: string, from: number) => {
+    await expect.poll(() => events.slice(from).some((e) => e.type === type), { timeout: 10_000 }).toBe(true);
+    return events.slice(from).find((e) => e.type === type)!.data as any;
+  };
+
+  it('a scan with no sale open opens one and adds the item; the UI hears the sale', async () => {
+    const from = events.length;
+    sim.scan(COLA);
+    const sale = await next('sale', from);
+    expect(sale.lines).toMatchObject([{ barcode: COLA, quantity: 1 }]);
+    expect(cashier.current()?.id).toBe(sale.id);
+  });
+
+  it('a scale label is refused with a reason the cashier can act on, and the sale is unchanged', async () => {
+    const from = events.length;
+    sim.scan('2100001012502');
+    const err = await next('lane-error', from);
+    expect(err.code).toBe('UNKNOWN_BARCODE');
+    expect(err.message).toContain('weighed items');
+    expect(cashier.current()?.lines).toHaveLength(1);
+  });
+
+  it('a cancelled sale gives back its approved bank-card payment on the terminal', async () => {
+    const sale = cashier.current()!;
+    const before = sim.snapshot().bankCharged_minor;
+    const paid = await cashier.payByCard(sale.id, 100);
+    expect(paid.outcome.status).toBe('approved');
+    expect(sim.snapshot().bankCharged_minor).toBe(before + 100);
+    const r = await cashier.cancel(sale.id);
+    expect(r.voids).toEqual([{ tender: `${sale.id}#card1`, status: 'approved' }]);
+    expect(r.sale.status).toBe('cancelled');
+    expect(sim.snapshot().bankCharged_minor).toBe(before);
+    expect(cashier.current()).toBeNull();
+  });
+
+  it('a sale is cancelled even when the bank terminal is unplugged, and the cashier is told to void by hand', async () => {
+    const sale = t.checkout.openSale();
+    cashier.setCurrent(sale.id);
+    t.checkout.addItem(sale.id, COLA, 1);
+    const paid = await cashier.payByCard(sale.id, 300);
+    expect(paid.outcome.status).toBe('approved');
+    sim.unplug('bank-pos');
+    const r = await cashier.cancel(sale.id);
+    sim.plugIn('bank-pos');
+    expect(r.sale.status).toBe('cancelled');
+    expect(r.voids[0]!.status).toMatch(/manual-void-needed|unknown/);
+  });
+
+  it('a cash sale kicks the drawer and prints the receipt in the store language', async () => {
+    const from = events.length;
+    const kicks = sim.printer.ops.filter((o) => o.op === 'drawer-kick').length;
+    const sale = t.checkout.openSale();
+    t.checkout.addItem(sale.id, COLA, 2);
+    t.checkout.addCashTender(sale.id, 600, 1000);
+    const r = await cashier.finish(sale.id);
+    expect(r.drawerOpened).toBe(true);
+    await next('receipt', from);
+    expect(sim.printer.ops.filter((o) => o.op === 'drawer-kick').length).toBe(kicks + 1);
+    const printed = sim.printer.receipts().at(-1)!;
+    expect(printed.qrCodes).toEqual([sale.id]);
+    expect(printed.lines.some((l) => /^找零 +￥4\.00$/.test(l))).toBe(true);
+    expect(printed.lines).toContain('离线交易（联网后上传）');
+  });
+});
