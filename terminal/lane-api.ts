@@ -13,7 +13,7 @@ import { EventsStream, isLoopbackAddress, isLoopbackHost } from './events-stream
 import type { LinkState } from './hq-link';
 import { currencySign, isLanguage, type Language } from './i18n';
 import { outboxDepth } from './outbox';
-import { saleReceipt, shiftReportReceipt } from './receipt';
+import { saleReceipt, shiftReportReceipt, topUpReceipt } from './receipt';
 import type { ShiftReport } from './shift';
 
 /**
@@ -380,6 +380,20 @@ export class CashierLane {
     }));
     app.post('/api/lane/sales/:id/cancel', wrap(async (req, res) => res.json(await this.cancel(String(req.params.id)))));
     app.post('/api/lane/sales/:id/reprint', wrap(async (req, res) => res.json(await this.reprint(String(req.params.id)))));
+    app.post('/api/lane/top-ups', wrap(async (req, res) => {
+      // A top-up at the desk: the same document as POST /api/top-ups, then its slip and, for cash, the drawer.
+      const b = parse(z.strictObject({ cardNo: z.string().trim().min(1).max(64), principalMinor: z.number().int().positive().refine(Number.isSafeInteger), tender: z.enum(['cash', 'bank_card']) }), req.body);
+      const r = this.o.checkout.topUp(b);
+      let drawerOpened = false;
+      if (this.o.lane) {
+        if (b.tender === 'cash') drawerOpened = await this.o.lane.openDrawer();
+        const name = this.o.checkout.cardInfo(r.cardNo).member.name;
+        const slip = topUpReceipt({ ...r, memberName: name, tender: b.tender, at: Date.now() }, { ...this.o.store, language: this.o.language });
+        void this.o.lane.print(slip).catch((err: unknown) => this.o.log(`top-up slip ${r.id}: ${(err as Error).message}`));
+      }
+      const f = (n: number) => formatMajor(n, this.o.store.currency);
+      res.status(201).json({ ...r, drawerOpened, display: { principal: f(r.principalMinor), bonus: f(r.bonusMinor) } });
+    }));
     app.post('/api/lane/shifts/:id/print-z', wrap(async (req, res) => {
       // The Z report as the shift close stored it (terminal/shift.ts), printed in the store's language.
       const row = stmt(this.o.db, 'SELECT z_report FROM shifts WHERE id = ? AND closed_at IS NOT NULL').get(String(req.params.id)) as { z_report: string } | undefined;

@@ -149,3 +149,34 @@ export function shiftReportReceipt(
   if (report.differenceMinor !== null) lines.push({ text: twoColumns(zh ? '差额' : 'Difference', money(report.differenceMinor), width), bold: true });
   return { id: `${report.kind}-${report.shiftId}-${report.until}`, lines };
 }
+
+/** The slip of a top-up (充值): principal paid, bonus given by the tier, balances after, in the store's language. */
+export function topUpReceipt(
+  t: { id: string; cardNo: string; memberName: string; principalMinor: number; bonusMinor: number; tender: 'cash' | 'bank_card'; balance: { principalMinor: number; bonusMinor: number }; at: number },
+  store: ReceiptStore & { currency: string },
+  o: { widthChars?: number } = {},
+): Receipt {
+  const width = o.widthChars ?? 48;
+  const zh = store.language === 'zh-CN';
+  const money = (minor: number) => `${currencySign(store.currency)}${formatMajor(minor, store.currency)}`;
+  return {
+    id: t.id,
+    qr: t.id,
+    lines: [
+      { text: store.storeName, align: 'center', bold: true, size: 2 },
+      { text: zh ? '会员充值' : 'Stored-value top-up', align: 'center', bold: true },
+      { text: `${receiptText(store.language, 'sale')}: ${t.id}` },
+      { text: `${receiptText(store.language, 'time')}: ${hhmm(t.at, store.timeZone)}  ${receiptText(store.language, 'terminal')}: ${store.terminalId}` },
+      { text: '-'.repeat(width) },
+      { text: `${receiptText(store.language, 'member')}: ${t.memberName} (${maskCardNo(t.cardNo)})` },
+      { text: twoColumns(zh ? '充值金额' : 'Paid in', money(t.principalMinor), width) },
+      { text: twoColumns(zh ? '赠送金额' : 'Bonus', money(t.bonusMinor), width) },
+      { text: twoColumns(receiptText(store.language, t.tender), money(t.principalMinor), width) },
+      { text: '-'.repeat(width) },
+      { text: twoColumns(zh ? '本金余额' : 'Principal balance', money(t.balance.principalMinor), width), bold: true },
+      { text: twoColumns(zh ? '赠送余额' : 'Bonus balance', money(t.balance.bonusMinor), width) },
+      { text: '' },
+      { text: receiptText(store.language, 'thanks'), align: 'center' },
+    ],
+  };
+}

@@ -377,6 +377,24 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app in Chromium, simulated lane,
     const after = (await text('#desk-principal')).replace('¥', '');
     expect(Math.round(Number(after) * 100) - Math.round(Number(before) * 100)).toBe(50_000);
     await page.keyboard.press('Escape');
+    // Its slip, in the store's language.
+    await expect.poll(() => receipts().at(-1)?.lines.includes('会员充值'), { timeout: 15_000 }).toBe(true);
+    const slip = receipts().at(-1)!.lines.map((l) => l.replace(/\s+$/, ''));
+    expect(slip.some((l) => /^充值金额 +￥500\.00$/.test(l))).toBe(true);
+    expect(slip.some((l) => /^赠送金额 +￥50\.00$/.test(l))).toBe(true);
+  });
+
+  it('a frozen card is refused, and the member panel says why', async () => {
+    await enter(COLA);
+    await page.keyboard.press('F2');
+    await page.keyboard.type('8888000100000030'); // frozen magstripe card of the demo chain
+    await page.keyboard.press('Enter');
+    await expect.poll(() => text('#message'), { timeout: 10_000 }).toContain('CARD_FROZEN');
+    await expect.poll(() => page.getAttribute('#member-panel', 'data-state'), { timeout: 10_000 }).toBe('warning');
+    expect(await text('#member-panel')).toContain('卡已冻结');
+    await page.keyboard.press('F10');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getAttribute('#sale-status', 'data-status'), { timeout: 10_000 }).toBe('cancelled');
   });
 
   it('a card with a copied UID is refused at the reader, and an unplugged scanner shows offline until it is back', async () => {

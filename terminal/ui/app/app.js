@@ -611,9 +611,8 @@ async function openDesk() {
       }
       if (amount <= 0) throw new ApiError('VALIDATION_FAILED', $('desk-amount').value);
       const tender = document.querySelector('input[name="desk-tender"]:checked')?.value ?? 'cash';
-      const r = await api('POST', '/api/top-ups', { cardNo: card, principalMinor: amount, tender });
+      const r = await api('POST', '/api/lane/top-ups', { cardNo: card, principalMinor: amount, tender });
       say(`${t('topUpDone')}: ${money(r.principalMinor)} + ${t('bonus')} ${money(r.bonusMinor)} · ${t('principal')} ${money(r.balance.principalMinor)} / ${t('bonus')} ${money(r.balance.bonusMinor)}`, 'ok');
-      if (tender === 'cash') void api('POST', '/api/lane/drawer').catch(() => {});
       $('desk-amount').value = '';
       await deskShow(card);
     },
