@@ -11,5 +11,5 @@ export const DEMO_CARD_CHAIN_KEY = new TextEncoder().encode('onecard-demo-chain-
  */
 export function simulatedLane(dataDir: string, chainKey: Uint8Array = DEMO_CARD_CHAIN_KEY) {
   const lane = new VirtualDevices(chainKey);
-  return { config: lane.config, factory: createDeviceFactory({ simulators: lane.transports, chainKey, dataDir }), panel: lane };
+  return { config: lane.config, factory: createDeviceFactory({ simulators: lane.transports, chainKey, dataDir }), panel: lane, chainKey };
 }

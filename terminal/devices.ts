@@ -8,6 +8,7 @@ import {
   type DevicesConfig,
   type PaymentOutcome,
   type PaymentTerminal,
+  type Pn532Reader,
   type PrintOutcome,
   type Receipt,
   type ReceiptPrinter,
@@ -23,6 +24,8 @@ export interface LaneDevices {
   factory: DeviceFactory;
   /** Present when the devices are simulators: the UI then shows the "virtual devices" panel. */
   panel?: VirtualDevicePanel;
+  /** The chain's card key, to write the identity block of a card issued at this lane (anti-clone). */
+  chainKey?: Uint8Array;
 }
 
 /** What happens at the lane, as the cashier UI hears of it (through the events stream). */
@@ -147,6 +150,24 @@ export class StoreLane {
     const outcome = await printer.print(receipt);
     if (outcome.status === 'queued') this.emit({ type: 'receipt-queued', id: receipt.id, reason: outcome.reason, message: outcome.message, waiting: printer.waiting.length });
     return outcome;
+  }
+
+  /**
+   * Writes the chain's identity block on the MIFARE card now on the reader (issue at the member
+   * desk), so the reader's anti-clone check accepts it from then on. The card must be the one
+   * whose UID is `uid`.
+   */
+  async issueCard(uid: string, serial: number): Promise<void> {
+    const entry = this.devices.config.devices.find((d) => d.class === 'member-card-reader' && d.protocol === 'pn532');
+    if (!entry || entry.class !== 'member-card-reader' || entry.protocol !== 'pn532' || entry.identityBlock === undefined || !entry.keyA || !this.devices.chainKey) {
+      throw new Error('this lane cannot write member cards: it needs a PN532 reader with identityBlock and keyA, and the chain key');
+    }
+    const reader = this.manager.get<Pn532Reader>(entry.name);
+    if (!reader) throw new Error(`card reader ${entry.name} has not started`);
+    const keyA = Uint8Array.from(entry.keyA.match(/../g) ?? [], (h) => parseInt(h, 16));
+    const onReader = reader.cardPresent ?? '';
+    if (onReader !== uid.toUpperCase()) throw new Error(`card ${uid} is not on the reader${onReader ? ` (${onReader} is)` : ''}`);
+    await reader.writeIdentity(serial, entry.identityBlock, keyA, this.devices.chainKey);
   }
 
   /** Receipts waiting for the printer. */

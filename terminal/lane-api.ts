@@ -211,6 +211,11 @@ export class CashierLane {
 
   /** A card on the reader: refused when its identity block says it is a clone, else the member of the current sale. */
   cardPresented(card: CardPresented): void {
+    // A blank card (never issued, and no card of ours has its number) is one to issue at the desk.
+    if (card.identity && !card.identity.ok && card.identity.code === 'CARD_NOT_ISSUED' && !this.isCardNo(card.uid)) {
+      this.o.events.publish({ type: 'card-blank', data: { uid: card.uid, technology: card.technology } });
+      return;
+    }
     if (card.identity && !card.identity.ok) {
       const code = card.identity.code;
       throw new DomainError('UNKNOWN_CARD', code === 'CARD_CLONED' ? `card ${card.uid} failed the anti-clone check: keep it and call a supervisor` : `card ${card.uid} was not issued by this chain`, { uid: card.uid, identity: code });
@@ -393,6 +398,22 @@ export class CashierLane {
       }
       const f = (n: number) => formatMajor(n, this.o.store.currency);
       res.status(201).json({ ...r, drawerOpened, display: { principal: f(r.principalMinor), bonus: f(r.bonusMinor) } });
+    }));
+    app.post('/api/lane/cards/:uid/issue', wrap(async (req, res) => {
+      // After the member desk registered the card at HQ: write its identity block on the card.
+      const uid = String(req.params.uid).toUpperCase();
+      if (!/^([0-9A-F]{2}){4,10}$/.test(uid)) throw new DomainError('VALIDATION_FAILED', 'uid: a card UID in hex');
+      if (!this.o.lane) throw new DomainError('NOT_FOUND', 'this terminal has no card reader');
+      const row = stmt(this.o.db, 'SELECT id FROM cards WHERE card_no = ?').get(uid) as { id: string } | undefined;
+      if (!row) throw new DomainError('UNKNOWN_CARD', `card ${uid} is not registered yet: register it at the member desk first`, { cardNo: uid });
+      // The serial only has to be this card's; the chain key's MAC binds it to the UID.
+      const serial = parseInt(uid.slice(-8), 16) >>> 0;
+      try {
+        await this.o.lane.issueCard(uid, serial);
+      } catch (err) {
+        throw new DomainError('CONFLICT', `the card could not be written: ${(err as Error).message}`, { cardNo: uid });
+      }
+      res.json({ cardNo: uid, issued: true });
     }));
     app.post('/api/lane/shifts/:id/print-z', wrap(async (req, res) => {
       // The Z report as the shift close stored it (terminal/shift.ts), printed in the store's language.

@@ -67,7 +67,7 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app in Chromium, simulated lane,
       hqAddress: proxy.address,
       enrollmentCode: await hq.enrollmentCode('t-sh-01-1'),
       syncIntervalMs: 250,
-      devices: { config: lane.config, factory: createDeviceFactory({ simulators: lane.transports, chainKey, reopen: { firstDelay_ms: 20, maxDelay_ms: 100 } }), panel: lane },
+      devices: { config: lane.config, factory: createDeviceFactory({ simulators: lane.transports, chainKey, reopen: { firstDelay_ms: 20, maxDelay_ms: 100 } }), panel: lane, chainKey },
       log: () => {},
     });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
@@ -93,6 +93,12 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app in Chromium, simulated lane,
     if ((await page.getAttribute('html', 'lang')) !== 'zh-CN') await page.keyboard.press('F12');
     proxy.heal();
     if (lane.snapshot().printer.paperEmpty) lane.loadPaper();
+    // A sale a failed case left open is cancelled, so that one failure does not cascade.
+    const open = await page.evaluate(() => (window as unknown as { onecard: { state: { sale: { id: string } | null } } }).onecard.state.sale?.id ?? null);
+    if (open) {
+      await fetch(new URL(`/api/lane/sales/${open}/cancel`, terminal.uiUrl), { method: 'POST', headers: { authorization: `Bearer ${terminal.token}` } });
+      await expect.poll(() => page.evaluate(() => (window as unknown as { onecard: { state: { sale: unknown } } }).onecard.state.sale), { timeout: 10_000 }).toBeNull();
+    }
     const last = await page.evaluate(() => (window as unknown as { onecard: { state: { lastSale: { id: string; status: string } | null } } }).onecard.state.lastSale);
     if (last?.status === 'completed') await expect.poll(() => receipts().some((r) => r.qrCodes.includes(last.id)), { timeout: 15_000 }).toBe(true);
   });
@@ -241,6 +247,7 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app in Chromium, simulated lane,
     const printedBefore = receipts().length;
     lane.printer.runOutAfter(60);
     await enter(MILK);
+    await expect.poll(() => text('#total'), { timeout: 10_000 }).toBe('¥59.90');
     await page.keyboard.press('F5');
     await page.fill('#tender-amount', '100');
     await page.keyboard.press('Enter');
@@ -257,6 +264,7 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app in Chromium, simulated lane,
     proxy.cut();
     await expect.poll(() => page.getAttribute('#hq-status', 'data-state'), { timeout: 15_000 }).toBe('offline');
     await enter(MILK);
+    await expect.poll(() => text('#total'), { timeout: 10_000 }).toBe('¥59.90');
     lane.presentCard(ZHANG_WEI, 1001);
     await expect.poll(() => text('#member-name'), { timeout: 10_000 }).toBe('张伟');
     lane.removeCard();
@@ -322,8 +330,10 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app in Chromium, simulated lane,
 
   it('points (积分抵现) and a bank card split one sale; an unknown barcode is told; a scanned receipt opens its return', async () => {
     await enter(MILK);
+    await expect.poll(() => text('#total'), { timeout: 10_000 }).toBe('¥59.90');
     lane.presentCard(ZHANG_WEI, 1001);
     await expect.poll(() => text('#total'), { timeout: 10_000 }).toBe('¥53.91');
+    await expect.poll(() => text('#member-name'), { timeout: 10_000 }).toBe('张伟');
     lane.removeCard();
     await page.keyboard.press('F7');
     await page.keyboard.type('2000');
@@ -374,14 +384,39 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app in Chromium, simulated lane,
     expect(await text('#desk-bonus')).toBe('赠送 +¥50.00');
     await page.keyboard.press('Enter');
     await expect.poll(() => text('#message'), { timeout: 10_000 }).toContain('充值成功');
-    const after = (await text('#desk-principal')).replace('¥', '');
-    expect(Math.round(Number(after) * 100) - Math.round(Number(before) * 100)).toBe(50_000);
+    const minor = (s: string) => Number(s.replace('¥', '').replace('.', ''));
+    await expect.poll(async () => minor(await text('#desk-principal')) - minor(before), { timeout: 10_000 }).toBe(50_000);
     await page.keyboard.press('Escape');
     // Its slip, in the store's language.
     await expect.poll(() => receipts().at(-1)?.lines.includes('会员充值'), { timeout: 15_000 }).toBe(true);
     const slip = receipts().at(-1)!.lines.map((l) => l.replace(/\s+$/, ''));
     expect(slip.some((l) => /^充值金额 +￥500\.00$/.test(l))).toBe(true);
     expect(slip.some((l) => /^赠送金额 +￥50\.00$/.test(l))).toBe(true);
+  });
+
+  it('a new member is registered at the desk and the blank card on the reader is issued: from then on it passes the anti-clone check', async () => {
+    await page.keyboard.press('Shift+F2');
+    await page.click('#desk-register');
+    await page.fill('#reg-name', '王芳');
+    await page.fill('#reg-phone', '13900001111');
+    lane.presentClonedCard('04C0FFEE'); // a blank MIFARE card: UID, no identity block
+    await expect.poll(() => page.inputValue('#reg-card'), { timeout: 10_000 }).toBe('04C0FFEE');
+    await page.focus('#reg-phone');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => text('#message'), { timeout: 15_000 }).toContain('已写卡');
+    // The same card, taken off and put back: now it is a member card.
+    const card = lane.cardReader.cardInField!;
+    lane.removeCard();
+    await enter(COLA);
+    await expect.poll(() => text('#total'), { timeout: 10_000 }).toBe('¥3.00');
+    // The reader polls every 300 ms: the card must be seen gone before it counts as put back.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    lane.cardReader.present(card);
+    await expect.poll(() => text('#member-name'), { timeout: 10_000 }).toBe('王芳');
+    lane.removeCard();
+    await page.keyboard.press('F10');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getAttribute('#sale-status', 'data-status'), { timeout: 10_000 }).toBe('cancelled');
   });
 
   it('a frozen card is refused, and the member panel says why', async () => {

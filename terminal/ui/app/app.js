@@ -599,7 +599,7 @@ async function openDesk() {
      ${field('desk-amount', t('topUpAmount'), '', 'inputmode="decimal"')}
      <p id="desk-bonus" class="muted"></p>
      <div class="vrow"><label><input type="radio" name="desk-tender" value="cash" checked> ${esc(t('cash'))}</label><label><input type="radio" name="desk-tender" value="bank_card"> ${esc(t('bankCard'))}</label></div>
-     <div class="vrow"><button type="button" class="key small" id="desk-freeze">${esc(t('freeze'))}</button><button type="button" class="key small" id="desk-lost">${esc(t('reportLost'))}</button></div>`,
+     <div class="vrow"><button type="button" class="key small" id="desk-freeze">${esc(t('freeze'))}</button><button type="button" class="key small" id="desk-lost">${esc(t('reportLost'))}</button><button type="button" class="key small" id="desk-register">${esc(t('newMember'))}</button></div>`,
     async () => {
       const card = $('desk-card').value.trim();
       if (!card) return;
@@ -634,8 +634,40 @@ async function openDesk() {
       dialogError(e);
     }
   };
+  $('desk-register').addEventListener('click', openRegister);
   $('desk-freeze').addEventListener('click', status('freeze'));
   $('desk-lost').addEventListener('click', status('report-lost'));
+}
+
+/** Registers a member at HQ and issues the card put on the reader (its identity block written here). */
+function openRegister() {
+  let tappedUid = null;
+  openDialog(
+    'register',
+    t('newMember'),
+    `${field('reg-name', t('memberName'), '')}${field('reg-phone', t('phone'), '', 'inputmode="tel"')}${field('reg-birthday', t('birthdayLabel'), '', 'placeholder="YYYY-MM-DD"')}${field('reg-card', t('cardNoLabel'), '', `placeholder="${esc(t('tapBlankCard'))}"`)}`,
+    async () => {
+      const cardNo = $('reg-card').value.trim().toUpperCase();
+      const birthday = $('reg-birthday').value.trim();
+      const tapped = tappedUid !== null && cardNo === tappedUid;
+      const body = { name: $('reg-name').value.trim(), phone: $('reg-phone').value.trim(), birthday: birthday || null, ...(cardNo ? { card: { cardNo, medium: tapped ? 'mifare' : 'barcode' } } : {}) };
+      // Registered once; a card that could not be written is written again on the next Enter.
+      if (S.dialog.registered !== cardNo) {
+        await api('POST', '/api/members', body);
+        S.dialog.registered = cardNo;
+      }
+      if (tapped) await api('POST', `/api/lane/cards/${encodeURIComponent(cardNo)}/issue`);
+      closeDialog();
+      say(`${t('registered')}: ${body.name}${cardNo ? ` · ${cardNo}${tapped ? ` (${t('cardIssued')})` : ''}` : ''}`, 'ok');
+    },
+    {
+      onEvent(type, data) {
+        if (type !== 'card-blank') return;
+        tappedUid = data.uid;
+        $('reg-card').value = data.uid;
+      },
+    },
+  );
 }
 
 async function deskShow(cardNo) {
@@ -688,6 +720,7 @@ const vButtons = {
   'v-present': () => virtual({ action: 'present-card', uid: $('v-card').value }),
   'v-present-clone': () => virtual({ action: 'present-cloned-card', uid: $('v-card').value }),
   'v-remove': () => virtual({ action: 'remove-card' }),
+  'v-blank': () => virtual({ action: 'present-cloned-card', uid: $('v-uid').value.trim() }),
   'v-paper-out': () => virtual({ action: 'paper-out' }),
   'v-paper-in': () => virtual({ action: 'paper-in' }),
   'v-cover-open': () => virtual({ action: 'cover-open' }),
@@ -867,6 +900,9 @@ function connect() {
     renderStatus();
   });
   on('payment', () => {});
+  on('card-blank', (c) => {
+    if (S.dialog?.kind !== 'register') say(`${t('blankCard')} ${c.uid}`, 'error');
+  });
   // A receipt's QR scanned at the lane: the returns screen opens on that sale.
   on('receipt-scanned', (r) => {
     if (!S.dialog) {

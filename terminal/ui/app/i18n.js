@@ -29,6 +29,8 @@ const zh = {
   openShift: '开班', closeShift: '交班', shiftOpened: '已开班', float: '备用金', xReport: 'X 报表（当班）', zReport: 'Z 报表（交班）',
   salesCount: '销售笔数', refundsCount: '退货笔数', sales: '销售', refundsWord: '退款', topUps: '充值', expectedCash: '应有现金', countedCash: '实点现金', difference: '差额',
   approvedBy: '授权人', supervisorNeeded: '需要主管授权', supervisorLogin: '主管工号或主管卡号',
+  newMember: '新会员开卡', memberName: '姓名', phone: '手机号', birthdayLabel: '生日', tapBlankCard: '把新卡放在读卡器上', registered: '已登记会员', cardIssued: '已写卡',
+  blankCard: '未发行的空白卡：请在会员服务（⇧F2）开卡', blankCardButton: '放空白卡',
   desk: '会员服务', bonusRules: '充值赠送', topUpTier: '充', topUpAmount: '充值金额', freeze: '冻结', reportLost: '挂失', topUpDone: '充值成功',
   err: {
     UNKNOWN_BARCODE: '没有这个条码的商品', UNKNOWN_CARD: '不认识这张卡', CARD_FROZEN: '卡已冻结', CARD_LOST: '卡已挂失', CARD_EXPIRED: '卡已过期',
@@ -67,6 +69,8 @@ const en = {
   openShift: 'Open shift', closeShift: 'Close shift', shiftOpened: 'Shift open', float: 'Float', xReport: 'X report (mid-shift)', zReport: 'Z report (shift close)',
   salesCount: 'Sales', refundsCount: 'Refunds', sales: 'Sales', refundsWord: 'Refunds', topUps: 'Top-ups', expectedCash: 'Expected cash', countedCash: 'Counted cash', difference: 'Difference',
   approvedBy: 'approved by', supervisorNeeded: 'Supervisor needed', supervisorLogin: 'Supervisor login or card number',
+  newMember: 'New member', memberName: 'Name', phone: 'Phone', birthdayLabel: 'Birthday', tapBlankCard: 'Put the new card on the reader', registered: 'Member registered', cardIssued: 'card written',
+  blankCard: 'Blank card, never issued: issue it at the member desk (⇧F2):', blankCardButton: 'Present blank card',
   desk: 'Member desk', bonusRules: 'Top-up bonus', topUpTier: 'top up', topUpAmount: 'Top-up amount', freeze: 'Freeze', reportLost: 'Report lost', topUpDone: 'Topped up',
   err: {
     UNKNOWN_BARCODE: 'No product with this barcode', UNKNOWN_CARD: 'Unknown card', CARD_FROZEN: 'Card frozen', CARD_LOST: 'Card reported lost', CARD_EXPIRED: 'Card expired',
