@@ -50,6 +50,20 @@ async function api(method, path, body) {
   return json;
 }
 
+/** 'sale' events heard on the stream so far (a scan or a card changed the sale). */
+let saleEvents = 0;
+
+/**
+ * A call that answers with the sale. When a device changed the sale while the call was under way,
+ * the answer may be older than what the stream already showed, so the sale is read again.
+ */
+async function saleApi(method, path, body) {
+  const seen = saleEvents;
+  const sale = await api(method, path, body);
+  if (saleEvents !== seen && sale?.id) return api('GET', `/api/sales/${sale.id}`);
+  return sale;
+}
+
 function showError(e) {
   if (e instanceof ApiError) say(errorText(e.code, e.message), 'error');
   else say(String(e?.message ?? e), 'error');
@@ -177,7 +191,7 @@ function renderStatus() {
 
 async function ensureSale() {
   if (S.sale && S.sale.status === 'open') return S.sale;
-  const sale = await api('POST', '/api/lane/sale');
+  const sale = await saleApi('POST', '/api/lane/sale');
   setSale(sale);
   return sale;
 }
@@ -191,7 +205,7 @@ async function addCode(text) {
   if (!quantity) return say(errorText('VALIDATION_FAILED', 'qty'), 'error');
   try {
     const sale = await ensureSale();
-    setSale(await api('POST', `/api/sales/${sale.id}/items`, { barcode: code, quantity }));
+    setSale(await saleApi('POST', `/api/sales/${sale.id}/items`, { barcode: code, quantity }));
     say('');
   } catch (e) {
     if (e.code === 'UNKNOWN_BARCODE' && !/^\d+$/.test(code)) return openSearch(code);
@@ -208,7 +222,7 @@ async function attachMember(cardNo) {
   await act(async () => {
     const sale = await ensureSale();
     try {
-      setSale(await api('POST', `/api/sales/${sale.id}/member`, { cardNo }));
+      setSale(await saleApi('POST', `/api/sales/${sale.id}/member`, { cardNo }));
       say('');
     } finally {
       // A frozen or expired card is refused, and the panel says why.
@@ -222,7 +236,7 @@ async function voidLine(lineNo) {
   const target = lineNo ?? S.selected ?? S.sale.lines.at(-1)?.lineNo;
   if (target === undefined) return;
   const saleId = S.sale.id;
-  if (!S.session) return void (await act(async () => setSale(await api('DELETE', `/api/sales/${saleId}/items/${target}`))));
+  if (!S.session) return void (await act(async () => setSale(await saleApi('DELETE', `/api/sales/${saleId}/items/${target}`))));
   // A signed-in cashier voids through the override route: without sale.void a supervisor approves.
   const attempt = async (supervisor) => {
     const r = await api('POST', '/api/override/void-line', { saleId, lineNo: target, ...(supervisor ? { supervisor } : {}) });
@@ -310,7 +324,7 @@ function openCash() {
     const tendered = parseMajor($('tender-amount').value, S.digits);
     if (tendered === null || tendered <= 0) throw new ApiError('VALIDATION_FAILED', $('tender-amount').value);
     const amountMinor = Math.min(tendered, S.sale.dueMinor);
-    await afterTender(await api('POST', `/api/sales/${S.sale.id}/tenders`, { kind: 'cash', amountMinor, tenderedMinor: tendered }));
+    await afterTender(await saleApi('POST', `/api/sales/${S.sale.id}/tenders`, { kind: 'cash', amountMinor, tenderedMinor: tendered }));
   });
 }
 
@@ -322,7 +336,7 @@ function openStoredValue() {
     const amountMinor = parseMajor($('tender-amount').value, S.digits);
     if (amountMinor === null || amountMinor <= 0) throw new ApiError('VALIDATION_FAILED', $('tender-amount').value);
     const pin = $('tender-pin').value.trim();
-    await afterTender(await api('POST', `/api/sales/${S.sale.id}/tenders`, { kind: 'stored_value', amountMinor, ...(pin ? { pin } : {}) }));
+    await afterTender(await saleApi('POST', `/api/sales/${S.sale.id}/tenders`, { kind: 'stored_value', amountMinor, ...(pin ? { pin } : {}) }));
   });
 }
 
@@ -332,7 +346,7 @@ function openPoints() {
     const points = parseWhole($('tender-points').value);
     if (!points) throw new ApiError('VALIDATION_FAILED', $('tender-points').value);
     const pin = $('tender-pin').value.trim();
-    await afterTender(await api('POST', `/api/sales/${S.sale.id}/tenders`, { kind: 'points', points, ...(pin ? { pin } : {}) }));
+    await afterTender(await saleApi('POST', `/api/sales/${S.sale.id}/tenders`, { kind: 'points', points, ...(pin ? { pin } : {}) }));
   });
 }
 
@@ -874,7 +888,10 @@ function connect() {
       S.dialog?.onEvent?.(type, data);
     });
   on('hello', applySnapshot);
-  on('sale', (sale) => setSale(sale));
+  on('sale', (sale) => {
+    saleEvents++;
+    setSale(sale);
+  });
   on('member', (m) => {
     S.member = m;
     renderMember();
