@@ -300,6 +300,11 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app in Chromium, simulated lane,
     await saleDone();
     expect(await text('#sale-status')).toBe('completed');
     await expect.poll(() => receipts().at(-1)?.lines.some((l) => l.startsWith('合计')), { timeout: 15_000 }).toBe(true);
+    // A copy on request, marked as one.
+    const printed = receipts().length;
+    await page.keyboard.press('Shift+F9');
+    await expect.poll(() => receipts().length, { timeout: 15_000 }).toBe(printed + 1);
+    expect(receipts().at(-1)!.lines[0]).toBe('*** 补打 COPY ***');
     await page.keyboard.press('F12');
     expect(await text('#btn-cash')).toContain('现金');
   });
