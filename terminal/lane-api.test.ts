@@ -5,6 +5,7 @@ import { VirtualDevices } from '../fixtures/simulators/virtual-devices';
 import { StoreLane } from './devices';
 import { EventsStream, type PushEvent } from './events-stream';
 import { CashierLane } from './lane-api';
+import { applyOperatorChange } from './operators';
 import { openTestTerminal, type TestTerminal } from './testing';
 
 const COLA = '6901028001014'; // ¥3.00
@@ -89,6 +90,21 @@ describe('cashier lane: devices and the current sale', () => {
     sim.plugIn('bank-pos');
     expect(r.sale.status).toBe('cancelled');
     expect(r.voids[0]!.status).toMatch(/manual-void-needed|unknown/);
+  });
+
+  it("an operator's card on the reader is told to the UI to sign in or approve, and never attaches a member; a copy of it is refused", async () => {
+    applyOperatorChange(t.db, { id: 'op-card', name: '店长 陆海', login: 'sh01.manager', pinHash: null, cardNo: 'A1B2C3D4', permissions: ['sale.void'], locked: false }, false);
+    const from = events.length;
+    sim.presentCard('A1B2C3D4', 77);
+    expect(await next('operator-card', from)).toEqual({ cardNo: 'A1B2C3D4' });
+    expect(events.slice(from).some((e) => e.type === 'member')).toBe(false);
+    sim.removeCard();
+    await new Promise((resolve) => setTimeout(resolve, 700)); // the reader sees the card gone (polls every 300 ms)
+    const again = events.length;
+    sim.presentClonedCard('A1B2C3D4');
+    const err = await next('lane-error', again);
+    expect(err.message).toContain('anti-clone');
+    sim.removeCard();
   });
 
   it('a cash sale kicks the drawer and prints the receipt in the store language', async () => {

@@ -205,12 +205,26 @@ export class CashierLane {
     return stmt(this.o.db, 'SELECT 1 FROM cards WHERE card_no = ?').get(text) !== undefined;
   }
 
+  private isOperatorCard(uid: string): boolean {
+    try {
+      return stmt(this.o.db, 'SELECT 1 FROM operators WHERE card_no = ?').get(uid) !== undefined;
+    } catch {
+      return false; // a terminal database from before operators (no table yet)
+    }
+  }
+
   private isSaleId(text: string): boolean {
     return stmt(this.o.db, "SELECT 1 FROM sales WHERE id = ? AND status = 'completed'").get(text) !== undefined;
   }
 
   /** A card on the reader: refused when its identity block says it is a clone, else the member of the current sale. */
   cardPresented(card: CardPresented): void {
+    // An operator's card signs in or approves (the UI decides by what it shows); never a member.
+    if (this.isOperatorCard(card.uid)) {
+      if (card.identity && !card.identity.ok) throw new DomainError('UNKNOWN_CARD', `operator card ${card.uid} failed the anti-clone check (${card.identity.code}): keep it and call the store manager`, { uid: card.uid, identity: card.identity.code });
+      this.o.events.publish({ type: 'operator-card', data: { cardNo: card.uid } });
+      return;
+    }
     // A blank card (never issued, and no card of ours has its number) is one to issue at the desk.
     if (card.identity && !card.identity.ok && card.identity.code === 'CARD_NOT_ISSUED' && !this.isCardNo(card.uid)) {
       this.o.events.publish({ type: 'card-blank', data: { uid: card.uid, technology: card.technology } });

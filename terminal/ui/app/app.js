@@ -542,7 +542,7 @@ function askSupervisor(why, retry) {
     const supervisor = pin ? { login, pin } : { cardNo: login };
     await retry(supervisor);
     closeDialog();
-  });
+  }, { retry });
 }
 
 // ---- returns -------------------------------------------------------------------------------
@@ -917,6 +917,26 @@ function connect() {
     renderStatus();
   });
   on('payment', () => {});
+  // An operator's card on the reader: it signs in, or approves what the supervisor prompt asks.
+  on('operator-card', async (c) => {
+    if (S.dialog?.kind === 'sign-in') {
+      try {
+        await api('POST', '/api/session', { cardNo: c.cardNo });
+        await refreshSession();
+        closeDialog();
+        say(`${t('signedIn')}: ${S.session.operator.name}`, 'ok');
+      } catch (e) {
+        dialogError(e);
+      }
+    } else if (S.dialog?.kind === 'supervisor') {
+      try {
+        await S.dialog.retry({ cardNo: c.cardNo });
+        closeDialog();
+      } catch (e) {
+        dialogError(e);
+      }
+    } else say(t('operatorCardHint'), 'error');
+  });
   on('card-blank', (c) => {
     if (S.dialog?.kind !== 'register') say(`${t('blankCard')} ${c.uid}`, 'error');
   });
