@@ -107,6 +107,21 @@ describe('cashier lane: devices and the current sale', () => {
     sim.removeCard();
   });
 
+  it('a scanned coupon code is presented on the current sale', async () => {
+    t.db.prepare('INSERT INTO coupons (code, promotion_id, member_id, valid_to, used_sale_id) VALUES (?, ?, NULL, NULL, NULL)').run('CPN12345', 'no-such-promotion');
+    const sale = t.checkout.openSale();
+    cashier.setCurrent(sale.id);
+    t.checkout.addItem(sale.id, COLA, 1);
+    const from = events.length;
+    sim.scan('CPN12345');
+    await expect.poll(() => events.slice(from).some((e) => e.type === 'sale' || e.type === 'lane-error'), { timeout: 10_000 }).toBe(true);
+    const seen = events.slice(from).find((e) => e.type === 'sale' || e.type === 'lane-error')!;
+    expect(seen.type).toBe('sale');
+    // Presented on the sale; the engine says whether it applies (this one's promotion is unknown here).
+    expect((seen.data as { coupons: Array<{ code: string }> }).coupons.map((c) => c.code)).toEqual(['CPN12345']);
+    await cashier.cancel(sale.id);
+  });
+
   it('a cash sale kicks the drawer and prints the receipt in the store language', async () => {
     const from = events.length;
     const kicks = sim.printer.ops.filter((o) => o.op === 'drawer-kick').length;

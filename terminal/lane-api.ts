@@ -193,6 +193,11 @@ export class CashierLane {
       throw new DomainError('UNKNOWN_BARCODE', `scale label ${scan.text} (item ${m.item.itemCode}): weighed items are not sold at this terminal yet`, { barcode: scan.text });
     }
     if (m.kind === 'text' && this.isCardNo(scan.text)) return this.attachCard(scan.text);
+    if (m.kind === 'text' && this.isCouponCode(scan.text)) {
+      const sale = this.currentOrNew();
+      this.publishSale(this.o.checkout.presentCoupon(sale.id, scan.text));
+      return;
+    }
     if (m.kind === 'text' && this.isSaleId(scan.text)) {
       this.o.events.publish({ type: 'receipt-scanned', data: { saleId: scan.text } });
       return;
@@ -210,6 +215,14 @@ export class CashierLane {
       return stmt(this.o.db, 'SELECT 1 FROM operators WHERE card_no = ?').get(uid) !== undefined;
     } catch {
       return false; // a terminal database from before operators (no table yet)
+    }
+  }
+
+  private isCouponCode(text: string): boolean {
+    try {
+      return stmt(this.o.db, 'SELECT 1 FROM coupons WHERE code = ?').get(text.replace(/[\s-]/g, '').toUpperCase()) !== undefined;
+    } catch {
+      return false; // a terminal database from before coupons
     }
   }
 

@@ -125,6 +125,7 @@ function renderSale() {
   $('paid').textContent = money(sale?.paidMinor ?? 0);
   $('due').textContent = money(sale?.dueMinor ?? 0);
   $('change').textContent = money(sale?.changeMinor ?? 0);
+  $('coupon-list').innerHTML = (sale?.coupons ?? []).map((c) => `<li data-status="${esc(c.status)}">${esc(t('coupon'))} ${esc(c.code)} · ${esc(c.status)}</li>`).join('');
   $('tender-list').innerHTML = (sale?.tenders ?? [])
     .map((tn) => `<li>${esc(tenderName(tn))}: ${money(tn.amountMinor)}${tn.kind === 'cash' && tn.changeMinor ? ` (${t('tendered')} ${money(tn.tenderedMinor)}, ${t('change')} ${money(tn.changeMinor)})` : ''}</li>`)
     .join('');
@@ -545,6 +546,20 @@ function askSupervisor(why, retry) {
   }, { retry });
 }
 
+// ---- coupons ------------------------------------------------------------------------------
+
+/** A coupon code typed (or scanned: the lane presents scanned codes by itself); the engine prices it or says why not. */
+function openCoupon() {
+  if (!S.sale) return;
+  const saleId = S.sale.id;
+  openDialog('coupon', t('coupon'), field('coupon-code', t('couponCode'), ''), async () => {
+    const code = $('coupon-code').value.trim();
+    if (!code) return;
+    setSale(await saleApi('POST', `/api/sales/${saleId}/coupons`, { code }));
+    closeDialog();
+  });
+}
+
 // ---- returns -------------------------------------------------------------------------------
 
 /** Returns (退货): find the sale by its receipt QR/id or by member card, choose the lines, see what goes back where. */
@@ -809,9 +824,10 @@ document.addEventListener('keydown', (e) => {
     } else S.dialog.onKey?.(e);
     return;
   }
-  if (e.shiftKey && (e.key === 'F9' || e.key === 'F2' || e.key === 'F4' || e.key === 'F1')) {
+  if (e.shiftKey && (e.key === 'F9' || e.key === 'F2' || e.key === 'F4' || e.key === 'F1' || e.key === 'F7')) {
     e.preventDefault();
-    if (e.key === 'F9') void reprint();
+    if (e.key === 'F7') openCoupon();
+    else if (e.key === 'F9') void reprint();
     else if (e.key === 'F1') void act(openShift);
     else if (e.key === 'F2') void act(openDesk);
     else openReturns();
@@ -850,6 +866,7 @@ const BUTTONS = { 'btn-new': 'F1', 'btn-member': 'F2', 'btn-search': 'F3', 'btn-
 for (const [id, key] of Object.entries(BUTTONS)) $(id).addEventListener('click', () => void KEYS[key]());
 $('btn-reprint').addEventListener('click', () => void reprint());
 $('btn-desk').addEventListener('click', () => void act(openDesk));
+$('btn-coupon').addEventListener('click', openCoupon);
 $('btn-shift').addEventListener('click', () => void act(openShift));
 $('btn-returns').addEventListener('click', () => openReturns());
 $('basket-body').addEventListener('click', (e) => {
