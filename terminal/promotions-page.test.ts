@@ -1,0 +1,47 @@
+import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { promotion } from '../core/pricing';
+import { demoChain } from '../fixtures/data/demo-chain';
+import { closeServer, createLocalApi, listenLocalApi } from './local-api';
+import { applyChange } from './master-data';
+import { openTestTerminal, type TestTerminal } from './testing';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+describe.skipIf(!existsSync(CHROMIUM))('cashier page: promotions explained on the lines', () => {
+  let browser: Browser;
+  let server: Server;
+  let url: string;
+  let t: TestTerminal;
+
+  beforeAll(async () => {
+    t = openTestTerminal(demoChain);
+    const gold = promotion('east-gold', { type: 'memberLevelDiscount', levels: null }, { orgNodeId: 'region-east' });
+    t.db.transaction(() => applyChange(t.db, { seq: 1, deleted: false, body: { type: 'promotion', promotion: gold } }, { currency: 'CNY', appliedSeq: 0, snapshotGen: 0 }))();
+    const app = createLocalApi({ checkout: t.checkout, services: t.services, db: t.db, terminal: t.terminal, token: 'c'.repeat(64), link: () => ({ hq: 'offline', lastContactAt: null }), log: () => {} });
+    ({ server, url } = await listenLocalApi(app, '127.0.0.1', 0));
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    if (server) await closeServer(server);
+  });
+
+  it("a gold member's 9.5折 shows under the line it took off, and the total is what the engine says", async () => {
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.fill('#barcode', '6901028001014');
+    await page.press('#barcode', 'Enter');
+    await page.fill('#barcode', '6901028001014');
+    await page.press('#barcode', 'Enter');
+    await expect.poll(() => page.textContent('#total'), { timeout: 10_000 }).toBe('6.00');
+    await page.fill('#card-no', '5B7E0D92'); // gold
+    await page.press('#card-no', 'Enter');
+    await expect.poll(() => page.textContent('#total'), { timeout: 10_000 }).toBe('5.70');
+    const line = page.locator('#basket tr').first();
+    expect(await line.locator('.promo').textContent()).toMatch(/9\.5折.*−0\.30$/);
+    await page.close();
+  });
+});
