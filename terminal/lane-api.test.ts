@@ -109,6 +109,8 @@ describe('cashier lane: devices and the current sale', () => {
 
   it('a scanned coupon code is presented on the current sale', async () => {
     t.db.prepare('INSERT INTO coupons (code, promotion_id, member_id, valid_to, used_sale_id) VALUES (?, ?, NULL, NULL, NULL)').run('CPN12345', 'no-such-promotion');
+    t.db.prepare('INSERT INTO coupons (code, promotion_id, member_id, valid_to, used_sale_id) VALUES (?, ?, ?, NULL, NULL)').run('WALLET01', 'no-such-promotion', 'm-0001');
+    expect(cashier.memberPanel('8F3A21C4').coupons).toEqual([{ code: 'WALLET01', name: 'no-such-promotion', validTo: null }]);
     const sale = t.checkout.openSale();
     cashier.setCurrent(sale.id);
     t.checkout.addItem(sale.id, COLA, 1);

@@ -49,6 +49,8 @@ export function saleDisplay(s: SaleView) {
 
 export interface MemberPanel extends CardInfo {
   birthdayToday: boolean;
+  /** The member's unused wallet coupons known here (code and the promotion's name). */
+  coupons: Array<{ code: string; name: string; validTo: string | null }>;
   warnings: string[];
   display: { principal: string; bonus: string };
 }
@@ -275,7 +277,20 @@ export class CashierLane {
     if (info.status !== 'active') warnings.push(`CARD_${info.status.toUpperCase()}`);
     if (info.expiresOn && info.expiresOn < today) warnings.push('CARD_EXPIRED');
     const f = (n: number) => formatMajor(n, this.o.store.currency);
-    return { ...info, birthdayToday, warnings, display: { principal: f(info.principalMinor), bonus: f(info.bonusMinor) } };
+    return { ...info, birthdayToday, warnings, coupons: this.walletCoupons(info.member.id, today), display: { principal: f(info.principalMinor), bonus: f(info.bonusMinor) } };
+  }
+
+  private walletCoupons(memberId: string, today: string): MemberPanel['coupons'] {
+    try {
+      const rows = stmt(
+        this.o.db,
+        `SELECT c.code, c.valid_to, COALESCE(json_extract(p.definition, ?), c.promotion_id) AS name FROM coupons c LEFT JOIN promotions p ON p.id = c.promotion_id
+          WHERE c.member_id = ? AND c.used_sale_id IS NULL AND (c.valid_to IS NULL OR c.valid_to >= ?) ORDER BY c.code LIMIT 20`,
+      ).all(this.o.language === 'zh-CN' ? '$.nameZh' : '$.name', memberId, today) as Array<{ code: string; valid_to: string | null; name: string }>;
+      return rows.map((r) => ({ code: r.code, name: r.name, validTo: r.valid_to }));
+    } catch {
+      return []; // a terminal database from before coupons
+    }
   }
 
   /** Completes a paid sale, prints its receipt (queued if the printer cannot), and opens the drawer for cash. */

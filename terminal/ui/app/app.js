@@ -129,7 +129,7 @@ function renderSale() {
   $('tender-list').innerHTML = (sale?.tenders ?? [])
     .map((tn) => `<li>${esc(tenderName(tn))}: ${money(tn.amountMinor)}${tn.kind === 'cash' && tn.changeMinor ? ` (${t('tendered')} ${money(tn.tenderedMinor)}, ${t('change')} ${money(tn.changeMinor)})` : ''}</li>`)
     .join('');
-  $('sale-status').textContent = sale ? (sale.status === 'open' ? (sale.lines.length ? '…' : '—') : t(sale.status)) : '—';
+  $('sale-status').textContent = sale ? t(sale.status) : '—';
   $('sale-status').dataset.status = sale?.status ?? '';
   $('sale-id').textContent = sale ? sale.id.slice(-8) : '';
   const open = !!S.sale;
@@ -168,7 +168,7 @@ function renderMember() {
       <span>${esc(t('principal'))}</span><b id="member-principal">${money(m.principalMinor)}</b>
       <span>${esc(t('bonus'))}</span><b id="member-bonus">${money(m.bonusMinor)}</b>
       <span>${esc(t('points'))}</span><b id="member-points">${m.points}</b>
-      <span>${esc(t('coupons'))}</span><span>${esc(t('none'))}</span>
+      <span>${esc(t('coupons'))}</span><span id="member-coupons">${(m.coupons ?? []).length ? m.coupons.map((c) => `${esc(c.name)} <span class="muted">${esc(c.code)}</span>`).join('<br>') : esc(t('none'))}</span>
       <span>#</span><span class="muted">${esc(m.cardNo)}</span>
     </div>`;
 }
