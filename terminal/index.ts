@@ -10,6 +10,7 @@ import { HoldBook } from './holds';
 import { openTerminalDb } from './db';
 import { loadIdentity, saveIdentity, updateHqAddress } from './identity';
 import { closeServer, createLocalApi, listenLocalApi } from './local-api';
+import { DayClose } from './day-close';
 import { createStaff } from './staff-api';
 import { createDeviceFactory, loadDevicesConfigIfPresent } from '../drivers';
 import { StoreLane, type LaneDevices } from './devices';
@@ -169,6 +170,7 @@ export async function startTerminal(options: StartTerminalOptions): Promise<Runn
       log,
       cashierApp: cashier,
       staff: createStaff({ db, clock, newId, checkout, services, openDrawer }),
+      dayClose: new DayClose(context),
     });
     cashier.start();
     if (lane) await lane.start();

@@ -28,6 +28,8 @@ import { outboxDepth } from './outbox';
  * Operators at the till (staff-api.ts, when `staff` is given): /api/session (PIN or operator card,
  * offline), /api/shift (float, X, Z), /api/override (supervisor card or PIN for void, no-sale,
  * manual discount, price override, refunds above the limit).
+ * Day close (day-close.ts, when `dayClose` is given): POST /api/day-close {businessDate?} writes the
+ * 日结 event (totals by tender, seq range, hash chain) and answers 201 {dayClose, seq}.
  *
  * Errors are `{ error: { code, message, details } }` with the DomainError code. Status by kind:
  *   400 VALIDATION_FAILED — the request itself is malformed;
@@ -76,6 +78,8 @@ export interface LocalApiOptions {
   cashierApp?: { publicRoutes(app: express.Express, token: string): void; routes(app: express.Express): void; devices(): unknown };
   /** Operators at the till (terminal/staff-api.ts): /api/session, /api/shift, /api/override. */
   staff?: { routes(app: express.Express): void };
+  /** The day close (terminal/day-close.ts): POST /api/day-close. */
+  dayClose?: { routes(app: express.Express): void };
 }
 
 const minor = z.number().int().refine(Number.isSafeInteger, 'must be a safe integer');
@@ -327,6 +331,7 @@ export function createLocalApi(o: LocalApiOptions): express.Express {
   });
 
   o.staff?.routes(app);
+  o.dayClose?.routes(app);
   o.cashierApp?.routes(app);
   app.use('/api', (_req, _res, next) => next(new DomainError('NOT_FOUND', 'no such route')));
 
