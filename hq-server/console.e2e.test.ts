@@ -94,6 +94,17 @@ describe.skipIf(!existsSync(CHROMIUM))('HQ console in Chromium', () => {
     await shot('organisation');
   });
 
+  it('lists operators with their grants and the roles, and finds audit entries', async () => {
+    await page.goto(`${hq.httpUrl}/console/#/operators`);
+    await page.waitForSelector('#operators-table');
+    expect(await page.locator('#operators-table tbody tr').count()).toBe(demoChain.operators.length);
+    expect(await page.textContent('#operators-table')).toContain('regional_manager @ region-east');
+    expect(await page.locator('#roles-table tbody tr', { hasText: 'hq_finance' }).count()).toBe(1);
+    await page.goto(`${hq.httpUrl}/console/#/audit?action=operator.signed_in`);
+    await page.waitForSelector('#audit-table');
+    expect(await page.locator('#audit-table tbody tr').count()).toBeGreaterThan(0);
+  });
+
   it('reconciles a day with no differences and shows each terminal’s close', async () => {
     await page.goto(`${hq.httpUrl}/console/#/reconciliation?date=2026-10-05`);
     await page.waitForSelector('#no-differences');

@@ -12,6 +12,7 @@ const PAGES = {
   settlement: () => import('./pages/settlement.js'),
   reports: () => import('./pages/reports.js'),
   promotions: () => import('./pages/promotions.js'),
+  operators: () => import('./pages/operators.js'),
   audit: () => import('./pages/audit.js'),
 };
 
