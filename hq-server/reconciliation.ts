@@ -354,7 +354,7 @@ async function liabilityCheck(db: Db, date: string, timeZone: string, out: Diffe
   const cachedNowMinor = now!.cached as number;
   const transfersNowMinor = fromTransfers!.s as number;
   for (const a of await accountCacheMismatches(db)) {
-    out.push({ kind: 'account_cache', terminalId: null, storeId: a.owner, accountId: a.id, amountMinor: a.cached - a.fromTransfers, detail: `account ${a.id}: cached balance ${a.cached}, its transfers add up to ${a.fromTransfers} (${a.ledger})` });
+    out.push({ kind: 'account_cache', terminalId: null, storeId: a.id.startsWith('store:') ? a.owner : null, accountId: a.id, amountMinor: a.cached - a.fromTransfers, detail: `account ${a.id}: cached balance ${a.cached}, its transfers add up to ${a.fromTransfers} (${a.ledger})` });
   }
   return { from, to, openingMinor, flows, closingFromFlowsMinor, memberBalancesMinor, cachedNowMinor, transfersNowMinor };
 }
