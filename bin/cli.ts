@@ -95,7 +95,10 @@ onecard hq enrollment-code TERMINAL_ID [options]
   --hq-server-name NAME  the name in HQ's certificate, when it is not the host in --hq
   --enroll CODE    one-time enrollment code
   --data-dir DIR   where the terminal's SQLite ledger lives (default .onecard/terminal)
-  --port PORT      local API / cashier UI port on 127.0.0.1 (default 7710)`,
+  --port PORT      local API / cashier UI port on 127.0.0.1 (default 7710)
+  --devices FILE   devices.json of this lane's hardware (default env ONECARD_DEVICES);
+                   without one the lane's devices are simulated
+  --no-devices     run without any devices (a back-office till, or a headless test)`,
     options: {
       hq: { type: 'string' },
       'hq-ca': { type: 'string' },
@@ -103,9 +106,13 @@ onecard hq enrollment-code TERMINAL_ID [options]
       enroll: { type: 'string' },
       'data-dir': { type: 'string' },
       port: { type: 'string' },
+      devices: { type: 'string' },
+      'no-devices': { type: 'boolean' },
     },
     async run(v) {
       const { runTerminal } = await import('./terminal');
+      const devicesFile = str(v.devices) ?? process.env.ONECARD_DEVICES;
+      if (devicesFile && v['no-devices']) throw new UsageError('--devices and --no-devices exclude each other');
       await runTerminal({
         hqAddress: str(v.hq) ?? process.env.ONECARD_HQ ?? '127.0.0.1:7701',
         hqCaFile: str(v['hq-ca']),
@@ -113,6 +120,7 @@ onecard hq enrollment-code TERMINAL_ID [options]
         enrollmentCode: str(v.enroll),
         dataDir: str(v['data-dir']) ?? '.onecard/terminal',
         httpPort: port(v.port, 7710),
+        devices: v['no-devices'] ? 'none' : devicesFile ? { file: devicesFile } : 'simulated',
       });
     },
   },

@@ -9,6 +9,8 @@ export interface TerminalCommandOptions {
   enrollmentCode: string | undefined;
   dataDir: string;
   httpPort: number;
+  /** Real devices from a devices.json, the simulated lane, or none at all. */
+  devices: { file: string } | 'simulated' | 'none';
 }
 
 export async function runTerminal(o: TerminalCommandOptions): Promise<void> {
@@ -20,13 +22,13 @@ export async function runTerminal(o: TerminalCommandOptions): Promise<void> {
     enrollmentCode: o.enrollmentCode,
     httpPort: await preferPort(o.httpPort),
     faults: faultsFromEnvironment(),
-    // Without a devices.json (ONECARD_DEVICES) the lane is simulated, and the cashier app says so.
-    ...(process.env.ONECARD_DEVICES ? {} : { devices: simulatedLane(o.dataDir) }),
+    // Without a devices.json the lane is simulated, and the cashier app says so.
+    ...(o.devices === 'simulated' ? { devices: simulatedLane(o.dataDir) } : typeof o.devices === 'object' ? { devicesFile: o.devices.file } : {}),
     log: say,
   });
   say(`terminal ${terminal.terminalId} of store ${terminal.storeId}`);
   say(`cashier UI: ${terminal.uiUrl}`);
-  say(`cashier app: ${terminal.appUrl}${process.env.ONECARD_DEVICES ? '' : ' (simulated devices)'}`);
+  say(`cashier app: ${terminal.appUrl}${o.devices === 'simulated' ? ' (simulated devices)' : o.devices === 'none' ? ' (no devices)' : ''}`);
   say(`local API token: ${terminal.token}`);
   say('Ctrl-C stops the terminal.');
   await untilStopSignal();

@@ -51,7 +51,7 @@ describe('HQ PostgreSQL restarted in the middle of a push', () => {
       },
     });
     // The terminal runs as its own process, as in a store.
-    terminal = new CliProcess(['terminal', '--hq', proxy.address, '--enroll', await createEnrollmentCode(sql, TERMINAL_ID), '--data-dir', join(root, 'terminal'), '--port', '0']);
+    terminal = new CliProcess(['terminal', '--hq', proxy.address, '--enroll', await createEnrollmentCode(sql, TERMINAL_ID), '--data-dir', join(root, 'terminal'), '--port', '0', '--no-devices']);
     ui = (await terminal.waitFor(/cashier UI: (http:\/\/\S+?)\/?\s/))[1]!;
     token = (await terminal.waitFor(/local API token: (\S+)/))[1]!;
   });
