@@ -59,7 +59,11 @@ export function parseMajor(text: string, currency: string): number {
 /** Minor units as a plain major-unit string: 1230 CNY → "12.30". */
 export function formatMajor(minor: number, currency: string): string {
   assertMinor(minor);
-  return new Decimal(minor).dividedBy(new Decimal(10).pow(minorDigits(currency))).toFixed(minorDigits(currency));
+  // String arithmetic on the integer: exact, with no float or rounding anywhere.
+  const digits = minorDigits(currency);
+  const text = String(Math.abs(minor)).padStart(digits + 1, '0');
+  const major = digits === 0 ? text : `${text.slice(0, -digits)}.${text.slice(-digits)}`;
+  return minor < 0 ? `-${major}` : major;
 }
 
 /**
