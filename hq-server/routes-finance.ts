@@ -9,7 +9,7 @@ import type { Permission } from './roles';
 import { writeCsv, writeXlsx, yuanText, type Column, type Row, type Table } from './exports';
 import { chainTimeZone, dayBounds, reconcileDate } from './reconciliation';
 import { REPORTS, REPORTS_NOT_DONE, reportByName, reportContext, runReport } from './reports';
-import { confirmStatement, generateStatements, getStatement, listStatements, type Statement } from './settlement';
+import { confirmStatement, generateStatements, getStatement, listStatements, statementLineColumns, type Statement } from './settlement';
 
 /**
  * Finance routes under /api/v1 (mounted after the sign-in check): reconciliation, settlement,
@@ -62,21 +62,7 @@ export const STATEMENT_COLUMNS: Column[] = [
 
 /** A statement as export rows: its lines, then a total row. */
 export function statementRows(st: Statement): Row[] {
-  const rows: Row[] = st.lines.map((l) => ({
-    line_no: l.lineNo,
-    kind: l.kind,
-    store_id: l.storeId,
-    description: l.description,
-    issued_principal_minor: l.issuedPrincipalMinor,
-    issued_bonus_minor: l.issuedBonusMinor,
-    redeemed_principal_minor: l.redeemedPrincipalMinor,
-    redeemed_bonus_minor: l.redeemedBonusMinor,
-    bonus_funded_minor: l.bonusFundedMinor,
-    bonus_reimbursed_minor: l.bonusReimbursedMinor,
-    service_fee_minor: l.serviceFeeMinor,
-    points_reimbursed_minor: l.pointsReimbursedMinor,
-    net_minor: l.netMinor,
-  }));
+  const rows: Row[] = st.lines.map((l) => statementLineColumns(l));
   const total: Row = { line_no: null, kind: '', store_id: '', description: `Total 合计 — ${st.party} ${st.periodStart}…${st.periodEnd} (${st.state})` };
   for (const c of STATEMENT_COLUMNS) if (c.type === 'money') total[c.key] = rows.reduce((s, r) => s + (r[c.key] as number), 0);
   rows.push(total);

@@ -193,9 +193,9 @@ function lineFromRow(r: Record<string, any>): StatementLine {
   };
 }
 
-function lineRow(statementId: string, l: StatementLine): Record<string, unknown> {
+/** A statement line's figures under their column names: the row stored and the row exported. */
+export function statementLineColumns(l: StatementLine) {
   return {
-    statement_id: statementId,
     line_no: l.lineNo,
     kind: l.kind,
     store_id: l.storeId,
@@ -209,8 +209,11 @@ function lineRow(statementId: string, l: StatementLine): Record<string, unknown>
     service_fee_minor: l.serviceFeeMinor,
     points_reimbursed_minor: l.pointsReimbursedMinor,
     net_minor: l.netMinor,
-    corrects_statement_id: l.correctsStatementId,
   };
+}
+
+function lineRow(statementId: string, l: StatementLine): Record<string, unknown> {
+  return { statement_id: statementId, ...statementLineColumns(l), corrects_statement_id: l.correctsStatementId };
 }
 
 async function loadStatement(db: Db, row: Record<string, any>): Promise<Statement> {
