@@ -42,7 +42,15 @@ export interface Product {
   priceMinor: number;
   /** Products that earn no points and take no member discount (tobacco, gift cards…). */
   excludedFromMemberBenefits: boolean;
+  /** The item number a scale label carries (digits, leading zeros not significant); absent when none. */
+  plu?: string;
+  /** 'weight': sold by the kilogram at `pricePerKgMinor` (priceMinor is then not charged); absent means 'unit'. */
+  soldBy?: SoldBy;
+  /** Minor units per kilogram, for a product sold by weight. */
+  pricePerKgMinor?: number;
 }
+
+export type SoldBy = 'unit' | 'weight';
 
 export type CardMedium = 'mifare' | 'em4100' | 'magstripe' | 'barcode' | 'virtual';
 export type CardStatus = 'active' | 'frozen' | 'lost' | 'expired' | 'replaced';

@@ -10,6 +10,7 @@ import { invariant } from './errors';
 import { POINTS_LEDGER, type Transfer } from './ledger';
 import { assertMinor } from './money';
 import type { StoredValueLeg } from './stored-value';
+import type { LineMeasure } from './weighed';
 
 export interface SaleLine {
   lineNo: number;
@@ -23,6 +24,8 @@ export interface SaleLine {
   eligibleForMemberBenefits: boolean;
   /** Each promotion's share of the line's discount (core/pricing allocations); absent on sales priced without promotions. */
   promotions?: SaleLinePromotion[];
+  /** A weighed line (core/weighed.ts): one unit whose unit price is the weighed amount; absent for items sold by unit. */
+  measure?: LineMeasure;
 }
 
 /** A promotion's allocated share of one line's discount: a refund of the line gives it back pro rata. */
