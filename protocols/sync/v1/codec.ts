@@ -9,6 +9,7 @@ import type { ChainSettingKey, ChainSettings } from '../../../core/settings';
 import { parseSetting } from './settings-schema';
 import type { TopUpDocument, TopUpRefundDocument } from '../../../core/top-up';
 import type { Card, Member, MemberLevel, Product } from '../../../core/chain';
+import { MAX_WEIGHT_GRAMS } from '../../../core/weighed';
 
 /**
  * Converts between the wire messages of sync.proto (as @grpc/proto-loader yields them:
@@ -90,6 +91,10 @@ const saleLineSchema = z.object({
   amount: nonNegative,
   eligibleForMemberBenefits: z.boolean(),
   promotions: z.array(z.object({ promotionId: id, discount: nonNegative })).max(100).nullish(),
+  // A weighed line (core/weighed.ts); all zero for items sold by unit and from senders before weights.
+  grams: z.number().int().min(0).max(MAX_WEIGHT_GRAMS).default(0),
+  pricePerKg: nonNegative.default(0),
+  weightDerived: z.boolean().default(false),
 });
 
 const promotionUseSchema = z.object({
@@ -317,6 +322,7 @@ export function eventFromWire(wire: unknown, terminalId: string): SyncEvent {
           lineNo: l.lineNo, sku: l.sku, barcode: l.barcode, name: l.name, quantity: l.quantity, unitPriceMinor: l.unitPrice, amountMinor: l.amount, eligibleForMemberBenefits: l.eligibleForMemberBenefits,
           // Promotion fields only when present, so a sale priced without promotions reads back as it was.
           ...(l.promotions?.length ? { promotions: l.promotions.map((p) => ({ promotionId: p.promotionId, discountMinor: p.discount })) } : {}),
+          ...(l.grams > 0 ? { measure: { grams: l.grams, pricePerKgMinor: l.pricePerKg, ...(l.weightDerived ? { weightDerived: true } : {}) } } : {}),
         })),
         totalMinor: s.total,
         tenders: s.tenders.map(tenderFromWire),
@@ -401,6 +407,9 @@ export function eventToWire(e: SyncEvent): Record<string, unknown> {
         lines: s.lines.map((l) => ({
           lineNo: l.lineNo, sku: l.sku, barcode: l.barcode, name: l.name, quantity: l.quantity, unitPrice: String(l.unitPriceMinor), amount: String(l.amountMinor), eligibleForMemberBenefits: l.eligibleForMemberBenefits,
           promotions: (l.promotions ?? []).map((p) => ({ promotionId: p.promotionId, discount: String(p.discountMinor) })),
+          grams: l.measure?.grams ?? 0,
+          pricePerKg: String(l.measure?.pricePerKgMinor ?? 0),
+          weightDerived: l.measure?.weightDerived ?? false,
         })),
         promotionUses: (s.promotionUses ?? []).map((u) => ({ promotionId: u.promotionId, memberUses: u.memberUses, budgetKind: u.budgetKind ?? '', budgetDrawn: String(u.budgetDrawn), discount: String(u.discountMinor) })),
         couponsUsed: s.couponsUsed ?? [],
@@ -494,7 +503,11 @@ export interface TerminalOperator {
   locked: boolean;
 }
 const balanceSchema = z.object({ accountId: id, ledger: z.string().min(1).max(16), posted: int64, held: nonNegative });
-const productSchema = z.object({ sku: id, barcode: z.string().max(64), name: z.string().max(200), nameZh: z.string().max(200), category: z.string().max(64), price: nonNegative, excludedFromMemberBenefits: z.boolean(), active: z.boolean() });
+const productSchema = z.object({ sku: id, barcode: z.string().max(64), name: z.string().max(200), nameZh: z.string().max(200), category: z.string().max(64), price: nonNegative, excludedFromMemberBenefits: z.boolean(), active: z.boolean(),
+  plu: z.string().regex(/^\d{0,8}$/).default(''),
+  soldBy: z.enum(['', 'unit', 'weight']).default(''),
+  pricePerKg: nonNegative.default(0),
+}).refine((p) => p.soldBy !== 'weight' || p.pricePerKg > 0, 'a product sold by weight needs its price per kg');
 const levelSchema = z.object({ code: z.string().min(1).max(32), name: z.string().max(100), rank: z.number().int(), discountRate: z.string().regex(/^\d+(\.\d+)?$/), pointsMultiplier: z.string().regex(/^\d+(\.\d+)?$/), offlineLimit: nonNegative });
 
 export type ChangeBody =
@@ -578,7 +591,8 @@ export function changeFromWire(wire: unknown): SyncChange {
   if (c.balance) return { ...base, body: { type: 'balance', balance: c.balance } };
   if (c.product) {
     const p = c.product;
-    return { ...base, body: { type: 'product', product: { sku: p.sku, barcode: p.barcode, name: p.name, nameZh: p.nameZh, category: p.category, priceMinor: p.price, excludedFromMemberBenefits: p.excludedFromMemberBenefits, active: p.active } } };
+    const weighed = p.soldBy === 'weight' ? { soldBy: 'weight' as const, pricePerKgMinor: p.pricePerKg } : {};
+    return { ...base, body: { type: 'product', product: { sku: p.sku, barcode: p.barcode, name: p.name, nameZh: p.nameZh, category: p.category, priceMinor: p.price, excludedFromMemberBenefits: p.excludedFromMemberBenefits, active: p.active, ...(p.plu ? { plu: p.plu } : {}), ...weighed } } };
   }
   if (c.level) {
     const l = c.level;
@@ -609,7 +623,7 @@ export function changeToWire(c: SyncChange): Record<string, unknown> {
       return { ...base, balance: { accountId: b.balance.accountId, ledger: b.balance.ledger, posted: String(b.balance.posted), held: String(b.balance.held) } };
     case 'product': {
       const p = b.product;
-      return { ...base, product: { sku: p.sku, barcode: p.barcode, name: p.name, nameZh: p.nameZh, category: p.category, price: String(p.priceMinor), excludedFromMemberBenefits: p.excludedFromMemberBenefits, active: p.active } };
+      return { ...base, product: { sku: p.sku, barcode: p.barcode, name: p.name, nameZh: p.nameZh, category: p.category, price: String(p.priceMinor), excludedFromMemberBenefits: p.excludedFromMemberBenefits, active: p.active, plu: p.plu ?? '', soldBy: p.soldBy ?? 'unit', pricePerKg: String(p.pricePerKgMinor ?? 0) } };
     }
     case 'level': {
       const l = b.level;
