@@ -49,6 +49,8 @@ export interface RefundDocument {
   completedAt: number;
   /** The original receipt was presented (a refund without it may need a supervisor). */
   withReceipt: boolean;
+  /** The operator signed in at the till when the refund completed; absent on refunds that record none. */
+  cashierId?: string;
 }
 
 /** Share of `total` carried by the first `k` of `of` units: exact at k = of, never decreasing in k. */

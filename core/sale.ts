@@ -73,6 +73,8 @@ export interface SaleDocument {
   promotionUses?: SalePromotionUse[];
   /** Coupon codes the sale consumed (each single use); absent when none. */
   couponsUsed?: string[];
+  /** The operator signed in at the till when the sale completed; absent on sales that record none. */
+  cashierId?: string;
 }
 
 /** Sum of the lines that earn points and take member benefits. */

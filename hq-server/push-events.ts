@@ -6,6 +6,7 @@ import type { PointsTenderRule } from '../core/points-tender';
 import type { RefundDocument } from '../core/refund';
 import type { ChainSettings } from '../core/settings';
 import { postSale, type SaleDocument } from '../core/sale';
+import { weighedLineProblem } from '../core/weighed';
 import { postTopUp, type TopUpDocument } from '../core/top-up';
 import { eventFromWire, WireValidationError, type EventBody, type SyncEvent } from '../protocols/sync/v1/codec';
 import { recordChanges, type ChangeRef } from './change-log';
@@ -74,6 +75,10 @@ function checkSale(sale: SaleDocument, transfers: readonly Transfer[], terminal:
   if (sale.storeId !== terminal.storeId) throw new Quarantine(`sale store ${sale.storeId} is not this terminal's store ${terminal.storeId}`);
   const promotionProblem = salePromotionProblem(sale);
   if (promotionProblem) throw new Quarantine(`sale promotions: ${promotionProblem}`);
+  for (const line of sale.lines) {
+    const weighed = weighedLineProblem(line);
+    if (weighed) throw new Quarantine(`sale ${weighed}`);
+  }
   for (const tender of sale.tenders) {
     if (tender.kind !== 'stored_value') continue;
     for (const leg of tender.legs) {
@@ -726,7 +731,7 @@ function documentRow(terminal: TerminalIdentity, seq: number, body: EventBody): 
   switch (body.type) {
     case 'sale': {
       const s = body.sale;
-      return { table: 'sales', row: { id: s.id, ...base, store_id: s.storeId, member_id: s.memberId, card_id: s.cardId, currency: s.currency, total_minor: s.totalMinor, points_earned: s.pointsEarned, completed_at: s.completedAt, body: JSON.stringify(s) } };
+      return { table: 'sales', row: { id: s.id, ...base, store_id: s.storeId, member_id: s.memberId, card_id: s.cardId, currency: s.currency, total_minor: s.totalMinor, points_earned: s.pointsEarned, completed_at: s.completedAt, cashier_id: s.cashierId ?? null, body: JSON.stringify(s) } };
     }
     case 'top_up': {
       const t = body.topUp;
@@ -734,7 +739,7 @@ function documentRow(terminal: TerminalIdentity, seq: number, body: EventBody): 
     }
     case 'refund': {
       const r = body.refund;
-      return { table: 'refunds', row: { id: r.id, ...base, sale_id: r.saleId, store_id: r.storeId, member_id: r.memberId, currency: r.currency, total_minor: r.totalMinor, points_reversed: r.pointsReversed, completed_at: r.completedAt, body: JSON.stringify(r) } };
+      return { table: 'refunds', row: { id: r.id, ...base, sale_id: r.saleId, store_id: r.storeId, member_id: r.memberId, currency: r.currency, total_minor: r.totalMinor, points_reversed: r.pointsReversed, completed_at: r.completedAt, cashier_id: r.cashierId ?? null, body: JSON.stringify(r) } };
     }
     case 'top_up_refund': {
       const r = body.topUpRefund;

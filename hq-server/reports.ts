@@ -9,8 +9,9 @@ import { chainTimeZone, dayBounds } from './reconciliation';
  * fen) over a period of business days in the chain's time zone, limited to the stores of the
  * caller's scope. The console draws them as inline SVG charts and exports them (exports.ts).
  *
- * Cashier performance attributes each sale to the cashier whose shift was open on its till (sales
- * do not carry the operator id); sales outside any shift stay with the till.
+ * Cashier performance attributes each sale and refund to the cashier it records (the operator
+ * signed in when it completed); a document from a terminal that did not record one goes to the
+ * cashier whose shift was open on its till then; outside any shift it stays with the till.
  * Promotion performance sums promotion-reports.ts (read from the sales' `promotionUses`) per promotion.
  */
 
@@ -286,7 +287,7 @@ const pointsReport: ReportDefinition = {
 const cashierPerformance: ReportDefinition = {
   name: 'cashier-performance',
   title: 'Cashier performance 收银绩效',
-  note: 'By cashier and till: sales do not carry the operator id, so each sale goes to the cashier whose shift was open on that till at the time (till.shift.opened / closed in the audit log); sales outside any shift are listed under the till with no cashier.',
+  note: 'By cashier and till: each sale and refund goes to the cashier signed in when it completed; one that records no cashier (older terminals) goes to the cashier whose shift was open on that till at the time (till.shift.opened / closed in the audit log), and outside any shift it is listed under the till with no cashier.',
   columns: [
     { key: 'operator_id', header: 'Cashier 收银员', type: 'text', width: 20 },
     { key: 'operator_name', header: 'Name 姓名', type: 'text', width: 18 },
@@ -311,13 +312,13 @@ const cashierPerformance: ReportDefinition = {
             from audit_log o join terminals t on t.id = o.terminal_id
             where o.action = 'till.shift.opened' and t.store_id = any(${p.storeIds}::text[])
           ), docs as (
-            select 'sale' as kind, s.terminal_id, s.store_id, s.member_id, s.total_minor, s.completed_at from sales s
+            select 'sale' as kind, s.terminal_id, s.store_id, s.member_id, s.total_minor, s.completed_at, s.cashier_id from sales s
               where s.store_id = any(${p.storeIds}::text[]) and s.completed_at >= ${p.from_ms} and s.completed_at < ${p.to_ms}
-            union all select 'refund', r.terminal_id, r.store_id, r.member_id, r.total_minor, r.completed_at from refunds r
+            union all select 'refund', r.terminal_id, r.store_id, r.member_id, r.total_minor, r.completed_at, r.cashier_id from refunds r
               where r.store_id = any(${p.storeIds}::text[]) and r.completed_at >= ${p.from_ms} and r.completed_at < ${p.to_ms}
           ), attributed as (
-            select d.*, (select sh.operator_id from shifts sh where sh.terminal_id = d.terminal_id and sh.opened <= d.completed_at
-                and (sh.closed is null or sh.closed > d.completed_at) order by sh.opened desc limit 1) as operator_id
+            select d.*, coalesce(d.cashier_id, (select sh.operator_id from shifts sh where sh.terminal_id = d.terminal_id and sh.opened <= d.completed_at
+                and (sh.closed is null or sh.closed > d.completed_at) order by sh.opened desc limit 1)) as operator_id
             from docs d
           )
           select a.terminal_id, a.store_id, a.operator_id, o.name as operator_name,

@@ -23,6 +23,7 @@ import { offlineLimits, offlineUsage, openOfflineSpend } from './offline';
 import { recordEvent } from './outbox';
 import { consumeCoupons, linePromotions, presentCoupon, presentedCoupons, promotionExtraPoints, PromotionPricer, recordPricing, saleAdjustments, saleCoupons, salePromotionUses, type SaleAdjustmentView } from './promotions';
 import { loadSettings } from './settings';
+import { signedInOperatorId } from './shift';
 
 /** Top-up bonus tiers when the chain sets none: 充500送50, 充1000送150 (in minor units). */
 export const DEFAULT_TOP_UP_TIERS: readonly TopUpBonusTier[] = DEFAULT_CHAIN_SETTINGS.topUpBonusTiers;
@@ -497,11 +498,13 @@ export class Checkout {
       if (promotionUses.length > 0) doc.promotionUses = promotionUses;
       const couponsUsed = consumeCoupons(this.db, saleId);
       if (couponsUsed.length > 0) doc.couponsUsed = couponsUsed;
+      const cashierId = signedInOperatorId(this.db);
+      if (cashierId !== null) doc.cashierId = cashierId;
       const transfers = postSale(doc, this.o.newId);
       const offline = (stmt(this.db, 'SELECT 1 FROM sale_tenders WHERE sale_id = ? AND offline = 1').get(saleId)) !== undefined;
       const event = recordEvent(this.db, { id: this.o.newId(), occurredAt: completedAt, body: { type: 'sale', sale: doc }, transfers, overdraftAllowed: offline });
-      const r = stmt(this.db, "UPDATE sales SET status = 'completed', completed_at = ?, points_earned = ?, event_seq = ? WHERE id = ? AND status = 'open'")
-        .run(completedAt, points, event.seq, saleId);
+      const r = stmt(this.db, "UPDATE sales SET status = 'completed', completed_at = ?, points_earned = ?, event_seq = ?, cashier_id = ? WHERE id = ? AND status = 'open'")
+        .run(completedAt, points, event.seq, cashierId, saleId);
       invariant(r.changes === 1, `sale ${saleId} was not open when completed`);
       this.holds.markCaptured(this.holds.authorizedOf(saleId));
     })();
@@ -565,8 +568,8 @@ export class Checkout {
     const transfers = postTopUp(doc, this.o.newId);
     const event = this.db.transaction(() => {
       const e = recordEvent(this.db, { id: this.o.newId(), occurredAt: doc.completedAt, body: { type: 'top_up', topUp: doc }, transfers });
-      stmt(this.db, 'INSERT INTO top_ups (id, member_id, card_id, tender, principal_minor, bonus_minor, completed_at, event_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(doc.id, doc.memberId, doc.cardId, doc.tender, doc.principalMinor, doc.bonusMinor, doc.completedAt, e.seq);
+      stmt(this.db, 'INSERT INTO top_ups (id, member_id, card_id, tender, principal_minor, bonus_minor, completed_at, event_seq, cashier_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(doc.id, doc.memberId, doc.cardId, doc.tender, doc.principalMinor, doc.bonusMinor, doc.completedAt, e.seq, signedInOperatorId(this.db));
       return e;
     })();
     this.o.hq.requestSync();

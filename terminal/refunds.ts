@@ -8,6 +8,7 @@ import { stmt } from './db';
 import { findCardHolder } from './master-data';
 import { openOfflineSpend } from './offline';
 import { recordEvent } from './outbox';
+import { signedInOperatorId } from './shift';
 
 /**
  * Refunds (退货) by line and quantity, with or without the receipt, each returning its exact
@@ -165,6 +166,8 @@ export class Refunds {
         completedAt,
         withReceipt: input.withReceipt,
       });
+      const cashierId = signedInOperatorId(db);
+      if (cashierId !== null) doc.cashierId = cashierId;
       if (doc.memberId !== null && doc.pointsReversed > 0) {
         const restored = doc.tenders.reduce((s, t) => s + t.points, 0);
         const have = memberPoints(db, doc.memberId) - openOfflineSpend(db, { memberId: doc.memberId }).points;
@@ -178,8 +181,8 @@ export class Refunds {
       }
       const transfers = postRefund(doc, this.c.newId);
       const event = recordEvent(db, { id: this.c.newId(), occurredAt: completedAt, body: { type: 'refund', refund: doc }, transfers });
-      stmt(db, 'INSERT INTO refunds (id, sale_id, member_id, total_minor, points_reversed, with_receipt, completed_at, event_seq, document) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(doc.id, doc.saleId, doc.memberId, doc.totalMinor, doc.pointsReversed, doc.withReceipt ? 1 : 0, doc.completedAt, event.seq, JSON.stringify(doc));
+      stmt(db, 'INSERT INTO refunds (id, sale_id, member_id, total_minor, points_reversed, with_receipt, completed_at, event_seq, document, cashier_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(doc.id, doc.saleId, doc.memberId, doc.totalMinor, doc.pointsReversed, doc.withReceipt ? 1 : 0, doc.completedAt, event.seq, JSON.stringify(doc), cashierId);
       return { refund: doc, eventSeq: event.seq };
     })();
     this.c.hq.requestSync();

@@ -5,9 +5,10 @@ import { credentialMethod, operatorById, terminalAudit, verifyCredential, type C
 
 /**
  * Who is at the till and their shift. One operator is signed in at a time (signing in ends the
- * previous session); one shift is open at a time, owned by the cashier who opened it with a float.
- * X (during) and Z (at close) totals come from this terminal's own journal: sales completed,
- * refunds, top-ups and top-up refunds between the shift's opening and now/closing, by tender.
+ * previous session); each cashier has at most one shift open on a till, opened with a float.
+ * X (during) and Z (at close) totals come from this terminal's own journal: the sales, refunds,
+ * top-ups and top-up refunds that shift's cashier completed between its opening and now/closing,
+ * by tender (documents recorded before cashiers were recorded on them count by time alone).
  * Expected cash = float + cash sales − cash refunds + cash top-ups − cash top-up refunds.
  */
 
@@ -107,21 +108,29 @@ export class Staff {
     })();
   }
 
-  private openShiftRow(): ShiftRow | undefined {
-    return stmt(this.db, 'SELECT * FROM shifts WHERE closed_at IS NULL').get() as ShiftRow | undefined;
+  private openShiftRow(operatorId: string): ShiftRow | undefined {
+    return stmt(this.db, 'SELECT * FROM shifts WHERE closed_at IS NULL AND operator_id = ?').get(operatorId) as ShiftRow | undefined;
   }
 
+  /** The signed-in cashier's open shift, or null. */
   currentShift(): { id: string; operatorId: string; openedAt: number; floatMinor: number } | null {
-    const r = this.openShiftRow();
+    const s = this.current();
+    const r = s ? this.openShiftRow(s.operator.id) : undefined;
     return r ? { id: r.id, operatorId: r.operator_id, openedAt: r.opened_at, floatMinor: r.float_minor } : null;
+  }
+
+  /** Every shift open on this till, oldest first. */
+  openShifts(): Array<{ id: string; operatorId: string; openedAt: number; floatMinor: number }> {
+    const rows = stmt(this.db, 'SELECT * FROM shifts WHERE closed_at IS NULL ORDER BY opened_at, id').all() as ShiftRow[];
+    return rows.map((r) => ({ id: r.id, operatorId: r.operator_id, openedAt: r.opened_at, floatMinor: r.float_minor }));
   }
 
   /** Opens the signed-in cashier's shift with the float put in the drawer. */
   openShift(floatMinor: number): { id: string; operatorId: string; openedAt: number; floatMinor: number } {
     const s = this.requireSignedIn();
     if (!Number.isSafeInteger(floatMinor) || floatMinor < 0) throw new DomainError('VALIDATION_FAILED', 'floatMinor: a whole number of minor units, not negative');
-    const open = this.openShiftRow();
-    if (open) throw new DomainError('CONFLICT', `a shift of ${open.operator_id} is open on this till; close it first`, { shiftId: open.id });
+    const open = this.openShiftRow(s.operator.id);
+    if (open) throw new DomainError('CONFLICT', `${s.operator.name} already has a shift open on this till; close it first`, { shiftId: open.id });
     const id = this.newId();
     const now = this.clock.now();
     this.db.transaction(() => {
@@ -131,23 +140,41 @@ export class Staff {
     return { id, operatorId: s.operator.id, openedAt: now, floatMinor };
   }
 
-  /** X report: the open shift's totals so far (nothing changes). */
-  xReport(): ShiftReport {
-    this.requireSignedIn();
-    const open = this.openShiftRow();
-    if (!open) throw new DomainError('NOT_FOUND', 'no shift is open on this till');
+  /**
+   * The shift a report or close is about: `shiftId` when given (the cashier's own, or anyone's for
+   * a manager), else the signed-in cashier's own, else — for a manager — the only shift open here.
+   */
+  private shiftFor(s: StaffSession, shiftId?: string): ShiftRow {
+    const manager = s.operator.permissions.includes('operator.manage');
+    let open: ShiftRow | undefined;
+    if (shiftId !== undefined) {
+      open = stmt(this.db, 'SELECT * FROM shifts WHERE closed_at IS NULL AND id = ?').get(shiftId) as ShiftRow | undefined;
+    } else {
+      open = this.openShiftRow(s.operator.id);
+      if (!open && manager) {
+        const all = stmt(this.db, 'SELECT * FROM shifts WHERE closed_at IS NULL').all() as ShiftRow[];
+        if (all.length > 1) throw new DomainError('CONFLICT', `${all.length} shifts are open on this till; say which`, { shiftIds: all.map((r) => r.id) });
+        open = all[0];
+      }
+    }
+    if (!open) throw new DomainError('NOT_FOUND', shiftId === undefined ? `${s.operator.name} has no shift open on this till` : `no open shift ${shiftId} on this till`);
+    if (open.operator_id !== s.operator.id && !manager) {
+      throw new DomainError('FORBIDDEN', `the shift belongs to ${open.operator_id}; they or a manager close it`);
+    }
+    return open;
+  }
+
+  /** X report: a shift's totals so far (nothing changes); the signed-in cashier's by default. */
+  xReport(shiftId?: string): ShiftReport {
+    const open = this.shiftFor(this.requireSignedIn(), shiftId);
     return this.report('X', open, this.clock.now(), null);
   }
 
-  /** Closes the open shift with the cash counted in the drawer; answers the Z report (stored). */
-  closeShift(countedCashMinor: number): ShiftReport {
+  /** Closes a shift (the signed-in cashier's by default) with the cash counted in the drawer; answers the Z report (stored). */
+  closeShift(countedCashMinor: number, shiftId?: string): ShiftReport {
     const s = this.requireSignedIn();
     if (!Number.isSafeInteger(countedCashMinor) || countedCashMinor < 0) throw new DomainError('VALIDATION_FAILED', 'countedCashMinor: a whole number of minor units, not negative');
-    const open = this.openShiftRow();
-    if (!open) throw new DomainError('NOT_FOUND', 'no shift is open on this till');
-    if (open.operator_id !== s.operator.id && !s.operator.permissions.includes('operator.manage')) {
-      throw new DomainError('FORBIDDEN', `the shift belongs to ${open.operator_id}; they or a manager close it`);
-    }
+    const open = this.shiftFor(s, shiftId);
     const now = this.clock.now();
     const z = this.report('Z', open, now, countedCashMinor);
     this.db.transaction(() => {
@@ -165,7 +192,7 @@ export class Staff {
   }
 
   private report(kind: 'X' | 'Z', shift: ShiftRow, until: number, counted: number | null): ShiftReport {
-    const totals = tenderTotals(this.db, shift.opened_at, until);
+    const totals = tenderTotals(this.db, shift.opened_at, until, shift.operator_id);
     const expectedCashMinor = shift.float_minor + (totals.net.cash ?? 0);
     return {
       kind,
@@ -182,11 +209,22 @@ export class Staff {
   }
 }
 
-/** Totals by tender of this terminal's journal with times in [from, until]. */
-export function tenderTotals(db: TerminalDb, from: number, until: number): TenderTotals {
+/** The operator signed in at this till now (whatever the cache says of them), or null: recorded on each document. */
+export function signedInOperatorId(db: TerminalDb): string | null {
+  const s = stmt(db, 'SELECT operator_id FROM operator_sessions WHERE signed_out_at IS NULL').get() as { operator_id: string } | undefined;
+  return s?.operator_id ?? null;
+}
+
+/**
+ * Totals by tender of this terminal's journal with times in [from, until]; with `cashierId`, only
+ * the documents that cashier completed (and those that record no cashier, made before they did).
+ */
+export function tenderTotals(db: TerminalDb, from: number, until: number, cashierId: string | null = null): TenderTotals {
   const add = (to: Record<string, number>, kind: string, amount: number) => {
     to[kind] = (to[kind] ?? 0) + amount;
   };
+  // Bound twice: null (the whole till) or the cashier's documents and those recording nobody.
+  const mine = (t: string) => `(? IS NULL OR ${t}.cashier_id IS NULL OR ${t}.cashier_id = ?)`;
   const sales: Record<string, number> = {};
   const refunds: Record<string, number> = {};
   const topUps: Record<string, number> = {};
@@ -194,23 +232,23 @@ export function tenderTotals(db: TerminalDb, from: number, until: number): Tende
   const saleRows = stmt(
     db,
     `SELECT t.kind, sum(t.amount_minor) AS amount FROM sale_tenders t JOIN sales s ON s.id = t.sale_id
-     WHERE s.status = 'completed' AND s.completed_at BETWEEN ? AND ? GROUP BY t.kind`,
-  ).all(from, until) as Array<{ kind: string; amount: number }>;
+     WHERE s.status = 'completed' AND s.completed_at BETWEEN ? AND ? AND ${mine('s')} GROUP BY t.kind`,
+  ).all(from, until, cashierId, cashierId) as Array<{ kind: string; amount: number }>;
   for (const r of saleRows) add(sales, r.kind, r.amount);
-  const salesCount = (stmt(db, `SELECT count(*) AS n FROM sales WHERE status = 'completed' AND completed_at BETWEEN ? AND ?`).get(from, until) as { n: number }).n;
-  const refundDocs = stmt(db, 'SELECT document FROM refunds WHERE completed_at BETWEEN ? AND ?').all(from, until) as Array<{ document: string }>;
+  const salesCount = (stmt(db, `SELECT count(*) AS n FROM sales s WHERE status = 'completed' AND completed_at BETWEEN ? AND ? AND ${mine('s')}`).get(from, until, cashierId, cashierId) as { n: number }).n;
+  const refundDocs = stmt(db, `SELECT document FROM refunds r WHERE completed_at BETWEEN ? AND ? AND ${mine('r')}`).all(from, until, cashierId, cashierId) as Array<{ document: string }>;
   for (const r of refundDocs) {
     const doc = JSON.parse(r.document) as { tenders?: Array<{ kind: string; amountMinor: number }> };
     for (const t of doc.tenders ?? []) add(refunds, t.kind, t.amountMinor);
   }
-  for (const r of stmt(db, 'SELECT tender, sum(principal_minor) AS amount FROM top_ups WHERE completed_at BETWEEN ? AND ? GROUP BY tender').all(from, until) as Array<{ tender: string; amount: number }>) {
+  for (const r of stmt(db, `SELECT tender, sum(principal_minor) AS amount FROM top_ups u WHERE completed_at BETWEEN ? AND ? AND ${mine('u')} GROUP BY tender`).all(from, until, cashierId, cashierId) as Array<{ tender: string; amount: number }>) {
     add(topUps, r.tender, r.amount);
   }
   for (const r of stmt(
     db,
     `SELECT u.tender, sum(r.principal_minor) AS amount FROM top_up_refunds r JOIN top_ups u ON u.id = r.top_up_id
-     WHERE r.completed_at BETWEEN ? AND ? GROUP BY u.tender`,
-  ).all(from, until) as Array<{ tender: string; amount: number }>) {
+     WHERE r.completed_at BETWEEN ? AND ? AND ${mine('r')} GROUP BY u.tender`,
+  ).all(from, until, cashierId, cashierId) as Array<{ tender: string; amount: number }>) {
     add(topUpRefunds, r.tender, r.amount);
   }
   const net: Record<string, number> = {};

@@ -7,6 +7,7 @@ import { stmt } from './db';
 import { assertCardUsable, findCardHolderById } from './master-data';
 import { openOfflineSpend } from './offline';
 import { recordEvent } from './outbox';
+import { signedInOperatorId } from './shift';
 
 /**
  * A top-up given back (online only): the principal paid out by the top-up's tender, its bonus
@@ -99,8 +100,8 @@ export class TopUpRefunds {
       };
       const transfers = postTopUpRefund(doc, this.c.newId);
       const event = recordEvent(db, { id: this.c.newId(), occurredAt: completedAt, body: { type: 'top_up_refund', topUpRefund: doc }, transfers });
-      stmt(db, 'INSERT INTO top_up_refunds (id, top_up_id, card_id, principal_minor, bonus_clawed_back_minor, completed_at, event_seq) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(doc.id, topUpId, doc.cardId, doc.principalMinor, doc.bonusClawedBackMinor, completedAt, event.seq);
+      stmt(db, 'INSERT INTO top_up_refunds (id, top_up_id, card_id, principal_minor, bonus_clawed_back_minor, completed_at, event_seq, cashier_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(doc.id, topUpId, doc.cardId, doc.principalMinor, doc.bonusClawedBackMinor, completedAt, event.seq, signedInOperatorId(db));
       const holdIds = [principal.holdId, ...(bonus ? [bonus.holdId] : [])];
       this.c.holds.markCaptured(holdIds);
       return { topUpRefund: doc, eventSeq: event.seq };

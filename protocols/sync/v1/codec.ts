@@ -132,6 +132,7 @@ const saleSchema = z.object({
   completedAt: nonNegative,
   promotionUses: z.array(promotionUseSchema).max(200).nullish(),
   couponsUsed: z.array(z.string().min(1).max(64)).max(50).nullish(),
+  cashierId: z.string().max(128).nullish(),
 });
 
 const topUpSchema = z.object({
@@ -166,6 +167,7 @@ const refundSchema = z.object({
   pointsReversed: nonNegative,
   completedAt: nonNegative,
   withReceipt: z.boolean(),
+  cashierId: z.string().max(128).nullish(),
 });
 
 const topUpRefundSchema = z.object({
@@ -332,6 +334,7 @@ export function eventFromWire(wire: unknown, terminalId: string): SyncEvent {
           ? { promotionUses: s.promotionUses.map((u) => ({ promotionId: u.promotionId, memberUses: u.memberUses, budgetKind: u.budgetKind === '' ? null : u.budgetKind, budgetDrawn: u.budgetDrawn, discountMinor: u.discount })) }
           : {}),
         ...(s.couponsUsed?.length ? { couponsUsed: s.couponsUsed } : {}),
+        ...(s.cashierId ? { cashierId: s.cashierId } : {}),
       },
     };
   } else if (e.topUp) {
@@ -354,6 +357,7 @@ export function eventFromWire(wire: unknown, terminalId: string): SyncEvent {
         pointsReversed: r.pointsReversed,
         completedAt: r.completedAt,
         withReceipt: r.withReceipt,
+        ...(r.cashierId ? { cashierId: r.cashierId } : {}),
       },
     };
   } else if (e.topUpRefund) {
@@ -413,6 +417,7 @@ export function eventToWire(e: SyncEvent): Record<string, unknown> {
         })),
         promotionUses: (s.promotionUses ?? []).map((u) => ({ promotionId: u.promotionId, memberUses: u.memberUses, budgetKind: u.budgetKind ?? '', budgetDrawn: String(u.budgetDrawn), discount: String(u.discountMinor) })),
         couponsUsed: s.couponsUsed ?? [],
+        cashierId: s.cashierId ?? '',
         total: String(s.totalMinor),
         tenders: s.tenders.map((t) => ({
           kind: t.kind,
@@ -450,6 +455,7 @@ export function eventToWire(e: SyncEvent): Record<string, unknown> {
         pointsReversed: String(r.pointsReversed),
         completedAt: String(r.completedAt),
         withReceipt: r.withReceipt,
+        cashierId: r.cashierId ?? '',
       },
     };
   }
