@@ -6,7 +6,7 @@ import { LineFramer } from './barcode/line-framer';
 import { parseMemberQr } from './barcode/member-qr';
 import { decodeConcertRequest, decodeConcertResponse } from './ecr/concert';
 import { StxFrameReader } from './ecr/framing';
-import { decodeCloseAnswer, decodePipe, decodeRefundAnswer, decodeSaleAnswer } from './ecr/pipe';
+import { decodeCloseAnswer, decodePipe, decodeRefundAnswer, decodeSaleAnswer, decodeSaleRequest, decodeStatusMessage } from './ecr/pipe';
 import { ProtocolError, fromLatin1 } from './errors';
 import { EscPosDecoder } from './escpos/decode';
 import { decodeAsb } from './escpos/status';
@@ -44,6 +44,8 @@ const decoders: [string, (bytes: Uint8Array) => unknown][] = [
   ['decodeSaleAnswer', (b) => decodeSaleAnswer(fromLatin1(b))],
   ['decodeRefundAnswer', (b) => decodeRefundAnswer(fromLatin1(b))],
   ['decodeCloseAnswer', (b) => decodeCloseAnswer(fromLatin1(b))],
+  ['decodeStatusMessage', (b) => decodeStatusMessage(fromLatin1(b))],
+  ['decodeSaleRequest', (b) => decodeSaleRequest(fromLatin1(b))],
 ];
 
 describe('fuzz: every decoder', () => {

@@ -15,6 +15,7 @@ import {
   type ScanData,
   type VirtualDevicePanel,
 } from '../drivers';
+import type { PaymentProgressCode } from '../protocols/ecr/progress';
 import type { TerminalDb } from './db';
 import { SqlitePaymentJournal } from './payment-journal';
 
@@ -37,7 +38,8 @@ export type LaneEvent =
   | { type: 'receipt-printed'; id: string; reprint: boolean }
   | { type: 'receipt-queued'; id: string; reason: string; message: string; waiting: number }
   | { type: 'device-error'; device: string; code: string; message: string }
-  | { type: 'payment-progress'; documentId: string; stage: 'present-card' | 'enter-pin' | 'resolving' | 'done' };
+  /** What the payment terminal reported (protocols/ecr/progress.ts), then DONE when the attempt is over. */
+  | { type: 'payment-progress'; documentId: string; stage: PaymentProgressCode | 'DONE'; terminalCode?: string };
 
 type Listener = (e: LaneEvent) => void;
 
@@ -195,15 +197,13 @@ export class StoreLane {
    */
   async chargeCard(documentId: string, amount_minor: number): Promise<PaymentOutcome> {
     const payments = this.cardPayments();
-    this.emit({ type: 'payment-progress', documentId, stage: 'present-card' });
-    // The pipe-ECR driver does not surface the terminal's progress frames; the customer is at the
-    // PIN pad once the card is read, which the cashier sees as the second stage.
-    const pinStage = setTimeout(() => this.emit({ type: 'payment-progress', documentId, stage: 'enter-pin' }), 800);
     try {
-      return await payments.sale(documentId, amount_minor);
+      // Only what the terminal itself reports: its progress messages, as they arrive.
+      return await payments.sale(documentId, amount_minor, (p) =>
+        this.emit({ type: 'payment-progress', documentId, stage: p.code, ...(p.terminalCode ? { terminalCode: p.terminalCode } : {}) }),
+      );
     } finally {
-      clearTimeout(pinStage);
-      this.emit({ type: 'payment-progress', documentId, stage: 'done' });
+      this.emit({ type: 'payment-progress', documentId, stage: 'DONE' });
     }
   }
 

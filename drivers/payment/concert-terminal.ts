@@ -1,5 +1,6 @@
 import { type ConcertTransaction, decodeConcertResponse, encodeConcertRequest } from '../../protocols/ecr/concert';
 import { ACK, ENQ, EOT } from '../../protocols/ecr/framing';
+import type { ProgressListener } from '../../protocols/ecr/progress';
 import { ProtocolError } from '../../protocols/errors';
 import { DeviceError } from '../errors';
 import type { Transport } from '../transport';
@@ -16,6 +17,8 @@ export interface ConcertOptions extends EcrOptions {
  * request in STX … ETX LRC, EOT; then the terminal's ENQ, its answer frame and EOT.
  * Concert has no last-transaction query and no day close: a lost answer cannot be resolved by
  * the ECR, so JournaledPayments marks it unknown for the cashier to check on the terminal.
+ * Nor does it send anything between the request and the answer (no card-read or PIN messages):
+ * the only progress it can truthfully report is REQUEST_SENT, once the terminal took the request.
  */
 export class ConcertTerminal extends EcrDevice implements PaymentTerminal {
   readonly protocol = 'concert';
@@ -29,8 +32,8 @@ export class ConcertTerminal extends EcrDevice implements PaymentTerminal {
     this.currency = options.currency ?? '156';
   }
 
-  sale(req: SaleRequest): Promise<TerminalAnswer> {
-    return this.exclusive('take a card payment', () => this.transaction('debit', req.ecrRef, req.amount_minor));
+  sale(req: SaleRequest, onProgress?: ProgressListener): Promise<TerminalAnswer> {
+    return this.exclusive('take a card payment', () => this.transaction('debit', req.ecrRef, req.amount_minor, onProgress));
   }
 
   void(req: VoidRequest): Promise<TerminalAnswer> {
@@ -49,7 +52,7 @@ export class ConcertTerminal extends EcrDevice implements PaymentTerminal {
     throw new DeviceError('ILLEGAL', `${this.name}: the Concert protocol has no day close; close the day on the terminal`, this.name);
   }
 
-  private async transaction(type: ConcertTransaction, ecrRef: string, amount_minor: number): Promise<TerminalAnswer> {
+  private async transaction(type: ConcertTransaction, ecrRef: string, amount_minor: number, onProgress?: ProgressListener): Promise<TerminalAnswer> {
     let request: string;
     try {
       request = encodeConcertRequest({ pos: this.pos, amount_minor, transaction: type, currency: this.currency, privateData: ecrRef });
@@ -66,6 +69,7 @@ export class ConcertTerminal extends EcrDevice implements PaymentTerminal {
     if (!acked) throw new DeviceError('OFFLINE', `${this.name} does not answer ENQ: is it on and in cash-register mode?`, this.name);
     await this.sendFrame(request);
     await this.writeByte(EOT);
+    this.report(onProgress, { code: 'REQUEST_SENT' });
     // Session 2: terminal → ECR, when the customer is done.
     const enq = await this.expect(['enq'], this.response_ms);
     if (!enq) throw new DeviceError('TIMEOUT', `${this.name} sent no answer`, this.name);

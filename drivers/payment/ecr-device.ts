@@ -1,5 +1,6 @@
 import { latin1, fromLatin1 } from '../../protocols/errors';
 import { ACK, type EcrItem, NAK, StxFrameReader, encodeStxFrame } from '../../protocols/ecr/framing';
+import type { PaymentProgress, ProgressListener } from '../../protocols/ecr/progress';
 import { Device, type DeviceOptions } from '../device';
 import { DeviceError } from '../errors';
 import type { Transport } from '../transport';
@@ -62,6 +63,16 @@ export abstract class EcrDevice extends Device<TerminalAnswer> {
     const run = this.lock.then(fn, fn);
     this.lock = run.catch(() => undefined);
     return run;
+  }
+
+  /** Passes a progress event on; a listener that throws must not turn a sale into a lost answer. */
+  protected report(onProgress: ProgressListener | undefined, p: PaymentProgress): void {
+    if (!onProgress) return;
+    try {
+      onProgress(p);
+    } catch (err) {
+      this.emitError(new DeviceError('FAILURE', `${this.name}: a progress listener failed: ${(err as Error).message}`, this.name, { cause: err }));
+    }
   }
 
   protected clearInbox(): void {

@@ -1,3 +1,4 @@
+import type { ProgressListener } from '../../protocols/ecr/progress';
 import { DeviceError } from '../errors';
 import type { JournalEntry, PaymentJournal } from './journal';
 import type { PaymentTerminal, TerminalAnswer } from './payment-terminal';
@@ -31,12 +32,14 @@ export class JournaledPayments {
     return this.clock().toISOString();
   }
 
-  async sale(documentId: string, amount_minor: number): Promise<PaymentOutcome> {
+  /** `onProgress` hears the terminal's progress, then RESOLVING when a lost answer is being looked up. */
+  async sale(documentId: string, amount_minor: number, onProgress?: ProgressListener): Promise<PaymentOutcome> {
     if (!Number.isSafeInteger(amount_minor) || amount_minor <= 0) throw new DeviceError('ILLEGAL', `amount ${amount_minor} must be a positive integer of minor units`);
     for (const e of this.journal.byDocument(documentId)) {
       if (e.kind !== 'sale') continue;
       if (e.state === 'approved') return this.outcomeOf(e);
       if (e.state === 'pending' || e.state === 'unknown') {
+        onProgress?.({ code: 'RESOLVING' });
         const resolved = await this.resolve(e);
         if (resolved.status === 'approved' || resolved.status === 'unknown') return resolved;
       }
@@ -45,12 +48,13 @@ export class JournaledPayments {
     this.journal.put(entry);
     let answer: TerminalAnswer;
     try {
-      answer = await this.terminal.sale({ ecrRef: entry.ecrRef, amount_minor });
+      answer = await this.terminal.sale({ ecrRef: entry.ecrRef, amount_minor }, onProgress);
     } catch (err) {
       if (!isLostAnswer(err)) {
         this.journal.put({ ...entry, state: 'not-charged', note: (err as Error).message, updatedAt: this.now() });
         throw err;
       }
+      onProgress?.({ code: 'RESOLVING' });
       return this.resolve(entry);
     }
     return this.record(entry, answer);

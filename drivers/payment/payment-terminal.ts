@@ -1,3 +1,5 @@
+import type { ProgressListener } from '../../protocols/ecr/progress';
+
 /**
  * One interface for every bank-card / UnionPay terminal integrated over an ECR link. Amounts are
  * integer minor units. A method that gets no answer throws DeviceError TIMEOUT or OFFLINE: the
@@ -18,7 +20,11 @@ export interface PaymentTerminal {
     /** Refund of part of a sale (otherwise refunds are whole-sale voids). */
     readonly partialRefund: boolean;
   };
-  sale(req: SaleRequest): Promise<TerminalAnswer>;
+  /**
+   * Takes a card payment. `onProgress` hears what the terminal reports while the customer is at
+   * it (card read, PIN, authorising), in order, before the answer; only what the protocol says.
+   */
+  sale(req: SaleRequest, onProgress?: ProgressListener): Promise<TerminalAnswer>;
   /** Cancels an approved sale (same day, before day close). */
   void(req: VoidRequest): Promise<TerminalAnswer>;
   refund(req: RefundRequest): Promise<TerminalAnswer>;

@@ -5,11 +5,13 @@ import {
   decodePipe,
   decodeRefundAnswer,
   decodeSaleAnswer,
+  decodeStatusMessage,
   encodePipe,
   encodeRefundRequest,
   encodeSaleRequest,
 } from '../../protocols/ecr/pipe';
 import { ProtocolError } from '../../protocols/errors';
+import type { ProgressListener } from '../../protocols/ecr/progress';
 import { DeviceError } from '../errors';
 import type { Transport } from '../transport';
 import { EcrDevice, type EcrOptions } from './ecr-device';
@@ -27,9 +29,9 @@ export class PipeEcrTerminal extends EcrDevice implements PaymentTerminal {
     super(name, transport, options);
   }
 
-  sale(req: SaleRequest): Promise<TerminalAnswer> {
+  sale(req: SaleRequest, onProgress?: ProgressListener): Promise<TerminalAnswer> {
     return this.exclusive('take a card payment', async () => {
-      const a = decodeSaleAnswer(await this.request(encodeSaleRequest(req.amount_minor, req.ecrRef), PipeCommand.SaleAnswer));
+      const a = decodeSaleAnswer(await this.request(encodeSaleRequest(req.amount_minor, req.ecrRef, { sendStatus: true }), PipeCommand.SaleAnswer, onProgress));
       if (a.ticket !== req.ecrRef) throw new DeviceError('PROTOCOL', `${this.name} answered for ticket ${a.ticket}, not ${req.ecrRef}`, this.name);
       return answer(req.ecrRef, a.responseCode, a.amount_minor, a.authCode, a.operation, a.last4);
     });
@@ -66,10 +68,11 @@ export class PipeEcrTerminal extends EcrDevice implements PaymentTerminal {
     });
   }
 
-  /** Sends a request and returns the answer with the expected command, skipping progress messages. */
-  private async request(text: string, answerCmd: string): Promise<string> {
+  /** Sends a request and returns the answer with the expected command; 0900 progress messages go to `onProgress`. */
+  private async request(text: string, answerCmd: string, onProgress?: ProgressListener): Promise<string> {
     this.clearInbox();
     await this.sendFrame(text);
+    this.report(onProgress, { code: 'REQUEST_SENT' });
     for (;;) {
       const reply = await this.receiveFrame(this.response_ms);
       let cmd: string | undefined;
@@ -80,7 +83,18 @@ export class PipeEcrTerminal extends EcrDevice implements PaymentTerminal {
         throw err;
       }
       if (cmd === answerCmd) return reply;
-      // 0900 progress messages ("insert card", "enter PIN") and stray answers are skipped.
+      if (cmd === PipeCommand.Status) {
+        let progress;
+        try {
+          progress = decodeStatusMessage(reply);
+        } catch (err) {
+          // A status the register cannot read must not fail a sale the customer is paying.
+          this.emitError(new DeviceError('PROTOCOL', `${this.name}: unreadable status message: ${(err as Error).message}`, this.name));
+          continue;
+        }
+        this.report(onProgress, progress);
+      }
+      // Stray answers of other commands are skipped.
     }
   }
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ProtocolError, fromLatin1, latin1, toHex } from '../errors';
 import { type ConcertResponse, decodeConcertRequest, decodeConcertResponse, encodeConcertRequest, encodeConcertResponse } from './concert';
 import { ACK, ENQ, EOT, NAK, StxFrameReader, encodeStxFrame } from './framing';
-import { type PipeSaleAnswer, decodeRefundAnswer, decodeSaleAnswer, encodeRefundAnswer, encodeSaleAnswer, encodeSaleRequest } from './pipe';
+import { type PipeSaleAnswer, decodeRefundAnswer, decodeSaleAnswer, decodeSaleRequest, decodeStatusMessage, encodeRefundAnswer, encodeSaleAnswer, encodeSaleRequest, encodeStatusMessage } from './pipe';
 
 describe('STX … ETX LRC framing', () => {
   it('the poll command "0100" is 02 30 31 30 30 03 02 (LRC = XOR after STX)', () => {
@@ -92,7 +92,26 @@ describe('Concert messages', () => {
 
 describe('pipe-separated ECR messages', () => {
   it('encodes a sale with its ticket', () => {
-    expect(encodeSaleRequest(1250, 'R42')).toBe('0200|1250|R42|0|0');
+    expect(encodeSaleRequest(1250, 'R42')).toBe('0200|1250|R42||0|1');
+    expect(encodeSaleRequest(1250, 'R42', { sendStatus: false })).toBe('0200|1250|R42||0|0');
+    expect(decodeSaleRequest('0200|1250|R42||0|1')).toEqual({ amount_minor: 1250, ticket: 'R42', sendStatus: true });
+    expect(decodeSaleRequest('0200|1250|R42|0|0')).toEqual({ amount_minor: 1250, ticket: 'R42', sendStatus: false });
+  });
+  it('decodes the 0900 intermediate messages from their bytes: 81 is "enter PIN", 82 "sending to the authoriser"', () => {
+    // STX "0900|81" ETX LRC, LRC = XOR of "0900|81" and ETX.
+    const enterPin = Uint8Array.of(0x02, 0x30, 0x39, 0x30, 0x30, 0x7c, 0x38, 0x31, 0x03, 0x7f);
+    expect(encodeStxFrame(latin1(encodeStatusMessage('81')))).toEqual(enterPin);
+    const items = new StxFrameReader().push(Uint8Array.of(...enterPin, 0x02, ...latin1('0900|82'), 0x03, 0x7c));
+    expect(items.map((i) => (i.type === 'frame' ? decodeStatusMessage(fromLatin1(i.data)) : i.type))).toEqual([
+      { code: 'ENTER_PIN', terminalCode: '81' },
+      { code: 'AUTHORIZING', terminalCode: '82' },
+    ]);
+    expect(decodeStatusMessage('0900|78')).toEqual({ code: 'INSERT_CARD', terminalCode: '78' });
+    expect(decodeStatusMessage('0900|79')).toEqual({ code: 'CONFIRM_AMOUNT', terminalCode: '79' });
+    expect(decodeStatusMessage('0900|83|')).toEqual({ code: 'SELECT_ACCOUNT', terminalCode: '83' });
+    expect(decodeStatusMessage('0900|93')).toEqual({ code: 'TERMINAL_BUSY', terminalCode: '93' });
+    expect(() => decodeStatusMessage('0900|')).toThrow(ProtocolError);
+    expect(() => decodeStatusMessage('0210|00')).toThrow(expect.objectContaining({ code: 'UNKNOWN_COMMAND' }));
   });
   it('round-trips sale and last-sale answers', () => {
     const arb = fc.record({

@@ -1,4 +1,5 @@
 import { ProtocolError } from '../errors';
+import type { PaymentProgress, PaymentProgressCode } from './progress';
 
 /**
  * Pipe-separated ECR messages inside STX … ETX LRC frames, after Transbank's "POS Integrado":
@@ -14,6 +15,8 @@ export const PipeCommand = {
   CloseAnswer: '0510',
   Refund: '1200',
   RefundAnswer: '1210',
+  /** Intermediate message ("mensaje intermedio") sent during a sale that asked for them. */
+  Status: '0900',
 } as const;
 
 /** Joins fields with "|", refusing fields that would break the framing. */
@@ -49,11 +52,57 @@ export interface PipeSaleAnswer {
   readonly time: string;
 }
 
-/** 0200: a sale of `amount_minor` under the ECR ticket (our reference). */
-export function encodeSaleRequest(amount_minor: number, ticket: string): string {
+/**
+ * 0200: a sale of `amount_minor` under the ECR ticket (our reference). Fields after the ticket:
+ * an empty field, "send voucher" (0: the terminal prints it) and "send status" (1: send 0900
+ * intermediate messages while the customer is at the terminal), as Transbank's SDKs send them.
+ */
+export function encodeSaleRequest(amount_minor: number, ticket: string, o: { sendStatus?: boolean } = {}): string {
   if (!Number.isSafeInteger(amount_minor) || amount_minor <= 0 || amount_minor > 999_999_999) throw new ProtocolError('BAD_FORMAT', `amount ${amount_minor} is out of range`);
   if (!/^[0-9A-Za-z]{1,20}$/.test(ticket)) throw new ProtocolError('BAD_FORMAT', `ticket "${ticket}" must be 1..20 letters or digits`);
-  return encodePipe([PipeCommand.Sale, String(amount_minor), ticket, '0', '0']);
+  return encodePipe([PipeCommand.Sale, String(amount_minor), ticket, '', '0', o.sendStatus === false ? '0' : '1']);
+}
+
+/** Parses a 0200 sale request (what a terminal, or its simulator, receives). */
+export function decodeSaleRequest(s: string): { amount_minor: number; ticket: string; sendStatus: boolean } {
+  const f = decodePipe(s);
+  if (f[0] !== PipeCommand.Sale) throw new ProtocolError('UNKNOWN_COMMAND', `expected 0200, got ${f[0]}`);
+  if (f.length < 3) throw new ProtocolError('TRUNCATED', `sale request has ${f.length} fields, expected at least 3`);
+  if (!/^\d{1,9}$/.test(f[1]!)) throw new ProtocolError('BAD_FORMAT', `sale amount "${f[1]}" is not a number`);
+  return { amount_minor: Number(f[1]), ticket: f[2]!, sendStatus: f[5] === '1' };
+}
+
+/**
+ * 0900 intermediate-message codes (Transbank POS Integrado, response-code table of its SDKs),
+ * mapped to what the cashier needs to know. Codes outside the table are passed on as TERMINAL_BUSY.
+ */
+export const PIPE_STATUS_PROGRESS: Readonly<Record<string, PaymentProgressCode>> = {
+  '78': 'INSERT_CARD', // Esperando leer tarjeta
+  '79': 'CONFIRM_AMOUNT', // Solicitando confirmar monto
+  '80': 'SELECT_INSTALLMENTS', // Selección de cuotas
+  '81': 'ENTER_PIN', // Solicitando ingreso de clave
+  '82': 'AUTHORIZING', // Enviando transacción al host / autorizador
+  '83': 'SELECT_ACCOUNT', // Selección menú crédito/Redcompra
+  '84': 'INSERT_CARD', // Opere tarjeta
+  '85': 'SELECT_INSTALLMENTS', // Selección de cuotas
+  '86': 'SELECT_INSTALLMENTS', // Ingreso de cuotas
+  '87': 'SELECT_INSTALLMENTS', // Confirmación de cuotas
+};
+
+/** 0900 intermediate message with a 2-digit status code (for simulators). */
+export function encodeStatusMessage(code: string): string {
+  if (!/^\d{2}$/.test(code)) throw new ProtocolError('BAD_FORMAT', `status code "${code}" must be 2 digits`);
+  return encodePipe([PipeCommand.Status, code]);
+}
+
+/** Parses a 0900 intermediate message into a progress event. */
+export function decodeStatusMessage(s: string): PaymentProgress {
+  const f = decodePipe(s);
+  if (f[0] !== PipeCommand.Status) throw new ProtocolError('UNKNOWN_COMMAND', `expected 0900, got ${f[0]}`);
+  const code = f[1] ?? '';
+  if (!/^\d{1,3}$/.test(code)) throw new ProtocolError('BAD_FORMAT', `status code "${code.slice(0, 8)}" is not a number`);
+  const key = code.padStart(2, '0');
+  return { code: PIPE_STATUS_PROGRESS[key] ?? 'TERMINAL_BUSY', terminalCode: key };
 }
 
 /** 0210 / 0260 answer (for simulators). */

@@ -3,6 +3,7 @@
 // current sale lives in the terminal service (terminal/lane-api.ts); this page shows it.
 import { errorText, language, setLanguage, t } from './i18n.js';
 import { formatMinor, parseMajor, parseWhole } from './money.js';
+import { showProgress } from './payment-progress.js';
 
 const token = document.querySelector('meta[name="onecard-token"]')?.content ?? '';
 const $ = (id) => document.getElementById(id);
@@ -365,7 +366,7 @@ function openBankCard() {
       if (amountMinor === null || amountMinor <= 0) throw new ApiError('VALIDATION_FAILED', $('tender-amount').value);
       S.dialog.busy = true;
       $('dialog-ok').disabled = true;
-      $('card-progress').textContent = t('presentCard');
+      $('card-progress').textContent = t('pay_SENDING');
       try {
         const r = await api('POST', `/api/lane/sales/${saleId}/card`, { amountMinor });
         S.dialog.busy = false;
@@ -389,8 +390,7 @@ function openBankCard() {
     {
       onEvent(type, data) {
         if (type !== 'payment' || !data.documentId.startsWith(saleId)) return;
-        const text = { 'present-card': t('presentCard'), 'enter-pin': t('enterPin'), resolving: t('resolving') }[data.stage];
-        if (text && $('card-progress')) $('card-progress').textContent = text;
+        showProgress($('card-progress'), data);
       },
     },
   );
