@@ -22,6 +22,8 @@ export interface ChainSettings {
   offline: { perTransactionMinor: number; perTerminalUnsyncedTotalMinor: number; perTerminalUnsyncedCount: number };
   /** Stored-value payments above this need the card PIN (when the card has one); null: never. */
   cardPinRequiredAboveMinor: number | null;
+  /** A refund whose total is above this needs refund.above_limit (the cashier's or a supervisor's). */
+  refundLimitMinor: number;
   levelThresholds: LevelThreshold[];
   settlement: SettlementRules;
 }
@@ -38,6 +40,7 @@ export const DEFAULT_CHAIN_SETTINGS: ChainSettings = {
   rebate: null,
   offline: { perTransactionMinor: 50_000, perTerminalUnsyncedTotalMinor: 500_000, perTerminalUnsyncedCount: 200 },
   cardPinRequiredAboveMinor: 100_000,
+  refundLimitMinor: 50_000,
   levelThresholds: [
     { code: 'regular', minRollingSpendMinor: 0 },
     { code: 'silver', minRollingSpendMinor: 200_000 },

@@ -33,7 +33,7 @@ export interface StaffOptions {
   newId: () => string;
   checkout: Checkout;
   services: MemberMoneyServices;
-  /** Refunds above this total need refund.above_limit (default ¥500.00). */
+  /** Refunds above this total need refund.above_limit; by default the chain's refundLimitMinor setting (¥500.00 unless HQ sets it). */
   refundLimitMinor?: number;
   /** Opens the cash drawer for a no-sale; absent: recorded only. */
   openDrawer?: () => Promise<boolean>;
@@ -83,7 +83,8 @@ const sessionJson = (s: StaffSession | null) => (s ? { id: s.id, method: s.metho
 export function createStaff(o: StaffOptions): { staff: Staff; overrides: Overrides; routes(app: express.Express): void } {
   const staff = new Staff(o.db, o.clock, o.newId);
   const overrides = new Overrides(o.db, o.clock, o.newId, staff);
-  const limit = o.refundLimitMinor ?? DEFAULT_REFUND_LIMIT_MINOR;
+  // Read at each refund: a limit HQ changes applies from the next pull.
+  const refundLimit = (): number => o.refundLimitMinor ?? o.checkout.settings().refundLimitMinor;
   const approval = (r: { id: string; supervisorId: string; method: string; permission: string }) => ({ overrideId: r.id, approvedBy: r.supervisorId, method: r.method, permission: r.permission });
 
   function routes(app: express.Express): void {
@@ -159,6 +160,7 @@ export function createStaff(o: StaffOptions): { staff: Staff; overrides: Overrid
       // A sale made at another store comes from HQ (online only), with every refund of it known.
       const known = await o.services.refunds.lookup(b.saleId);
       const plan = o.services.refunds.preview(known, b);
+      const limit = refundLimit();
       let r: ReturnType<typeof approval> | null = null;
       if (plan.totalMinor > limit) {
         const rec = await overrides.authorize('refund_above_limit', b.supervisor as Credential | undefined, { saleId: b.saleId, totalMinor: plan.totalMinor, limitMinor: limit });

@@ -28,6 +28,7 @@ export const CHAIN_SETTINGS_SCHEMA = {
   rebate: z.object({ rate: decimal, waitingDays: z.number().int().min(0).max(365) }).nullable(),
   offline: z.object({ perTransactionMinor: minor, perTerminalUnsyncedTotalMinor: minor, perTerminalUnsyncedCount: z.number().int().nonnegative() }),
   cardPinRequiredAboveMinor: minor.nullable(),
+  refundLimitMinor: minor,
   levelThresholds: z.array(z.object({ code: z.string().min(1), minRollingSpendMinor: minor })).max(50),
   settlement: z.object({ bonusFundedBy: z.enum(['chain', 'issuing_store']), franchiseServiceFeeRate: decimal }),
 } satisfies { [K in ChainSettingKey]: z.ZodType<ChainSettings[K]> };
