@@ -1,6 +1,10 @@
+import type { DayCloseDocument } from '../core/day-close';
+import type { RefundDocument } from '../core/refund';
+import type { TopUpRefundDocument } from '../core/top-up';
 import type { Receipt, ReceiptLine } from '../drivers';
 import { formatMajor } from '../core/money';
 import { localTime } from '../core/time';
+import { formatKilograms, type LineMeasure } from '../core/weighed';
 import type { SaleView } from './checkout';
 import { currencySign, receiptText, type Language } from './i18n';
 import type { ShiftReport } from './shift';
@@ -19,7 +23,7 @@ export function printWidth(text: string): number {
   for (const ch of text) {
     const c = ch.codePointAt(0) ?? 0;
     const wide =
-      (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf) || (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) || (c >= 0xffe0 && c <= 0xffe6) || c === 0xa5; // ¥ prints as ￥
+      (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf) || (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) || (c >= 0xffe0 && c <= 0xffe6) || c === 0xa5 || c === 0xd7; // ¥ prints as ￥; × is a two-byte GB2312 character
     w += wide ? 2 : 1;
   }
   return w;
@@ -41,6 +45,11 @@ function hhmm(ms: number, timeZone: string): string {
   const h = Math.floor(t.minuteOfDay / 60).toString().padStart(2, '0');
   const m = (t.minuteOfDay % 60).toString().padStart(2, '0');
   return `${t.date} ${h}:${m}`;
+}
+
+/** "1.234 kg × ¥12.80/kg": a weighed line's weight and price per kilogram, the same in every language. */
+export function weighedText(m: LineMeasure, money: (minor: number) => string): string {
+  return `${formatKilograms(m.grams)} kg × ${money(m.pricePerKgMinor)}/kg`;
 }
 
 /** Card numbers on paper show only their last four characters. */
@@ -73,7 +82,11 @@ export function saleReceipt(sale: SaleView, store: ReceiptStore, o: { widthChars
     count += l.quantity;
     // Each line at its full price, then every promotion's share of it on its own line.
     const gross = l.unitPriceMinor * l.quantity;
-    if (l.quantity === 1) {
+    if (l.measure) {
+      // A weighed line: its name, then weight × price per kg and the amount (1.234 kg × ¥12.80/kg  ¥15.80).
+      lines.push({ text: l.name });
+      lines.push({ text: twoColumns(`  ${weighedText(l.measure, money)}`, money(gross), width) });
+    } else if (l.quantity === 1) {
       lines.push({ text: twoColumns(l.name, money(gross), width) });
     } else {
       lines.push({ text: l.name });
@@ -179,4 +192,198 @@ export function topUpReceipt(
       { text: receiptText(store.language, 'thanks'), align: 'center' },
     ],
   };
+}
+
+/** Who did it and where, for the slips of money actions: the till and the operator signed in. */
+export interface SlipContext {
+  cashierName?: string;
+  at: number;
+}
+
+function slipFrame(store: ReceiptStore & { currency: string }, width: number) {
+  const zh = store.language === 'zh-CN';
+  const money = (minor: number) => `${currencySign(store.currency)}${formatMajor(minor, store.currency)}`;
+  const rule: ReceiptLine = { text: '-'.repeat(width) };
+  const head = (title: string, docLabel: string, docId: string, c: SlipContext): ReceiptLine[] => [
+    { text: store.storeName, align: 'center', bold: true, size: 2 },
+    { text: title, align: 'center', bold: true },
+    { text: `${docLabel}: ${docId}` },
+    { text: `${receiptText(store.language, 'time')}: ${hhmm(c.at, store.timeZone)}  ${receiptText(store.language, 'terminal')}: ${store.terminalId}` },
+    ...(c.cashierName ? [{ text: `${zh ? '收银员' : 'Cashier'}: ${c.cashierName}` }] : []),
+    rule,
+  ];
+  // The member signs the store's copy: proof the money or the card was handed back.
+  const signature: ReceiptLine[] = [{ text: '' }, { text: '' }, { text: `${zh ? '会员签名' : 'Member signature'}: ${'_'.repeat(Math.max(8, width - (zh ? 12 : 18)))}` }, { text: '' }];
+  return { zh, money, rule, head, signature };
+}
+
+export interface RefundSlipInput {
+  refund: RefundDocument;
+  /** Names of the original sale's lines, by line number (a sale made elsewhere may not have them here). */
+  lineNames: ReadonlyMap<number, string>;
+  member?: { name: string; cardNo: string };
+}
+
+/**
+ * The refund slip (退货单): the lines returned, what went back through which tender (cash, stored
+ * value principal and bonus, points, bank card to return by hand), points taken back, the original
+ * sale's reference, the cashier, and a line for the member's signature.
+ */
+export function refundReceipt(r: RefundSlipInput, c: SlipContext, store: ReceiptStore & { currency: string }, o: { widthChars?: number } = {}): Receipt {
+  const width = o.widthChars ?? 48;
+  const { zh, money, rule, head, signature } = slipFrame(store, width);
+  const doc = r.refund;
+  const lines: ReceiptLine[] = [
+    ...head(zh ? '退货单' : 'Refund', zh ? '退货单号' : 'Refund', doc.id, c),
+    { text: `${zh ? '原销售单' : 'Original sale'}: ${doc.saleId}` },
+    rule,
+  ];
+  for (const l of doc.lines) {
+    const name = r.lineNames.get(l.lineNo) ?? `#${l.lineNo}`;
+    lines.push({ text: twoColumns(`${name} x${l.quantity}`, `-${money(l.amountMinor)}`, width) });
+  }
+  lines.push(rule);
+  lines.push({ text: twoColumns(zh ? '退款合计' : 'Refund total', money(doc.totalMinor), width), bold: true });
+  for (const tn of doc.tenders) {
+    if (tn.amountMinor === 0 && tn.points === 0) continue;
+    if (tn.kind === 'stored_value') {
+      lines.push({ text: twoColumns(zh ? '退回储值卡' : 'Back to stored value', money(tn.amountMinor), width) });
+      for (const part of ['principal', 'bonus'] as const) {
+        const sum = tn.legs.filter((g) => g.part === part).reduce((a, g) => a + g.amount, 0);
+        if (sum > 0) lines.push({ text: twoColumns(`  ${part === 'principal' ? (zh ? '本金' : 'Principal') : zh ? '赠送' : 'Bonus'}`, money(sum), width) });
+      }
+    } else if (tn.kind === 'points') {
+      lines.push({ text: twoColumns(`${zh ? '退回积分' : 'Points back'} (${tn.points}${receiptText(store.language, 'pointsUnit')})`, money(tn.amountMinor), width) });
+    } else if (tn.kind === 'bank_card') {
+      lines.push({ text: twoColumns(zh ? '退回银行卡' : 'Back to bank card', money(tn.amountMinor), width) });
+      lines.push({ text: zh ? '  （在银行卡终端退款）' : '  (refunded on the card terminal)' });
+    } else {
+      lines.push({ text: twoColumns(zh ? '退回现金' : 'Cash back', money(tn.amountMinor), width) });
+    }
+  }
+  if (r.member) {
+    lines.push(rule);
+    lines.push({ text: `${receiptText(store.language, 'member')}: ${r.member.name} (${maskCardNo(r.member.cardNo)})` });
+  }
+  if (doc.pointsReversed > 0) lines.push({ text: twoColumns(zh ? '扣回本单积分' : 'Points earned taken back', `-${doc.pointsReversed}`, width) });
+  lines.push(...signature);
+  return { id: doc.id, lines, qr: doc.id };
+}
+
+/** The slip of a top-up refund (充值退款): principal paid back, bonus taken back, the top-up it undoes. */
+export function topUpRefundReceipt(
+  r: { refund: TopUpRefundDocument; memberName: string; cardNo: string },
+  c: SlipContext,
+  store: ReceiptStore & { currency: string },
+  o: { widthChars?: number } = {},
+): Receipt {
+  const width = o.widthChars ?? 48;
+  const { zh, money, rule, head, signature } = slipFrame(store, width);
+  const doc = r.refund;
+  return {
+    id: doc.id,
+    qr: doc.id,
+    lines: [
+      ...head(zh ? '充值退款' : 'Top-up refund', zh ? '退款单号' : 'Refund', doc.id, c),
+      { text: `${zh ? '原充值单' : 'Original top-up'}: ${doc.topUpId}` },
+      { text: `${receiptText(store.language, 'member')}: ${r.memberName} (${maskCardNo(r.cardNo)})` },
+      rule,
+      { text: twoColumns(zh ? '退回本金' : 'Principal paid back', money(doc.principalMinor), width), bold: true },
+      { text: twoColumns(`  ${receiptText(store.language, doc.tender)}`, money(doc.principalMinor), width) },
+      { text: twoColumns(zh ? '扣回赠送' : 'Bonus taken back', `-${money(doc.bonusClawedBackMinor)}`, width) },
+      ...signature,
+    ],
+  };
+}
+
+export type CardSlipAction = 'issue' | 'replace' | 'freeze' | 'unfreeze' | 'report_lost';
+
+const CARD_ACTION_TITLE: Record<CardSlipAction, { zh: string; en: string }> = {
+  issue: { zh: '会员卡发卡', en: 'Member card issued' },
+  replace: { zh: '会员卡换卡', en: 'Member card replaced' },
+  freeze: { zh: '会员卡冻结', en: 'Member card frozen' },
+  unfreeze: { zh: '会员卡解冻', en: 'Member card unfrozen' },
+  report_lost: { zh: '会员卡挂失', en: 'Member card reported lost' },
+};
+
+/** The slip of a member-desk card action: which card, what became of it, and the stored value it holds (or that moved to the new card). */
+export function cardActionReceipt(
+  a: { id: string; action: CardSlipAction; memberName: string; cardNo: string; newCardNo?: string; balance: { principalMinor: number; bonusMinor: number }; points: number; reason?: string },
+  c: SlipContext,
+  store: ReceiptStore & { currency: string },
+  o: { widthChars?: number } = {},
+): Receipt {
+  const width = o.widthChars ?? 48;
+  const { zh, money, rule, head, signature } = slipFrame(store, width);
+  const title = CARD_ACTION_TITLE[a.action];
+  const lines: ReceiptLine[] = [
+    ...head(zh ? title.zh : title.en, zh ? '业务单号' : 'Reference', a.id, c),
+    { text: `${receiptText(store.language, 'member')}: ${a.memberName}` },
+    { text: `${zh ? (a.newCardNo ? '原卡' : '卡号') : a.newCardNo ? 'Old card' : 'Card'}: ${maskCardNo(a.cardNo)}` },
+    ...(a.newCardNo ? [{ text: `${zh ? '新卡' : 'New card'}: ${maskCardNo(a.newCardNo)}` }] : []),
+    ...(a.reason ? [{ text: `${zh ? '原因' : 'Reason'}: ${a.reason}` }] : []),
+    rule,
+    { text: twoColumns(a.newCardNo ? (zh ? '新卡本金余额' : 'New card principal') : zh ? '本金余额' : 'Principal balance', money(a.balance.principalMinor), width) },
+    { text: twoColumns(a.newCardNo ? (zh ? '新卡赠送余额' : 'New card bonus') : zh ? '赠送余额' : 'Bonus balance', money(a.balance.bonusMinor), width) },
+    { text: twoColumns(zh ? '积分' : 'Points', String(a.points), width) },
+  ];
+  if (a.action === 'report_lost' || a.action === 'freeze') lines.push({ text: zh ? '此卡已停止消费，余额保留。' : 'The card can no longer pay; its balance is kept.' });
+  lines.push(...signature);
+  return { id: a.id, lines };
+}
+
+/** The slip of a balance transfer between a member's cards (余额转移): how much moved, and both cards' balances after. */
+export function balanceTransferReceipt(
+  t: {
+    id: string;
+    memberName: string;
+    from: { cardNo: string; principalMinor: number; bonusMinor: number };
+    to: { cardNo: string; principalMinor: number; bonusMinor: number };
+    amountMinor: number;
+  },
+  c: SlipContext,
+  store: ReceiptStore & { currency: string },
+  o: { widthChars?: number } = {},
+): Receipt {
+  const width = o.widthChars ?? 48;
+  const { zh, money, rule, head, signature } = slipFrame(store, width);
+  return {
+    id: t.id,
+    lines: [
+      ...head(zh ? '余额转移' : 'Balance transfer', zh ? '业务单号' : 'Reference', t.id, c),
+      { text: `${receiptText(store.language, 'member')}: ${t.memberName}` },
+      { text: `${zh ? '转出卡' : 'From card'}: ${maskCardNo(t.from.cardNo)}` },
+      { text: `${zh ? '转入卡' : 'To card'}: ${maskCardNo(t.to.cardNo)}` },
+      rule,
+      { text: twoColumns(zh ? '转移金额' : 'Amount moved', money(t.amountMinor), width), bold: true },
+      { text: twoColumns(zh ? '转出卡余额' : 'From card balance', money(t.from.principalMinor + t.from.bonusMinor), width) },
+      { text: twoColumns(zh ? '转入卡余额' : 'To card balance', money(t.to.principalMinor + t.to.bonusMinor), width) },
+      ...signature,
+    ],
+  };
+}
+
+/** The day-close summary (日结单): money in and out by tender, counts, top-ups, and the events it covers. */
+export function dayCloseReceipt(d: DayCloseDocument, c: SlipContext, store: ReceiptStore & { currency: string }, o: { widthChars?: number } = {}): Receipt {
+  const width = o.widthChars ?? 48;
+  const { zh, money, rule, head } = slipFrame(store, width);
+  const lines: ReceiptLine[] = [
+    ...head(zh ? `日结单 ${d.businessDate}` : `Day close ${d.businessDate}`, zh ? '日结单号' : 'Close', d.id, c),
+    { text: twoColumns(zh ? '销售笔数' : 'Sales', String(d.saleCount), width) },
+    { text: twoColumns(zh ? '退货笔数' : 'Refunds', String(d.refundCount), width) },
+    rule,
+    { text: zh ? '按支付方式（收入 / 退出 / 净额）' : 'By tender (in / out / net)', bold: true },
+  ];
+  let net = 0;
+  for (const tn of d.tenders) {
+    lines.push({ text: receiptText(store.language, tn.kind) });
+    lines.push({ text: twoColumns(`  ${money(tn.salesMinor)} / -${money(tn.refundsMinor)}`, money(tn.salesMinor - tn.refundsMinor), width) });
+    net += tn.salesMinor - tn.refundsMinor;
+  }
+  lines.push(rule);
+  lines.push({ text: twoColumns(zh ? '净额合计' : 'Net total', money(net), width), bold: true });
+  lines.push({ text: twoColumns(zh ? '其中充值' : 'Of which top-ups', money(d.topUpTotalMinor), width) });
+  lines.push({ text: `${zh ? '事件' : 'Events'}: ${d.firstSeq}-${d.lastSeq}` });
+  lines.push({ text: `${zh ? '校验' : 'Chain'}: ${d.eventsChain.slice(0, 16)}` });
+  return { id: `day-close-${d.id}`, lines };
 }

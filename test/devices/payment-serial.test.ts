@@ -92,7 +92,7 @@ describe('bank-card terminals over real serial ports (socat pty)', () => {
     sim.progress('78', '81', '82');
     sim.next('lose-answer');
     const resolved = await payments.sale('G-2', 3300, (p) => seen.push(p));
-    expect(seen.map((p) => p.code)).toEqual(['REQUEST_SENT', 'INSERT_CARD', 'ENTER_PIN', 'AUTHORIZING', 'RESOLVING']);
+    expect(seen.map((p) => ('code' in p ? p.code : p.result))).toEqual(['REQUEST_SENT', 'INSERT_CARD', 'ENTER_PIN', 'AUTHORIZING', 'RESOLVING']);
     expect(resolved).toMatchObject({ status: 'approved', amount_minor: 3300 });
     // Pressed again: the journal answers, the terminal is not asked to charge a second time.
     expect(await payments.sale('G-2', 3300)).toMatchObject({ status: 'approved' });
