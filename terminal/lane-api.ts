@@ -15,6 +15,7 @@ import { currencySign, isLanguage, type Language } from './i18n';
 import { outboxDepth } from './outbox';
 import { saleReceipt, shiftReportReceipt, topUpReceipt } from './receipt';
 import type { ShiftReport } from './shift';
+import { SlipPrinter } from './slips-api';
 
 /**
  * The cashier app's lane: where "the current sale" lives, and what the devices do to it.
@@ -468,6 +469,7 @@ export class CashierLane {
       res.json(r.status === 'printed' ? { status: 'printed' } : { status: 'queued', message: r.message });
     }));
     app.post('/api/lane/drawer', wrap(async (_req, res) => res.json({ opened: (await this.o.lane?.openDrawer()) ?? false })));
+    new SlipPrinter({ db: this.o.db, lane: this.o.lane, store: this.o.store, language: this.o.language }).routes(app, wrap);
     app.get('/api/lane/virtual', wrap((_req, res) => {
       const panel = this.o.lane?.panel;
       if (!panel) throw new DomainError('NOT_FOUND', 'the devices of this lane are real: there is no virtual devices panel');

@@ -4,6 +4,7 @@
 import { errorText, language, setLanguage, t } from './i18n.js';
 import { formatMinor, parseMajor, parseWhole } from './money.js';
 import { showProgress } from './payment-progress.js';
+import { mountDayClose, printSlip } from './slips.js';
 
 const token = document.querySelector('meta[name="onecard-token"]')?.content ?? '';
 const $ = (id) => document.getElementById(id);
@@ -481,6 +482,9 @@ async function refreshSession() {
   $('operator').dataset.state = S.session ? 'in' : 'out';
 }
 
+/** What the slips and day-close module needs from this page. */
+const slipUi = () => ({ api, say, t, esc, money, errorText, tenderName: (kind) => tenderName({ kind, points: '' }) });
+
 function reportHtml(rep) {
   const rows = (title, by) => Object.entries(by).filter(([, v]) => v).map(([k, v]) => `<div>${esc(title)} · ${esc(tenderName({ kind: k, points: '' }))}: <b>${money(v)}</b></div>`).join('');
   return `<div id="shift-report" data-kind="${rep.kind}"><h3>${rep.kind === 'Z' ? esc(t('zReport')) : esc(t('xReport'))}</h3>
@@ -522,6 +526,7 @@ async function openShift() {
     S.dialog.closed = true;
     $('dialog-body').innerHTML = `${reportHtml(z)}<div class="vrow"><button type="button" class="key small" id="sign-out">${esc(t('signOut'))}</button></div>`;
     $('sign-out').addEventListener('click', signOut);
+    mountDayClose($('dialog-body'), slipUi());
     const printed = await api('POST', `/api/lane/shifts/${z.shiftId}/print-z`).catch((e) => ({ status: 'queued', message: e.message }));
     say(printed.status === 'printed' ? `${t('zReport')} · ${t('receiptPrinted')}` : `${t('receiptQueued')}${printed.message ?? ''}`, printed.status === 'printed' ? 'ok' : 'error');
     await refreshSession();
@@ -586,6 +591,7 @@ function openReturns(saleId = '') {
     const r = await api('POST', '/api/refunds', { saleId: d.sale.id, lines, withReceipt: true });
     d.result = r;
     const doc = r.refund;
+    void printSlip(slipUi(), `/api/lane/refunds/${encodeURIComponent(doc.id)}/print`);
     $('return-lines').innerHTML = '';
     $('return-result').innerHTML = `<h3>${esc(t('refundTotal'))} <b id="refund-total">${money(doc.totalMinor)}</b></h3><ul id="refund-tenders">${doc.tenders
       .map((tn) => {
@@ -658,6 +664,7 @@ async function openDesk() {
     if (!card) return;
     try {
       await api('POST', `/api/cards/${encodeURIComponent(card)}/${action}`, {});
+      void printSlip(slipUi(), `/api/lane/cards/${encodeURIComponent(card)}/slip`, { action: action.replace('-', '_') });
       await deskShow(card);
     } catch (e) {
       dialogError(e);
@@ -686,6 +693,7 @@ function openRegister() {
         S.dialog.registered = cardNo;
       }
       if (tapped) await api('POST', `/api/lane/cards/${encodeURIComponent(cardNo)}/issue`);
+      if (cardNo) void printSlip(slipUi(), `/api/lane/cards/${encodeURIComponent(cardNo)}/slip`, { action: 'issue' });
       closeDialog();
       say(`${t('registered')}: ${body.name}${cardNo ? ` · ${cardNo}${tapped ? ` (${t('cardIssued')})` : ''}` : ''}`, 'ok');
     },

@@ -1,0 +1,153 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDeviceFactory } from '../drivers';
+import { demoChain } from '../fixtures/data/demo-chain';
+import { VirtualDevices } from '../fixtures/simulators/virtual-devices';
+import { startTestHq } from '../hq-server/testing/hq';
+import { startTerminal, type RunningTerminal } from '../terminal';
+
+/**
+ * The cashier app in Chromium against a real terminal (simulated lane speaking the real device
+ * bytes) and a real HQ: the bank terminal's own progress frames on screen, the refund slip and the
+ * day close printed, each slip decoded from the printer's ESC/POS bytes.
+ */
+
+const CHROMIUM = '/usr/bin/chromium';
+const MILK = '6907028100122'; // 纯牛奶 ¥59.90
+const chainKey = new TextEncoder().encode('test-chain-key');
+
+describe.skipIf(!existsSync(CHROMIUM))('cashier app: card terminal progress, refund slip, day close', () => {
+  let hq: Awaited<ReturnType<typeof startTestHq>>;
+  let terminal: RunningTerminal;
+  let lane: VirtualDevices;
+  let browser: Browser;
+  let page: Page;
+  let dir: string;
+  let cardSaleId = '';
+
+  beforeAll(async () => {
+    hq = await startTestHq(demoChain);
+    dir = await mkdtemp(join(tmpdir(), 'onecard-slips-'));
+    // A customer slow at the PIN pad must not look like a lost answer.
+    lane = new VirtualDevices(chainKey, { paymentResponse_ms: 30_000 });
+    terminal = await startTerminal({
+      dataDir: dir,
+      hqAddress: hq.grpcAddress,
+      enrollmentCode: await hq.enrollmentCode('t-sh-01-1'),
+      syncIntervalMs: 250,
+      devices: { config: lane.config, factory: createDeviceFactory({ simulators: lane.transports, chainKey, reopen: { firstDelay_ms: 20, maxDelay_ms: 100 } }), panel: lane, chainKey },
+      log: () => {},
+    });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+    await page.goto(terminal.appUrl);
+    await page.waitForSelector('#hq-status[data-state="online"]', { timeout: 15_000 });
+    // The demo store's cashier signs in at the till (operators come from HQ's feed).
+    for (let i = 0; ; i++) {
+      const res = await fetch(new URL('/api/session', terminal.uiUrl), { method: 'POST', headers: { authorization: `Bearer ${terminal.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ login: 'sh01.cashier1', pin: '5101' }) });
+      if (res.status < 300) break;
+      if (i >= 50) throw new Error(`the cashier could not sign in: ${res.status} ${await res.text()}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await terminal?.stop();
+    await hq?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const text = (sel: string) => page.textContent(sel).then((s) => s ?? '');
+  const receipts = () => lane.printer.receipts();
+  const printedLines = (i: number) => receipts()[i]!.lines.map((l) => l.replace(/\s+$/, ''));
+  async function enter(code: string) {
+    await page.fill('#code-input', code);
+    await page.press('#code-input', 'Enter');
+  }
+  async function saleDone() {
+    await expect.poll(() => page.getAttribute('#sale-status', 'data-status'), { timeout: 15_000 }).toBe('completed');
+  }
+  async function cardSaleHeldAtPin(): Promise<void> {
+    lane.paymentTerminal.holdAfter('81');
+    await enter(MILK);
+    await expect.poll(() => text('#total'), { timeout: 10_000 }).toBe('¥59.90');
+    await page.keyboard.press('F8');
+    await page.keyboard.press('Enter');
+    // The terminal sent 0900|81 and waits for the customer: the dialog says so, nothing else made it up.
+    await expect.poll(() => page.getAttribute('#card-progress', 'data-stage'), { timeout: 15_000 }).toBe('ENTER_PIN');
+    expect(lane.paymentTerminal.statusSent.at(-1)).toBe('0900|81');
+  }
+
+  it('a bank-card sale shows "请输入密码" / "Enter PIN" when the terminal sends its PIN frame, then completes once the customer is done', async () => {
+    const chargedBefore = lane.snapshot().bankCharged_minor;
+    await cardSaleHeldAtPin();
+    expect(await text('#card-progress')).toContain('请输入密码');
+    lane.paymentTerminal.release();
+    await saleDone();
+    expect(lane.snapshot().bankCharged_minor).toBe(chargedBefore + 5990);
+    cardSaleId = (await page.evaluate(() => (window as unknown as { onecard: { state: { lastSale: { id: string } } } }).onecard.state.lastSale.id)) ?? '';
+    await expect.poll(() => receipts().some((r) => r.qrCodes.includes(cardSaleId)), { timeout: 15_000 }).toBe(true);
+
+    await page.keyboard.press('F12');
+    await cardSaleHeldAtPin();
+    expect(await text('#card-progress')).toContain('Enter PIN');
+    lane.paymentTerminal.release();
+    await saleDone();
+    await page.keyboard.press('F12');
+    expect(lane.snapshot().bankCharged_minor).toBe(chargedBefore + 2 * 5990);
+  });
+
+  it('a return prints a refund slip: the line, the bank card to refund on the terminal, the original sale, the cashier, a signature line', async () => {
+    expect(cardSaleId).not.toBe('');
+    const before = receipts().length;
+    await page.keyboard.press('Shift+F4');
+    await page.fill('#return-find', cardSaleId);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#return-lines input[data-line="1"]');
+    await page.fill('#return-lines input[data-line="1"]', '1');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => text('#refund-total'), { timeout: 15_000 }).toBe('¥59.90');
+    await expect.poll(() => receipts().slice(before).findIndex((r) => r.lines.includes('退货单')), { timeout: 15_000 }).toBeGreaterThanOrEqual(0);
+    const slip = printedLines(before + receipts().slice(before).findIndex((r) => r.lines.includes('退货单')));
+    expect(slip).toContain(`原销售单: ${cardSaleId}`);
+    expect(slip.some((l) => /^纯牛奶.* x1 +-￥59\.90$/.test(l))).toBe(true);
+    expect(slip.some((l) => /^退款合计 +￥59\.90$/.test(l))).toBe(true);
+    expect(slip.some((l) => /^退回银行卡 +￥59\.90$/.test(l))).toBe(true);
+    expect(slip).toContain('收银员: 收银员 顾小燕');
+    expect(slip.some((l) => l.startsWith('会员签名: ____'))).toBe(true);
+    await page.keyboard.press('Escape');
+  });
+
+  it('after the shift closes, the day-close button (confirmed) shows the totals by tender and prints the day-close summary', async () => {
+    await page.keyboard.press('Shift+F1');
+    await page.waitForSelector('#shift-float');
+    await page.fill('#shift-float', '0');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => text('#message'), { timeout: 10_000 }).toContain('已开班');
+    await page.keyboard.press('Shift+F1');
+    await page.waitForSelector('#shift-counted');
+    await page.fill('#shift-counted', '0');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#day-close-button');
+    const before = receipts().length;
+    await page.click('#day-close-button');
+    expect(await page.isVisible('#day-close-confirm')).toBe(true);
+    await page.click('#day-close-yes');
+    await page.waitForSelector('#day-close[data-state="closed"]', { timeout: 15_000 });
+    // Two card sales of ¥59.90 in, one refunded: the bank-card row says so.
+    const row = await text('#day-close-tenders tr[data-kind="bank_card"]');
+    expect(row).toContain('¥119.80');
+    expect(row).toContain('¥59.90');
+    await expect.poll(() => receipts().slice(before).findIndex((r) => r.lines.some((l) => l.startsWith('日结单 '))), { timeout: 15_000 }).toBeGreaterThanOrEqual(0);
+    const summary = printedLines(before + receipts().slice(before).findIndex((r) => r.lines.some((l) => l.startsWith('日结单 '))));
+    expect(summary.some((l) => /^ +￥119\.80 \/ -￥59\.90 +￥59\.90$/.test(l))).toBe(true);
+    expect(summary).toContain('银行卡');
+    expect(summary.some((l) => /^退货笔数 +1$/.test(l))).toBe(true);
+  });
+});
