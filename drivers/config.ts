@@ -49,7 +49,8 @@ const scanner = z.object({
   class: z.literal('scanner'),
   transport: transportSpecSchema,
   protocol: z.enum(['hid-keyboard', 'hid-pos', 'serial-lines']),
-  variableMeasure: variableMeasureLayout.optional(),
+  /** The store's scale-label layout, or several (weight labels and price labels), tried in order. */
+  variableMeasure: z.union([variableMeasureLayout, z.array(variableMeasureLayout).min(1).max(8)]).optional(),
 });
 const memberCardReader = z.object({
   name,

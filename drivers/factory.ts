@@ -32,7 +32,7 @@ export function createDeviceFactory(ctx: FactoryContext = {}): DeviceFactory {
   return (entry, manager) => {
     switch (entry.class) {
       case 'scanner':
-        return new Scanner(entry.name, createTransport(entry.transport, ctx.simulators), entry.protocol, entry.variableMeasure ? [entry.variableMeasure] : [], base);
+        return new Scanner(entry.name, createTransport(entry.transport, ctx.simulators), entry.protocol, entry.variableMeasure === undefined ? [] : [entry.variableMeasure].flat(), base);
       case 'member-card-reader': {
         const transport = createTransport(entry.transport, ctx.simulators);
         if (entry.protocol === 'id-wedge') return new IdWedgeReader(entry.name, transport, entry.idFormat, base);

@@ -1,4 +1,4 @@
-import type { Card, CardMedium, CardStatus } from '../core/chain';
+import type { Card, CardMedium, CardStatus, Product } from '../core/chain';
 import { DEFAULT_CHAIN_SETTINGS, type ChainSettingKey, type ChainSettings } from '../core/settings';
 import type { SyncChange } from '../protocols/sync/v1/codec';
 import type { ChangeKind } from './change-log';
@@ -72,7 +72,7 @@ export async function pullChanges(sql: Sql, terminal: TerminalIdentity, cursor: 
         case 'product': {
           const p = products.get(key);
           return p
-            ? { seq, deleted: false, body: { type: 'product', product: { sku: p.sku, barcode: p.barcode, name: p.name, nameZh: p.name_zh, category: p.category, priceMinor: p.price_minor, excludedFromMemberBenefits: p.excluded_from_member_benefits, active: p.active } } }
+            ? { seq, deleted: false, body: { type: 'product', product: { sku: p.sku, barcode: p.barcode, name: p.name, nameZh: p.name_zh, category: p.category, priceMinor: p.price_minor, excludedFromMemberBenefits: p.excluded_from_member_benefits, active: p.active, ...productMeasure(p) } } }
             : { seq, deleted: true, body: { type: 'product', product: { sku: key, barcode: '', name: '', nameZh: '', category: '', priceMinor: 0, excludedFromMemberBenefits: false, active: false } } };
         }
         case 'level': {
@@ -127,4 +127,12 @@ export async function pruneChangeLog(sql: Sql): Promise<number> {
     delete from change_log c
     where exists (select 1 from change_log n where n.kind = c.kind and n.key = c.key and n.seq > c.seq)`;
   return deleted.count;
+}
+
+/** A product's scale fields (PLU, sold by weight at a price per kg), only when it has them. */
+function productMeasure(p: { plu?: string | null; sold_by?: string; price_per_kg_minor?: number | null }): Pick<Product, 'plu' | 'soldBy' | 'pricePerKgMinor'> {
+  return {
+    ...(p.plu ? { plu: p.plu } : {}),
+    ...(p.sold_by === 'weight' && p.price_per_kg_minor ? { soldBy: 'weight' as const, pricePerKgMinor: p.price_per_kg_minor } : {}),
+  };
 }

@@ -11,6 +11,7 @@ import {
   storeAccounts,
 } from '../core/accounts';
 import type { ChainSeed } from '../core/chain';
+import { normalizePlu } from '../core/weighed';
 import { DomainError, invariant } from '../core/errors';
 import { POINTS_LEDGER, type Transfer } from '../core/ledger';
 import { recordChanges, type ChangeRef } from './change-log';
@@ -86,6 +87,9 @@ export async function seedChain(sql: Sql, seed: ChainSeed, clock: { now(): numbe
         category: p.category,
         price_minor: p.priceMinor,
         excluded_from_member_benefits: p.excludedFromMemberBenefits,
+        plu: p.plu === undefined ? null : normalizePlu(p.plu),
+        sold_by: p.soldBy ?? 'unit',
+        price_per_kg_minor: p.soldBy === 'weight' ? (p.pricePerKgMinor ?? null) : null,
       }));
       const made = await tx`insert into products ${tx(rows)} on conflict do nothing returning sku`;
       for (const r of made) changes.push({ kind: 'product', key: r.sku });

@@ -9,6 +9,8 @@ import { postSale, type SaleDocument, type SaleLine, type SaleTender, type Store
 import { DEFAULT_CHAIN_SETTINGS, type ChainSettings } from '../core/settings';
 import { splitStoredValuePayment, topUpBonus, type SpendingOrder, type TopUpBonusTier } from '../core/stored-value';
 import { localTime } from '../core/time';
+import { isSoldByWeight, weighLine, type LineMeasure } from '../core/weighed';
+import type { Product } from '../core/chain';
 import { postTopUp, type TopUpDocument } from '../core/top-up';
 import { cardBonusAccountId, cardPrincipalAccountId } from '../core/accounts';
 import { SYNC_LIMITS } from '../protocols/sync/v1/codec';
@@ -18,7 +20,7 @@ import { stmt, type TerminalDb } from './db';
 import type { HqLink } from './hq-link';
 import { HoldBook } from './holds';
 import { DEFAULT_TIME_ZONE } from './identity';
-import { assertCardUsable, findCardHolder, findCardHolderById, productByBarcode, type CardHolder } from './master-data';
+import { assertCardUsable, findCardHolder, findCardHolderById, productByBarcode, productByPlu, type CardHolder } from './master-data';
 import { offlineLimits, offlineUsage, openOfflineSpend } from './offline';
 import { recordEvent } from './outbox';
 import { consumeCoupons, linePromotions, presentCoupon, presentedCoupons, promotionExtraPoints, PromotionPricer, recordPricing, saleAdjustments, saleCoupons, salePromotionUses, type SaleAdjustmentView } from './promotions';
@@ -112,6 +114,9 @@ interface LineRow {
   unit_price_minor: number;
   amount_minor: number;
   eligible_for_member_benefits: number;
+  grams: number | null;
+  price_per_kg_minor: number | null;
+  weight_derived: number;
 }
 
 interface TenderRow {
@@ -216,13 +221,21 @@ export class Checkout {
     };
   }
 
-  /** Adds a product by barcode; the same barcode again adds to that line's quantity. */
-  addItem(saleId: string, barcode: string, quantity = 1): SaleView {
+  /**
+   * Adds a product by barcode; the same barcode again adds to that line's quantity. With
+   * `weighed`, `barcode` may be a PLU (typed "1.234*10001") and the line is that weight of an
+   * item sold by weight; an item sold by weight without a weight is refused.
+   */
+  addItem(saleId: string, barcode: string, quantity = 1, weighed?: { grams: number }): SaleView {
     if (!Number.isSafeInteger(quantity) || quantity < 1 || quantity > MAX_QUANTITY) throw validation(`quantity must be a whole number from 1 to ${MAX_QUANTITY}`, { quantity });
+    if (weighed) {
+      if (quantity !== 1) throw validation('a weighed item is one line per weighing: key its weight, not a quantity', { quantity });
+      return this.addWeighedLine(saleId, () => this.productToWeigh(barcode), (p) => weighLine(p, { grams: weighed.grams }), barcode);
+    }
     this.db.transaction(() => {
       this.openSaleRow(saleId);
-      const product = productByBarcode(this.db, barcode);
-      const existing = stmt(this.db, 'SELECT * FROM sale_lines WHERE sale_id = ? AND barcode = ? AND sku = ? AND gift_promotion_id IS NULL').get(saleId, barcode, product.sku) as LineRow | undefined;
+      const product = this.productToSell(barcode);
+      const existing = stmt(this.db, 'SELECT * FROM sale_lines WHERE sale_id = ? AND barcode = ? AND sku = ? AND gift_promotion_id IS NULL AND grams IS NULL').get(saleId, barcode, product.sku) as LineRow | undefined;
       if (existing) {
         const q = existing.quantity + quantity;
         if (q > MAX_QUANTITY) throw validation(`quantity must be at most ${MAX_QUANTITY}`, { quantity: q });
@@ -237,6 +250,65 @@ export class Checkout {
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(saleId, next, product.sku, product.barcode, product.nameZh || product.name, quantity, product.priceMinor, lineAmount(product.priceMinor, quantity), product.excludedFromMemberBenefits ? 0 : 1);
       }
+      this.updateTotal(saleId);
+    })();
+    return this.getSale(saleId);
+  }
+
+  /**
+   * A scale label (GS1 variable-measure code, already checked by protocols/barcode): the item by
+   * its PLU, and the weight (amount = price/kg × weight) or the printed price (the line's amount;
+   * the weight is worked back). An item sold by unit with a printed price is one unit at that price.
+   * An unknown PLU is refused (UNKNOWN_PLU) and the sale is unchanged.
+   */
+  addScaleLabel(saleId: string, label: { itemCode: string; value: 'price' | 'weight'; amount: number }, labelText: string): SaleView {
+    const product = () => productByPlu(this.db, label.itemCode);
+    if (label.value === 'weight') return this.addWeighedLine(saleId, product, (p) => weighLine(p, { grams: label.amount }), labelText);
+    return this.addWeighedLine(saleId, product, (p) => (isSoldByWeight(p) ? weighLine(p, { labelAmountMinor: label.amount }) : { amountMinor: label.amount, measure: null }), labelText);
+  }
+
+  /** The product a barcode names for sale by unit; an item sold by weight needs its weight. */
+  private productToSell(barcode: string): Product {
+    let product: Product;
+    try {
+      product = productByBarcode(this.db, barcode);
+    } catch (err) {
+      // A typed PLU of an item sold by weight: say how to key its weight rather than "unknown".
+      if (!(err instanceof DomainError && err.code === 'UNKNOWN_BARCODE' && /^\d{1,8}$/.test(barcode))) throw err;
+      try {
+        product = productByPlu(this.db, barcode);
+      } catch {
+        throw err;
+      }
+    }
+    if (isSoldByWeight(product)) {
+      throw new DomainError('VALIDATION_FAILED', `${product.nameZh || product.name} is sold by weight: scan its scale label, or key the weight in kg, "*" and the PLU (e.g. 1.234*${product.plu ?? 'PLU'})`, { sku: product.sku, reason: 'WEIGHT_REQUIRED' });
+    }
+    return product;
+  }
+
+  /** The item sold by weight a typed code names: its PLU (1–8 digits) or its barcode. */
+  private productToWeigh(code: string): Product {
+    const product = /^\d{1,8}$/.test(code) ? productByPlu(this.db, code) : productByBarcode(this.db, code);
+    if (!isSoldByWeight(product)) throw validation(`${product.nameZh || product.name} is sold by unit, not by weight`, { sku: product.sku });
+    return product;
+  }
+
+  /** One new line per weighing (never merged): one unit whose unit price is the weighed amount. */
+  private addWeighedLine(saleId: string, find: () => Product, weigh: (p: Product) => { amountMinor: number; measure: LineMeasure | null }, barcode: string): SaleView {
+    this.db.transaction(() => {
+      this.openSaleRow(saleId);
+      const product = find();
+      const { amountMinor, measure } = weigh(product);
+      assertMinor(amountMinor, 'weighed amount');
+      const count = (stmt(this.db, 'SELECT COUNT(*) AS n FROM sale_lines WHERE sale_id = ?').get(saleId) as { n: number }).n;
+      if (count >= MAX_LINES) throw validation(`a sale holds at most ${MAX_LINES} lines; complete this one and start another`, { saleId });
+      const next = (stmt(this.db, 'SELECT COALESCE(MAX(line_no), 0) + 1 AS n FROM sale_lines WHERE sale_id = ?').get(saleId) as { n: number }).n;
+      stmt(
+        this.db,
+        `INSERT INTO sale_lines (sale_id, line_no, sku, barcode, name, quantity, unit_price_minor, amount_minor, eligible_for_member_benefits, grams, price_per_kg_minor, weight_derived)
+           VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)`,
+      ).run(saleId, next, product.sku, barcode, product.nameZh || product.name, amountMinor, amountMinor, product.excludedFromMemberBenefits ? 0 : 1, measure?.grams ?? null, measure?.pricePerKgMinor ?? null, measure?.weightDerived ? 1 : 0);
       this.updateTotal(saleId);
     })();
     return this.getSale(saleId);
@@ -621,6 +693,7 @@ export class Checkout {
       amountMinor: r.amount_minor,
       eligibleForMemberBenefits: r.eligible_for_member_benefits === 1,
       ...(shares.has(r.line_no) ? { promotions: shares.get(r.line_no) } : {}),
+      ...(r.grams !== null && r.price_per_kg_minor !== null ? { measure: { grams: r.grams, pricePerKgMinor: r.price_per_kg_minor, ...(r.weight_derived === 1 ? { weightDerived: true } : {}) } } : {}),
     }));
   }
 

@@ -57,13 +57,18 @@ describe('cashier lane: devices and the current sale', () => {
     expect(cashier.current()?.id).toBe(sale.id);
   });
 
-  it('a scale label is refused with a reason the cashier can act on, and the sale is unchanged', async () => {
+  it('a scale label of a PLU the store does not sell is refused and the sale is unchanged; a known one is sold by its weight', async () => {
     const from = events.length;
     sim.scan('2100001012502');
     const err = await next('lane-error', from);
-    expect(err.code).toBe('UNKNOWN_BARCODE');
-    expect(err.message).toContain('weighed items');
+    expect(err.code).toBe('UNKNOWN_PLU');
+    expect(err.message).toContain('PLU 100001');
     expect(cashier.current()?.lines).toHaveLength(1);
+    const weighed = events.length;
+    sim.scan('2810001912343'); // 苹果 PLU 10001, 1.234 kg at ¥12.80/kg
+    const sale = await next('sale', weighed);
+    expect(sale.lines[1]).toMatchObject({ sku: 'SKU-0067', amountMinor: 1580, measure: { grams: 1234, pricePerKgMinor: 1280 } });
+    t.checkout.removeLine(sale.id, 2);
   });
 
   it('a cancelled sale gives back its approved bank-card payment on the terminal', async () => {

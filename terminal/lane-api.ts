@@ -10,6 +10,7 @@ import { stmt, type TerminalDb } from './db';
 import type { CardInfo, Checkout, SaleView } from './checkout';
 import type { StoreLane } from './devices';
 import { EventsStream, isLoopbackAddress, isLoopbackHost } from './events-stream';
+import { productByPlu } from './master-data';
 import type { LinkState } from './hq-link';
 import { currencySign, isLanguage, type Language } from './i18n';
 import { outboxDepth } from './outbox';
@@ -189,12 +190,11 @@ export class CashierLane {
   /** A scan from the scanner: a product into the current sale, a member card or QR onto it. */
   scanned(scan: ScanData): void {
     const m = scan.meaning;
-    if (m.kind === 'invalid') throw new DomainError('VALIDATION_FAILED', m.message, { scan: scan.text });
+    if (m.kind === 'invalid') throw new DomainError(m.code === 'BAD_CHECK_DIGIT' ? 'BAD_CHECK_DIGIT' : 'VALIDATION_FAILED', m.message, { scan: scan.text });
     if (m.kind === 'member-qr') return this.attachCard(m.qr.cardNo);
     if (m.kind === 'payment-code') throw new DomainError('VALIDATION_FAILED', `a ${m.wallet} payment code was scanned; wallet payments are not taken at this lane yet`);
-    if (m.kind === 'variable-measure') {
-      throw new DomainError('UNKNOWN_BARCODE', `scale label ${scan.text} (item ${m.item.itemCode}): weighed items are not sold at this terminal yet`, { barcode: scan.text });
-    }
+    // A scale label whose PLU this store does not sell is refused before any sale opens.
+    if (m.kind === 'variable-measure') productByPlu(this.o.db, m.item.itemCode);
     if (m.kind === 'text' && this.isCardNo(scan.text)) return this.attachCard(scan.text);
     if (m.kind === 'text' && this.isCouponCode(scan.text)) {
       const sale = this.currentOrNew();
@@ -206,7 +206,7 @@ export class CashierLane {
       return;
     }
     const sale = this.currentOrNew();
-    this.publishSale(this.o.checkout.addItem(sale.id, scan.text, 1));
+    this.publishSale(m.kind === 'variable-measure' ? this.o.checkout.addScaleLabel(sale.id, m.item, scan.text) : this.o.checkout.addItem(sale.id, scan.text, 1));
   }
 
   private isCardNo(text: string): boolean {

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { DomainError, isDomainError, type ErrorCode } from '../core/errors';
 import { formatMajor, minorDigits } from '../core/money';
+import { MAX_WEIGHT_GRAMS } from '../core/weighed';
 import type { CardInfo, Checkout, SaleView } from './checkout';
 import type { MemberMoneyServices } from './context';
 import type { TerminalDb } from './db';
@@ -83,7 +84,8 @@ export interface LocalApiOptions {
 }
 
 const minor = z.number().int().refine(Number.isSafeInteger, 'must be a safe integer');
-const itemBody = z.strictObject({ barcode: z.string().trim().min(1).max(64), quantity: z.number().int().min(1).max(10_000).optional() });
+// `grams`: an item sold by weight, named by its PLU or barcode, at a weight the cashier keyed (core/weighed.ts).
+const itemBody = z.strictObject({ barcode: z.string().trim().min(1).max(64), quantity: z.number().int().min(1).max(10_000).optional(), grams: z.number().int().min(1).max(MAX_WEIGHT_GRAMS).optional() });
 const memberBody = z.strictObject({ cardNo: z.string().trim().min(1).max(64) });
 const couponBody = z.strictObject({ code: z.string().trim().min(1).max(64) });
 const positive = minor.refine((n) => n > 0, 'must be more than zero');
@@ -229,7 +231,7 @@ export function createLocalApi(o: LocalApiOptions): express.Express {
   });
   app.post('/api/sales/:id/items', (req, res) => {
     const b = parse(itemBody, req.body);
-    res.json(saleJson(checkout.addItem(req.params.id, b.barcode, b.quantity ?? 1)));
+    res.json(saleJson(checkout.addItem(req.params.id, b.barcode, b.quantity ?? 1, b.grams === undefined ? undefined : { grams: b.grams })));
   });
   app.delete('/api/sales/:id/items/:lineNo', (req, res) => {
     const lineNo = parse(lineNoParam, req.params.lineNo);

@@ -1,5 +1,6 @@
 import { cardAccounts, memberAccounts } from '../core/accounts';
 import type { Card, Member, MemberLevel, Product } from '../core/chain';
+import { normalizePlu } from '../core/weighed';
 import { assertCardUsable as assertCardUsableToday } from '../core/card';
 import { DomainError } from '../core/errors';
 import { localTime } from '../core/time';
@@ -63,11 +64,15 @@ export function applyChange(db: TerminalDb, change: SyncChange, ctx: PullContext
       }
       stmt(
         db,
-        `INSERT INTO products (sku, barcode, name, name_zh, category, price_minor, excluded_from_member_benefits, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO products (sku, barcode, name, name_zh, category, price_minor, excluded_from_member_benefits, active, plu, sold_by, price_per_kg_minor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (sku) DO UPDATE SET barcode = excluded.barcode, name = excluded.name, name_zh = excluded.name_zh,
            category = excluded.category, price_minor = excluded.price_minor,
-           excluded_from_member_benefits = excluded.excluded_from_member_benefits, active = excluded.active`,
-      ).run(p.sku, p.barcode, p.name, p.nameZh, p.category, p.priceMinor, p.excludedFromMemberBenefits ? 1 : 0, p.active ? 1 : 0);
+           excluded_from_member_benefits = excluded.excluded_from_member_benefits, active = excluded.active,
+           plu = excluded.plu, sold_by = excluded.sold_by, price_per_kg_minor = excluded.price_per_kg_minor`,
+      ).run(
+        p.sku, p.barcode, p.name, p.nameZh, p.category, p.priceMinor, p.excludedFromMemberBenefits ? 1 : 0, p.active ? 1 : 0,
+        p.plu === undefined ? null : normalizePlu(p.plu), p.soldBy ?? 'unit', p.soldBy === 'weight' ? (p.pricePerKgMinor ?? null) : null,
+      );
       return;
     }
     case 'member': {
@@ -126,6 +131,9 @@ interface ProductRow {
   price_minor: number;
   excluded_from_member_benefits: number;
   active: number;
+  plu: string | null;
+  sold_by: 'unit' | 'weight';
+  price_per_kg_minor: number | null;
 }
 
 function toProduct(r: ProductRow): Product {
@@ -137,7 +145,17 @@ function toProduct(r: ProductRow): Product {
     category: r.category,
     priceMinor: r.price_minor,
     excludedFromMemberBenefits: r.excluded_from_member_benefits === 1,
+    ...(r.plu ? { plu: r.plu } : {}),
+    ...(r.sold_by === 'weight' && r.price_per_kg_minor ? { soldBy: 'weight' as const, pricePerKgMinor: r.price_per_kg_minor } : {}),
   };
+}
+
+/** The active product a scale label or a typed PLU names ("010001" is PLU 10001), or UNKNOWN_PLU. */
+export function productByPlu(db: TerminalDb, plu: string): Product {
+  const key = normalizePlu(plu);
+  const r = stmt(db, 'SELECT * FROM products WHERE plu = ? AND active = 1 ORDER BY sku LIMIT 1').get(key) as ProductRow | undefined;
+  if (!r) throw new DomainError('UNKNOWN_PLU', `no product with PLU ${key} in this store's catalog; weigh it again or key it in`, { plu: key });
+  return toProduct(r);
 }
 
 /** The active product with this barcode, or UNKNOWN_BARCODE. */
@@ -153,8 +171,8 @@ export function searchProducts(db: TerminalDb, query: string, limit = 50): Produ
   const rows = stmt(
     db,
     `SELECT * FROM products WHERE active = 1 AND (name LIKE @like ESCAPE '\\' OR name_zh LIKE @like ESCAPE '\\'
-       OR sku LIKE @like ESCAPE '\\' OR barcode LIKE @like ESCAPE '\\') ORDER BY sku LIMIT @limit`,
-  ).all({ like, limit }) as ProductRow[];
+       OR sku LIKE @like ESCAPE '\\' OR barcode LIKE @like ESCAPE '\\' OR plu = @query) ORDER BY sku LIMIT @limit`,
+  ).all({ like, limit, query: query.trim().replace(/^0+(?=\d)/, '') }) as ProductRow[];
   return rows.map(toProduct);
 }
 
