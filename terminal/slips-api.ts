@@ -84,7 +84,7 @@ export class SlipPrinter {
     return { at, ...(name ? { cashierName: name } : {}) };
   }
 
-  private async print(slip: Receipt): Promise<{ status: string; message?: string }> {
+  async print(slip: Receipt): Promise<{ status: string; message?: string }> {
     if (!this.o.lane) throw new DomainError('NOT_FOUND', 'this terminal has no receipt printer');
     const r = await this.o.lane.print(slip);
     return r.status === 'printed' ? { status: 'printed' } : { status: 'queued', message: r.message };
