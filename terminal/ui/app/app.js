@@ -4,6 +4,7 @@
 import { errorText, language, setLanguage, t } from './i18n.js';
 import { formatMinor, parseMajor, parseWhole } from './money.js';
 import { showProgress } from './payment-progress.js';
+import { parseWeighedEntry, weighedLineHtml } from './weighed.js';
 import { mountDayClose, printSlip } from './slips.js';
 
 const token = document.querySelector('meta[name="onecard-token"]')?.content ?? '';
@@ -116,7 +117,7 @@ function renderSale() {
       })
       .join('');
     rows.push(
-      `<tr data-line="${l.lineNo}"${S.selected === l.lineNo ? ' class="selected"' : ''}><td>${l.lineNo}</td><td>${esc(l.name)}${promos}</td><td class="num">${l.quantity}</td><td class="num">${money(l.unitPriceMinor)}</td><td class="num">${money(l.amountMinor)}</td><td>${S.sale ? `<button type="button" class="void" data-line="${l.lineNo}" title="F4">✕</button>` : ''}</td></tr>`,
+      `<tr data-line="${l.lineNo}"${S.selected === l.lineNo ? ' class="selected"' : ''}><td>${l.lineNo}</td><td>${esc(l.name)}${weighedLineHtml(l, money)}${promos}</td><td class="num">${l.quantity}</td><td class="num">${money(l.unitPriceMinor)}</td><td class="num">${money(l.amountMinor)}</td><td>${S.sale ? `<button type="button" class="void" data-line="${l.lineNo}" title="F4">✕</button>` : ''}</td></tr>`,
     );
   }
   $('basket-body').innerHTML = rows.join('');
@@ -202,13 +203,16 @@ async function ensureSale() {
 async function addCode(text) {
   const raw = text.trim();
   if (!raw) return;
-  const m = /^(\d{1,5})\*(.+)$/.exec(raw);
+  // "1.234*10001": a weight in kg keyed for an item sold by weight (PLU or barcode).
+  const w = parseWeighedEntry(raw);
+  if (w && !w.grams) return say(errorText('VALIDATION_FAILED', 'kg'), 'error');
+  const m = w ? null : /^(\d{1,5})\*(.+)$/.exec(raw);
   const quantity = m ? parseWhole(m[1]) : 1;
-  const code = m ? m[2].trim() : raw;
+  const code = w ? w.code : m ? m[2].trim() : raw;
   if (!quantity) return say(errorText('VALIDATION_FAILED', 'qty'), 'error');
   try {
     const sale = await ensureSale();
-    setSale(await saleApi('POST', `/api/sales/${sale.id}/items`, { barcode: code, quantity }));
+    setSale(await saleApi('POST', `/api/sales/${sale.id}/items`, { barcode: code, quantity, ...(w ? { grams: w.grams } : {}) }));
     say('');
   } catch (e) {
     if (e.code === 'UNKNOWN_BARCODE' && !/^\d+$/.test(code)) return openSearch(code);
