@@ -7,6 +7,7 @@ import {
   storeSalesAccountId,
 } from './accounts';
 import { invariant } from './errors';
+import type { SaleLineManualDiscount, SaleManualDiscount, SalePriceOverride } from './manual-discount';
 import { POINTS_LEDGER, type Transfer } from './ledger';
 import { assertMinor } from './money';
 import type { StoredValueLeg } from './stored-value';
@@ -26,6 +27,10 @@ export interface SaleLine {
   promotions?: SaleLinePromotion[];
   /** A weighed line (core/weighed.ts): one unit whose unit price is the weighed amount; absent for items sold by unit. */
   measure?: LineMeasure;
+  /** Each manual discount's share of the line (core/manual-discount.ts), taken after the promotions; absent when none. */
+  manualDiscounts?: SaleLineManualDiscount[];
+  /** Present when the cashier replaced the unit price (`unitPriceMinor` is the new one). */
+  priceOverride?: SalePriceOverride;
 }
 
 /** A promotion's allocated share of one line's discount: a refund of the line gives it back pro rata. */
@@ -75,6 +80,8 @@ export interface SaleDocument {
   couponsUsed?: string[];
   /** The operator signed in at the till when the sale completed; absent on sales that record none. */
   cashierId?: string;
+  /** Manual discounts in the order they were applied (after the promotions); absent when none. */
+  manualDiscounts?: SaleManualDiscount[];
 }
 
 /** Sum of the lines that earn points and take member benefits. */

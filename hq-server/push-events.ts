@@ -6,6 +6,7 @@ import type { PointsTenderRule } from '../core/points-tender';
 import type { RefundDocument } from '../core/refund';
 import type { ChainSettings } from '../core/settings';
 import { postSale, type SaleDocument } from '../core/sale';
+import { linesBeforeManualDiscounts, manualDiscountProblem } from '../core/manual-discount';
 import { weighedLineProblem } from '../core/weighed';
 import { postTopUp, type TopUpDocument } from '../core/top-up';
 import { eventFromWire, WireValidationError, type EventBody, type SyncEvent } from '../protocols/sync/v1/codec';
@@ -73,8 +74,11 @@ function jsonSafe(value: unknown): unknown {
 
 function checkSale(sale: SaleDocument, transfers: readonly Transfer[], terminal: TerminalIdentity): void {
   if (sale.storeId !== terminal.storeId) throw new Quarantine(`sale store ${sale.storeId} is not this terminal's store ${terminal.storeId}`);
-  const promotionProblem = salePromotionProblem(sale);
+  // Promotion shares explain each line's amount before the cashier's manual discounts.
+  const promotionProblem = salePromotionProblem(sale.manualDiscounts?.length ? { ...sale, lines: linesBeforeManualDiscounts(sale.lines) } : sale);
   if (promotionProblem) throw new Quarantine(`sale promotions: ${promotionProblem}`);
+  const manualProblem = manualDiscountProblem(sale);
+  if (manualProblem) throw new Quarantine(`sale manual discounts: ${manualProblem}`);
   for (const line of sale.lines) {
     const weighed = weighedLineProblem(line);
     if (weighed) throw new Quarantine(`sale ${weighed}`);

@@ -25,7 +25,11 @@ import { offlineLimits, offlineUsage, openOfflineSpend } from './offline';
 import { recordEvent } from './outbox';
 import { consumeCoupons, linePromotions, presentCoupon, presentedCoupons, promotionExtraPoints, PromotionPricer, recordPricing, saleAdjustments, saleCoupons, salePromotionUses, type SaleAdjustmentView } from './promotions';
 import { loadSettings } from './settings';
-import { signedInOperatorId } from './shift';
+import { signedInOperatorId, Staff } from './shift';
+import type { Credential } from './operators';
+import { Overrides } from './overrides';
+import { applyManualDiscounts, assertManualDiscountValue, manualDiscountOf, type ManualDiscountValue, type SaleLineManualDiscount, type SaleManualDiscount, type SalePriceOverride } from '../core/manual-discount';
+import type { Rounding } from '../core/money';
 
 /** Top-up bonus tiers when the chain sets none: 充500送50, 充1000送150 (in minor units). */
 export const DEFAULT_TOP_UP_TIERS: readonly TopUpBonusTier[] = DEFAULT_CHAIN_SETTINGS.topUpBonusTiers;
@@ -70,6 +74,8 @@ export interface SaleView {
   adjustments?: SaleAdjustmentView[];
   /** Coupon codes presented and what became of each ('applied' or why not). */
   coupons?: Array<{ code: string; status: string }>;
+  /** Manual discounts in the order applied (after the promotions), each with what it takes off now. */
+  manualDiscounts?: SaleManualDiscount[];
 }
 
 export interface CardInfo {
@@ -114,9 +120,39 @@ interface LineRow {
   unit_price_minor: number;
   amount_minor: number;
   eligible_for_member_benefits: number;
+  gift_promotion_id?: string | null;
+  /** JSON SalePriceOverride; null at the list price. */
+  price_override: string | null;
   grams: number | null;
   price_per_kg_minor: number | null;
   weight_derived: number;
+}
+
+interface ManualDiscountRow {
+  discount_no: number;
+  id: string;
+  line_no: number | null;
+  kind: 'amount' | 'percent';
+  amount_minor: number | null;
+  percent: string | null;
+  rounding: Rounding | null;
+  reason: string;
+  override_id: string;
+  approved_by: string;
+  discount_minor: number;
+}
+
+/** A manual discount, as the cashier asks for it: on a line or the basket, an amount or a percentage. */
+export interface ManualDiscountInput {
+  /** Absent: the whole basket. */
+  lineNo?: number;
+  amountMinor?: number;
+  /** A decimal string such as "10" or "12.5". */
+  percent?: string;
+  /** How a percentage comes back to minor units; HALF_UP when not given. */
+  rounding?: Rounding;
+  reason: string;
+  supervisor?: Credential;
 }
 
 interface TenderRow {
@@ -133,12 +169,28 @@ interface TenderRow {
 }
 
 const MAX_QUANTITY = 10_000;
+/** Manual discounts one sale may take (the wire's limit). */
+const MAX_MANUAL_DISCOUNTS = SYNC_LIMITS.manualDiscountsPerSale;
 // What one sync event may carry (protocols/sync/v1/codec.ts): a sale HQ would refuse is refused here.
 const MAX_LINES = SYNC_LIMITS.linesPerSale;
 const MAX_TENDERS = SYNC_LIMITS.tendersPerSale;
 
 function validation(message: string, details: Record<string, unknown> = {}): DomainError {
   return new DomainError('VALIDATION_FAILED', message, details);
+}
+
+function requireReason(reason: string): string {
+  const r = typeof reason === 'string' ? reason.trim() : '';
+  if (r === '' || r.length > 200) throw validation('say why (a reason of 1 to 200 characters)', { reason });
+  return r;
+}
+
+/** Exactly one of an amount or a percentage (rounded HALF_UP unless told otherwise). */
+function manualDiscountValue(input: ManualDiscountInput): ManualDiscountValue {
+  if ((input.amountMinor === undefined) === (input.percent === undefined)) throw validation('give either amountMinor or percent', {});
+  const value: ManualDiscountValue = input.amountMinor !== undefined ? { kind: 'amount', amountMinor: input.amountMinor } : { kind: 'percent', percent: input.percent!, rounding: input.rounding ?? 'HALF_UP' };
+  assertManualDiscountValue(value);
+  return value;
 }
 
 function requirePositiveMinor(n: number, what: string): void {
@@ -156,9 +208,12 @@ export class Checkout {
   readonly timeZone: string;
   /** Prices each basket against the synced promotions (prepared once per change). */
   readonly pricer: PromotionPricer;
+  /** Approvals of price overrides and manual discounts (the signed-in cashier's permission or a supervisor's). */
+  private readonly overrides: Overrides;
 
   constructor(private readonly o: CheckoutOptions) {
     this.db = o.db;
+    this.overrides = new Overrides(o.db, o.clock, o.newId, new Staff(o.db, o.clock, o.newId));
     this.pricer = new PromotionPricer(o.db);
     this.timeZone = o.timeZone ?? DEFAULT_TIME_ZONE;
     this.holds = o.holds ?? new HoldBook({ db: o.db, hq: o.hq, clock: o.clock, newId: o.newId, terminal: o.terminal, log: o.log });
@@ -185,6 +240,7 @@ export class Checkout {
     const lines = this.lines(saleId);
     const tenders = this.tenders(saleId);
     const paid = tenders.reduce((sum, t) => sum + t.amountMinor, 0);
+    const manualDiscounts = this.manualDiscounts(saleId);
     let member: SaleView['member'] = null;
     if (s.member_id && s.card_id) {
       const m = stmt(
@@ -218,6 +274,7 @@ export class Checkout {
       eventSeq: s.event_seq,
       adjustments: saleAdjustments(this.db, saleId),
       coupons: saleCoupons(this.db, saleId),
+      ...(manualDiscounts.length > 0 ? { manualDiscounts } : {}),
     };
   }
 
@@ -235,7 +292,8 @@ export class Checkout {
     this.db.transaction(() => {
       this.openSaleRow(saleId);
       const product = this.productToSell(barcode);
-      const existing = stmt(this.db, 'SELECT * FROM sale_lines WHERE sale_id = ? AND barcode = ? AND sku = ? AND gift_promotion_id IS NULL AND grams IS NULL').get(saleId, barcode, product.sku) as LineRow | undefined;
+      // A line whose price was overridden keeps its approval to itself: the same item again is a line of its own.
+      const existing = stmt(this.db, 'SELECT * FROM sale_lines WHERE sale_id = ? AND barcode = ? AND sku = ? AND gift_promotion_id IS NULL AND grams IS NULL AND price_override IS NULL').get(saleId, barcode, product.sku) as LineRow | undefined;
       if (existing) {
         const q = existing.quantity + quantity;
         if (q > MAX_QUANTITY) throw validation(`quantity must be at most ${MAX_QUANTITY}`, { quantity: q });
@@ -317,11 +375,142 @@ export class Checkout {
   removeLine(saleId: string, lineNo: number): SaleView {
     this.db.transaction(() => {
       this.openSaleRow(saleId);
+      // A discount given on this line goes with it.
+      stmt(this.db, 'DELETE FROM sale_manual_discounts WHERE sale_id = ? AND line_no = ?').run(saleId, lineNo);
+      stmt(this.db, 'DELETE FROM sale_line_manual_discounts WHERE sale_id = ? AND line_no = ?').run(saleId, lineNo);
       const r = stmt(this.db, 'DELETE FROM sale_lines WHERE sale_id = ? AND line_no = ?').run(saleId, lineNo);
       if (r.changes === 0) throw new DomainError('NOT_FOUND', `sale has no line ${lineNo}`, { saleId, lineNo });
       this.updateTotal(saleId);
     })();
     return this.getSale(saleId);
+  }
+
+  /**
+   * Replaces a line's unit price (改价) with a reason, by price.override — the signed-in cashier's
+   * or `supervisor`'s. Recorded as an override with the price before and after; promotions then
+   * price the line at its new price. Setting it back to the list price clears the override.
+   */
+  async overridePrice(saleId: string, lineNo: number, input: { unitPriceMinor: number; reason: string; supervisor?: Credential }): Promise<SaleView> {
+    const price = input.unitPriceMinor;
+    if (!Number.isSafeInteger(price) || price < 0) throw validation('unitPriceMinor: a whole number of minor units, not negative', { unitPriceMinor: price });
+    const reason = requireReason(input.reason);
+    this.openSaleRow(saleId);
+    const line = this.overridableLine(saleId, lineNo);
+    const listPrice = line.price_override ? (JSON.parse(line.price_override) as SalePriceOverride).listUnitPriceMinor : line.unit_price_minor;
+    lineAmount(price, line.quantity);
+    const approval = await this.overrides.authorize('price_override', input.supervisor, {
+      saleId, lineNo, sku: line.sku, quantity: line.quantity, listUnitPriceMinor: listPrice, beforeUnitPriceMinor: line.unit_price_minor, afterUnitPriceMinor: price, reason,
+    });
+    this.db.transaction(() => {
+      this.openSaleRow(saleId);
+      const now = this.overridableLine(saleId, lineNo);
+      const override: SalePriceOverride | null = price === listPrice ? null : { listUnitPriceMinor: listPrice, reason, overrideId: approval.id, approvedBy: approval.supervisorId };
+      stmt(this.db, 'UPDATE sale_lines SET unit_price_minor = ?, amount_minor = ?, price_override = ? WHERE sale_id = ? AND line_no = ?')
+        .run(price, lineAmount(price, now.quantity), override && JSON.stringify(override), saleId, lineNo);
+      this.updateTotal(saleId);
+    })();
+    this.overrides.markUsed(approval.id);
+    return this.getSale(saleId);
+  }
+
+  /**
+   * A manual discount (手工折扣) on a line or the whole basket — an amount, or a percentage
+   * rounded by its named rule — with a reason, by discount.manual (the signed-in cashier's or
+   * `supervisor`'s). It comes after the promotions and never takes more than the line or basket
+   * costs at that point. Recorded as an override with the amounts before and after.
+   */
+  async addManualDiscount(saleId: string, input: ManualDiscountInput): Promise<SaleView> {
+    const value = manualDiscountValue(input);
+    const reason = requireReason(input.reason);
+    const lineNo = input.lineNo ?? null;
+    this.openSaleRow(saleId);
+    const { base, discountMinor } = this.manualDiscountPreview(saleId, lineNo, value);
+    const approval = await this.overrides.authorize('manual_discount', input.supervisor, {
+      saleId, lineNo, ...value, beforeMinor: base, afterMinor: base - discountMinor, discountMinor, reason,
+    });
+    this.db.transaction(() => {
+      this.openSaleRow(saleId);
+      this.manualDiscountPreview(saleId, lineNo, value);
+      const next = (stmt(this.db, 'SELECT COALESCE(MAX(discount_no), 0) + 1 AS n FROM sale_manual_discounts WHERE sale_id = ?').get(saleId) as { n: number }).n;
+      stmt(
+        this.db,
+        `INSERT INTO sale_manual_discounts (sale_id, discount_no, id, line_no, kind, amount_minor, percent, rounding, reason, override_id, approved_by)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(saleId, next, this.o.newId(), lineNo, value.kind, value.kind === 'amount' ? value.amountMinor : null, value.kind === 'percent' ? value.percent : null, value.kind === 'percent' ? value.rounding : null, reason, approval.id, approval.supervisorId);
+      this.updateTotal(saleId);
+    })();
+    this.overrides.markUsed(approval.id);
+    return this.getSale(saleId);
+  }
+
+  /** Takes a manual discount off the sale (nothing to approve: the price goes back up). */
+  removeManualDiscount(saleId: string, discountId: string): SaleView {
+    this.db.transaction(() => {
+      this.openSaleRow(saleId);
+      const r = stmt(this.db, 'DELETE FROM sale_manual_discounts WHERE sale_id = ? AND id = ?').run(saleId, discountId);
+      if (r.changes === 0) throw new DomainError('NOT_FOUND', `the sale has no manual discount ${discountId}`, { saleId, discountId });
+      this.updateTotal(saleId);
+    })();
+    return this.getSale(saleId);
+  }
+
+  /** What a new manual discount would take off now; refuses one larger than the line or basket, or one too many. */
+  private manualDiscountPreview(saleId: string, lineNo: number | null, value: ManualDiscountValue): { base: number; discountMinor: number } {
+    const count = (stmt(this.db, 'SELECT COUNT(*) AS n FROM sale_manual_discounts WHERE sale_id = ?').get(saleId) as { n: number }).n;
+    if (count >= MAX_MANUAL_DISCOUNTS) throw validation(`a sale takes at most ${MAX_MANUAL_DISCOUNTS} manual discounts`, { saleId });
+    let base: number;
+    if (lineNo === null) {
+      base = this.saleRow(saleId).total_minor;
+    } else {
+      const line = stmt(this.db, 'SELECT amount_minor, gift_promotion_id FROM sale_lines WHERE sale_id = ? AND line_no = ?').get(saleId, lineNo) as { amount_minor: number; gift_promotion_id: string | null } | undefined;
+      if (!line) throw new DomainError('NOT_FOUND', `sale has no line ${lineNo}`, { saleId, lineNo });
+      if (line.gift_promotion_id) throw validation('a gift line costs nothing; there is nothing to discount', { lineNo });
+      base = line.amount_minor;
+    }
+    const what = lineNo === null ? 'the basket' : `line ${lineNo}`;
+    if (base <= 0) throw validation(`${what} costs nothing now; there is nothing to discount`, { lineNo, baseMinor: base });
+    if (value.kind === 'amount' && value.amountMinor > base) throw validation(`a discount cannot be more than ${what} costs (${base})`, { lineNo, baseMinor: base, amountMinor: value.amountMinor });
+    return { base, discountMinor: manualDiscountOf(value, base) };
+  }
+
+  private overridableLine(saleId: string, lineNo: number): LineRow {
+    const line = stmt(this.db, 'SELECT * FROM sale_lines WHERE sale_id = ? AND line_no = ?').get(saleId, lineNo) as LineRow | undefined;
+    if (!line) throw new DomainError('NOT_FOUND', `sale has no line ${lineNo}`, { saleId, lineNo });
+    if (line.gift_promotion_id) throw validation('a gift line is the promotion’s; its price cannot be changed', { lineNo });
+    // A weighed line's price is its weight times the price per kg, which HQ checks.
+    if ((line as { grams?: number | null }).grams != null) throw validation('a weighed line’s price comes from the scale; give a manual discount instead', { lineNo });
+    return line;
+  }
+
+  /** The sale's manual discounts in the order applied. */
+  private manualDiscounts(saleId: string): SaleManualDiscount[] {
+    const rows = stmt(this.db, 'SELECT * FROM sale_manual_discounts WHERE sale_id = ? ORDER BY discount_no').all(saleId) as ManualDiscountRow[];
+    return rows.map((r): SaleManualDiscount => ({
+      id: r.id,
+      lineNo: r.line_no,
+      ...(r.kind === 'amount' ? { kind: 'amount' as const, amountMinor: r.amount_minor! } : { kind: 'percent' as const, percent: r.percent!, rounding: r.rounding! }),
+      discountMinor: r.discount_minor,
+      reason: r.reason,
+      overrideId: r.override_id,
+      approvedBy: r.approved_by,
+    }));
+  }
+
+  /** Applies the manual discounts to the lines as the promotions priced them (inside the caller's transaction). */
+  private applyManualDiscounts(saleId: string): void {
+    stmt(this.db, 'DELETE FROM sale_line_manual_discounts WHERE sale_id = ?').run(saleId);
+    const discounts = this.manualDiscounts(saleId);
+    if (discounts.length === 0) return;
+    const lines = stmt(this.db, 'SELECT line_no, amount_minor FROM sale_lines WHERE sale_id = ? ORDER BY line_no').all(saleId) as Array<{ line_no: number; amount_minor: number }>;
+    const result = applyManualDiscounts(lines.map((l) => ({ lineNo: l.line_no, amountMinor: l.amount_minor })), discounts);
+    const setAmount = stmt(this.db, 'UPDATE sale_lines SET amount_minor = ? WHERE sale_id = ? AND line_no = ?');
+    const share = stmt(this.db, 'INSERT INTO sale_line_manual_discounts (sale_id, line_no, discount_id, discount_minor) VALUES (?, ?, ?, ?)');
+    for (const [lineNo, shares] of result.shares) {
+      setAmount.run(result.amounts.get(lineNo)!, saleId, lineNo);
+      for (const s of shares) share.run(saleId, lineNo, s.discountId, s.discountMinor);
+    }
+    const taken = stmt(this.db, 'UPDATE sale_manual_discounts SET discount_minor = ? WHERE sale_id = ? AND id = ?');
+    for (const d of result.discounts) taken.run(d.discountMinor, saleId, d.id);
   }
 
   /** Attaches the member whose card this is; the card must be usable today. */
@@ -570,6 +759,8 @@ export class Checkout {
       if (promotionUses.length > 0) doc.promotionUses = promotionUses;
       const couponsUsed = consumeCoupons(this.db, saleId);
       if (couponsUsed.length > 0) doc.couponsUsed = couponsUsed;
+      const manualDiscounts = this.manualDiscounts(saleId);
+      if (manualDiscounts.length > 0) doc.manualDiscounts = manualDiscounts;
       const cashierId = signedInOperatorId(this.db);
       if (cashierId !== null) doc.cashierId = cashierId;
       const transfers = postSale(doc, this.o.newId);
@@ -683,6 +874,15 @@ export class Checkout {
   private lines(saleId: string): SaleLine[] {
     const rows = stmt(this.db, 'SELECT * FROM sale_lines WHERE sale_id = ? ORDER BY line_no').all(saleId) as LineRow[];
     const shares = linePromotions(this.db, saleId);
+    const manual = new Map<number, SaleLineManualDiscount[]>();
+    // Each line's shares in the order the discounts apply.
+    for (const r of stmt(
+      this.db,
+      `SELECT s.line_no, s.discount_id, s.discount_minor FROM sale_line_manual_discounts s JOIN sale_manual_discounts d ON d.sale_id = s.sale_id AND d.id = s.discount_id
+        WHERE s.sale_id = ? ORDER BY s.line_no, d.discount_no`,
+    ).all(saleId) as Array<{ line_no: number; discount_id: string; discount_minor: number }>) {
+      manual.set(r.line_no, [...(manual.get(r.line_no) ?? []), { discountId: r.discount_id, discountMinor: r.discount_minor }]);
+    }
     return rows.map((r) => ({
       lineNo: r.line_no,
       sku: r.sku,
@@ -693,6 +893,8 @@ export class Checkout {
       amountMinor: r.amount_minor,
       eligibleForMemberBenefits: r.eligible_for_member_benefits === 1,
       ...(shares.has(r.line_no) ? { promotions: shares.get(r.line_no) } : {}),
+      ...(manual.has(r.line_no) ? { manualDiscounts: manual.get(r.line_no) } : {}),
+      ...(r.price_override ? { priceOverride: JSON.parse(r.price_override) as SalePriceOverride } : {}),
       ...(r.grams !== null && r.price_per_kg_minor !== null ? { measure: { grams: r.grams, pricePerKgMinor: r.price_per_kg_minor, ...(r.weight_derived === 1 ? { weightDerived: true } : {}) } } : {}),
     }));
   }
@@ -755,6 +957,7 @@ export class Checkout {
 
   private updateTotal(saleId: string): void {
     this.reprice(saleId);
+    this.applyManualDiscounts(saleId);
     const total = (stmt(this.db, 'SELECT COALESCE(SUM(amount_minor), 0) AS t FROM sale_lines WHERE sale_id = ?').get(saleId) as { t: number }).t;
     assertMinor(total, 'sale total');
     const paid = (stmt(this.db, 'SELECT COALESCE(SUM(amount_minor), 0) AS p FROM sale_tenders WHERE sale_id = ?').get(saleId) as { p: number }).p;

@@ -8,6 +8,7 @@ import { DomainError, isDomainError, type ErrorCode } from '../core/errors';
 import { formatMajor, minorDigits } from '../core/money';
 import { MAX_WEIGHT_GRAMS } from '../core/weighed';
 import type { CardInfo, Checkout, SaleView } from './checkout';
+import { checkoutOverrideRoutes } from './checkout-overrides-api';
 import type { MemberMoneyServices } from './context';
 import type { TerminalDb } from './db';
 import type { LinkState } from './hq-link';
@@ -237,6 +238,8 @@ export function createLocalApi(o: LocalApiOptions): express.Express {
     const lineNo = parse(lineNoParam, req.params.lineNo);
     res.json(saleJson(checkout.removeLine(req.params.id, lineNo)));
   });
+  // Price overrides and manual discounts (checkout-overrides-api.ts), each approved and recorded.
+  checkoutOverrideRoutes(app, checkout, saleJson);
   // Coupon codes (promotions.ts): presented on the sale, priced, consumed when it completes.
   app.post('/api/sales/:id/coupons', (req, res) => {
     const b = parse(couponBody, req.body);

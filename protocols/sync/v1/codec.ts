@@ -5,6 +5,8 @@ import { promotionSchema, type Promotion } from '../../../core/pricing';
 import type { GiftRedemptionDocument } from '../../../core/gift';
 import type { RefundDocument } from '../../../core/refund';
 import type { SaleDocument, SaleTender } from '../../../core/sale';
+import type { SaleManualDiscount } from '../../../core/manual-discount';
+import type { Rounding } from '../../../core/money';
 import type { ChainSettingKey, ChainSettings } from '../../../core/settings';
 import { parseSetting } from './settings-schema';
 import type { TopUpDocument, TopUpRefundDocument } from '../../../core/top-up';
@@ -25,6 +27,7 @@ export const SYNC_LIMITS = {
   legsPerTender: 8,
   holdIdsPerRelease: 8,
   transfersPerEvent: 100,
+  manualDiscountsPerSale: 20,
 } as const;
 
 /** int64 on the wire (string or number) → safe integer, refusing anything else. */
@@ -95,6 +98,25 @@ const saleLineSchema = z.object({
   grams: z.number().int().min(0).max(MAX_WEIGHT_GRAMS).default(0),
   pricePerKg: nonNegative.default(0),
   weightDerived: z.boolean().default(false),
+  manualDiscounts: z.array(z.object({ discountId: id, discount: nonNegative })).max(SYNC_LIMITS.manualDiscountsPerSale).nullish(),
+  priceOverride: z.object({ listUnitPrice: nonNegative, reason: z.string().min(1).max(200), overrideId: id, approvedBy: id }).nullish(),
+});
+
+const rounding = z.enum(['HALF_UP', 'HALF_EVEN', 'DOWN', 'UP']);
+const manualDiscountSchema = z.object({
+  id,
+  lineNo: z.number().int().min(0),
+  kind: z.enum(['amount', 'percent']),
+  amount: nonNegative.default(0),
+  percent: z.string().max(12).default(''),
+  rounding: z.union([rounding, z.literal('')]).default(''),
+  discount: nonNegative,
+  reason: z.string().min(1).max(200),
+  overrideId: id,
+  approvedBy: id,
+}).superRefine((d, ctx) => {
+  if (d.kind === 'amount' && d.amount <= 0) ctx.addIssue({ code: 'custom', message: 'an amount discount needs its amount', path: ['amount'] });
+  if (d.kind === 'percent' && (!/^\d{1,3}(\.\d{1,4})?$/.test(d.percent) || d.rounding === '')) ctx.addIssue({ code: 'custom', message: 'a percent discount needs its percent and rounding', path: ['percent'] });
 });
 
 const promotionUseSchema = z.object({
@@ -133,6 +155,7 @@ const saleSchema = z.object({
   promotionUses: z.array(promotionUseSchema).max(200).nullish(),
   couponsUsed: z.array(z.string().min(1).max(64)).max(50).nullish(),
   cashierId: z.string().max(128).nullish(),
+  manualDiscounts: z.array(manualDiscountSchema).max(SYNC_LIMITS.manualDiscountsPerSale).nullish(),
 });
 
 const topUpSchema = z.object({
@@ -284,6 +307,26 @@ function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what: stri
   return result.data;
 }
 
+function manualDiscountFromWire(d: z.output<typeof manualDiscountSchema>): SaleManualDiscount {
+  const base = { id: d.id, lineNo: d.lineNo === 0 ? null : d.lineNo, discountMinor: d.discount, reason: d.reason, overrideId: d.overrideId, approvedBy: d.approvedBy };
+  return d.kind === 'amount' ? { ...base, kind: 'amount', amountMinor: d.amount } : { ...base, kind: 'percent', percent: d.percent, rounding: d.rounding as Rounding };
+}
+
+function manualDiscountToWire(d: SaleManualDiscount): Record<string, unknown> {
+  return {
+    id: d.id,
+    lineNo: d.lineNo ?? 0,
+    kind: d.kind,
+    amount: String(d.kind === 'amount' ? d.amountMinor : 0),
+    percent: d.kind === 'percent' ? d.percent : '',
+    rounding: d.kind === 'percent' ? d.rounding : '',
+    discount: String(d.discountMinor),
+    reason: d.reason,
+    overrideId: d.overrideId,
+    approvedBy: d.approvedBy,
+  };
+}
+
 function tenderFromWire(t: z.output<typeof tenderSchema>): SaleTender {
   if (t.kind === 'cash') return { kind: 'cash', amountMinor: t.amount, tenderedMinor: t.tendered, changeMinor: t.change };
   if (t.kind === 'bank_card') return { kind: 'bank_card', amountMinor: t.amount, reference: t.reference };
@@ -325,6 +368,8 @@ export function eventFromWire(wire: unknown, terminalId: string): SyncEvent {
           // Promotion fields only when present, so a sale priced without promotions reads back as it was.
           ...(l.promotions?.length ? { promotions: l.promotions.map((p) => ({ promotionId: p.promotionId, discountMinor: p.discount })) } : {}),
           ...(l.grams > 0 ? { measure: { grams: l.grams, pricePerKgMinor: l.pricePerKg, ...(l.weightDerived ? { weightDerived: true } : {}) } } : {}),
+          ...(l.manualDiscounts?.length ? { manualDiscounts: l.manualDiscounts.map((d) => ({ discountId: d.discountId, discountMinor: d.discount })) } : {}),
+          ...(l.priceOverride ? { priceOverride: { listUnitPriceMinor: l.priceOverride.listUnitPrice, reason: l.priceOverride.reason, overrideId: l.priceOverride.overrideId, approvedBy: l.priceOverride.approvedBy } } : {}),
         })),
         totalMinor: s.total,
         tenders: s.tenders.map(tenderFromWire),
@@ -335,6 +380,7 @@ export function eventFromWire(wire: unknown, terminalId: string): SyncEvent {
           : {}),
         ...(s.couponsUsed?.length ? { couponsUsed: s.couponsUsed } : {}),
         ...(s.cashierId ? { cashierId: s.cashierId } : {}),
+        ...(s.manualDiscounts?.length ? { manualDiscounts: s.manualDiscounts.map(manualDiscountFromWire) } : {}),
       },
     };
   } else if (e.topUp) {
@@ -414,10 +460,13 @@ export function eventToWire(e: SyncEvent): Record<string, unknown> {
           grams: l.measure?.grams ?? 0,
           pricePerKg: String(l.measure?.pricePerKgMinor ?? 0),
           weightDerived: l.measure?.weightDerived ?? false,
+          manualDiscounts: (l.manualDiscounts ?? []).map((d) => ({ discountId: d.discountId, discount: String(d.discountMinor) })),
+          priceOverride: l.priceOverride ? { listUnitPrice: String(l.priceOverride.listUnitPriceMinor), reason: l.priceOverride.reason, overrideId: l.priceOverride.overrideId, approvedBy: l.priceOverride.approvedBy } : null,
         })),
         promotionUses: (s.promotionUses ?? []).map((u) => ({ promotionId: u.promotionId, memberUses: u.memberUses, budgetKind: u.budgetKind ?? '', budgetDrawn: String(u.budgetDrawn), discount: String(u.discountMinor) })),
         couponsUsed: s.couponsUsed ?? [],
         cashierId: s.cashierId ?? '',
+        manualDiscounts: (s.manualDiscounts ?? []).map(manualDiscountToWire),
         total: String(s.totalMinor),
         tenders: s.tenders.map((t) => ({
           kind: t.kind,
