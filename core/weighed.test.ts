@@ -71,6 +71,17 @@ describe('weighed lines, worked in yuan', () => {
     expect(priced.lines.reduce((s, l) => s + l.discountMinor, 0)).toBe(yuan('5'));
   });
 
+  it('a special price of a weighed SKU is per kilogram: ¥9.90/kg on 1.234 kg of apples is ¥12.22', () => {
+    const basket = basketOf([{ ...weighedBasketLine(1, 'APPLE', 1580), grams: 1234 }, weighedBasketLine(2, 'COLA', 300, 'drinks')]);
+    const priced = priceBasket(basket, [promotion('apples-990', { type: 'specialPrice', items: [{ sku: 'APPLE', priceMinor: yuan('9.90') }] })], { levels: [] });
+    // 9.90 × 1.234 = 12.2166 → 12.22 (half-up, as the weighed amount itself)
+    expect(show(priced.lines[0]!.amountMinor)).toBe('12.22');
+    expect(show(priced.lines[1]!.amountMinor)).toBe('3.00');
+    // A per-kg price above the scale's never raises the line.
+    const dearer = priceBasket(basket, [promotion('apples-1500', { type: 'specialPrice', items: [{ sku: 'APPLE', priceMinor: yuan('15.00') }] })], { levels: [] });
+    expect(show(dearer.lines[0]!.amountMinor)).toBe('15.80');
+  });
+
   it('a 20% off coupon on produce takes 20% of the weighed amount', () => {
     const basket = basketOf([weighedBasketLine(1, 'APPLE', 1580)], { couponsPresented: [{ code: 'PRODUCE20', promotionId: 'produce20' }] });
     const priced = priceBasket(basket, [promotion('produce20', { type: 'coupon', benefit: { kind: 'percent', rate: '0.8' }, minSpendMinor: 0, maxPerBasket: 1, scope: { categories: ['produce'] } })], { levels: [] });
@@ -79,6 +90,36 @@ describe('weighed lines, worked in yuan', () => {
 });
 
 describe('weighed amounts (property)', () => {
+  it('in a basket with per-kg special prices, a member discount and 满减, discounts never exceed the basket and lines add up', () => {
+    const levels = [{ code: 'gold', name: 'Gold', nameZh: '金卡', discountRate: '0.95' }];
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ perKg: fc.integer({ min: 1, max: 20_000 }), grams: fc.integer({ min: 1, max: MAX_WEIGHT_GRAMS }), special: fc.option(fc.integer({ min: 0, max: 20_000 })) }), { minLength: 1, maxLength: 6 }),
+        fc.boolean(),
+        (items, member) => {
+          const lines = items.map((it, i) => ({ ...weighedBasketLine(i + 1, `W${i}`, weighedAmount(it.perKg, it.grams)), grams: it.grams }));
+          const specials = items.flatMap((it, i) => (it.special === null ? [] : [{ sku: `W${i}`, priceMinor: it.special }]));
+          const promotions = [
+            promotion('gold', { type: 'memberLevelDiscount', levels: null }, { group: 'stackable' }),
+            promotion('30-5', { type: 'spendThresholdDiscount', tiers: [{ thresholdMinor: 3000, offMinor: 500 }], repeat: true, capMinor: null }, { group: 'stackable' }),
+            ...(specials.length ? [promotion('special', { type: 'specialPrice', items: specials })] : []),
+          ];
+          const priced = priceBasket(basketOf(lines, member ? { member: { id: 'm', levelCode: 'gold', birthday: null } } : {}), promotions, { levels });
+          const gross = lines.reduce((s, l) => s + l.unitPriceMinor, 0);
+          expect(priced.totals.grossMinor).toBe(gross);
+          expect(priced.totals.discountMinor).toBeLessThanOrEqual(gross);
+          expect(priced.lines.reduce((s, l) => s + l.discountMinor, 0)).toBe(priced.totals.discountMinor);
+          for (const l of priced.lines) {
+            expect(l.amountMinor).toBeGreaterThanOrEqual(0);
+            expect(l.amountMinor + l.discountMinor).toBe(l.grossMinor);
+            expect(l.adjustments.reduce((s, a) => s + a.amountMinor, 0)).toBe(l.discountMinor);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('are never negative and are exactly price/kg × grams / 1000 rounded half-up', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 10_000_000 }), fc.integer({ min: 1, max: MAX_WEIGHT_GRAMS }), (perKg, grams) => {

@@ -948,7 +948,7 @@ export class Checkout {
       currency: this.o.terminal.currency,
       timeZone: this.timeZone,
       now: this.o.clock.now(),
-      lines: rows.map((r) => ({ lineNo: r.line_no, sku: r.sku, barcode: r.barcode, name: r.name, quantity: r.quantity, unitPriceMinor: r.unit_price_minor, eligibleForMemberBenefits: r.eligible_for_member_benefits === 1 })),
+      lines: rows.map((r) => ({ lineNo: r.line_no, sku: r.sku, barcode: r.barcode, name: r.name, quantity: r.quantity, unitPriceMinor: r.unit_price_minor, eligibleForMemberBenefits: r.eligible_for_member_benefits === 1, ...(r.grams !== null ? { grams: r.grams } : {}) })),
       member: m ? { id: m.id, levelCode: m.level_code, birthday: m.birthday } : null,
       coupons: presentedCoupons(this.db, saleId, sale.member_id),
     });

@@ -135,7 +135,7 @@ export interface PricingInput {
   currency: string;
   timeZone: string;
   now: number;
-  lines: ReadonlyArray<{ lineNo: number; sku: string; barcode: string; name: string; quantity: number; unitPriceMinor: number; eligibleForMemberBenefits: boolean }>;
+  lines: ReadonlyArray<{ lineNo: number; sku: string; barcode: string; name: string; quantity: number; unitPriceMinor: number; eligibleForMemberBenefits: boolean; grams?: number }>;
   member: { id: string; levelCode: string; birthday: string | null } | null;
   /** Coupon codes presented (presentedCoupons). */
   coupons?: PresentedCoupon[];
@@ -193,6 +193,7 @@ export class PromotionPricer {
         quantity: l.quantity,
         unitPriceMinor: l.unitPriceMinor,
         excludedFromMemberBenefits: !l.eligibleForMemberBenefits,
+        ...(l.grams !== undefined ? { grams: l.grams } : {}),
       };
     });
     const t = localTime(input.now, input.timeZone);

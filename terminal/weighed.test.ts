@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainError } from '../core/errors';
+import { promotion, type Promotion } from '../core/pricing';
 import { createDeviceFactory, type ScanData } from '../drivers';
 import { demoChain } from '../fixtures/data/demo-chain';
 import { VirtualDevices } from '../fixtures/simulators/virtual-devices';
 import { gtinCheckDigit } from '../protocols/barcode/gtin';
 import { encodeVariableMeasure, type VariableMeasureLayout } from '../protocols/barcode/variable-measure';
 import { StoreLane } from './devices';
+import { applyChange } from './master-data';
 import { allEvents } from './outbox';
 import { saleReceipt } from './receipt';
 import { openTestTerminal, type TestTerminal } from './testing';
@@ -125,6 +127,23 @@ describe('items sold by weight at the terminal', () => {
       expect(text[i - 1]).toBe('苹果 (散称)');
       expect(text[i]).toMatch(/^ {2}1\.234 kg × ¥12\.80\/kg +¥15\.80$/);
     }
+  });
+
+  it('promotions take their share of a weighed line: a special price per kg, then the gold member 9.5折', () => {
+    const t2 = openTestTerminal(demoChain);
+    const ctx = { currency: 'CNY', appliedSeq: 0, snapshotGen: 0 };
+    const receive = (seq: number, p: Promotion) => t2.db.transaction(() => applyChange(t2.db, { seq, deleted: false, body: { type: 'promotion', promotion: p } }, ctx))();
+    receive(1, promotion('apples-990', { type: 'specialPrice', items: [{ sku: 'SKU-0067', priceMinor: 990 }] }, { orgNodeId: 'region-east' }));
+    receive(2, promotion('east-gold', { type: 'memberLevelDiscount', levels: null }, { orgNodeId: 'region-east', group: 'stackable' }));
+    const sale = t2.checkout.openSale();
+    let v = t2.checkout.addScaleLabel(sale.id, { itemCode: '10001', value: 'weight', amount: 1234 }, APPLES_1234G);
+    // ¥9.90/kg × 1.234 kg = 12.2166 → ¥12.22 instead of ¥15.80
+    expect(v.lines[0]).toMatchObject({ unitPriceMinor: 1580, amountMinor: 1222, measure: { grams: 1234, pricePerKgMinor: 1280 } });
+    v = t2.checkout.attachMember(sale.id, '5B7E0D92'); // gold: 9.5折 on what is left, 12.22 × 0.95 = 11.609 → ¥11.61
+    expect(v.lines[0]!.amountMinor).toBe(1161);
+    expect(v.lines[0]!.promotions?.map((p) => p.promotionId).sort()).toEqual(['apples-990', 'east-gold']);
+    expect(v.totalMinor).toBe(1161);
+    t2.db.close();
   });
 
   it('a weighed line is refunded whole: its amount back; more than the line is refused', async () => {

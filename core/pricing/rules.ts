@@ -220,6 +220,11 @@ export function settle(p: Promotion, ctx: PricingContext, exact: Decimal | numbe
 }
 
 /** A per-line evaluation; with an amount budget the lines are coupled, so it becomes non-separable. */
+/** A member or special price: per unit, or per kilogram on a weighed line (its weight's amount, half-up to the minor unit, as the line's own was). */
+function itemPrice(price: number, line: BasketLine): number {
+  return line.grams === undefined ? price : toMinor(new Decimal(price).times(line.grams).div(1000), 'HALF_UP');
+}
+
 function perLine(p: Promotion, ctx: PricingContext, lines: readonly WorkLine[], microValueOf: (w: WorkLine) => number): Evaluation | null {
   const ev = empty(p, p.budget?.kind !== 'amount');
   let sum = 0;
@@ -495,7 +500,7 @@ export function evaluate(p: Promotion, ctx: PricingContext, work: readonly WorkL
       const items = compileItems(rule.items);
       if (!itemsMayTouch(items, ctx.index)) return null;
       const lines = linesOfItems(ctx, items, work, rule.type === 'memberPrice');
-      return perLine(p, ctx, lines, (w) => (w.netMinor - items.get(w.line.sku)! * w.line.quantity) * MICRO);
+      return perLine(p, ctx, lines, (w) => (w.netMinor - itemPrice(items.get(w.line.sku)!, w.line) * w.line.quantity) * MICRO);
     }
     case 'limitedQuantitySpecial': {
       const items = compileItems(rule.items);

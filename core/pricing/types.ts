@@ -23,6 +23,11 @@ export interface BasketLine {
   unitPriceMinor: number;
   /** Tobacco, gift cards…: no member discount, member price, birthday offer or points multiplier. */
   excludedFromMemberBenefits: boolean;
+  /**
+   * A weighed line (core/weighed.ts): one unit of this many grams whose unit price is its weighed
+   * amount. A member price or special price of its SKU is then a price per kilogram.
+   */
+  grams?: number;
 }
 
 export interface BasketMember {
