@@ -14,7 +14,7 @@ export async function operatorsForStore(db: Db, storeId: string, operatorIds: re
   if (operatorIds.length === 0) return out;
   const above = await ancestorsOf(db, storeId);
   const rows = await db`
-    select o.id, o.name, o.login, o.pin_hash, o.card_no, o.locked_at, array_agg(distinct g.role_code) as roles
+    select o.id, o.name, o.login, o.pin_hash, o.card_no, o.locked_at, o.unlocked_at, array_agg(distinct g.role_code) as roles
     from operators o join operator_grants g on g.operator_id = o.id
     where o.id = any(${[...operatorIds]}::text[]) and o.disabled_at is null and g.node_id = any(${above}::text[])
     group by o.id`;
@@ -22,7 +22,7 @@ export async function operatorsForStore(db: Db, storeId: string, operatorIds: re
   const roles = await rolePermissions(db);
   for (const r of rows) {
     const permissions = [...new Set((r.roles as string[]).flatMap((code) => [...(roles.get(code) ?? [])]))].sort();
-    out.set(r.id, { id: r.id, name: r.name, login: r.login, pinHash: r.pin_hash || null, cardNo: r.card_no ?? null, permissions, locked: r.locked_at !== null });
+    out.set(r.id, { id: r.id, name: r.name, login: r.login, pinHash: r.pin_hash || null, cardNo: r.card_no ?? null, permissions, locked: r.locked_at !== null, ...(r.unlocked_at ? { unlockedAt: new Date(r.unlocked_at as string | Date).getTime() } : {}) });
   }
   return out;
 }

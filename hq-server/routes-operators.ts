@@ -211,7 +211,8 @@ export function registerOperatorRoutes(api: express.Router, deps: { sql: Sql }):
     const before = await target(res, id, 'operator.manage');
     const who = await actorAt(sql, signedInOperator(res), before.nodeId);
     const after = await sql.begin(async (tx) => {
-      await tx`update operators set locked_at = null, failed_sign_ins = 0 where id = ${id}`;
+      // unlocked_at reaches the tills through the operator feed: each lifts its own PIN lock.
+      await tx`update operators set locked_at = null, failed_sign_ins = 0, unlocked_at = now() where id = ${id}`;
       const view = await operatorView(tx, id);
       await audit(tx, who, { action: 'operator.unlocked', entityKind: 'operator', entityId: id, before: { locked: before.locked, failedSignIns: before.failedSignIns }, after: { locked: false, failedSignIns: 0 } });
       await recordChanges(tx, [{ kind: 'operator', key: id }]);

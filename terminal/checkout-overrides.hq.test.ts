@@ -120,4 +120,24 @@ describe('checkout overrides: terminal against a real HQ', () => {
     const report = (await hqCall('GET', `/reports/cashier-performance?from=${day(-1)}&to=${day(1)}`)).json as { rows: Array<{ operator_id: string; sale_count: number; sales_minor: number; refund_count: number }> };
     expect(report.rows).toEqual([expect.objectContaining({ operator_id: 'op-sh-01-cashier-1', sale_count: 1, sales_minor: saleTotal, refund_count: 2 })]);
   });
+
+  it('20 wrong PINs lock a cashier at the till; HQ’s unlock (operator.manage) reaches the till with the next pull and lifts that lock', async () => {
+    for (let i = 0; i < 19; i++) expect((await till('POST', '/api/session', { login: 'sh01.cashier2', pin: '0000' })).json.error.code).toBe('WRONG_PIN');
+    expect((await till('POST', '/api/session', { login: 'sh01.cashier2', pin: '0000' })).json.error.code).toBe('PIN_LOCKED');
+    expect(await till('POST', '/api/session', { login: 'sh01.cashier2', pin: '5102' })).toMatchObject({ status: 422, json: { error: { code: 'PIN_LOCKED', details: { where: 'terminal' } } } });
+    await terminal.syncNow();
+    // The store manager unlocks her at HQ (the lock reached HQ's audit log with the push).
+    const storeManager = (await hqCall('POST', '/sessions', { login: 'sh01.manager', password: 'onecard-demo' })).json.token as string;
+    const res = await fetch(`${hq.httpUrl}/api/v1/operators/op-sh-01-cashier-2/unlock`, { method: 'POST', headers: { authorization: `Bearer ${storeManager}` } });
+    expect(res.status).toBe(200);
+    // Until the till pulls, its own lock holds.
+    expect((await till('POST', '/api/session', { login: 'sh01.cashier2', pin: '5102' })).status).toBe(422);
+    await terminal.syncNow();
+    expect(await till('POST', '/api/session', { login: 'sh01.cashier2', pin: '5102' })).toMatchObject({ status: 201, json: { session: { operator: { id: 'op-sh-01-cashier-2' } } } });
+    // A later pull of the same operator (nothing unlocked since) changes nothing: a new lock stays.
+    for (let i = 0; i < 20; i++) await till('POST', '/api/session', { login: 'sh01.cashier2', pin: '0000' });
+    expect((await hqCall('PATCH', '/operators/op-sh-01-cashier-2', { cardNo: 'CASHCARD02' })).status).toBe(200);
+    await terminal.syncNow();
+    expect((await till('POST', '/api/session', { login: 'sh01.cashier2', pin: '5102' })).json.error.code).toBe('PIN_LOCKED');
+  });
 });

@@ -1,6 +1,6 @@
 import { verify } from '@node-rs/argon2';
 import { DomainError } from '../core/errors';
-import { uuidv7, type Clock } from '../core/ids';
+import { systemClock, uuidv7, type Clock } from '../core/ids';
 import type { TerminalOperator } from '../protocols/sync/v1/codec';
 import { stmt, type TerminalDb } from './db';
 import { recordEvent } from './outbox';
@@ -40,6 +40,15 @@ export function applyOperatorChange(db: TerminalDb, operator: TerminalOperator, 
      ON CONFLICT (id) DO UPDATE SET name = excluded.name, login = excluded.login, pin_hash = excluded.pin_hash, card_no = excluded.card_no,
        permissions = excluded.permissions, locked_at_hq = excluded.locked_at_hq`,
   ).run(operator.id, operator.name, operator.login, operator.pinHash, operator.cardNo, JSON.stringify([...operator.permissions].sort()), operator.locked ? 1 : 0);
+  // An unlock at HQ newer than the last one seen here lifts this till's PIN lock too.
+  const unlockedAt = operator.unlockedAt ?? 0;
+  const seen = stmt(db, 'SELECT hq_unlocked_at FROM operators WHERE id = ?').get(operator.id) as { hq_unlocked_at: number };
+  if (unlockedAt > seen.hq_unlocked_at) {
+    stmt(db, 'UPDATE operators SET hq_unlocked_at = ? WHERE id = ?').run(unlockedAt, operator.id);
+    const lifted = stmt(db, 'DELETE FROM operator_pin_failures WHERE operator_id = ?').run(operator.id);
+    // HQ's audit log already holds the unlock; this till's trail says where its lock went.
+    if (lifted.changes > 0) terminalAudit(db, systemClock, null, 'operator.unlocked_at_hq', { operatorId: operator.id, unlockedAt });
+  }
 }
 
 interface OperatorRow {

@@ -545,6 +545,7 @@ const operatorSchema = z.object({
   cardNo: z.string().max(64),
   permissions: z.array(z.string().min(1).max(64)).max(200),
   locked: z.boolean(),
+  unlockedAt: nonNegative.default(0),
 });
 
 /** An operator as a terminal caches them: hashes only, never a PIN or password. */
@@ -556,6 +557,8 @@ export interface TerminalOperator {
   cardNo: string | null;
   permissions: string[];
   locked: boolean;
+  /** When HQ last unlocked the account (Unix ms); absent when never. */
+  unlockedAt?: number;
 }
 const balanceSchema = z.object({ accountId: id, ledger: z.string().min(1).max(16), posted: int64, held: nonNegative });
 const productSchema = z.object({ sku: id, barcode: z.string().max(64), name: z.string().max(200), nameZh: z.string().max(200), category: z.string().max(64), price: nonNegative, excludedFromMemberBenefits: z.boolean(), active: z.boolean(),
@@ -633,7 +636,7 @@ export function changeFromWire(wire: unknown): SyncChange {
   }
   if (c.operator) {
     const o = c.operator;
-    return { ...base, body: { type: 'operator', operator: { id: o.id, name: o.name, login: o.login, pinHash: o.pinHash || null, cardNo: o.cardNo || null, permissions: o.permissions, locked: o.locked } } };
+    return { ...base, body: { type: 'operator', operator: { id: o.id, name: o.name, login: o.login, pinHash: o.pinHash || null, cardNo: o.cardNo || null, permissions: o.permissions, locked: o.locked, ...(o.unlockedAt > 0 ? { unlockedAt: o.unlockedAt } : {}) } } };
   }
   if (c.setting) {
     try {
@@ -672,7 +675,7 @@ export function changeToWire(c: SyncChange): Record<string, unknown> {
       return { ...base, promotion: { id: b.promotion.id, json: JSON.stringify(b.promotion), allotment: String(b.allotment ?? 0) } };
     case 'operator': {
       const o = b.operator;
-      return { ...base, operator: { id: o.id, name: o.name, login: o.login, pinHash: o.pinHash ?? '', cardNo: o.cardNo ?? '', permissions: o.permissions, locked: o.locked } };
+      return { ...base, operator: { id: o.id, name: o.name, login: o.login, pinHash: o.pinHash ?? '', cardNo: o.cardNo ?? '', permissions: o.permissions, locked: o.locked, unlockedAt: String(o.unlockedAt ?? 0) } };
     }
     case 'balance':
       return { ...base, balance: { accountId: b.balance.accountId, ledger: b.balance.ledger, posted: String(b.balance.posted), held: String(b.balance.held) } };
