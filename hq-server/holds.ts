@@ -1,7 +1,7 @@
 import { cardBonusAccountId, cardPrincipalAccountId, chainPointsIssuedAccountId, memberPointsAccountId, storeSalesAccountId } from '../core/accounts';
 import { DomainError, invariant } from '../core/errors';
 import { availableCreditBalance, type Transfer, type TransferStatus } from '../core/ledger';
-import { splitStoredValuePayment } from '../core/stored-value';
+import { splitStoredValuePayment, type SpendingOrder } from '../core/stored-value';
 import { recordChanges } from './change-log';
 import type { Db, Sql } from './database';
 import { LedgerTx, MEMBER_ACCOUNT_CODES } from './ledger';
@@ -43,11 +43,28 @@ function localDate(ms: number, timeZone: string): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(ms));
 }
 
-/** Refuses a card that may not pay: unknown, frozen, lost, expired or replaced. */
-export async function requireActiveCard(db: Db, cardId: string, storeId: string, now: number): Promise<{ id: string; memberId: string }> {
-  const [card] = await db`
+interface CardRow {
+  id: string;
+  member_id: string;
+  status: string;
+  expires_on: string | null;
+  time_zone: string;
+}
+
+/** A card with what deciding whether it may pay at `storeId` needs (undefined: unknown card). */
+async function cardAtStore(db: Db, cardId: string, storeId: string): Promise<CardRow | undefined> {
+  const [card] = await db<CardRow[]>`
     select c.id, c.member_id, c.status, c.expires_on, coalesce(s.time_zone, 'UTC') as time_zone
     from cards c left join org_nodes s on s.id = ${storeId} where c.id = ${cardId}`;
+  return card;
+}
+
+/** Refuses a card that may not pay: unknown, frozen, lost, expired or replaced. */
+export async function requireActiveCard(db: Db, cardId: string, storeId: string, now: number): Promise<{ id: string; memberId: string }> {
+  return activeCard(await cardAtStore(db, cardId, storeId), cardId, now);
+}
+
+function activeCard(card: CardRow | undefined, cardId: string, now: number): { id: string; memberId: string } {
   if (!card) throw new DomainError('UNKNOWN_CARD', `card ${cardId} is not known at HQ`);
   switch (card.status as string) {
     case 'frozen':
@@ -103,21 +120,45 @@ function memberBalanceChanges(ledger: LedgerTx, touched: readonly string[]) {
  * one pending transfer per part into the store's sales; or `amount` points of the card's member,
  * one pending transfer back to the chain. A retry with the same hold id answers the same holds
  * and reserves nothing more.
+ *
+ * Only the member's accounts are locked (the no-overdraw check reads them); the store's sales and
+ * the chain's points take holds without a lock (LedgerTx.lockHoldAccounts), so Authorizes for
+ * different members never wait for each other. The reads go out together, pipelined on the
+ * transaction's connection in the order written: the lock comes first, so what follows is current.
  */
 export async function authorizeHold(sql: Sql, terminal: TerminalIdentity, input: AuthorizeInput, now: number): Promise<AuthorizedHold> {
   return sql.begin(async (tx) => {
     const ledger = new LedgerTx(tx);
-    const [owner] = await tx`select member_id from cards where id = ${input.cardId}`;
-    const pointsAccount = owner ? memberPointsAccountId(owner.member_id as string) : null;
     const principal = cardPrincipalAccountId(input.cardId);
     const bonus = cardBonusAccountId(input.cardId);
     const sales = storeSalesAccountId(terminal.storeId);
-    await ledger.lockAccounts(input.asset === 'points' ? [pointsAccount ?? principal, chainPointsIssuedAccountId()] : [principal, bonus, sales]);
     const legIds = holdLegIds(input.holdId);
-    await ledger.loadTransfers(legIds);
-
     const part = input.asset === 'stored_value' ? (input.part ?? null) : null;
-    const [existing] = await tx`select card_id, terminal_id, sale_id, amount, asset, part, expires_at from holds where hold_id = ${input.holdId}`;
+    const readHold = () => tx`select card_id, terminal_id, sale_id, amount, asset, part, expires_at from holds where hold_id = ${input.holdId}`;
+    let pointsAccount: string | null = null;
+    let card: CardRow | undefined;
+    let existingRows: Awaited<ReturnType<typeof readHold>>;
+    let spendingOrder: SpendingOrder | null = null;
+    if (input.asset === 'points') {
+      // The member's points account is named by the card's member: one round trip more.
+      const [owner] = await tx`select member_id from cards where id = ${input.cardId}`;
+      pointsAccount = owner ? memberPointsAccountId(owner.member_id as string) : null;
+      [, card, existingRows] = await Promise.all([
+        ledger.lockHoldAccounts([pointsAccount ?? principal, chainPointsIssuedAccountId()]),
+        cardAtStore(tx, input.cardId, terminal.storeId),
+        readHold(),
+        ledger.loadTransfers(legIds),
+      ]);
+    } else {
+      [, card, existingRows, , spendingOrder] = await Promise.all([
+        ledger.lockHoldAccounts([principal, bonus, sales]),
+        cardAtStore(tx, input.cardId, terminal.storeId),
+        readHold(),
+        ledger.loadTransfers(legIds),
+        part ? null : readSetting(tx, 'spendingOrder'),
+      ]);
+    }
+    const [existing] = existingRows;
     if (existing) {
       if (
         existing.card_id !== input.cardId ||
@@ -133,7 +174,7 @@ export async function authorizeHold(sql: Sql, terminal: TerminalIdentity, input:
       return { holdId: input.holdId, holds, expiresAt: (existing.expires_at as Date).getTime() };
     }
     // After the retry check: a hold already made is answered even if the card changed since.
-    await requireActiveCard(tx, input.cardId, terminal.storeId, now);
+    activeCard(card, input.cardId, now);
 
     const base = { kind: 'pending' as const, pendingId: null, timestamp: now, originTerminalId: terminal.terminalId, documentId: input.saleId };
     let holds: Transfer[];
@@ -152,7 +193,7 @@ export async function authorizeHold(sql: Sql, terminal: TerminalIdentity, input:
       const available = { principal: availableCreditBalance(ledger.balances(principal)), bonus: availableCreditBalance(ledger.balances(bonus)) };
       const legs = part
         ? splitStoredValuePayment(input.cardId, input.amount, { ...available, [part === 'principal' ? 'bonus' : 'principal']: 0 }, part === 'principal' ? 'principal_first' : 'bonus_first')
-        : splitStoredValuePayment(input.cardId, input.amount, available, await readSetting(tx, 'spendingOrder'));
+        : splitStoredValuePayment(input.cardId, input.amount, available, spendingOrder!);
       holds = legs.map((leg) => ({ ...base, id: holdLegId(input.holdId, leg.part), debitAccountId: leg.accountId, creditAccountId: sales, ledger: principalAccount.ledger, amount: leg.amount, code: 'SALE_STORED_VALUE' as const }));
     }
     const applied = await ledger.apply(holds, { atomic: true });
@@ -204,7 +245,13 @@ export async function settleHold(
     const [hold] = await tx`select terminal_id from holds where hold_id = ${holdId}`;
     if (!hold || hold.terminal_id !== terminal.terminalId) throw new DomainError('HOLD_NOT_FOUND', `no hold ${holdId} for this terminal`);
     const ledger = new LedgerTx(tx);
-    await ledger.load(transfers);
+    if (kind === 'void_pending') {
+      // A release changes no cached total of a limit-free account: only the member's are locked.
+      await ledger.lockHoldAccounts(transfers.flatMap((t) => [t.debitAccountId, t.creditAccountId]));
+      await ledger.loadTransfers(transfers.flatMap((t) => [t.id, t.pendingId!]));
+    } else {
+      await ledger.load(transfers);
+    }
     const applied = await ledger.apply(transfers, { atomic: true });
     if (!applied.ok) throw settleRefusal(applied.statuses.find((s) => s !== 'created' && s !== 'exists')!, holdId);
     await refreshHoldStates(tx, [holdId]);
@@ -231,7 +278,7 @@ export async function releaseExpiredHolds(sql: Sql, now: number, batchSize = 100
       const legIds = holdLegIds(holdId);
       const legs = await tx`select debit_account_id, credit_account_id from transfers where id = any(${legIds}::text[])`;
       const ledger = new LedgerTx(tx);
-      await ledger.lockAccounts(legs.flatMap((l) => [l.debit_account_id as string, l.credit_account_id as string]));
+      await ledger.lockHoldAccounts(legs.flatMap((l) => [l.debit_account_id as string, l.credit_account_id as string]));
       await ledger.loadTransfers([...legIds, ...legIds.map(expiryVoidId)]);
       const voids: Transfer[] = [];
       for (const legId of legIds) {

@@ -28,6 +28,14 @@ export function isApplied(status: TransferStatus): boolean {
   return status === 'created' || status === 'exists';
 }
 
+/**
+ * Pending totals are cached only on accounts with a limit, the only ones whose check reads them.
+ * A limit-free house account (a store's sales, the chain's points) is the other side of every
+ * hold of its store or chain: a cached pending total there would make all of them queue on its
+ * row. Its pending total is the sum of its pending transfers.
+ */
+export const cachesPending = (account: Pick<Account, 'debitsMustNotExceedCredits'>): boolean => account.debitsMustNotExceedCredits;
+
 export const MEMBER_ACCOUNT_CODES: ReadonlySet<AccountCode> = new Set(['CARD_PRINCIPAL', 'CARD_BONUS', 'MEMBER_POINTS']);
 
 interface TransferRow {
@@ -97,12 +105,14 @@ export class LedgerTx implements LedgerView {
   private readonly transfers = new Map<string, Transfer>();
   private readonly pending = new Map<string, PendingStatus>();
   private readonly lockedAccountIds = new Set<string>();
+  /** Limit-free accounts read without a lock (lockHoldAccounts): their cached totals may not change. */
+  private readonly unlockedAccountIds = new Set<string>();
   private readonly lookedUpTransferIds = new Set<string>();
 
   constructor(private readonly tx: Db) {}
 
   account(id: string): Account | undefined {
-    invariant(this.lockedAccountIds.has(id), `account ${id} read before it was locked`);
+    invariant(this.lockedAccountIds.has(id) || this.unlockedAccountIds.has(id), `account ${id} read before it was locked`);
     return this.accounts.get(id);
   }
   balances(id: string): Balances {
@@ -142,10 +152,38 @@ export class LedgerTx implements LedgerView {
   async lockAccounts(ids: readonly string[]): Promise<void> {
     const missing = [...new Set(ids)].filter((id) => !this.lockedAccountIds.has(id)).sort();
     if (missing.length === 0) return;
+    // NO KEY UPDATE excludes other lockers alike, yet lets other transactions insert transfers
+    // that name the account (their foreign-key check takes KEY SHARE).
     const rows = await this.tx`
       select id, ledger, code, debits_must_not_exceed_credits, debits_posted, credits_posted, debits_pending, credits_pending
-      from accounts where id = any(${missing}::text[]) order by id for update`;
+      from accounts where id = any(${missing}::text[]) order by id for no key update`;
     for (const id of missing) this.lockedAccountIds.add(id);
+    this.remember(rows);
+  }
+
+  /**
+   * For making and releasing holds, which change no cached total of a limit-free account
+   * (cachesPending): locks the accounts of `ids` that have a limit, in id order, and reads the
+   * limit-free ones without a lock, in one statement. So holds of different members at one store
+   * do not queue on the store's row.
+   */
+  async lockHoldAccounts(ids: readonly string[]): Promise<void> {
+    const missing = [...new Set(ids)].filter((id) => !this.lockedAccountIds.has(id) && !this.unlockedAccountIds.has(id)).sort();
+    if (missing.length === 0) return;
+    const rows = await this.tx`
+      with locked as (
+        select id, ledger, code, debits_must_not_exceed_credits, debits_posted, credits_posted, debits_pending, credits_pending
+        from accounts where id = any(${missing}::text[]) and debits_must_not_exceed_credits order by id for no key update)
+      select * from locked
+      union all
+      select id, ledger, code, debits_must_not_exceed_credits, debits_posted, credits_posted, debits_pending, credits_pending
+      from accounts where id = any(${missing}::text[]) and not debits_must_not_exceed_credits`;
+    const limitFree = new Set(rows.filter((r) => !r.debits_must_not_exceed_credits).map((r) => r.id as string));
+    for (const id of missing) (limitFree.has(id) ? this.unlockedAccountIds : this.lockedAccountIds).add(id);
+    this.remember(rows);
+  }
+
+  private remember(rows: readonly Record<string, any>[]): void {
     for (const r of rows) {
       this.accounts.set(r.id, { id: r.id, ledger: r.ledger, code: r.code, debitsMustNotExceedCredits: r.debits_must_not_exceed_credits });
       const b = { debitsPosted: r.debits_posted, creditsPosted: r.credits_posted, debitsPending: r.debits_pending, creditsPending: r.credits_pending };
@@ -184,7 +222,11 @@ export class LedgerTx implements LedgerView {
       statuses.push(evaluation.status);
       if (evaluation.status !== 'created') continue;
       assertDeltasBalance(evaluation.deltas);
-      for (const d of evaluation.deltas) overlay.balanceChanges.set(d.accountId, addBalances(overlay.balances(d.accountId), d));
+      for (const d of evaluation.deltas) {
+        const cached = cachesPending(overlay.account(d.accountId)!) ? d : { ...d, debitsPending: 0, creditsPending: 0 };
+        if (cached.debitsPosted === 0 && cached.creditsPosted === 0 && cached.debitsPending === 0 && cached.creditsPending === 0) continue;
+        overlay.balanceChanges.set(d.accountId, addBalances(overlay.balances(d.accountId), cached));
+      }
       overlay.created.set(t.id, { ...t });
       if (t.kind === 'pending') overlay.settles.set(t.id, 'pending');
       if (evaluation.settles) overlay.settles.set(evaluation.settles.pendingId, evaluation.settles.becomes);
@@ -264,6 +306,7 @@ export class LedgerTx implements LedgerView {
     }
     const ids = [...balances.keys()].sort();
     if (ids.length === 0) return;
+    for (const id of ids) invariant(this.lockedAccountIds.has(id), `account ${id} changes but was read without a lock`);
     const diff = ids.map((id) => {
       const before = this.persisted.get(id) ?? ZERO_BALANCES;
       const after = balances.get(id)!;

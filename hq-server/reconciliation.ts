@@ -359,7 +359,10 @@ async function liabilityCheck(db: Db, date: string, timeZone: string, out: Diffe
   return { from, to, openingMinor, flows, closingFromFlowsMinor, memberBalancesMinor, cachedNowMinor, transfersNowMinor };
 }
 
-/** Accounts whose cached posted (and pending) totals differ from their transfers. */
+/**
+ * Accounts whose cached posted (and pending) totals differ from their transfers. A limit-free
+ * account caches no pending total (ledger.ts cachesPending): its pending columns must be zero.
+ */
 export async function accountCacheMismatches(db: Db): Promise<Array<{ id: string; owner: string | null; ledger: string; cached: number; fromTransfers: number }>> {
   const rows = await db`
     with posted as (
@@ -372,7 +375,8 @@ export async function accountCacheMismatches(db: Db): Promise<Array<{ id: string
     select a.id, a.owner, a.ledger, a.credits_posted - a.debits_posted as cached, coalesce(p.cp, 0) - coalesce(p.dp, 0) as from_transfers
     from accounts a left join posted p on p.account = a.id
     where a.debits_posted <> coalesce(p.dp, 0) or a.credits_posted <> coalesce(p.cp, 0)
-       or a.debits_pending <> coalesce(p.dq, 0) or a.credits_pending <> coalesce(p.cq, 0)
+       or a.debits_pending <> case when a.debits_must_not_exceed_credits then coalesce(p.dq, 0) else 0 end
+       or a.credits_pending <> case when a.debits_must_not_exceed_credits then coalesce(p.cq, 0) else 0 end
     order by a.id`;
   return rows.map((r) => ({ id: r.id, owner: r.owner, ledger: r.ledger, cached: r.cached, fromTransfers: r.from_transfers }));
 }
