@@ -19,6 +19,7 @@ import { grantNodes, scopeOf } from './access';
 import { scopedMemberTransactions } from './member-scope';
 import { registerOperatorRoutes } from './routes-operators';
 import { registerOrgRoutes } from './routes-org';
+import { registerCatalogRoutes } from './routes-catalog';
 import { issueEnrollmentCode } from './seed';
 import { listEvents, listTerminals, revokeTerminal, terminalStore } from './terminals';
 import { renderMetrics } from './metrics';
@@ -332,6 +333,9 @@ export function createApiRouter(deps: { sql: Sql; log: Log; clock?: Clock }): ex
 
   // Promotions: drafts, approval, budgets, reports (routes-promotions.ts).
   registerPromotionRoutes(api, deps);
+
+  // The catalog: products, including items sold by weight (routes-catalog.ts).
+  registerCatalogRoutes(api, { sql });
 
   api.use((req: Request) => {
     throw new HttpError(404, 'NOT_FOUND', `no route ${req.method} ${req.baseUrl}${req.path}`);

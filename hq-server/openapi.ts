@@ -6,6 +6,7 @@
 import { orgApiPaths } from './openapi-org';
 import { financeApiPaths } from './openapi-finance';
 import { promotionApiPaths } from './openapi-promotions';
+import { catalogApiPaths } from './openapi-catalog';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: object, description: string) => ({ description, content: { 'application/json': { schema } } });
@@ -470,5 +471,6 @@ export const openApiDocument = {
     ...orgApiPaths,
     ...financeApiPaths,
     ...promotionApiPaths,
+    ...catalogApiPaths,
   },
 } as const;

@@ -134,6 +134,11 @@ describe('built-in roles × REST routes', () => {
     },
     { route: 'get /exposure', permission: 'exposure.read', allowed: 'AFRS', expect: 200, call: () => ({ method: 'GET', path: '/exposure' }) },
     { route: 'get /settings', permission: 'setting.read', allowed: 'AFRS', expect: 200, call: () => ({ method: 'GET', path: '/settings' }) },
+    { route: 'get /products/{sku}', permission: 'catalog.write', allowed: 'A', expect: 200, call: () => ({ method: 'GET', path: '/products/SKU-0067' }) },
+    {
+      route: 'put /products/{sku}', permission: 'catalog.write', allowed: 'A', expect: 200, change: true,
+      call: (r) => ({ method: 'PUT', path: `/products/SKU-W-${r}`, body: { barcode: '6999991000059', name: 'Pears', nameZh: '梨', category: 'produce', priceMinor: 990, plu: '10009', soldBy: 'weight', pricePerKgMinor: 990 } }),
+    },
     { route: 'get /settings/{key}', permission: 'setting.read', allowed: 'AFRS', expect: 200, call: () => ({ method: 'GET', path: '/settings/spendingOrder' }) },
     { route: 'put /settings/{key}', permission: 'setting.write', allowed: 'A', expect: 200, change: true, call: () => ({ method: 'PUT', path: '/settings/spendingOrder', body: { value: 'principal_first' } }) },
     { route: 'get /terminals', permission: 'terminal.read', allowed: 'AFRS', expect: 200, call: () => ({ method: 'GET', path: '/terminals' }) },

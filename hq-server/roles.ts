@@ -13,6 +13,8 @@ export const PERMISSIONS = [
   // promotions
   'promotion.write',
   'promotion.approve',
+  // the catalog (products, items sold by weight)
+  'catalog.write',
   // at the till
   'sale.create',
   'sale.void',

@@ -7,7 +7,6 @@ import { demoChain } from '../fixtures/data/demo-chain';
 import { VirtualDevices } from '../fixtures/simulators/virtual-devices';
 import { encodeVariableMeasure } from '../protocols/barcode/variable-measure';
 // Tests only: the terminal's code never imports HQ.
-import { saveProduct } from '../hq-server/catalog';
 import { startTestHq } from '../hq-server/testing/hq';
 import { startTerminal, type RunningTerminal } from './index';
 
@@ -63,15 +62,30 @@ describe('an item sold by weight, from HQ catalog to an accepted sale', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  /** HQ's REST API as the chain's admin (catalog.write at HQ). */
+  const hqApi = async (method: string, path: string, body?: unknown) => {
+    const call = async (token: string | null, method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${hq.httpUrl}/api/v1${path}`, {
+        method,
+        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.status, json: (await res.json()) as any };
+    };
+    const session = await call(null, 'POST', '/sessions', { login: 'admin', password: 'onecard-demo' });
+    return call(session.json.token as string, method, path, body);
+  };
+
   it('HQ refuses a product sold by weight without its price per kg, and a PLU another product has', async () => {
-    const who = { operatorId: null, nodeId: 'hq' };
-    await expect(saveProduct(hq.sql, who, { ...PEARS, pricePerKgMinor: undefined })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
-    await expect(saveProduct(hq.sql, who, { ...PEARS, plu: '010001' })).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('SKU-0067') });
+    const { sku: _sku, ...body } = PEARS;
+    expect(await hqApi('PUT', `/products/${PEARS.sku}`, { ...body, pricePerKgMinor: undefined })).toMatchObject({ status: 400, json: { error: { code: 'VALIDATION_FAILED' } } });
+    expect(await hqApi('PUT', `/products/${PEARS.sku}`, { ...body, plu: '010001' })).toMatchObject({ status: 409, json: { error: { code: 'CONFLICT', message: expect.stringContaining('SKU-0067') } } });
   });
 
   it('a product created at HQ as sold by weight is in the till catalog after a pull', async () => {
-    const saved = await saveProduct(hq.sql, { operatorId: null, nodeId: 'hq' }, PEARS);
-    expect(saved).toMatchObject({ sku: PEARS.sku, plu: '10009', soldBy: 'weight', pricePerKgMinor: 990, active: true });
+    const { sku: _sku, ...body } = PEARS;
+    const saved = await hqApi('PUT', `/products/${PEARS.sku}`, body);
+    expect(saved).toMatchObject({ status: 200, json: { sku: PEARS.sku, plu: '10009', soldBy: 'weight', pricePerKgMinor: 990, active: true } });
     await t.syncNow();
     const { products } = await api('GET', '/api/products?query=10009');
     expect(products).toEqual([expect.objectContaining({ sku: PEARS.sku, plu: '10009', soldBy: 'weight', pricePerKgMinor: 990 })]);
