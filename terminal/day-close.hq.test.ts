@@ -7,6 +7,7 @@ import { demoChain } from '../fixtures/data/demo-chain';
 import { createEnrollmentCode, seedChain, startHq, type RunningHq } from '../hq-server/index';
 import { reconcileDate } from '../hq-server/reconciliation';
 import { startTerminal, type RunningTerminal } from './index';
+import { signInTill, tillCredentials } from './testing-staff';
 
 const COLA = '6901028001014'; // ¥3.00
 const FACE_MASKS = '4902111000114'; // ¥59.90
@@ -24,6 +25,9 @@ describe('day close from a real terminal, reconciled by a real HQ', () => {
     hq = await startHq({ dataDir: hqDir, httpPort: 0, grpcPort: 0, log: () => {}, jobs: false });
     await seedChain(hq.sql, demoChain);
     terminal = await startTerminal({ dataDir: terminalDir, hqAddress: hq.grpcAddress, enrollmentCode: await createEnrollmentCode(hq.sql, 't-sh-01-1'), syncIntervalMs: 600_000, log: () => {} });
+    // The store's cashier, from HQ's operator feed.
+    await terminal.syncNow();
+    await signInTill(terminal.uiUrl, terminal.token, tillCredentials(demoChain, terminal.storeId).cashier);
   }, 120_000);
   afterAll(async () => {
     await terminal?.stop();

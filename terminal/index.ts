@@ -147,6 +147,9 @@ export async function startTerminal(options: StartTerminalOptions): Promise<Runn
       options.devices ??
       (devicesFile ? await loadDevicesConfigIfPresent(devicesFile).then((config) => config && { config, factory: createDeviceFactory({ dataDir: options.dataDir }) }) : undefined);
     lane = laneDevices ? new StoreLane(laneDevices, db, log) : null;
+    const services = memberMoneyServices(context);
+    const openDrawer = async () => (await lane?.openDrawer()) ?? false;
+    const staff = createStaff({ db, clock, newId, checkout, services, openDrawer });
     const cashier = new CashierLane({
       checkout,
       db,
@@ -156,10 +159,9 @@ export async function startTerminal(options: StartTerminalOptions): Promise<Runn
       language: options.language ?? defaultStoreLanguage(identity.currency),
       link: () => ({ hq: link.state(), lastContactAt: link.lastContactAt() }),
       log,
+      staff,
     });
     cashierLane = cashier;
-    const services = memberMoneyServices(context);
-    const openDrawer = async () => (await lane?.openDrawer()) ?? false;
     const app = createLocalApi({
       checkout,
       services,
@@ -169,7 +171,7 @@ export async function startTerminal(options: StartTerminalOptions): Promise<Runn
       link: () => ({ hq: link.state(), lastContactAt: link.lastContactAt() }),
       log,
       cashierApp: cashier,
-      staff: createStaff({ db, clock, newId, checkout, services, openDrawer }),
+      staff,
       dayClose: new DayClose(context),
     });
     cashier.start();

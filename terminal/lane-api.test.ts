@@ -7,6 +7,8 @@ import { EventsStream, type PushEvent } from './events-stream';
 import { CashierLane } from './lane-api';
 import { applyOperatorChange } from './operators';
 import { openTestTerminal, type TestTerminal } from './testing';
+import { pinOf, seedTillOperators, testStaff, TILL_CASHIER } from './testing-staff';
+import type { TillStaff } from './staff-api';
 
 const COLA = '6901028001014'; // ¥3.00
 const chainKey = new TextEncoder().encode('lane-test-key');
@@ -17,10 +19,13 @@ describe('cashier lane: devices and the current sale', () => {
   let sim: VirtualDevices;
   let lane: StoreLane;
   let cashier: CashierLane;
+  let staff: TillStaff;
   const events: PushEvent[] = [];
 
   beforeAll(async () => {
     t = openTestTerminal(demoChain);
+    await seedTillOperators(t.db);
+    staff = testStaff(t);
     sim = new VirtualDevices(chainKey, { paymentResponse_ms: 1000 });
     lane = new StoreLane({ config: sim.config, factory: createDeviceFactory({ simulators: sim.transports, chainKey }), panel: sim }, t.db);
     const stream = new EventsStream('x'.repeat(64));
@@ -34,6 +39,7 @@ describe('cashier lane: devices and the current sale', () => {
       language: 'zh-CN',
       link: () => ({ hq: 'offline', lastContactAt: null }),
       log: () => {},
+      staff,
     });
     cashier.start();
     await lane.start();
@@ -49,7 +55,16 @@ describe('cashier lane: devices and the current sale', () => {
     return events.slice(from).find((e) => e.type === type)!.data as any;
   };
 
+  it('a scan while nobody is signed in is refused and opens no sale', async () => {
+    const from = events.length;
+    sim.scan(COLA);
+    expect((await next('lane-error', from)).code).toBe('NOT_SIGNED_IN');
+    expect(cashier.current()).toBeNull();
+    expect(t.db.prepare('SELECT count(*) AS n FROM sales').get()).toEqual({ n: 0 });
+  });
+
   it('a scan with no sale open opens one and adds the item; the UI hears the sale', async () => {
+    await staff.staff.signIn(pinOf(TILL_CASHIER));
     const from = events.length;
     sim.scan(COLA);
     const sale = await next('sale', from);
@@ -98,7 +113,7 @@ describe('cashier lane: devices and the current sale', () => {
   });
 
   it("an operator's card on the reader is told to the UI to sign in or approve, and never attaches a member; a copy of it is refused", async () => {
-    applyOperatorChange(t.db, { id: 'op-card', name: '店长 陆海', login: 'sh01.manager', pinHash: null, cardNo: 'A1B2C3D4', permissions: ['sale.void'], locked: false }, false);
+    applyOperatorChange(t.db, { id: 'op-card', name: '值班主管', login: 'sh01.supervisor', pinHash: null, cardNo: 'A1B2C3D4', permissions: ['sale.void'], locked: false }, false);
     const from = events.length;
     sim.presentCard('A1B2C3D4', 77);
     expect(await next('operator-card', from)).toEqual({ cardNo: 'A1B2C3D4' });

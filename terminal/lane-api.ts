@@ -15,8 +15,11 @@ import type { LinkState } from './hq-link';
 import { currencySign, isLanguage, type Language } from './i18n';
 import { outboxDepth } from './outbox';
 import { saleReceipt, shiftReportReceipt, topUpReceipt } from './receipt';
+import type { Credential } from './operators';
 import type { ShiftReport } from './shift';
 import { SlipPrinter } from './slips-api';
+import type { TillStaff } from './staff-api';
+import { supervisorCredential } from './till-guard';
 
 /**
  * The cashier app's lane: where "the current sale" lives, and what the devices do to it.
@@ -37,6 +40,8 @@ export interface CashierLaneOptions {
   language: Language;
   link: () => { hq: LinkState; lastContactAt: number | null };
   log: (msg: string) => void;
+  /** Who is signed in and what they may do (staff-api.ts): asked by the routes and by scans and cards. */
+  staff: TillStaff;
 }
 
 export function saleDisplay(s: SaleView) {
@@ -197,6 +202,7 @@ export class CashierLane {
     if (m.kind === 'variable-measure') productByPlu(this.o.db, m.item.itemCode);
     if (m.kind === 'text' && this.isCardNo(scan.text)) return this.attachCard(scan.text);
     if (m.kind === 'text' && this.isCouponCode(scan.text)) {
+      this.o.staff.guard.require('sale.create');
       const sale = this.currentOrNew();
       this.publishSale(this.o.checkout.presentCoupon(sale.id, scan.text));
       return;
@@ -205,6 +211,7 @@ export class CashierLane {
       this.o.events.publish({ type: 'receipt-scanned', data: { saleId: scan.text } });
       return;
     }
+    this.o.staff.guard.require('sale.create');
     const sale = this.currentOrNew();
     this.publishSale(m.kind === 'variable-measure' ? this.o.checkout.addScaleLabel(sale.id, m.item, scan.text) : this.o.checkout.addItem(sale.id, scan.text, 1));
   }
@@ -254,6 +261,7 @@ export class CashierLane {
   }
 
   attachCard(cardNo: string): void {
+    this.o.staff.guard.require('sale.create');
     const panel = this.memberPanel(cardNo);
     this.o.events.publish({ type: 'member', data: panel });
     const sale = this.currentOrNew();
@@ -390,7 +398,17 @@ export class CashierLane {
     app.use('/app', express.static(fileURLToPath(new URL('./ui/app/', import.meta.url)), { index: false, fallthrough: false }));
   }
 
+  /**
+   * Routes after the token check. What moves goods or money asks `staff` who may (till-guard.ts):
+   * the sale, payments, top-ups and reprints sale.create; cancelling a sale with lines or tenders
+   * sale.void and the drawer without a sale drawer.open (or a supervisor's credential in the body);
+   * writing a member card member.write. The snapshot, member enquiry and the virtual devices panel
+   * (the simulated hardware itself) need the token only.
+   */
   routes(app: express.Express): void {
+    const staff = this.o.staff;
+    const guard = staff.guard;
+    const supervised = z.strictObject({ supervisor: supervisorCredential.optional() });
     const wrap = (fn: (req: Request, res: Response) => Promise<unknown> | unknown) => (req: Request, res: Response, next: NextFunction) => {
       Promise.resolve()
         .then(() => fn(req, res))
@@ -409,6 +427,7 @@ export class CashierLane {
       res.json(this.snapshot());
     }));
     app.post('/api/lane/sale', wrap((_req, res) => {
+      guard.require('sale.create');
       const s = this.currentOrNew();
       res.status(201).json(saleDisplay(s));
     }));
@@ -420,17 +439,28 @@ export class CashierLane {
     app.get('/api/lane/members/:cardNo', wrap((req, res) => res.json(this.memberPanel(String(req.params.cardNo)))));
     app.post('/api/lane/sales/:id/card', wrap(async (req, res) => {
       const b = parse(amount, req.body);
+      guard.require('sale.create');
       res.json(await this.payByCard(String(req.params.id), b.amountMinor));
     }));
     app.post('/api/lane/sales/:id/finish', wrap(async (req, res) => {
+      guard.require('sale.create');
       const r = await this.finish(String(req.params.id));
       res.json({ sale: saleDisplay(r.sale), drawerOpened: r.drawerOpened });
     }));
-    app.post('/api/lane/sales/:id/cancel', wrap(async (req, res) => res.json(await this.cancel(String(req.params.id)))));
-    app.post('/api/lane/sales/:id/reprint', wrap(async (req, res) => res.json(await this.reprint(String(req.params.id)))));
+    app.post('/api/lane/sales/:id/cancel', wrap(async (req, res) => {
+      const b = parse(supervised, req.body);
+      // Approved first: the payment terminal's voids happen only for a cancel that may go ahead.
+      const r = await staff.cancelSale(String(req.params.id), b.supervisor as Credential | undefined, () => this.cancel(String(req.params.id)));
+      res.json({ ...r.result, approval: r.approval });
+    }));
+    app.post('/api/lane/sales/:id/reprint', wrap(async (req, res) => {
+      guard.require('sale.create');
+      res.json(await this.reprint(String(req.params.id)));
+    }));
     app.post('/api/lane/top-ups', wrap(async (req, res) => {
       // A top-up at the desk: the same document as POST /api/top-ups, then its slip and, for cash, the drawer.
       const b = parse(z.strictObject({ cardNo: z.string().trim().min(1).max(64), principalMinor: z.number().int().positive().refine(Number.isSafeInteger), tender: z.enum(['cash', 'bank_card']) }), req.body);
+      guard.require('sale.create');
       const r = this.o.checkout.topUp(b);
       let drawerOpened = false;
       if (this.o.lane) {
@@ -446,6 +476,7 @@ export class CashierLane {
       // After the member desk registered the card at HQ: write its identity block on the card.
       const uid = String(req.params.uid).toUpperCase();
       if (!/^([0-9A-F]{2}){4,10}$/.test(uid)) throw new DomainError('VALIDATION_FAILED', 'uid: a card UID in hex');
+      guard.require('member.write');
       if (!this.o.lane) throw new DomainError('NOT_FOUND', 'this terminal has no card reader');
       const row = stmt(this.o.db, 'SELECT id FROM cards WHERE card_no = ?').get(uid) as { id: string } | undefined;
       if (!row) throw new DomainError('UNKNOWN_CARD', `card ${uid} is not registered yet: register it at the member desk first`, { cardNo: uid });
@@ -459,6 +490,7 @@ export class CashierLane {
       res.json({ cardNo: uid, issued: true });
     }));
     app.post('/api/lane/shifts/:id/print-z', wrap(async (req, res) => {
+      guard.require('sale.create');
       // The Z report as the shift close stored it (terminal/shift.ts), printed in the store's language.
       const row = stmt(this.o.db, 'SELECT z_report FROM shifts WHERE id = ? AND closed_at IS NOT NULL').get(String(req.params.id)) as { z_report: string } | undefined;
       if (!row) throw new DomainError('NOT_FOUND', `no closed shift ${String(req.params.id)}`);
@@ -468,13 +500,19 @@ export class CashierLane {
       const r = await this.o.lane.print(shiftReportReceipt(report, { ...this.o.store, language: this.o.language }, { ...(op ? { operatorName: op.name } : {}) }));
       res.json(r.status === 'printed' ? { status: 'printed' } : { status: 'queued', message: r.message });
     }));
-    app.post('/api/lane/drawer', wrap(async (_req, res) => res.json({ opened: (await this.o.lane?.openDrawer()) ?? false })));
+    app.post('/api/lane/drawer', wrap(async (req, res) => {
+      const b = parse(supervised.extend({ reason: z.string().trim().max(200).optional() }), req.body);
+      const r = await staff.noSale(b.reason ?? '', b.supervisor as Credential | undefined, async () => (await this.o.lane?.openDrawer()) ?? false);
+      res.json({ opened: r.drawerOpened, approval: r.approval });
+    }));
     new SlipPrinter({ db: this.o.db, lane: this.o.lane, store: this.o.store, language: this.o.language }).routes(app, wrap);
     app.get('/api/lane/virtual', wrap((_req, res) => {
       const panel = this.o.lane?.panel;
       if (!panel) throw new DomainError('NOT_FOUND', 'the devices of this lane are real: there is no virtual devices panel');
       const cards = stmt(this.o.db, "SELECT c.card_no AS cardNo, c.medium, c.status, m.name FROM cards c JOIN members m ON m.id = c.member_id ORDER BY c.id LIMIT 50").all();
-      res.json({ snapshot: panel.snapshot(), cards });
+      // Operators' cards too (HQ's feed), so that the demo can sign in and approve with a card.
+      const operatorCards = stmt(this.o.db, "SELECT card_no AS cardNo, 'mifare' AS medium, 'operator' AS status, name FROM operators WHERE card_no IS NOT NULL ORDER BY login LIMIT 50").all();
+      res.json({ snapshot: panel.snapshot(), cards: [...operatorCards, ...cards] });
     }));
     const virtualBody = z.discriminatedUnion('action', [
       z.strictObject({ action: z.literal('scan'), code: z.string().min(1).max(128) }),

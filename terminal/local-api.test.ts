@@ -4,6 +4,7 @@ import { demoChain } from '../fixtures/data/demo-chain';
 import { closeServer, createLocalApi, listenLocalApi } from './local-api';
 import type { Checkout } from './checkout';
 import { openTestTerminal } from './testing';
+import { cardOf, seedTillOperators, signInTill, testStaff, TILL_MANAGER } from './testing-staff';
 
 const TOKEN = 'a'.repeat(64);
 let server: Server | null = null;
@@ -15,6 +16,7 @@ afterEach(async () => {
 
 async function start() {
   const t = openTestTerminal(demoChain);
+  await seedTillOperators(t.db);
   const logged: string[] = [];
   const app = createLocalApi({
     checkout: t.checkout,
@@ -24,9 +26,11 @@ async function start() {
     token: TOKEN,
     link: () => ({ hq: 'offline', lastContactAt: null }),
     log: (m) => logged.push(m),
+    staff: testStaff(t),
   });
   const listening = await listenLocalApi(app, '127.0.0.1', 0);
   server = listening.server;
+  await signInTill(listening.url, TOKEN);
   const call = async (method: string, path: string, body?: unknown, token: string | null = TOKEN, raw?: string) => {
     const headers: Record<string, string> = {};
     if (token) headers.authorization = `Bearer ${token}`;
@@ -84,7 +88,8 @@ describe('local API', () => {
     await call('POST', `/api/sales/${sale.id}/items`, { barcode: '6901028001014', quantity: 2 });
     const withTea = await call('POST', `/api/sales/${sale.id}/items`, { barcode: '6902083001124' });
     expect(withTea.json.display.total).toBe('9.00');
-    expect((await call('DELETE', `/api/sales/${sale.id}/items/2`)).json.totalMinor).toBe(600);
+    // The cashier may not void a line; the store manager's card in the request allows it.
+    expect((await call('DELETE', `/api/sales/${sale.id}/items/2`, { supervisor: cardOf(TILL_MANAGER) })).json.totalMinor).toBe(600);
     const frozen = await call('POST', `/api/sales/${sale.id}/member`, { cardNo: '8888000100000030' });
     expect([frozen.status, frozen.json.error.code]).toEqual([422, 'CARD_FROZEN']);
     expect((await call('POST', `/api/sales/${sale.id}/member`, { cardNo: 'NOPE' })).status).toBe(404);
@@ -103,7 +108,8 @@ describe('local API', () => {
     expect(done.json.pointsEarned).toBe(12);
     const again = await call('POST', `/api/sales/${sale.id}/complete`);
     expect([again.status, again.json.error.code]).toEqual([409, 'SALE_NOT_OPEN']);
-    expect((await call('GET', '/api/health', undefined, null)).json.outboxDepth).toBe(1);
+    // The sale, and the manager's approval of the void (reported to HQ's audit log).
+    expect((await call('GET', '/api/health', undefined, null)).json.outboxDepth).toBe(2);
     const card = await call('GET', '/api/cards/8F3A21C4');
     expect(card.json).toMatchObject({ points: 18662, principalMinor: 186000, display: { principal: '1860.00', bonus: '280.00' }, level: { code: 'diamond' } });
     expect((await call('GET', '/api/sales/nope')).status).toBe(404);
@@ -122,9 +128,11 @@ describe('local API', () => {
     const t = openTestTerminal(demoChain);
     const logged: string[] = [];
     const broken = { openSale: () => { throw new Error('disk on fire'); } } as unknown as Checkout;
-    const app = createLocalApi({ checkout: broken, services: t.services, db: t.db, terminal: t.terminal, token: TOKEN, link: () => ({ hq: 'offline', lastContactAt: null }), log: (m) => logged.push(m) });
+    await seedTillOperators(t.db);
+    const app = createLocalApi({ checkout: broken, services: t.services, db: t.db, terminal: t.terminal, token: TOKEN, link: () => ({ hq: 'offline', lastContactAt: null }), log: (m) => logged.push(m), staff: testStaff(t) });
     const listening = await listenLocalApi(app, '127.0.0.1', 0);
     server = listening.server;
+    await signInTill(listening.url, TOKEN);
     const res = await fetch(`${listening.url}/api/sales`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
     expect(res.status).toBe(500);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('INTERNAL');

@@ -15,6 +15,9 @@ import type { LinkState } from './hq-link';
 import { searchProducts } from './master-data';
 import { unsyncedOfflineDebits } from './offline';
 import { outboxDepth } from './outbox';
+import type { Credential } from './operators';
+import type { TillStaff } from './staff-api';
+import { supervisorCredential, type TillGuard } from './till-guard';
 
 /**
  * The local API the cashier UI talks to: 127.0.0.1 only, every /api route except
@@ -27,15 +30,25 @@ import { outboxDepth } from './outbox';
  * POST /api/top-ups/:id/refund); gifts (POST /api/gifts/redeem); member desk (POST /api/members,
  * GET /api/members/:id, POST /api/members/:id/cards, POST /api/cards/:cardNo/freeze | unfreeze |
  * report-lost | replace | transfer-balance); GET /api/cards/:cardNo, /api/products, /api/settings.
- * Operators at the till (staff-api.ts, when `staff` is given): /api/session (PIN or operator card,
- * offline), /api/shift (float, X, Z), /api/override (supervisor card or PIN for void, no-sale,
- * manual discount, price override, refunds above the limit).
+ * Operators at the till (staff-api.ts): /api/session (PIN or operator card, offline), /api/shift
+ * (float, X, Z), /api/override (supervisor card or PIN for void, no-sale, manual discount, price
+ * override, refunds above the limit).
+ *
+ * Who may (till-guard.ts): every route that moves goods or money or changes a member needs a
+ * signed-in operator holding its permission — selling, tenders, top-ups and gifts sale.create;
+ * refunds sale.refund; the member desk member.write. Removing a line (DELETE …/items/:lineNo) and
+ * cancelling a sale with lines or tenders need sale.void, a refund above the limit
+ * refund.above_limit: without it, a body `{supervisor: {login, pin} | {cardNo}}` of an operator
+ * who holds it allows the action, recorded as an override. Enquiries (health, terminal, products,
+ * settings, sales, cards, members) need the token only.
  * Day close (day-close.ts, when `dayClose` is given): POST /api/day-close {businessDate?} writes the
  * 日结 event (totals by tender, seq range, hash chain) and answers 201 {dayClose, seq}.
  *
  * Errors are `{ error: { code, message, details } }` with the DomainError code. Status by kind:
  *   400 VALIDATION_FAILED — the request itself is malformed;
- *   401 UNAUTHENTICATED — no or wrong token;
+ *   401 UNAUTHENTICATED — no or wrong token, or an unknown operator credential;
+ *   401 NOT_SIGNED_IN — nobody is signed in at the till;
+ *   403 FORBIDDEN — the signed-in operator (and the supervisor, if given) lacks details.permission;
  *   404 UNKNOWN_BARCODE, UNKNOWN_CARD, SALE_NOT_FOUND, NOT_FOUND — what it names does not exist;
  *   409 SALE_NOT_OPEN, CONFLICT, CARD_STATUS_CHANGE_NOT_ALLOWED — not in a state that allows it;
  *   422 CARD_FROZEN, CARD_LOST, CARD_EXPIRED, CARD_INACTIVE, INSUFFICIENT_BALANCE, OVERPAID,
@@ -49,6 +62,7 @@ import { outboxDepth } from './outbox';
 const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   VALIDATION_FAILED: 400,
   UNAUTHENTICATED: 401,
+  NOT_SIGNED_IN: 401,
   TERMINAL_REVOKED: 403,
   UNKNOWN_BARCODE: 404,
   UNKNOWN_CARD: 404,
@@ -78,8 +92,8 @@ export interface LocalApiOptions {
   log: (msg: string) => void;
   /** The cashier app (terminal/lane-api.ts): its page, events stream and lane routes, and device health. */
   cashierApp?: { publicRoutes(app: express.Express, token: string): void; routes(app: express.Express): void; devices(): unknown };
-  /** Operators at the till (terminal/staff-api.ts): /api/session, /api/shift, /api/override. */
-  staff?: { routes(app: express.Express): void };
+  /** Operators at the till (terminal/staff-api.ts): /api/session, /api/shift, /api/override, and who may use the routes here. */
+  staff: TillStaff;
   /** The day close (terminal/day-close.ts): POST /api/day-close. */
   dayClose?: { routes(app: express.Express): void };
 }
@@ -109,7 +123,10 @@ const refundBody = z.strictObject({
   saleId: z.string().trim().min(1).max(128),
   lines: z.array(z.strictObject({ lineNo: z.number().int().min(1), quantity: positive })).min(1).max(1_000),
   withReceipt: z.boolean(),
+  supervisor: supervisorCredential.optional(),
 });
+/** An action that may need a supervisor: their credential, when the cashier lacks the permission. */
+const supervisedBody = z.strictObject({ supervisor: supervisorCredential.optional() });
 const giftBody = z.strictObject({ cardNo, giftSku: z.string().trim().min(1).max(64), quantity: positive, points: positive });
 const newCardBody = z.strictObject({
   cardNo,
@@ -185,6 +202,7 @@ export function createLocalApi(o: LocalApiOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   const { checkout, services } = o;
+  const guard: TillGuard = o.staff.guard;
   const f = (n: number) => formatMajor(n, o.terminal.currency);
 
   app.get('/', (req, res) => {
@@ -225,6 +243,7 @@ export function createLocalApi(o: LocalApiOptions): express.Express {
     res.json({ terminalId: o.terminal.terminalId, storeId: o.terminal.storeId, currency: o.terminal.currency, storeName: o.terminal.storeName ?? null, chainName: o.terminal.chainName ?? null });
   });
   app.post('/api/sales', (_req, res) => {
+    guard.require('sale.create');
     res.status(201).json(saleJson(checkout.openSale()));
   });
   app.get('/api/sales/:id', (req, res) => {
@@ -232,28 +251,35 @@ export function createLocalApi(o: LocalApiOptions): express.Express {
   });
   app.post('/api/sales/:id/items', (req, res) => {
     const b = parse(itemBody, req.body);
+    guard.require('sale.create');
     res.json(saleJson(checkout.addItem(req.params.id, b.barcode, b.quantity ?? 1, b.grams === undefined ? undefined : { grams: b.grams })));
   });
-  app.delete('/api/sales/:id/items/:lineNo', (req, res) => {
+  app.delete('/api/sales/:id/items/:lineNo', async (req, res) => {
     const lineNo = parse(lineNoParam, req.params.lineNo);
-    res.json(saleJson(checkout.removeLine(req.params.id, lineNo)));
+    const b = parse(supervisedBody, req.body);
+    const r = await o.staff.voidLine(req.params.id, lineNo, b.supervisor as Credential | undefined);
+    res.json({ ...saleJson(r.sale), approval: r.approval });
   });
   // Price overrides and manual discounts (checkout-overrides-api.ts), each approved and recorded.
   checkoutOverrideRoutes(app, checkout, saleJson);
   // Coupon codes (promotions.ts): presented on the sale, priced, consumed when it completes.
   app.post('/api/sales/:id/coupons', (req, res) => {
     const b = parse(couponBody, req.body);
+    guard.require('sale.create');
     res.json(saleJson(checkout.presentCoupon(req.params.id, b.code)));
   });
   app.delete('/api/sales/:id/coupons/:code', (req, res) => {
+    guard.require('sale.create');
     res.json(saleJson(checkout.withdrawCoupon(req.params.id, parse(couponBody.shape.code, req.params.code))));
   });
   app.post('/api/sales/:id/member', (req, res) => {
     const b = parse(memberBody, req.body);
+    guard.require('sale.create');
     res.json(saleJson(checkout.attachMember(req.params.id, b.cardNo)));
   });
   app.post('/api/sales/:id/tenders', async (req, res) => {
     const b = parse(tenderBody, req.body);
+    guard.require('sale.create');
     let sale: SaleView;
     if (b.kind === 'cash') sale = checkout.addCashTender(req.params.id, b.amountMinor, b.tenderedMinor ?? b.amountMinor);
     else if (b.kind === 'bank_card') sale = checkout.addBankCardTender(req.params.id, b.amountMinor, b.reference);
@@ -262,13 +288,17 @@ export function createLocalApi(o: LocalApiOptions): express.Express {
     res.json(saleJson(sale));
   });
   app.post('/api/sales/:id/complete', (req, res) => {
+    guard.require('sale.create');
     res.json(saleJson(checkout.complete(req.params.id)));
   });
   app.post('/api/sales/:id/cancel', async (req, res) => {
-    res.json(saleJson(await checkout.cancel(req.params.id)));
+    const b = parse(supervisedBody, req.body);
+    const r = await o.staff.cancelSale(req.params.id, b.supervisor as Credential | undefined, () => checkout.cancel(req.params.id));
+    res.json({ ...saleJson(r.result), approval: r.approval });
   });
   app.post('/api/top-ups', (req, res) => {
     const b = parse(topUpBody, req.body);
+    guard.require('sale.create');
     const r = checkout.topUp(b);
     const f = (n: number) => formatMajor(n, o.terminal.currency);
     res.status(201).json({ ...r, display: { principal: f(r.principalMinor), bonus: f(r.bonusMinor), balancePrincipal: f(r.balance.principalMinor), balanceBonus: f(r.balance.bonusMinor) } });
@@ -287,21 +317,24 @@ export function createLocalApi(o: LocalApiOptions): express.Express {
     res.json({ sale: services.refunds.summaryOf(known), refunds: services.refunds.allRefundsOf(known) });
   });
   app.post('/api/refunds', async (req, res) => {
-    const b = parse(refundBody, req.body);
+    const { supervisor, ...b } = parse(refundBody, req.body);
     // A sale made at another terminal or store is fetched from HQ (online only).
-    const r = await services.refunds.refundSale(b);
-    res.status(201).json({ ...r, display: { total: f(r.refund.totalMinor) } });
+    const { result: r, approval, drawerOpened } = await o.staff.refund(b, supervisor as Credential | undefined);
+    res.status(201).json({ ...r, approval, drawerOpened, display: { total: f(r.refund.totalMinor) } });
   });
   app.post('/api/top-ups/:id/refund', async (req, res) => {
+    guard.require('sale.refund');
     const r = await services.topUpRefunds.refund(req.params.id);
     res.status(201).json({ ...r, display: { principal: f(r.topUpRefund.principalMinor), bonusClawedBack: f(r.topUpRefund.bonusClawedBackMinor) } });
   });
   app.post('/api/gifts/redeem', async (req, res) => {
     const b = parse(giftBody, req.body);
+    guard.require('sale.create');
     res.status(201).json(await services.gifts.redeem(b));
   });
   app.post('/api/members', async (req, res) => {
     const b = parse(memberBodyNew, req.body);
+    guard.require('member.write');
     res.status(201).json(await services.desk.registerMember({ name: b.name, phone: b.phone, birthday: b.birthday ?? null, card: b.card }));
   });
   app.get('/api/members/:id', (req, res) => {
@@ -310,20 +343,24 @@ export function createLocalApi(o: LocalApiOptions): express.Express {
   });
   app.post('/api/members/:id/cards', async (req, res) => {
     const b = parse(newCardBody, req.body);
+    guard.require('member.write');
     res.status(201).json(await services.desk.issueCard(req.params.id, b));
   });
   for (const [path, action] of [['freeze', 'freeze'], ['unfreeze', 'unfreeze'], ['report-lost', 'report_lost']] as const) {
     app.post(`/api/cards/:cardNo/${path}`, async (req, res) => {
       const b = parse(cardActionBody, req.body);
+      guard.require('member.write');
       res.json(await services.desk.changeCardStatus(req.params.cardNo, action, { reason: b.reason }));
     });
   }
   app.post('/api/cards/:cardNo/replace', async (req, res) => {
     const b = parse(replaceBody, req.body);
+    guard.require('member.write');
     res.json(await services.desk.changeCardStatus(req.params.cardNo, 'replace', { reason: b.reason, newCard: b.newCard }));
   });
   app.post('/api/cards/:cardNo/transfer-balance', async (req, res) => {
     const b = parse(transferBody, req.body);
+    guard.require('member.write');
     res.json(await services.desk.transferBalance(req.params.cardNo, b.toCardNo, b.amountMinor));
   });
   app.get('/api/cards/:cardNo', (req, res) => {
@@ -335,7 +372,7 @@ export function createLocalApi(o: LocalApiOptions): express.Express {
     res.json({ products });
   });
 
-  o.staff?.routes(app);
+  o.staff.routes(app);
   o.dayClose?.routes(app);
   o.cashierApp?.routes(app);
   app.use('/api', (_req, _res, next) => next(new DomainError('NOT_FOUND', 'no such route')));

@@ -6,6 +6,7 @@ import { closeServer, createLocalApi, listenLocalApi } from './local-api';
 import { applyChange } from './master-data';
 import { allEvents } from './outbox';
 import { openTestTerminal, type TestTerminal } from './testing';
+import { pinOf, seedTillOperators, signInTill, testStaff, TILL_CASHIER, TILL_MANAGER, type TillOperator } from './testing-staff';
 
 /** The member-money routes of the local API, over HTTP, against a real SQLite file. */
 
@@ -19,10 +20,12 @@ afterEach(async () => {
   server = null;
 });
 
-async function start(t: TestTerminal = openTestTerminal(demoChain)) {
-  const app = createLocalApi({ checkout: t.checkout, services: t.services, db: t.db, terminal: t.terminal, token: TOKEN, link: () => ({ hq: 'offline', lastContactAt: null }), log: () => {} });
+async function start(t: TestTerminal = openTestTerminal(demoChain), operator: TillOperator = TILL_CASHIER) {
+  await seedTillOperators(t.db);
+  const app = createLocalApi({ checkout: t.checkout, services: t.services, db: t.db, terminal: t.terminal, token: TOKEN, link: () => ({ hq: 'offline', lastContactAt: null }), log: () => {}, staff: testStaff(t) });
   const listening = await listenLocalApi(app, '127.0.0.1', 0);
   server = listening.server;
+  await signInTill(listening.url, TOKEN, pinOf(operator));
   const call = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${listening.url}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
     return { status: res.status, json: (await res.json()) as any };
@@ -104,7 +107,8 @@ describe('local API: member money', () => {
   });
 
   it('member desk, gifts and top-up refunds need HQ: 503 HQ_OFFLINE while it cannot be reached', async () => {
-    const { t, call } = await start();
+    // The store manager: the member desk needs member.write.
+    const { t, call } = await start(openTestTerminal(demoChain), TILL_MANAGER);
     const topUp = t.checkout.topUp({ cardNo: DIAMOND_CARD, principalMinor: 10_000, tender: 'cash' });
     const needHq: Array<[string, unknown]> = [
       ['/api/members', { name: '赵敏', phone: '13700000001', birthday: '1990-01-02' }],

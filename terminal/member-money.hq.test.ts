@@ -10,6 +10,7 @@ import { writeSetting } from '../hq-server/settings';
 import { loadIdentity } from './identity';
 import { openTerminalDb } from './db';
 import { startTerminal, type RunningTerminal } from './index';
+import { signInTill, tillCredentials } from './testing-staff';
 
 /**
  * The member money model end to end: terminals (in this process, each with its SQLite file and
@@ -54,6 +55,11 @@ describe('member money: terminal against a real HQ', () => {
     const enrollmentCode = dataDir ? undefined : await createEnrollmentCode(hq.sql, terminalId);
     const t = await startTerminal({ dataDir: dir, hqAddress, enrollmentCode, syncIntervalMs: 600_000, log: () => {} });
     running.push(t);
+    if (!dataDir) {
+      // The store manager (operators from HQ's feed; the session outlives a restart): sells, cancels, and works the member desk.
+      await t.syncNow();
+      await signInTill(t.uiUrl, t.token, tillCredentials(demoChain, t.storeId).manager);
+    }
     enrolled.set(terminalId, { t, dir });
     return { t, dir };
   }

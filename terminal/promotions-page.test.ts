@@ -7,6 +7,7 @@ import { demoChain } from '../fixtures/data/demo-chain';
 import { closeServer, createLocalApi, listenLocalApi } from './local-api';
 import { applyChange } from './master-data';
 import { openTestTerminal, type TestTerminal } from './testing';
+import { seedTillOperators, signInTill, testStaff } from './testing-staff';
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -26,8 +27,11 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier page: promotions explained on th
       applyChange(t.db, { seq: 2, deleted: false, body: { type: 'promotion', promotion: voucher } }, ctx);
       applyChange(t.db, { seq: 3, deleted: false, body: { type: 'coupon', coupon: { code: 'BEARER000001', promotionId: 'east-5-off', memberId: null, validTo: null } } }, ctx);
     })();
-    const app = createLocalApi({ checkout: t.checkout, services: t.services, db: t.db, terminal: t.terminal, token: 'c'.repeat(64), link: () => ({ hq: 'offline', lastContactAt: null }), log: () => {} });
+    await seedTillOperators(t.db);
+    const app = createLocalApi({ checkout: t.checkout, services: t.services, db: t.db, terminal: t.terminal, token: 'c'.repeat(64), link: () => ({ hq: 'offline', lastContactAt: null }), log: () => {}, staff: testStaff(t) });
     ({ server, url } = await listenLocalApi(app, '127.0.0.1', 0));
+    // This page has no sign-in of its own: it sells for whoever signed in at the till.
+    await signInTill(url, 'c'.repeat(64));
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   });
   afterAll(async () => {

@@ -7,6 +7,7 @@ import { demoChain } from '../fixtures/data/demo-chain';
 // Tests only: the terminal's code never imports HQ.
 import { startTestHq } from '../hq-server/testing/hq';
 import { startTerminal, type RunningTerminal } from './index';
+import { signInTill, tillCredentials } from './testing-staff';
 
 /**
  * A member returns goods bought in one store at another (退货, with or without the receipt): the
@@ -40,6 +41,11 @@ describe('refund of a sale made at another store', () => {
     const enrollmentCode = o.dir ? undefined : await hq.enrollmentCode(terminalId);
     const t = await startTerminal({ dataDir: dir, hqAddress: o.hqAddress ?? hq.grpcAddress, enrollmentCode, syncIntervalMs: 600_000, log: () => {} });
     running.push(t);
+    if (!o.dir) {
+      // The store's cashier, from HQ's operator feed (the session outlives a restart).
+      await t.syncNow();
+      await signInTill(t.uiUrl, t.token, tillCredentials(demoChain, t.storeId).cashier);
+    }
     return { t, dir };
   }
 

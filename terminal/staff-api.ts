@@ -2,12 +2,14 @@ import type express from 'express';
 import { z } from 'zod';
 import { DomainError } from '../core/errors';
 import type { Clock } from '../core/ids';
-import type { Checkout } from './checkout';
+import type { Checkout, SaleView } from './checkout';
+import type { RefundResult } from './refunds';
 import type { MemberMoneyServices } from './context';
 import type { TerminalDb } from './db';
 import { listOperators, unlockOperator, verifyCredential, type CachedOperator, type Credential } from './operators';
 import { Overrides, SUPERVISED_ACTIONS, type SupervisedAction } from './overrides';
 import { Staff, type StaffSession } from './shift';
+import { approvalOf, supervisorCredential, TillGuard, type Approval } from './till-guard';
 
 /**
  * Local API routes for operators at the till (mounted by local-api.ts behind the per-launch token):
@@ -41,10 +43,7 @@ export interface StaffOptions {
 
 export const DEFAULT_REFUND_LIMIT_MINOR = 50_000;
 
-const credential = z.union([
-  z.strictObject({ login: z.string().trim().min(1).max(64), pin: z.string().regex(/^\d{4,8}$/, 'a PIN is 4 to 8 digits') }),
-  z.strictObject({ cardNo: z.string().trim().min(1).max(64) }),
-]);
+const credential = supervisorCredential;
 const supervisorField = { supervisor: credential.optional() };
 const floatBody = z.strictObject({ floatMinor: z.number().int().min(0).refine(Number.isSafeInteger) });
 const closeBody = z.strictObject({ countedCashMinor: z.number().int().min(0).refine(Number.isSafeInteger) });
@@ -79,13 +78,69 @@ function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
 const operatorJson = (o: CachedOperator) => ({ id: o.id, name: o.name, login: o.login, permissions: o.permissions, hasCard: o.cardNo !== null });
 const sessionJson = (s: StaffSession | null) => (s ? { id: s.id, method: s.method, signedInAt: s.signedInAt, operator: operatorJson(s.operator) } : null);
 
+export interface TillStaff {
+  staff: Staff;
+  overrides: Overrides;
+  guard: TillGuard;
+  /** Removes a line (sale.void, or a supervisor's credential). */
+  voidLine(saleId: string, lineNo: number, supervisor: Credential | undefined): Promise<{ sale: SaleView; approval: Approval }>;
+  /**
+   * Cancels a sale through `cancel`: an empty sale needs sale.create only; one with lines or
+   * tenders needs sale.void (or a supervisor's credential).
+   */
+  cancelSale<T>(saleId: string, supervisor: Credential | undefined, cancel: () => Promise<T>): Promise<{ result: T; approval: Approval | null }>;
+  /**
+   * A refund (sale.refund); above the refund limit also refund.above_limit (or a supervisor's
+   * credential). Cash going back opens the drawer, as a cash sale does.
+   */
+  refund(input: { saleId: string; lines: Array<{ lineNo: number; quantity: number }>; withReceipt: boolean }, supervisor: Credential | undefined): Promise<{ result: RefundResult; approval: Approval | null; drawerOpened: boolean }>;
+  /** Opens the drawer with no sale (drawer.open, or a supervisor's credential). */
+  noSale(reason: string, supervisor: Credential | undefined, open?: () => Promise<boolean>): Promise<{ drawerOpened: boolean; approval: Approval }>;
+  routes(app: express.Express): void;
+}
+
 /** The staff services of one terminal and their routes. */
-export function createStaff(o: StaffOptions): { staff: Staff; overrides: Overrides; routes(app: express.Express): void } {
+export function createStaff(o: StaffOptions): TillStaff {
   const staff = new Staff(o.db, o.clock, o.newId);
   const overrides = new Overrides(o.db, o.clock, o.newId, staff);
+  const guard = new TillGuard(staff, overrides);
   // Read at each refund: a limit HQ changes applies from the next pull.
   const refundLimit = (): number => o.refundLimitMinor ?? o.checkout.settings().refundLimitMinor;
-  const approval = (r: { id: string; supervisorId: string; method: string; permission: string }) => ({ overrideId: r.id, approvedBy: r.supervisorId, method: r.method, permission: r.permission });
+
+  async function voidLine(saleId: string, lineNo: number, supervisor: Credential | undefined) {
+    guard.require('sale.create');
+    const line = o.checkout.getSale(saleId).lines.find((l) => l.lineNo === lineNo);
+    if (!line) throw new DomainError('NOT_FOUND', `sale ${saleId} has no line ${lineNo}`);
+    const r = await guard.supervised('void_line', supervisor, { saleId, lineNo, sku: line.sku, amountMinor: line.amountMinor }, () => o.checkout.removeLine(saleId, lineNo));
+    return { sale: r.result, approval: r.approval };
+  }
+
+  async function cancelSale<T>(saleId: string, supervisor: Credential | undefined, cancel: () => Promise<T>) {
+    guard.require('sale.create');
+    const before = o.checkout.getSale(saleId);
+    // Nothing scanned and nothing paid: abandoning it voids nothing. A sale no longer open is refused by cancel itself.
+    if (before.status !== 'open' || (before.lines.length === 0 && before.tenders.length === 0)) return { result: await cancel(), approval: null };
+    return guard.supervised('void_sale', supervisor, { saleId, totalMinor: before.totalMinor }, cancel);
+  }
+
+  async function refund(input: { saleId: string; lines: Array<{ lineNo: number; quantity: number }>; withReceipt: boolean }, supervisor: Credential | undefined) {
+    guard.require('sale.refund');
+    // The amount decides whether a supervisor is needed: planned exactly as the refund will be.
+    // A sale made at another store comes from HQ (online only), with every refund of it known.
+    const known = await o.services.refunds.lookup(input.saleId);
+    const plan = o.services.refunds.preview(known, input);
+    const run = () => o.services.refunds.refund({ saleId: input.saleId, lines: input.lines, withReceipt: input.withReceipt }, known);
+    const limit = refundLimit();
+    const done = plan.totalMinor <= limit ? { result: run(), approval: null } : await guard.supervised('refund_above_limit', supervisor, { saleId: input.saleId, totalMinor: plan.totalMinor, limitMinor: limit }, run);
+    const cash = done.result.refund.tenders.some((t) => t.kind === 'cash' && t.amountMinor > 0);
+    const drawerOpened = cash && o.openDrawer ? await o.openDrawer().catch(() => false) : false;
+    return { ...done, drawerOpened };
+  }
+
+  async function noSale(reason: string, supervisor: Credential | undefined, open = o.openDrawer) {
+    const r = await guard.supervised('no_sale', supervisor, { reason }, async () => (open ? open() : false));
+    return { drawerOpened: r.result, approval: r.approval };
+  }
 
   function routes(app: express.Express): void {
     app.post('/api/session', async (req, res) => {
@@ -137,58 +192,37 @@ export function createStaff(o: StaffOptions): { staff: Staff; overrides: Overrid
     });
     app.post('/api/override/void-line', async (req, res) => {
       const b = parse(voidLineBody, req.body);
-      const line = o.checkout.getSale(b.saleId).lines.find((l) => l.lineNo === b.lineNo);
-      if (!line) throw new DomainError('NOT_FOUND', `sale ${b.saleId} has no line ${b.lineNo}`);
-      const r = await overrides.authorize('void_line', b.supervisor as Credential | undefined, { saleId: b.saleId, lineNo: b.lineNo, sku: line.sku, amountMinor: line.amountMinor });
-      const sale = o.checkout.removeLine(b.saleId, b.lineNo);
-      overrides.markUsed(r.id);
-      res.json({ sale, ...approval(r) });
+      const r = await voidLine(b.saleId, b.lineNo, b.supervisor as Credential | undefined);
+      res.json({ sale: r.sale, ...r.approval });
     });
     app.post('/api/override/void-sale', async (req, res) => {
       const b = parse(voidSaleBody, req.body);
+      guard.require('sale.create');
       const before = o.checkout.getSale(b.saleId);
-      const r = await overrides.authorize('void_sale', b.supervisor as Credential | undefined, { saleId: b.saleId, totalMinor: before.totalMinor });
-      const sale = await o.checkout.cancel(b.saleId);
-      overrides.markUsed(r.id);
-      res.json({ sale, ...approval(r) });
+      const r = await guard.supervised('void_sale', b.supervisor as Credential | undefined, { saleId: b.saleId, totalMinor: before.totalMinor }, () => o.checkout.cancel(b.saleId));
+      res.json({ sale: r.result, ...r.approval });
     });
     app.post('/api/override/refund', async (req, res) => {
       const b = parse(refundBody, req.body);
-      const cashier = staff.requireSignedIn();
-      if (!cashier.operator.permissions.includes('sale.refund')) throw new DomainError('FORBIDDEN', `${cashier.operator.name} may not refund (sale.refund)`, { permission: 'sale.refund' });
-      // The amount decides whether a supervisor is needed: planned exactly as the refund will be.
-      // A sale made at another store comes from HQ (online only), with every refund of it known.
-      const known = await o.services.refunds.lookup(b.saleId);
-      const plan = o.services.refunds.preview(known, b);
-      const limit = refundLimit();
-      let r: ReturnType<typeof approval> | null = null;
-      if (plan.totalMinor > limit) {
-        const rec = await overrides.authorize('refund_above_limit', b.supervisor as Credential | undefined, { saleId: b.saleId, totalMinor: plan.totalMinor, limitMinor: limit });
-        r = approval(rec);
-        const done = o.services.refunds.refund({ saleId: b.saleId, lines: b.lines, withReceipt: b.withReceipt }, known);
-        overrides.markUsed(rec.id);
-        res.status(201).json({ ...done, ...r });
-        return;
-      }
-      res.status(201).json(o.services.refunds.refund({ saleId: b.saleId, lines: b.lines, withReceipt: b.withReceipt }, known));
+      const r = await refund(b, b.supervisor as Credential | undefined);
+      res.status(201).json({ ...r.result, ...(r.approval ?? {}), drawerOpened: r.drawerOpened });
     });
     app.post('/api/override/no-sale', async (req, res) => {
       const b = parse(noSaleBody, req.body);
-      const r = await overrides.authorize('no_sale', b.supervisor as Credential | undefined, { reason: b.reason ?? '' });
-      const opened = o.openDrawer ? await o.openDrawer() : false;
-      overrides.markUsed(r.id);
-      res.json({ drawerOpened: opened, ...approval(r) });
+      const r = await noSale(b.reason ?? '', b.supervisor as Credential | undefined);
+      res.json({ drawerOpened: r.drawerOpened, ...r.approval });
     });
     app.post('/api/override', async (req, res) => {
       const b = parse(approvalBody, req.body);
       const { supervisor, action, ...details } = b;
+      guard.signedIn();
       o.checkout.getSale(b.saleId);
       const r = await overrides.authorize(action as SupervisedAction, supervisor as Credential | undefined, details);
-      res.status(201).json(approval(r));
+      res.status(201).json(approvalOf(r));
     });
   }
 
-  return { staff, overrides, routes };
+  return { staff, overrides, guard, voidLine, cancelSale, refund, noSale, routes };
 }
 
 export { SUPERVISED_ACTIONS };

@@ -69,8 +69,10 @@ describe('operators: terminal against a real HQ', () => {
     await till('POST', '/api/session', { login: 'sh01.cashier2', pin: '5102' });
     const sale = (await till('POST', '/api/sales')).json;
     await till('POST', `/api/sales/${sale.id}/items`, { barcode: '6901028001014' });
-    expect((await till('POST', '/api/override/void-line', { saleId: sale.id, lineNo: 1 })).status).toBe(403);
-    expect(await till('POST', '/api/override/void-line', { saleId: sale.id, lineNo: 1, supervisor: { cardNo: 'MGRCARD01' } })).toMatchObject({ status: 200, json: { approvedBy: 'op-sh-01-manager', method: 'card' } });
+    // The till's own void (DELETE of the line), as the cashier app calls it.
+    expect((await till('DELETE', `/api/sales/${sale.id}/items/1`)).status).toBe(403);
+    expect((await till('GET', `/api/sales/${sale.id}`)).json.lines).toHaveLength(1);
+    expect(await till('DELETE', `/api/sales/${sale.id}/items/1`, { supervisor: { cardNo: 'MGRCARD01' } })).toMatchObject({ status: 200, json: { lines: [], approval: { approvedBy: 'op-sh-01-manager', method: 'card' } } });
   });
 
   it('the override reaches HQ’s audit log with the next push: who was signed in, who approved, what', async () => {

@@ -7,6 +7,7 @@ import { demoChain } from '../fixtures/data/demo-chain';
 // Tests only: the terminal's code never imports HQ.
 import { createEnrollmentCode, seedChain, startHq, type RunningHq } from '../hq-server/index';
 import { startTerminal, terminalIsEnrolled, type RunningTerminal } from './index';
+import { signInTill, tillCredentials } from './testing-staff';
 
 const COLA = '6901028001014'; // ¥3.00
 const CIGARETTES = '6901050000177'; // ¥45.00, earns no points
@@ -27,6 +28,9 @@ describe('terminal against a real HQ (embedded PostgreSQL, gRPC over loopback)',
     await seedChain(hq.sql, demoChain);
     const code = await createEnrollmentCode(hq.sql, 't-sh-01-1');
     terminal = await startTerminal({ dataDir: terminalDir, hqAddress: hq.grpcAddress, enrollmentCode: code, syncIntervalMs: 600_000, log: (m) => logs.push(m) });
+    // The store's cashier, from HQ's operator feed.
+    await terminal.syncNow();
+    await signInTill(terminal.uiUrl, terminal.token, tillCredentials(demoChain, terminal.storeId).cashier);
   });
   afterAll(async () => {
     await terminal?.stop();
@@ -91,7 +95,8 @@ describe('terminal against a real HQ (embedded PostgreSQL, gRPC over loopback)',
     await call('POST', `/api/sales/${sale.id}/member`, { cardNo: DIAMOND_CARD });
     await call('POST', `/api/sales/${sale.id}/tenders`, { kind: 'stored_value', amountMinor: 300 });
     expect((await hqBalance(cardPrincipalAccountId('c-0001'))).held).toBe(300);
-    expect((await call('POST', `/api/sales/${sale.id}/cancel`)).json.status).toBe('cancelled');
+    // A sale with a payment on it: the cashier cancels with the store manager's PIN.
+    expect((await call('POST', `/api/sales/${sale.id}/cancel`, { supervisor: tillCredentials(demoChain, terminal.storeId).manager })).json.status).toBe('cancelled');
     expect((await hqBalance(cardPrincipalAccountId('c-0001'))).held).toBe(0);
     await terminal.syncNow(); // the holds_released event too; applying it again at HQ changes nothing
     expect(await hqBalance(cardPrincipalAccountId('c-0001'))).toEqual({ posted: 178000, held: 0 });
@@ -119,6 +124,6 @@ describe('terminal against a real HQ (embedded PostgreSQL, gRPC over loopback)',
     expect(await hqBalance(cardPrincipalAccountId('c-0003'))).toEqual({ posted: 12800 + 50_000, held: 0 });
     expect(await hqBalance(cardBonusAccountId('c-0003'))).toEqual({ posted: 1000 + 5_000, held: 0 });
     const [events] = await hq.sql`select count(*)::int as n, max(seq)::int as last from events where terminal_id = 't-sh-01-1'`;
-    expect(events).toEqual({ n: 3, last: 3 }); // sale, holds released, top-up
+    expect(events).toEqual({ n: 4, last: 4 }); // sale, the manager's approval of the cancel, holds released, top-up
   });
 });

@@ -8,6 +8,7 @@ import { createEnrollmentCode, seedChain, startHq, type Sql } from '../hq-server
 import { CliProcess } from './support/cli-process';
 import { PostgresServer } from './support/postgres-server';
 import { SyncProxy } from './support/sync-proxy';
+import { signInTillWhenFed, tillCredentials } from '../terminal/testing-staff';
 
 /**
  * HQ's PostgreSQL (an external server, reached by DATABASE_URL) is restarted with
@@ -54,6 +55,8 @@ describe('HQ PostgreSQL restarted in the middle of a push', () => {
     terminal = new CliProcess(['terminal', '--hq', proxy.address, '--enroll', await createEnrollmentCode(sql, TERMINAL_ID), '--data-dir', join(root, 'terminal'), '--port', '0', '--no-devices']);
     ui = (await terminal.waitFor(/cashier UI: (http:\/\/\S+?)\/?\s/))[1]!;
     token = (await terminal.waitFor(/local API token: (\S+)/))[1]!;
+    // The store's cashier, from HQ's operator feed.
+    await signInTillWhenFed(ui, token, tillCredentials(demoChain, demoChain.terminals.find((t) => t.id === TERMINAL_ID)!.storeId).cashier);
   });
 
   let pushAllowed = false;

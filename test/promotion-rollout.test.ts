@@ -7,6 +7,7 @@ import { localTime } from '../core/time';
 import { demoChain } from '../fixtures/data/demo-chain';
 import { createEnrollmentCode, seedChain, startHq, type RunningHq } from '../hq-server/index';
 import { startTerminal, type RunningTerminal } from '../terminal/index';
+import { signInTill, tillCredentials } from '../terminal/testing-staff';
 
 /**
  * Issue 5's must-show, across real parts (embedded PostgreSQL, gRPC over loopback, two
@@ -36,6 +37,11 @@ describe('a promotion rolls out from HQ to the terminals of its region only', ()
     await seedChain(hq.sql, demoChain);
     east = await startTerminal({ dataDir: eastDir, hqAddress: hq.grpcAddress, enrollmentCode: await createEnrollmentCode(hq.sql, 't-sh-01-1'), syncIntervalMs: 600_000, log: () => {} });
     south = await startTerminal({ dataDir: southDir, hqAddress: hq.grpcAddress, enrollmentCode: await createEnrollmentCode(hq.sql, 't-gz-01-1'), syncIntervalMs: 600_000, log: () => {} });
+    // Each till's store manager, from HQ's operator feed: prices baskets and lets them go (a void).
+    for (const t of [east, south]) {
+      await t.syncNow();
+      await signInTill(t.uiUrl, t.token, tillCredentials(demoChain, t.storeId).manager);
+    }
   });
   afterAll(async () => {
     await east?.stop();

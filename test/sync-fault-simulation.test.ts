@@ -7,6 +7,7 @@ import { demoChain } from '../fixtures/data/demo-chain';
 import { createEnrollmentCode, seedChain, startHq, type Sql } from '../hq-server';
 import { CliProcess } from './support/cli-process';
 import { SyncProxy, type FaultDecision } from './support/sync-proxy';
+import { signInTillWhenFed, tillCredentials } from '../terminal/testing-staff';
 
 /**
  * Fault simulation of the whole chain: three store terminals (each its own process, its own
@@ -187,6 +188,8 @@ describe(`chain under network and process faults (seed ${SEED})`, () => {
       const saved = proxy.policy;
       proxy.policy = { decide: () => ({ fault: 'pass', delayMs: 0 }) };
       await startLane(lane, await createEnrollmentCode(hq.sql, terminalId));
+      // The store manager, from HQ's operator feed (sells, cancels, refunds above the limit); the session outlives kills and restarts.
+      await signInTillWhenFed(lane.ui, lane.token, tillCredentials(demoChain, demoChain.terminals.find((t) => t.id === terminalId)!.storeId).manager);
       proxy.policy = saved;
     }
 

@@ -6,6 +6,7 @@ import { demoChain } from '../fixtures/data/demo-chain';
 import { startTestHq } from '../hq-server/testing/hq';
 import { startTerminal } from '../terminal';
 import { SyncProxy } from './support/sync-proxy';
+import { signInTill, tillCredentials } from '../terminal/testing-staff';
 
 /** HQ shows each terminal's last contact, outbox depth and cursor lag, as the terminal reports them. */
 describe("a terminal's sync status at HQ", () => {
@@ -20,6 +21,9 @@ describe("a terminal's sync status at HQ", () => {
     // Pushes are refused on the way, pulls go through: the outbox grows while HQ hears from the till.
     proxy = await SyncProxy.start(hq.grpcAddress, { decide: (method) => ({ fault: method === 'PushEvents' && pushesBlocked ? 'drop_request' : 'pass', delayMs: 0 }) });
     terminal = await startTerminal({ dataDir: join(root, 't'), hqAddress: proxy.address, enrollmentCode: await hq.enrollmentCode('t-hz-01-1'), httpPort: 0, syncIntervalMs: 3_600_000, log: () => {} });
+    // The store's cashier, from HQ's operator feed (pulls go through; the outbox is still empty).
+    await terminal.syncNow();
+    await signInTill(terminal.uiUrl, terminal.token, tillCredentials(demoChain, terminal.storeId).cashier);
   });
 
   afterAll(async () => {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoChain } from '../fixtures/data/demo-chain';
 import { createEnrollmentCode, seedChain, startHq } from '../hq-server';
 import { startTerminal } from '../terminal';
+import { signInTill, tillCredentials } from '../terminal/testing-staff';
 
 /** A terminal talks to HQ over TLS when given HQ's CA; without it, the handshake fails and nothing is sent. */
 describe('terminal ↔ HQ over TLS', () => {
@@ -29,6 +30,9 @@ describe('terminal ↔ HQ over TLS', () => {
   it('enrolls, sells and syncs over TLS', async () => {
     const terminal = await startTerminal({ dataDir: join(root, 't1'), hqAddress: hq.grpcAddress, hqCaFile: certFile, enrollmentCode: await createEnrollmentCode(hq.sql, 't-sh-01-1'), httpPort: 0, log: () => {} });
     try {
+      // The store's cashier, from HQ's operator feed (over TLS too).
+      await terminal.syncNow();
+      await signInTill(terminal.uiUrl, terminal.token, tillCredentials(demoChain, terminal.storeId).cashier);
       const base = terminal.uiUrl.replace(/\/$/, '');
       const call = async (method: string, path: string, body?: unknown) =>
         (await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${terminal.token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })).json() as Promise<Record<string, any>>;
