@@ -5,6 +5,7 @@ import { errorText, language, setLanguage, t } from './i18n.js';
 import { formatMinor, parseMajor, parseWhole } from './money.js';
 import { showProgress } from './payment-progress.js';
 import { parseWeighedEntry, weighedLineHtml } from './weighed.js';
+import { mountPriceDiscount, overrideLineHtml } from './price-discount.js';
 import { mountDayClose, printSlip } from './slips.js';
 
 const token = document.querySelector('meta[name="onecard-token"]')?.content ?? '';
@@ -117,7 +118,7 @@ function renderSale() {
       })
       .join('');
     rows.push(
-      `<tr data-line="${l.lineNo}"${S.selected === l.lineNo ? ' class="selected"' : ''}><td>${l.lineNo}</td><td>${esc(l.name)}${weighedLineHtml(l, money)}${promos}</td><td class="num">${l.quantity}</td><td class="num">${money(l.unitPriceMinor)}</td><td class="num">${money(l.amountMinor)}</td><td>${S.sale ? `<button type="button" class="void" data-line="${l.lineNo}" title="F4">✕</button>` : ''}</td></tr>`,
+      `<tr data-line="${l.lineNo}"${S.selected === l.lineNo ? ' class="selected"' : ''}><td>${l.lineNo}</td><td>${esc(l.name)}${weighedLineHtml(l, money)}${promos}${overrideLineHtml(l, money, esc)}</td><td class="num">${l.quantity}</td><td class="num">${money(l.unitPriceMinor)}</td><td class="num">${money(l.amountMinor)}</td><td>${S.sale ? `<button type="button" class="void" data-line="${l.lineNo}" title="F4">✕</button>` : ''}</td></tr>`,
     );
   }
   $('basket-body').innerHTML = rows.join('');
@@ -881,6 +882,7 @@ $('btn-desk').addEventListener('click', () => void act(openDesk));
 $('btn-coupon').addEventListener('click', openCoupon);
 $('btn-shift').addEventListener('click', () => void act(openShift));
 $('btn-returns').addEventListener('click', () => openReturns());
+mountPriceDiscount({ S, $, esc, money, saleApi, setSale, openDialog, closeDialog, field, askSupervisor, say, errorText });
 $('basket-body').addEventListener('click', (e) => {
   const v = e.target.closest('button.void');
   if (v) return void voidLine(Number(v.dataset.line));
