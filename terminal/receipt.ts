@@ -96,6 +96,12 @@ export function saleReceipt(sale: SaleView, store: ReceiptStore, o: { widthChars
       savings += p.discountMinor;
       lines.push({ text: twoColumns(`  ${labels.get(p.promotionId) ?? p.promotionId}`, `-${money(p.discountMinor)}`, width) });
     }
+    // The cashier's changes, so that the lines still add up to the total.
+    if (l.priceOverride) lines.push({ text: `  ${lang === 'zh-CN' ? '改价，原价' : 'Price changed, was'} ${money(l.priceOverride.listUnitPriceMinor)}` });
+    for (const d of l.manualDiscounts ?? []) {
+      savings += d.discountMinor;
+      lines.push({ text: twoColumns(`  ${lang === 'zh-CN' ? '手工折扣' : 'Manual discount'}`, `-${money(d.discountMinor)}`, width) });
+    }
   }
   lines.push(rule);
   lines.push({ text: twoColumns(`${t('items')}`, String(count), width) });
