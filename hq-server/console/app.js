@@ -14,6 +14,7 @@ const PAGES = {
   promotions: () => import('./pages/promotions.js'),
   operators: () => import('./pages/operators.js'),
   audit: () => import('./pages/audit.js'),
+  catalog: () => import('./pages/catalog.js'),
 };
 
 const $ = (id) => document.getElementById(id);
