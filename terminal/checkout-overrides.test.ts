@@ -120,7 +120,7 @@ describe('manual discount', () => {
     expect(doc.lines[0]!.manualDiscounts).toEqual([{ discountId: doc.manualDiscounts![0]!.id, discountMinor: 203 }]);
 
     // The receipt shows each line's share, so its lines add up to the total paid.
-    const receipt = saleReceipt(t.checkout.getSale(sale.id), { storeName: '上海南京路店', terminalId: 't-test-1', timeZone: 'Asia/Shanghai', language: 'zh-CN' }).lines.map((l) => l.text);
+    const receipt = saleReceipt(t.checkout.getSale(sale.id), { storeName: '上海南京路店', chainName: 'OneCard', terminalId: 't-test-1', timeZone: 'Asia/Shanghai', language: 'zh-CN' }).lines.map((l) => l.text);
     expect(receipt.filter((l) => l.includes('手工折扣')).map((l) => l.replace(/^.* -/, '-'))).toEqual(['-¥2.03', '-¥0.35', '-¥0.69', '-¥5.99', '-¥3.29']);
     expect(receipt.find((l) => l.startsWith('优惠'))).toMatch(/-¥19\.10$/); // ¥6.75 promotion + ¥12.35 manual discount
 
