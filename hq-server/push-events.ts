@@ -67,9 +67,13 @@ function idOf(wire: unknown): string {
   return typeof raw === 'string' ? raw.slice(0, 128) : '';
 }
 
-/** jsonb refuses U+0000; a quarantined body is kept for people to read, not re-parsed. */
-function jsonSafe(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value ?? null).replace(/\\u0000/g, '\\ufffd'));
+/**
+ * The wire event as JSON text. jsonb refuses U+0000, so it becomes U+FFFD: a quarantined body
+ * is kept for people to read, not re-parsed.
+ */
+function wireText(value: unknown): string {
+  const text = JSON.stringify(value ?? null);
+  return text.includes('\\u0000') ? text.replace(/\\u0000/g, '\\ufffd') : text;
 }
 
 function checkSale(sale: SaleDocument, transfers: readonly Transfer[], terminal: TerminalIdentity): void {
@@ -292,6 +296,8 @@ interface BatchContext {
   rebatesChanged: Set<string>;
   eventRows: Array<Record<string, unknown>>;
   documentRows: Record<DocumentTable, Array<Record<string, unknown>>>;
+  /** Bulk inserts sent and not yet awaited (writeRows). */
+  writes: Array<Promise<unknown>>;
   /** Members whose spend changed (their level is reviewed after the batch). */
   spenders: Set<string>;
   salesRecorded: string[];
@@ -313,14 +319,14 @@ const paidForRebate = (tenders: ReadonlyArray<{ kind: string; amountMinor: numbe
 async function applyBatch(tx: Tx, terminal: TerminalIdentity, parsed: readonly Parsed[], mode: BatchMode, now: number, options: { reapply?: boolean } = {}): Promise<BatchOutcome> {
   const reapply = options.reapply === true;
   // One push at a time per terminal: the acked seq and the event keys are its to move.
-  const [me] = await tx`select acked_seq from terminals where id = ${terminal.terminalId} for update`;
+  // Sent together (one round trip); the keys are read once the lock is held.
+  const [[me], stored] = await Promise.all([
+    tx`select acked_seq from terminals where id = ${terminal.terminalId} for update`,
+    reapply ? [] : tx`select seq, event_id from events where terminal_id = ${terminal.terminalId} and seq = any(${parsed.map((p) => String(p.seq))}::bigint[])`,
+  ]);
   const storedAcked = me ? (me.acked_seq as number) : 0;
   const existing = new Map<number, string>();
-  if (!reapply) {
-    for (const r of await tx`select seq, event_id from events where terminal_id = ${terminal.terminalId} and seq = any(${parsed.map((p) => String(p.seq))}::bigint[])`) {
-      existing.set(r.seq, r.event_id);
-    }
-  }
+  for (const r of stored) existing.set(r.seq, r.event_id);
   const fresh = parsed.filter((p) => p.event && !existing.has(p.seq)).map((p) => p.event!);
   const bodies = fresh.map((e) => e.body);
 
@@ -407,30 +413,32 @@ async function applyBatch(tx: Tx, terminal: TerminalIdentity, parsed: readonly P
   }
   // A capture may find its hold released by HQ's expiry sweep; see applyEvent.
   const capturedLegs = transfers.filter((t) => t.kind === 'post_pending' && t.pendingId).map((t) => expiryVoidId(t.pendingId!));
+  const accountIds = [...extraAccounts, ...transfers.flatMap((t) => [t.debitAccountId, t.creditAccountId])];
+  const transferIds = [...transfers.flatMap((t) => (t.pendingId ? [t.id, t.pendingId] : [t.id])), ...legIds, ...legIds.map(releaseId), ...capturedLegs, ...extraTransfers];
   const loadLedger = async () => {
     const ledger = new LedgerTx(tx);
-    await ledger.load(transfers, extraAccounts);
-    await ledger.loadTransfers([...legIds, ...legIds.map(releaseId), ...capturedLegs, ...extraTransfers]);
+    // Sent together: PostgreSQL runs them in order, so the transfers are read once the accounts they move are locked.
+    await Promise.all([ledger.lockAccounts(accountIds), ledger.loadTransfers(transferIds)]);
     return ledger;
   };
-  const ledger = await loadLedger();
   const documentIds = bodies.map(documentIdOf).filter((id): id is string => id !== null);
-  const documents = new Set<string>();
-  if (documentIds.length > 0) {
-    for (const r of await tx`
+  const cardIds = bodies.flatMap((b) => (b.type === 'sale' && b.sale.cardId ? [b.sale.cardId] : b.type === 'top_up' ? [b.topUp.cardId] : b.type === 'top_up_refund' ? [b.topUpRefund.cardId] : []));
+  // The ledger, the documents already recorded and the owners of the cards named, in one round trip.
+  const [ledger, recorded, owners] = await Promise.all([
+    loadLedger(),
+    documentIds.length === 0 ? [] : tx`
       select id from sales where id = any(${documentIds}::text[]) union all select id from top_ups where id = any(${documentIds}::text[])
       union all select id from refunds where id = any(${documentIds}::text[]) union all select id from top_up_refunds where id = any(${documentIds}::text[])
-      union all select id from gift_redemptions where id = any(${documentIds}::text[])`) documents.add(r.id);
-  }
-
-  const cardIds = bodies.flatMap((b) => (b.type === 'sale' && b.sale.cardId ? [b.sale.cardId] : b.type === 'top_up' ? [b.topUp.cardId] : b.type === 'top_up_refund' ? [b.topUpRefund.cardId] : []));
-  const cardOwners = new Map<string, string>();
-  if (cardIds.length > 0) for (const r of await tx`select id, member_id from cards where id = any(${cardIds}::text[])`) cardOwners.set(r.id, r.member_id);
+      union all select id from gift_redemptions where id = any(${documentIds}::text[])`,
+    cardIds.length === 0 ? [] : tx`select id, member_id from cards where id = any(${cardIds}::text[])`,
+  ]);
+  const documents = new Set<string>(recorded.map((r) => r.id as string));
+  const cardOwners = new Map<string, string>(owners.map((r) => [r.id as string, r.member_id as string]));
 
   const ctx: BatchContext = {
     tx, mode, ledger, terminal, documents, cardOwners, sales, refundsBySale, topUps, refundedTopUps, rebateRule, pointsTenderRule, rebates,
     overdrafts, overdraftsChanged: new Map(), replacements, rebatesChanged: new Set(), eventRows: [], documentRows: { sales: [], top_ups: [], refunds: [], top_up_refunds: [], gift_redemptions: [] },
-    spenders: new Set(), salesRecorded: [], reapply,
+    writes: [], spenders: new Set(), salesRecorded: [], reapply,
   };
   const results: EventResult[] = [];
   const changes: ChangeRef[] = [];
@@ -468,17 +476,15 @@ async function applyBatch(tx: Tx, terminal: TerminalIdentity, parsed: readonly P
         ctx.ledger = await loadLedger();
       } else throw e;
     }
+    if (mode === 'bulk' && ctx.eventRows.length >= WRITE_EVERY) writeRows(ctx);
   }
 
   if (mode === 'bulk') {
-    for (let i = 0; i < ctx.eventRows.length; i += 1000) await tx`insert into events ${tx(ctx.eventRows.slice(i, i + 1000))}`;
-    for (const table of DOCUMENT_TABLES) {
-      const rows = ctx.documentRows[table];
-      for (let i = 0; i < rows.length; i += 1000) await tx`insert into ${tx(table)} ${tx(rows.slice(i, i + 1000))}`;
-    }
+    writeRows(ctx);
     await writeRebates(ctx);
     await writeOverdrafts(ctx);
     await ctx.ledger.flush();
+    await Promise.all(ctx.writes);
   }
   await refreshHoldStates(tx, [...settledHolds]);
   for (const c of await reviewLevelsAfterSpend(tx, [...ctx.spenders], now)) changes.push({ kind: 'member', key: c.memberId });
@@ -516,6 +522,32 @@ function documentIdOf(b: EventBody): string | null {
   }
 }
 
+/**
+ * Rows of a bulk batch are sent every WRITE_EVERY events and awaited before it commits:
+ * PostgreSQL stores one slice while the next is checked here.
+ */
+const WRITE_EVERY = 100;
+
+/**
+ * Sends the event and document rows collected so far, without waiting. A refused insert aborts
+ * the transaction, so whatever runs after it fails too and the batch is applied again one event
+ * at a time (pushEvents); until then the failure is only held, to be awaited at the end.
+ */
+function writeRows(ctx: BatchContext): void {
+  const send = (table: string, rows: Array<Record<string, unknown>>) => {
+    if (rows.length === 0) return;
+    const write = ctx.tx`insert into ${ctx.tx(table)} ${ctx.tx(rows)}`;
+    write.catch(() => {});
+    ctx.writes.push(write);
+  };
+  send('events', ctx.eventRows);
+  ctx.eventRows = [];
+  for (const table of DOCUMENT_TABLES) {
+    send(table, ctx.documentRows[table]);
+    ctx.documentRows[table] = [];
+  }
+}
+
 async function writeEventRow(ctx: BatchContext, row: Record<string, unknown>, deferred: boolean): Promise<void> {
   const { tx } = ctx;
   if (ctx.reapply) {
@@ -545,7 +577,7 @@ function eventRow(terminal: TerminalIdentity, p: Parsed, status: 'applied' | 'qu
     seq: p.seq,
     event_id: p.eventId,
     kind: p.event?.body.type ?? null,
-    body: JSON.stringify(jsonSafe(p.wire)),
+    body: wireText(p.wire),
     status,
     reason,
   };
