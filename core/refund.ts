@@ -93,7 +93,9 @@ export function planRefund(
     }
     const before = returnedBefore.get(line.lineNo) ?? 0;
     if (before + req.quantity > line.quantity) {
-      throw new DomainError('REFUND_EXCEEDS_SALE', `line ${line.lineNo} (${line.name}): ${line.quantity - before} of ${line.quantity} left to return, asked for ${req.quantity}`, {
+      // A weighed line is one unit: it goes back whole (a part of its weight is not returned).
+      const whole = line.measure ? ' (a weighed line is returned whole, not part of its weight)' : '';
+      throw new DomainError('REFUND_EXCEEDS_SALE', `line ${line.lineNo} (${line.name}): ${line.quantity - before} of ${line.quantity} left to return, asked for ${req.quantity}${whole}`, {
         lineNo: line.lineNo,
         left: line.quantity - before,
       });
