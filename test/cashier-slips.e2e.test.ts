@@ -42,18 +42,18 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app: card terminal progress, ref
       devices: { config: lane.config, factory: createDeviceFactory({ simulators: lane.transports, chainKey, reopen: { firstDelay_ms: 20, maxDelay_ms: 100 } }), panel: lane, chainKey },
       log: () => {},
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-    page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
-    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
-    await page.goto(terminal.appUrl);
-    await page.waitForSelector('#hq-status[data-state="online"]', { timeout: 15_000 });
-    // The demo store's cashier signs in at the till (operators come from HQ's feed).
+    // The demo store's cashier signs in at the till before the page opens (operators come from HQ's feed).
     for (let i = 0; ; i++) {
       const res = await fetch(new URL('/api/session', terminal.uiUrl), { method: 'POST', headers: { authorization: `Bearer ${terminal.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ login: 'sh01.cashier1', pin: '5101' }) });
       if (res.status < 300) break;
       if (i >= 50) throw new Error(`the cashier could not sign in: ${res.status} ${await res.text()}`);
       await new Promise((r) => setTimeout(r, 200));
     }
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+    await page.goto(terminal.appUrl);
+    await page.waitForSelector('#hq-status[data-state="online"]', { timeout: 15_000 });
   }, 120_000);
 
   afterAll(async () => {
