@@ -21,7 +21,10 @@ export interface DemoManifest {
   terminals: Array<{ id: string; store: string; storeName: string; ui: string; app: string; token: string }>;
   signIn: {
     hq: { login: string; password: string };
-    cashiers: Array<{ store: string; login: string; pin: string }>;
+    /** Who signs in at the tills: by login and PIN, or their operator card on the (simulated, F11) reader. */
+    cashiers: Array<{ store: string; login: string; pin: string; cardNo: string | null }>;
+    /** Store managers: their card or PIN approves a void, a cancel, a refund above the limit, a no-sale. */
+    supervisors: Array<{ store: string; login: string; pin: string; cardNo: string | null }>;
   };
 }
 
@@ -74,15 +77,18 @@ export async function runDemo(o: { dataDir: string; fresh: boolean }): Promise<v
 function buildManifest(hq: { httpUrl: string; grpcAddress: string }, terminals: RunningTerminal[]): DemoManifest {
   const storeName = (id: string) => demoChain.org.find((n) => n.id === id)?.name ?? id;
   const admin = demoChain.operators.find((op) => op.roles.includes('hq_admin'));
+  const atTills = (role: string) =>
+    demoChain.operators
+      .filter((op) => op.roles.includes(role) && terminals.some((t) => t.storeId === op.nodeId))
+      .map((op) => ({ store: op.nodeId, login: op.login, pin: op.pin, cardNo: op.cardNo ?? null }));
   return {
     chain: demoChain.chainName,
     hq: { http: hq.httpUrl, grpc: hq.grpcAddress },
     terminals: terminals.map((t) => ({ id: t.terminalId, store: t.storeId, storeName: storeName(t.storeId), ui: t.uiUrl.replace(/\/$/, ''), app: t.appUrl, token: t.token })),
     signIn: {
       hq: { login: admin?.login ?? 'admin', password: admin?.password ?? '' },
-      cashiers: demoChain.operators
-        .filter((op) => op.roles.includes('cashier') && terminals.some((t) => t.storeId === op.nodeId))
-        .map((op) => ({ store: op.nodeId, login: op.login, pin: op.pin })),
+      cashiers: atTills('cashier'),
+      supervisors: atTills('store_manager'),
     },
   };
 }
@@ -92,7 +98,15 @@ function printBanner(m: DemoManifest, manifestPath: string, ms: number): void {
   say(`OneCard demo — ${m.chain} — up in ${(ms / 1000).toFixed(1)} s`);
   say(`  HQ console:   ${m.hq.http}   (sign in: ${m.signIn.hq.login} / ${m.signIn.hq.password})`);
   say(`  HQ gRPC:      ${m.hq.grpc}`);
-  for (const t of m.terminals) say(`  Cashier app:  ${t.app}   (${t.storeName}, terminal ${t.id}, simulated devices; simple page: ${t.ui})`);
+  for (const t of m.terminals) {
+    say(`  Cashier app:  ${t.app}   (${t.storeName}, terminal ${t.id}, simulated devices; simple page: ${t.ui})`);
+    // The till starts locked: who may sign in there, and who approves what a cashier may not do alone.
+    const who = (o: { login: string; pin: string; cardNo: string | null }) => `${o.login} / PIN ${o.pin}${o.cardNo ? ` or card ${o.cardNo} (F11 → present)` : ''}`;
+    const cashier = m.signIn.cashiers.find((c) => c.store === t.store);
+    const supervisor = m.signIn.supervisors.find((c) => c.store === t.store);
+    if (cashier) say(`                cashier sign-in: ${who(cashier)}`);
+    if (supervisor) say(`                supervisor: ${who(supervisor)}`);
+  }
   say(`  Details for scripts: ${manifestPath}`);
   say('  Ctrl-C stops everything.');
   say('');

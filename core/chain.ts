@@ -105,6 +105,8 @@ export interface OperatorSeed {
   password: string;
   /** Cashier PIN for terminal sign-in; stored hashed. */
   pin: string;
+  /** Operator card number (the UID the card reader gives) for sign-in and approvals at the till. */
+  cardNo?: string;
   roles: string[];
 }
 

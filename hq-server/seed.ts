@@ -40,6 +40,7 @@ export async function seedChain(sql: Sql, seed: ChainSeed, clock: { now(): numbe
         login: o.login,
         password_hash: await hashSecret(o.password),
         pin_hash: await hashSecret(o.pin),
+        card_no: o.cardNo ?? null,
         roles: o.roles,
       })),
   );

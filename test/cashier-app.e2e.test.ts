@@ -11,6 +11,7 @@ import { VirtualDevices } from '../fixtures/simulators/virtual-devices';
 import { startTestHq } from '../hq-server/testing/hq';
 import { startTerminal, type RunningTerminal } from '../terminal';
 import { SyncProxy } from './support/sync-proxy';
+import { tillCredentials } from '../terminal/testing-staff';
 
 /**
  * The cashier app in Chromium against a real terminal (in this process, simulated lane speaking
@@ -21,6 +22,10 @@ const CHROMIUM = '/usr/bin/chromium';
 const MILK = '6907028100122'; // 纯牛奶 ¥59.90
 const COLA = '6901028001014'; // ¥3.00
 const ZHANG_WEI = '8F3A21C4'; // diamond member, principal 1860.00
+// store-sh-01's operators as HQ's feed brings them (fixtures/data/demo-chain.ts): logins, PINs, operator cards.
+const { cashier: CASHIER, manager: MANAGER } = tillCredentials(demoChain, 'store-sh-01');
+const CASHIER_CARD = demoChain.operators.find((o) => o.login === CASHIER.login)!.cardNo!;
+const MANAGER_CARD = demoChain.operators.find((o) => o.login === MANAGER.login)!.cardNo!;
 const chainKey = new TextEncoder().encode('test-chain-key');
 
 type Hq = Awaited<ReturnType<typeof startTestHq>>;
@@ -70,11 +75,14 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app in Chromium, simulated lane,
       devices: { config: lane.config, factory: createDeviceFactory({ simulators: lane.transports, chainKey, reopen: { firstDelay_ms: 20, maxDelay_ms: 100 } }), panel: lane, chainKey },
       log: () => {},
     });
+    await terminal.syncNow(); // the operators from HQ's feed
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
     page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
     page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
     await page.goto(terminal.appUrl);
     await page.waitForSelector('#hq-status[data-state="online"]', { timeout: 15_000 });
+    // The app starts at the sign-in screen; the store manager works the lane unless a case says otherwise.
+    await signInOnScreen(MANAGER.login, MANAGER.pin);
   }, 120_000);
 
   afterAll(async () => {
@@ -89,6 +97,7 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app in Chromium, simulated lane,
   // sale's receipt out of the printer (receipts print after the sale, in the background).
   beforeEach(async () => {
     if (!page) return;
+    if (await page.isVisible('#signin-screen')) await signInOnScreen(MANAGER.login, MANAGER.pin);
     if (await page.isVisible('#dialog-backdrop')) await page.keyboard.press('Escape');
     if ((await page.getAttribute('html', 'lang')) !== 'zh-CN') await page.keyboard.press('F12');
     proxy.heal();
@@ -96,7 +105,7 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app in Chromium, simulated lane,
     // A sale a failed case left open is cancelled, so that one failure does not cascade.
     const open = await page.evaluate(() => (window as unknown as { onecard: { state: { sale: { id: string } | null } } }).onecard.state.sale?.id ?? null);
     if (open) {
-      await fetch(new URL(`/api/lane/sales/${open}/cancel`, terminal.uiUrl), { method: 'POST', headers: { authorization: `Bearer ${terminal.token}` } });
+      await fetch(new URL(`/api/lane/sales/${open}/cancel`, terminal.uiUrl), { method: 'POST', headers: { authorization: `Bearer ${terminal.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ supervisor: MANAGER }) });
       await expect.poll(() => page.evaluate(() => (window as unknown as { onecard: { state: { sale: unknown } } }).onecard.state.sale), { timeout: 10_000 }).toBeNull();
     }
     const last = await page.evaluate(() => (window as unknown as { onecard: { state: { lastSale: { id: string; status: string } | null } } }).onecard.state.lastSale);
@@ -104,6 +113,15 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app in Chromium, simulated lane,
   });
 
   const text = (sel: string) => page.textContent(sel).then((s) => s ?? '');
+  /** Signs in on the app's sign-in screen with login and PIN. */
+  async function signInOnScreen(login: string, pin: string) {
+    await page.waitForSelector('#signin-screen:not([hidden])', { timeout: 10_000 });
+    await page.fill('#signin-login', login);
+    await page.fill('#signin-pin', pin);
+    await page.press('#signin-pin', 'Enter');
+    await page.waitForSelector('#signin-screen', { state: 'hidden', timeout: 10_000 });
+  }
+  const overrides = async () => ((await (await fetch(new URL('/api/override', terminal.uiUrl), { headers: { authorization: `Bearer ${terminal.token}` } })).json()) as { overrides: Array<Record<string, unknown>> }).overrides;
   const receipts = () => lane.printer.receipts();
   async function enter(code: string) {
     await page.fill('#code-input', code);
@@ -447,11 +465,10 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app in Chromium, simulated lane,
     await expect.poll(() => page.getAttribute('#dev-scanner', 'data-health'), { timeout: 10_000 }).toBe('ok');
   });
 
-  it('a cashier signs in and opens a shift; a line void needs the store manager; the shift closes with counted cash and the Z report prints', async () => {
-    await page.keyboard.press('Shift+F1');
-    await page.fill('#signin-login', 'sh01.cashier1');
-    await page.fill('#signin-pin', '5101');
-    await page.keyboard.press('Enter');
+  it('a cashier signs in and opens a shift; a line void needs the store manager, whose card approves it; the shift closes with counted cash and the Z report prints', async () => {
+    await page.click('#btn-lock');
+    await expect.poll(() => page.getAttribute('#operator', 'data-state'), { timeout: 10_000 }).toBe('out');
+    await signInOnScreen(CASHIER.login, CASHIER.pin);
     await expect.poll(() => text('#operator'), { timeout: 10_000 }).toBe('收银员 顾小燕');
     await page.keyboard.press('Shift+F1');
     await page.fill('#shift-float', '200');
@@ -461,14 +478,17 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app in Chromium, simulated lane,
     await enter(COLA);
     await enter(MILK);
     await expect.poll(() => text('#total'), { timeout: 10_000 }).toBe('¥62.90');
+    // The normal void key: the cashier lacks sale.void, so the app asks for a supervisor.
     await page.keyboard.press('F4');
     await expect.poll(() => page.isVisible('#sup-login'), { timeout: 10_000 }).toBe(true);
     expect(await text('#dialog-body')).toContain('FORBIDDEN');
-    await page.fill('#sup-login', 'sh01.manager');
-    await page.fill('#sup-pin', '5100');
-    await page.keyboard.press('Enter');
+    expect(await text('#total')).toBe('¥62.90');
+    // The store manager taps their operator card on the reader.
+    lane.presentCard(MANAGER_CARD, 5100);
     await expect.poll(() => text('#total'), { timeout: 10_000 }).toBe('¥3.00');
+    lane.removeCard();
     expect(await text('#message')).toContain('授权人');
+    expect((await overrides())[0]).toMatchObject({ action: 'void_line', permission: 'sale.void', method: 'card', cashierId: 'op-sh-01-cashier-1', supervisorId: 'op-sh-01-manager' });
     await page.keyboard.press('F5');
     await page.fill('#tender-amount', '10');
     await page.keyboard.press('Enter');
@@ -487,6 +507,54 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app in Chromium, simulated lane,
     expect(z.some((l) => /^差额 +￥-0\.50$/.test(l))).toBe(true);
     await page.click('#sign-out');
     await expect.poll(() => page.getAttribute('#operator', 'data-state'), { timeout: 10_000 }).toBe('out');
+    expect(await page.isVisible('#signin-screen')).toBe(true);
+  });
+
+  it('locked, the lane sells nothing; the cashier signs in with their operator card; a return above the limit asks for a supervisor', async () => {
+    await page.click('#btn-lock');
+    await page.waitForSelector('#signin-screen:not([hidden])');
+    const salesBefore = await fetch(new URL('/api/lane', terminal.uiUrl), { headers: { authorization: `Bearer ${terminal.token}` } }).then((r) => r.json() as Promise<{ sale: unknown }>);
+    lane.scan(COLA);
+    await expect.poll(() => text('#message'), { timeout: 10_000 }).toContain('NOT_SIGNED_IN');
+    expect((await fetch(new URL('/api/lane', terminal.uiUrl), { headers: { authorization: `Bearer ${terminal.token}` } }).then((r) => r.json() as Promise<{ sale: unknown }>)).sale).toEqual(salesBefore.sale);
+    await page.fill('#signin-login', CASHIER.login);
+    await page.fill('#signin-pin', '0000');
+    await page.press('#signin-pin', 'Enter');
+    await expect.poll(() => text('#signin-message'), { timeout: 10_000 }).toContain('WRONG_PIN');
+    lane.presentCard(CASHIER_CARD, 5101);
+    await page.waitForSelector('#signin-screen', { state: 'hidden', timeout: 10_000 });
+    lane.removeCard();
+    expect(await text('#operator')).toBe('收银员 顾小燕');
+
+    // ¥599.00 in cash, then all of it back: above the ¥500.00 refund limit.
+    await enter(`10*${MILK}`);
+    await expect.poll(() => text('#total'), { timeout: 10_000 }).toBe('¥599.00').catch(async (e) => {
+      console.error(`message "${await text('#message')}"`);
+      throw e;
+    });
+    await page.keyboard.press('F5');
+    await page.fill('#tender-amount', '599');
+    await page.keyboard.press('Enter');
+    await saleDone();
+    const saleId = await page.evaluate(() => (window as unknown as { onecard: { state: { lastSale: { id: string } } } }).onecard.state.lastSale.id);
+    const kicks = lane.printer.ops.filter((o) => o.op === 'drawer-kick').length;
+    await page.keyboard.press('Shift+F4');
+    await page.keyboard.type(saleId);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#return-lines input[data-line="1"]');
+    await page.fill('#return-lines input[data-line="1"]', '10');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.isVisible('#sup-login'), { timeout: 10_000 }).toBe(true);
+    expect(await text('#return-result')).toContain('FORBIDDEN');
+    await page.fill('#sup-login', MANAGER.login);
+    await page.fill('#sup-pin', MANAGER.pin);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => text('#refund-total'), { timeout: 10_000 }).toBe('¥599.00');
+    // Cash went back: the terminal opened the drawer.
+    await expect.poll(() => lane.printer.ops.filter((o) => o.op === 'drawer-kick').length, { timeout: 10_000 }).toBe(kicks + 1);
+    expect((await overrides())[0]).toMatchObject({ action: 'refund_above_limit', permission: 'refund.above_limit', method: 'pin', cashierId: 'op-sh-01-cashier-1' });
+    await page.keyboard.press('Enter');
+    await page.click('#btn-lock');
   });
 
   it.skipIf(!process.env.ONECARD_SCREENSHOTS)('screenshots of the main screens in both languages (ONECARD_SCREENSHOTS=1 writes docs/screenshots/)', async () => {

@@ -51,6 +51,17 @@ describe('onecard demo (npm start)', () => {
         // The local API refuses a caller without the per-launch token.
         expect((await fetch(`${t.ui}/api/products?query=tea`)).status).toBe(401);
         expect((await fetch(`${t.ui}/api/products?query=tea`, { headers: { authorization: `Bearer ${t.token}` } })).status).toBe(200);
+        // The till starts locked; the cashier the banner names signs in with the PIN or card it prints.
+        const call = (method: string, path: string, body?: unknown) =>
+          fetch(`${t.ui}${path}`, { method, headers: { authorization: `Bearer ${t.token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+        expect((await call('POST', '/api/sales')).status).toBe(401);
+        const cashier = manifest.signIn.cashiers.find((c) => c.store === t.store)!;
+        expect(demo.text).toContain(`${cashier.login} / PIN ${cashier.pin} or card ${cashier.cardNo}`);
+        expect((await call('POST', '/api/session', { cardNo: cashier.cardNo })).status).toBe(201);
+        expect((await call('POST', '/api/sales')).status).toBe(201);
+        // The simulated reader's panel (F11) offers the operators' cards.
+        const panel = (await (await call('GET', '/api/lane/virtual')).json()) as { cards: Array<{ cardNo: string }> };
+        expect(panel.cards.map((c) => c.cardNo)).toContain(cashier.cardNo);
       }
     } finally {
       const ended = await demo.stop('SIGINT');

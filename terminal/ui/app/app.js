@@ -7,6 +7,7 @@ import { showProgress } from './payment-progress.js';
 import { parseWeighedEntry, weighedLineHtml } from './weighed.js';
 import { mountPriceDiscount, overrideLineHtml } from './price-discount.js';
 import { mountDayClose, printSlip } from './slips.js';
+import { mountStaff, needsSupervisor, readSupervisor, supervised, supervisorFieldsHtml } from './staff.js';
 
 const token = document.querySelector('meta[name="onecard-token"]')?.content ?? '';
 const $ = (id) => document.getElementById(id);
@@ -69,6 +70,8 @@ async function saleApi(method, path, body) {
 }
 
 function showError(e) {
+  // The session ended (locked, or the operator's access changed at HQ): back to the sign-in screen.
+  if (e?.code === 'NOT_SIGNED_IN') void refreshSession();
   if (e instanceof ApiError) say(errorText(e.code, e.message), 'error');
   else say(String(e?.message ?? e), 'error');
 }
@@ -244,20 +247,17 @@ async function voidLine(lineNo) {
   const target = lineNo ?? S.selected ?? S.sale.lines.at(-1)?.lineNo;
   if (target === undefined) return;
   const saleId = S.sale.id;
-  if (!S.session) return void (await act(async () => setSale(await saleApi('DELETE', `/api/sales/${saleId}/items/${target}`))));
-  // A signed-in cashier voids through the override route: without sale.void a supervisor approves.
+  // A void needs sale.void: without it, a supervisor's card or PIN in the same request.
   const attempt = async (supervisor) => {
-    const r = await api('POST', '/api/override/void-line', { saleId, lineNo: target, ...(supervisor ? { supervisor } : {}) });
-    setSale(await api('GET', `/api/sales/${saleId}`));
-    say(`${t('voidLine')} ✓${supervisor ? ` (${t('approvedBy')} ${r.approvedBy})` : ''}`, 'ok');
+    const r = await api('DELETE', `/api/sales/${saleId}/items/${target}`, supervisor ? { supervisor } : undefined);
+    setSale(r);
+    say(`${t('voidLine')} ✓${supervisor ? ` (${t('approvedBy')} ${r.approval.approvedBy})` : ''}`, 'ok');
   };
-  try {
-    await attempt(undefined);
-  } catch (e) {
-    if (e.code === 'FORBIDDEN' && e.details?.needsSupervisor) askSupervisor(errorText(e.code, e.message), attempt);
-    else showError(e);
-  }
+  await act(() => supervised(attempt, askFor));
 }
+
+/** Prompts for a supervisor after a refusal that one could lift, then retries. */
+const askFor = (e, retry) => askSupervisor(errorText(e.code, e.message), retry);
 
 async function finish() {
   if (!S.sale) return;
@@ -460,17 +460,24 @@ function openSearch(query = '') {
 function openCancel() {
   if (!S.sale) return;
   const saleId = S.sale.id;
+  // A sale with lines or payments needs sale.void to cancel: without it, a supervisor's card or PIN.
+  const run = async (supervisor) => {
+    const r = await api('POST', `/api/lane/sales/${saleId}/cancel`, supervisor ? { supervisor } : undefined);
+    S.dialog.busy = false;
+    closeDialog();
+    setSale(r.sale);
+    S.member = null;
+    renderMember();
+    const voids = r.voids.map((v) => `${v.status}${v.message ? `: ${v.message}` : ''}`).join('; ');
+    say(`${t('cancelled')}${voids ? ` — ${voids}` : ''}`, voids.includes('manual') || voids.includes('unknown') ? 'error' : 'ok');
+  };
   openDialog('cancel', t('cancelSale'), `<p>${esc(t('confirmCancel'))}</p>`, async () => {
     S.dialog.busy = true;
     try {
-      const r = await api('POST', `/api/lane/sales/${saleId}/cancel`);
-      S.dialog.busy = false;
-      closeDialog();
-      setSale(r.sale);
-      S.member = null;
-      renderMember();
-      const voids = r.voids.map((v) => `${v.status}${v.message ? `: ${v.message}` : ''}`).join('; ');
-      say(`${t('cancelled')}${voids ? ` — ${voids}` : ''}`, voids.includes('manual') || voids.includes('unknown') ? 'error' : 'ok');
+      await supervised(run, (e, retry) => {
+        S.dialog.busy = false;
+        askFor(e, retry);
+      });
     } finally {
       if (S.dialog) S.dialog.busy = false;
     }
@@ -485,6 +492,7 @@ async function refreshSession() {
   S.shift = r?.shift ?? null;
   $('operator').textContent = S.session ? S.session.operator.name : t('signedOut');
   $('operator').dataset.state = S.session ? 'in' : 'out';
+  staff.follow(S.session);
 }
 
 /** What the slips and day-close module needs from this page. */
@@ -501,16 +509,7 @@ function reportHtml(rep) {
 
 async function openShift() {
   await refreshSession();
-  if (!S.session) {
-    const ops = await api('GET', '/api/session/operators').catch(() => ({ operators: [] }));
-    openDialog('sign-in', t('signIn'), `<label for="signin-login">${esc(t('operator'))}</label><input id="signin-login" list="signin-logins" autocomplete="off"><datalist id="signin-logins">${ops.operators.map((o) => `<option value="${esc(o.login)}">${esc(o.name)}</option>`).join('')}</datalist>${field('signin-pin', t('pinLabel'), '', 'type="password" inputmode="numeric"')}`, async () => {
-      await api('POST', '/api/session', { login: $('signin-login').value.trim(), pin: $('signin-pin').value.trim() });
-      await refreshSession();
-      closeDialog();
-      say(`${t('signedIn')}: ${S.session.operator.name}`, 'ok');
-    });
-    return;
-  }
+  if (!S.session) return; // the sign-in screen is up
   if (!S.shift) {
     openDialog('shift-open', `${t('openShift')} · ${S.session.operator.name}`, field('shift-float', t('float'), formatMinor(0, S.digits), 'inputmode="decimal"'), async () => {
       const floatMinor = parseMajor($('shift-float').value, S.digits);
@@ -541,13 +540,21 @@ async function openShift() {
 
 async function signOut() {
   await api('DELETE', '/api/session').catch(() => {});
-  await refreshSession();
   closeDialog();
+  await refreshSession();
+}
+
+/** Opens the drawer with no sale: drawer.open, or a supervisor's card or PIN. */
+async function noSale() {
+  await act(() => supervised(async (supervisor) => {
+    const r = await api('POST', '/api/lane/drawer', supervisor ? { supervisor } : {});
+    say(`${t('noSale')} · ${r.opened ? t('drawerOpened') : '—'}${supervisor ? ` (${t('approvedBy')} ${r.approval.approvedBy})` : ''}`, r.opened ? 'ok' : 'error');
+  }, askFor));
 }
 
 /** A supervisor's card number, or login and PIN, for an action the cashier may not do alone. */
 function askSupervisor(why, retry) {
-  openDialog('supervisor', t('supervisorNeeded'), `<p>${esc(why)}</p>${field('sup-login', t('supervisorLogin'), '')}${field('sup-pin', t('pinLabel'), '', 'type="password" inputmode="numeric"')}`, async () => {
+  openDialog('supervisor', t('supervisorNeeded'), `<p>${esc(why)}</p>${field('sup-login', t('supervisorLogin'), '')}${field('sup-pin', t('operatorPin'), '', 'type="password" inputmode="numeric"')}<p class="muted">${esc(t('supervisorCardHint'))}</p>`, async () => {
     const login = $('sup-login').value.trim();
     const pin = $('sup-pin').value.trim();
     const supervisor = pin ? { login, pin } : { cardNo: login };
@@ -593,7 +600,19 @@ function openReturns(saleId = '') {
       .map((i) => ({ lineNo: Number(i.dataset.line), quantity: parseWhole(i.value) ?? 0 }))
       .filter((l) => l.quantity > 0);
     if (!lines.length) throw new ApiError('VALIDATION_FAILED', t('returnNothing'));
-    const r = await api('POST', '/api/refunds', { saleId: d.sale.id, lines, withReceipt: true });
+    // Above the refund limit a supervisor approves: their card on the reader, or login + PIN here.
+    const supervisor = d.supervisorCard ? { cardNo: d.supervisorCard } : d.needsSupervisor ? readSupervisor() : undefined;
+    d.supervisorCard = null;
+    let r;
+    try {
+      r = await api('POST', '/api/refunds', { saleId: d.sale.id, lines, withReceipt: true, ...(supervisor ? { supervisor } : {}) });
+    } catch (e) {
+      if (!needsSupervisor(e) || d.needsSupervisor) throw e;
+      d.needsSupervisor = true;
+      $('return-result').innerHTML = supervisorFieldsHtml({ esc, t }, errorText(e.code, e.message));
+      $('sup-login').focus();
+      return;
+    }
     d.result = r;
     const doc = r.refund;
     void printSlip(slipUi(), `/api/lane/refunds/${encodeURIComponent(doc.id)}/print`);
@@ -606,8 +625,8 @@ function openReturns(saleId = '') {
         return `<li>${esc(t('cash'))} ${money(tn.amountMinor)}</li>`;
       })
       .join('')}</ul>${doc.pointsReversed ? `<p>${esc(t('pointsReversed'))}: −${doc.pointsReversed}</p>` : ''}`;
-    if (doc.tenders.some((tn) => tn.kind === 'cash')) void api('POST', '/api/lane/drawer').catch(() => {});
-    say(`${t('refundTotal')} ${money(doc.totalMinor)}`, 'ok');
+    // The terminal opened the drawer for cash going back.
+    say(`${t('refundTotal')} ${money(doc.totalMinor)}${r.drawerOpened ? ` · ${t('drawerOpened')}` : ''}${r.approval ? ` (${t('approvedBy')} ${r.approval.approvedBy})` : ''}`, 'ok');
   });
 }
 
@@ -826,6 +845,8 @@ const KEYS = {
 };
 
 document.addEventListener('keydown', (e) => {
+  // The sign-in screen takes the keys; F11 still opens the simulated devices (to tap an operator card).
+  if (staff.locked() && e.key !== 'F11') return;
   if (S.dialog) {
     if (e.key === 'Escape') {
       e.preventDefault();
@@ -835,6 +856,12 @@ document.addEventListener('keydown', (e) => {
       e.preventDefault();
       $('dialog').requestSubmit();
     } else S.dialog.onKey?.(e);
+    return;
+  }
+  if (e.shiftKey && (e.key === 'F5' || e.key === 'F12')) {
+    e.preventDefault();
+    if (e.key === 'F5') void noSale();
+    else void staff.signOut();
     return;
   }
   if (e.shiftKey && (e.key === 'F9' || e.key === 'F2' || e.key === 'F4' || e.key === 'F1' || e.key === 'F7')) {
@@ -883,6 +910,8 @@ $('btn-coupon').addEventListener('click', openCoupon);
 $('btn-shift').addEventListener('click', () => void act(openShift));
 $('btn-returns').addEventListener('click', () => openReturns());
 mountPriceDiscount({ S, $, esc, money, saleApi, setSale, openDialog, closeDialog, field, askSupervisor, say, errorText });
+$('btn-no-sale').addEventListener('click', () => void noSale());
+$('btn-lock').addEventListener('click', () => void staff.signOut());
 $('basket-body').addEventListener('click', (e) => {
   const v = e.target.closest('button.void');
   if (v) return void voidLine(Number(v.dataset.line));
@@ -950,15 +979,10 @@ function connect() {
   on('payment', () => {});
   // An operator's card on the reader: it signs in, or approves what the supervisor prompt asks.
   on('operator-card', async (c) => {
-    if (S.dialog?.kind === 'sign-in') {
-      try {
-        await api('POST', '/api/session', { cardNo: c.cardNo });
-        await refreshSession();
-        closeDialog();
-        say(`${t('signedIn')}: ${S.session.operator.name}`, 'ok');
-      } catch (e) {
-        dialogError(e);
-      }
+    if (staff.cardTapped(c.cardNo)) return;
+    if (S.dialog?.kind === 'returns' && S.dialog.needsSupervisor) {
+      S.dialog.supervisorCard = c.cardNo;
+      $('dialog').requestSubmit();
     } else if (S.dialog?.kind === 'supervisor') {
       try {
         await S.dialog.retry({ cardNo: c.cardNo });
@@ -983,6 +1007,7 @@ function connect() {
 }
 
 setLanguage(localStorage.getItem('onecard-language') ?? 'zh-CN');
+const staff = mountStaff({ api, t, esc, say, errorText, refreshSession });
 renderSale();
 renderStatus();
 connect();

@@ -31,7 +31,8 @@ const zh = {
   openShift: '开班', closeShift: '交班', shiftOpened: '已开班', float: '备用金', xReport: 'X 报表（当班）', zReport: 'Z 报表（交班）',
   salesCount: '销售笔数', refundsCount: '退货笔数', sales: '销售', refundsWord: '退款', topUps: '充值', expectedCash: '应有现金', countedCash: '实点现金', difference: '差额',
   coupon: '优惠券', couponCode: '券码（扫描或输入）',
-  operatorCardHint: '收银员卡：按 ⇧F1 登录', approvedBy: '授权人', supervisorNeeded: '需要主管授权', supervisorLogin: '主管工号或主管卡号',
+  operatorCardHint: '收银员卡：已有人登录，换人请先锁屏（⇧F12）', approvedBy: '授权人', supervisorNeeded: '需要主管授权', supervisorLogin: '主管工号或主管卡号',
+  lock: '锁屏', signInButton: '登录', signInCardHint: '或在读卡器上刷收银员卡', supervisorCardHint: '主管也可以在读卡器上刷主管卡', noSale: '开钱箱', operatorPin: '密码',
   newMember: '新会员开卡', memberName: '姓名', phone: '手机号', birthdayLabel: '生日', tapBlankCard: '把新卡放在读卡器上', registered: '已登记会员', cardIssued: '已写卡',
   blankCard: '未发行的空白卡：请在会员服务（⇧F2）开卡', blankCardButton: '放空白卡',
   desk: '会员服务', bonusRules: '充值赠送', topUpTier: '充', topUpAmount: '充值金额', freeze: '冻结', reportLost: '挂失', topUpDone: '充值成功',
@@ -40,7 +41,7 @@ const zh = {
     CARD_INACTIVE: '卡未激活', INSUFFICIENT_BALANCE: '余额不足', INSUFFICIENT_POINTS: '积分不足', OVERPAID: '超过待付金额', SALE_NOT_PAID: '还没有付清',
     NO_MEMBER: '请先刷会员卡', PIN_REQUIRED: '需要会员密码', WRONG_PIN: '密码错误', PIN_LOCKED: '密码错误次数过多，已锁定', OFFLINE_LIMIT_EXCEEDED: '超过离线消费限额',
     HQ_OFFLINE: '总部离线，此操作需要联网', VALIDATION_FAILED: '输入有误', SALE_NOT_OPEN: '这一单已结束', POINTS_BELOW_REDEMPTION_UNIT: '积分不足一个抵现单位',
-    CONFLICT: '操作冲突', NOT_FOUND: '找不到', INTERNAL: '终端内部错误（已记录）', UNAUTHENTICATED: '令牌无效，请从终端重新打开页面',
+    CONFLICT: '操作冲突', NOT_FOUND: '找不到', INTERNAL: '终端内部错误（已记录）', UNAUTHENTICATED: '令牌无效，请从终端重新打开页面', NOT_SIGNED_IN: '请先登录', FORBIDDEN: '没有权限',
   },
 };
 
@@ -74,7 +75,8 @@ const en = {
   openShift: 'Open shift', closeShift: 'Close shift', shiftOpened: 'Shift open', float: 'Float', xReport: 'X report (mid-shift)', zReport: 'Z report (shift close)',
   salesCount: 'Sales', refundsCount: 'Refunds', sales: 'Sales', refundsWord: 'Refunds', topUps: 'Top-ups', expectedCash: 'Expected cash', countedCash: 'Counted cash', difference: 'Difference',
   coupon: 'Coupon', couponCode: 'Coupon code (scan or type)',
-  operatorCardHint: 'Operator card: press ⇧F1 to sign in', approvedBy: 'approved by', supervisorNeeded: 'Supervisor needed', supervisorLogin: 'Supervisor login or card number',
+  operatorCardHint: 'Operator card: someone is signed in; lock the till first (⇧F12)', approvedBy: 'approved by', supervisorNeeded: 'Supervisor needed', supervisorLogin: 'Supervisor login or card number',
+  lock: 'Lock', signInButton: 'Sign in', signInCardHint: 'or tap your operator card on the reader', supervisorCardHint: 'The supervisor may tap their card on the reader instead', noSale: 'No sale', operatorPin: 'PIN',
   newMember: 'New member', memberName: 'Name', phone: 'Phone', birthdayLabel: 'Birthday', tapBlankCard: 'Put the new card on the reader', registered: 'Member registered', cardIssued: 'card written',
   blankCard: 'Blank card, never issued: issue it at the member desk (⇧F2):', blankCardButton: 'Present blank card',
   desk: 'Member desk', bonusRules: 'Top-up bonus', topUpTier: 'top up', topUpAmount: 'Top-up amount', freeze: 'Freeze', reportLost: 'Report lost', topUpDone: 'Topped up',
@@ -83,7 +85,7 @@ const en = {
     CARD_INACTIVE: 'Card not active', INSUFFICIENT_BALANCE: 'Insufficient balance', INSUFFICIENT_POINTS: 'Not enough points', OVERPAID: 'More than is due', SALE_NOT_PAID: 'Not fully paid yet',
     NO_MEMBER: 'Present a member card first', PIN_REQUIRED: 'Member PIN needed', WRONG_PIN: 'Wrong PIN', PIN_LOCKED: 'Too many wrong PINs: locked', OFFLINE_LIMIT_EXCEEDED: 'Over the offline limit',
     HQ_OFFLINE: 'HQ is offline; this needs HQ', VALIDATION_FAILED: 'Check the input', SALE_NOT_OPEN: 'This sale is over', POINTS_BELOW_REDEMPTION_UNIT: 'Below one redemption unit',
-    CONFLICT: 'Conflict', NOT_FOUND: 'Not found', INTERNAL: 'Terminal error (logged)', UNAUTHENTICATED: 'Bad token: reopen the page from the terminal',
+    CONFLICT: 'Conflict', NOT_FOUND: 'Not found', INTERNAL: 'Terminal error (logged)', UNAUTHENTICATED: 'Bad token: reopen the page from the terminal', NOT_SIGNED_IN: 'Sign in first', FORBIDDEN: 'Not allowed',
   },
 };
 
