@@ -1,3 +1,4 @@
+import type { PendingQuery, Row } from 'postgres';
 import type { Db } from './database';
 
 /** What terminals pull: master data and member balances, named by kind and key. */
@@ -14,6 +15,12 @@ export interface ChangeRef {
  * lock, which it holds until commit.
  */
 export async function recordChanges(tx: Db, changes: readonly ChangeRef[]): Promise<void> {
+  const insert = changeLogInsert(tx, changes);
+  if (insert) await insert;
+}
+
+/** recordChanges' insert, not yet sent (null when there is nothing to record): for a caller that pipelines it with COMMIT. */
+export function changeLogInsert(tx: Db, changes: readonly ChangeRef[]): PendingQuery<Row[]> | null {
   const seen = new Set<string>();
   const rows: ChangeRef[] = [];
   for (const c of changes) {
@@ -22,8 +29,8 @@ export async function recordChanges(tx: Db, changes: readonly ChangeRef[]): Prom
     seen.add(k);
     rows.push({ kind: c.kind, key: c.key });
   }
-  if (rows.length === 0) return;
-  await tx`insert into change_log ${tx(rows)}`;
+  if (rows.length === 0) return null;
+  return tx`insert into change_log ${tx(rows)}`;
 }
 
 export const NOTIFY_CHANNEL = 'onecard_changes';

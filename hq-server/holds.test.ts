@@ -131,6 +131,32 @@ describe('online holds', () => {
     expect(await accountCacheMismatches(hq.sql)).toEqual([]);
   });
 
+  it('a hold whose feed entry cannot be written is not committed (the feed insert goes out with COMMIT)', async () => {
+    const who = await s.newMember(a);
+    await s.topUp(a, who, 1_000, 0);
+    await hq.sql`create function refuse_balance_feed() returns trigger language plpgsql as $$
+      begin if new.kind = 'balance' then raise exception 'feed refused'; end if; return new; end $$`;
+    await hq.sql`create trigger refuse_balance_feed before insert on change_log for each row execute function refuse_balance_feed()`;
+    const holdId = uuidv7();
+    try {
+      const refused = await client.call('Authorize', { holdId, cardId: who.cardId, amount: '600', saleId: uuidv7() }, a.credential).then(
+        () => 'held',
+        (e: { onecardCode?: string }) => e.onecardCode,
+      );
+      expect(refused).toBe('INTERNAL');
+    } finally {
+      await hq.sql`drop trigger refuse_balance_feed on change_log`;
+      await hq.sql`drop function refuse_balance_feed()`;
+    }
+    expect(await hq.sql`select hold_id from holds where hold_id = ${holdId}`).toEqual([]);
+    expect(await hq.sql`select id from transfers where id like ${`${holdId}/%`}`).toEqual([]);
+    expect(await pendingOf(cardPrincipalAccountId(who.cardId))).toEqual({ debits: 0, credits: 0 });
+    // The same hold id then goes through, once.
+    const again = await client.call('Authorize', { holdId, cardId: who.cardId, amount: '600', saleId: uuidv7() }, a.credential);
+    expect(again.holds).toHaveLength(1);
+    expect(await pendingOf(cardPrincipalAccountId(who.cardId))).toEqual({ debits: 600, credits: 0 });
+  });
+
   it('ten tills of one store ask for the same card at once: exactly as many holds as the balance covers, and a retried hold id answers the same holds', async () => {
     const who = await s.newMember(a);
     await s.topUp(a, who, 3_500, 0);

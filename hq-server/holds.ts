@@ -2,7 +2,8 @@ import { cardBonusAccountId, cardPrincipalAccountId, chainPointsIssuedAccountId,
 import { DomainError, invariant } from '../core/errors';
 import { availableCreditBalance, type Transfer, type TransferStatus } from '../core/ledger';
 import { splitStoredValuePayment, type SpendingOrder } from '../core/stored-value';
-import { recordChanges } from './change-log';
+import type { PendingQuery, Row } from 'postgres';
+import { changeLogInsert, recordChanges } from './change-log';
 import type { Db, Sql } from './database';
 import { LedgerTx, MEMBER_ACCOUNT_CODES } from './ledger';
 import { readSetting } from './settings';
@@ -111,6 +112,43 @@ export function holdIdsOf(pendingIds: Iterable<string | null>): string[] {
   return [...out];
 }
 
+/** What a transaction answers, and its last write, not yet sent: it goes out together with COMMIT. */
+interface Outcome<T> {
+  value: T;
+  last?: PendingQuery<Row[]> | null;
+}
+
+/**
+ * Runs `work` in a transaction on a connection of its own and sends its last write together with
+ * COMMIT, in one round trip. That write is the feed's insert (recordChanges), which takes a
+ * chain-wide lock held to commit: sent with COMMIT, the lock is held for PostgreSQL's own time
+ * only, never for a round trip to HQ and back — under load that round trip is what made every
+ * Authorize of the chain queue on it. Everything else `work` wrote was checked before.
+ */
+async function inTransaction<T>(sql: Sql, work: (tx: Db) => Promise<Outcome<T>>): Promise<T> {
+  const tx = await sql.reserve();
+  let open = false;
+  try {
+    await tx`begin`;
+    open = true;
+    const { value, last } = await work(tx);
+    // Handed to the connection now, in this order; if the last write fails, PostgreSQL answers COMMIT with a rollback.
+    const writing = last ? last.execute() : null;
+    const committing = tx`commit`.execute();
+    const [written, committed] = await Promise.allSettled([writing, committing]);
+    if (committed.status === 'rejected') throw committed.reason;
+    open = false;
+    if (written.status === 'rejected') throw written.reason;
+    invariant(committed.value.command === 'COMMIT', `the transaction ended with ${committed.value.command}, not COMMIT`);
+    return value;
+  } catch (e) {
+    if (open) await tx`rollback`.catch(() => {});
+    throw e;
+  } finally {
+    tx.release();
+  }
+}
+
 function memberBalanceChanges(ledger: LedgerTx, touched: readonly string[]) {
   return touched.filter((id) => MEMBER_ACCOUNT_CODES.has(ledger.accountCode(id)!)).map((key) => ({ kind: 'balance' as const, key }));
 }
@@ -124,10 +162,11 @@ function memberBalanceChanges(ledger: LedgerTx, touched: readonly string[]) {
  * Only the member's accounts are locked (the no-overdraw check reads them); the store's sales and
  * the chain's points take holds without a lock (LedgerTx.lockHoldAccounts), so Authorizes for
  * different members never wait for each other. The reads go out together, pipelined on the
- * transaction's connection in the order written: the lock comes first, so what follows is current.
+ * transaction's connection: the lock is handed to it first, so what follows reads current rows.
+ * Three round trips in all: BEGIN, the reads, the writes; the feed's insert rides with COMMIT.
  */
 export async function authorizeHold(sql: Sql, terminal: TerminalIdentity, input: AuthorizeInput, now: number): Promise<AuthorizedHold> {
-  return sql.begin(async (tx) => {
+  return inTransaction(sql, async (tx): Promise<Outcome<AuthorizedHold>> => {
     const ledger = new LedgerTx(tx);
     const principal = cardPrincipalAccountId(input.cardId);
     const bonus = cardBonusAccountId(input.cardId);
@@ -171,7 +210,7 @@ export async function authorizeHold(sql: Sql, terminal: TerminalIdentity, input:
         throw new DomainError('CONFLICT', `hold ${input.holdId} was authorized before with other details`);
       }
       const holds = legIds.map((id) => ledger.transfer(id)).filter((t): t is Transfer => t !== undefined);
-      return { holdId: input.holdId, holds, expiresAt: (existing.expires_at as Date).getTime() };
+      return { value: { holdId: input.holdId, holds, expiresAt: (existing.expires_at as Date).getTime() } };
     }
     // After the retry check: a hold already made is answered even if the card changed since.
     activeCard(card, input.cardId, now);
@@ -196,17 +235,19 @@ export async function authorizeHold(sql: Sql, terminal: TerminalIdentity, input:
         : splitStoredValuePayment(input.cardId, input.amount, available, spendingOrder!);
       holds = legs.map((leg) => ({ ...base, id: holdLegId(input.holdId, leg.part), debitAccountId: leg.accountId, creditAccountId: sales, ledger: principalAccount.ledger, amount: leg.amount, code: 'SALE_STORED_VALUE' as const }));
     }
-    const applied = await ledger.apply(holds, { atomic: true });
+    const expiresAt = now + HOLD_TTL_MS;
+    // The hold's row goes out with its transfers (one round trip); a refused hold rolls it back.
+    const [applied] = await Promise.all([
+      ledger.apply(holds, { atomic: true }),
+      tx`insert into holds (hold_id, card_id, terminal_id, sale_id, amount, asset, part, expires_at, state)
+        values (${input.holdId}, ${input.cardId}, ${terminal.terminalId}, ${input.saleId}, ${input.amount}, ${input.asset}, ${part}, ${new Date(expiresAt)}, 'pending')`.execute(),
+    ]);
     if (!applied.ok) {
       const status = applied.statuses.find((s) => s !== 'created' && s !== 'exists')!;
       if (status === 'exceeds_credits') throw new DomainError('INSUFFICIENT_BALANCE', 'the balance is short of the amount');
       throw new DomainError('CONFLICT', `hold ${input.holdId} could not be made: ${status}`);
     }
-    const expiresAt = now + HOLD_TTL_MS;
-    await tx`insert into holds (hold_id, card_id, terminal_id, sale_id, amount, asset, part, expires_at, state)
-      values (${input.holdId}, ${input.cardId}, ${terminal.terminalId}, ${input.saleId}, ${input.amount}, ${input.asset}, ${part}, ${new Date(expiresAt)}, 'pending')`;
-    await recordChanges(tx, memberBalanceChanges(ledger, applied.touched));
-    return { holdId: input.holdId, holds, expiresAt };
+    return { value: { holdId: input.holdId, holds, expiresAt }, last: changeLogInsert(tx, memberBalanceChanges(ledger, applied.touched)) };
   });
 }
 
@@ -241,7 +282,7 @@ export async function settleHold(
     if (t.kind !== kind) throw new DomainError('VALIDATION_FAILED', `transfers[${i}].kind: must be ${kind}`);
     if (!t.pendingId || !legs.has(t.pendingId)) throw new DomainError('VALIDATION_FAILED', `transfers[${i}].pending_id: must name a leg of hold ${holdId}`);
   });
-  return sql.begin(async (tx) => {
+  return inTransaction(sql, async (tx): Promise<Outcome<TransferStatus[]>> => {
     const [hold] = await tx`select terminal_id from holds where hold_id = ${holdId}`;
     if (!hold || hold.terminal_id !== terminal.terminalId) throw new DomainError('HOLD_NOT_FOUND', `no hold ${holdId} for this terminal`);
     const ledger = new LedgerTx(tx);
@@ -255,8 +296,7 @@ export async function settleHold(
     const applied = await ledger.apply(transfers, { atomic: true });
     if (!applied.ok) throw settleRefusal(applied.statuses.find((s) => s !== 'created' && s !== 'exists')!, holdId);
     await refreshHoldStates(tx, [holdId]);
-    await recordChanges(tx, memberBalanceChanges(ledger, applied.touched));
-    return applied.statuses;
+    return { value: applied.statuses, last: changeLogInsert(tx, memberBalanceChanges(ledger, applied.touched)) };
   });
 }
 

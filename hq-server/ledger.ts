@@ -165,7 +165,8 @@ export class LedgerTx implements LedgerView {
    * For making and releasing holds, which change no cached total of a limit-free account
    * (cachesPending): locks the accounts of `ids` that have a limit, in id order, and reads the
    * limit-free ones without a lock, in one statement. So holds of different members at one store
-   * do not queue on the store's row.
+   * do not queue on the store's row. The statement is handed to the connection at the call, so
+   * queries made after it (pipelined) run after the lock is taken.
    */
   async lockHoldAccounts(ids: readonly string[]): Promise<void> {
     const missing = [...new Set(ids)].filter((id) => !this.lockedAccountIds.has(id) && !this.unlockedAccountIds.has(id)).sort();
@@ -177,7 +178,7 @@ export class LedgerTx implements LedgerView {
       select * from locked
       union all
       select id, ledger, code, debits_must_not_exceed_credits, debits_posted, credits_posted, debits_pending, credits_pending
-      from accounts where id = any(${missing}::text[]) and not debits_must_not_exceed_credits`;
+      from accounts where id = any(${missing}::text[]) and not debits_must_not_exceed_credits`.execute();
     const limitFree = new Set(rows.filter((r) => !r.debits_must_not_exceed_credits).map((r) => r.id as string));
     for (const id of missing) (limitFree.has(id) ? this.unlockedAccountIds : this.lockedAccountIds).add(id);
     this.remember(rows);
@@ -294,18 +295,9 @@ export class LedgerTx implements LedgerView {
       origin_terminal_id: t.originTerminalId,
       document_id: t.documentId,
     }));
-    for (let i = 0; i < rows.length; i += 2000) await this.tx`insert into transfers ${this.tx(rows.slice(i, i + 2000))}`;
     const createdIds = new Set(created.map((t) => t.id));
     const settled = [...settles].filter(([id, state]) => state !== 'pending' && !createdIds.has(id));
-    if (settled.length > 0) {
-      const updated = await this.tx`
-        update transfers t set pending_state = v.state
-        from (select unnest(${settled.map(([id]) => id)}::text[]) as id, unnest(${settled.map(([, s]) => s)}::text[]) as state) v
-        where t.id = v.id and t.pending_state = 'pending' returning t.id`;
-      invariant(updated.length === settled.length, 'every settled transfer was pending when settled');
-    }
     const ids = [...balances.keys()].sort();
-    if (ids.length === 0) return;
     for (const id of ids) invariant(this.lockedAccountIds.has(id), `account ${id} changes but was read without a lock`);
     const diff = ids.map((id) => {
       const before = this.persisted.get(id) ?? ZERO_BALANCES;
@@ -317,7 +309,15 @@ export class LedgerTx implements LedgerView {
         cq: after.creditsPending - before.creditsPending,
       };
     });
-    const readBack = await this.tx`
+    // The statements go out together, pipelined in this order on the transaction's connection:
+    // one round trip for the whole write. The first failure is the one thrown.
+    const inserting = [];
+    for (let i = 0; i < rows.length; i += 2000) inserting.push(this.tx`insert into transfers ${this.tx(rows.slice(i, i + 2000))}`.execute());
+    const settling = settled.length === 0 ? null : this.tx`
+        update transfers t set pending_state = v.state
+        from (select unnest(${settled.map(([id]) => id)}::text[]) as id, unnest(${settled.map(([, s]) => s)}::text[]) as state) v
+        where t.id = v.id and t.pending_state = 'pending' returning t.id`.execute();
+    const updating = ids.length === 0 ? null : this.tx`
       update accounts a set
         debits_posted = a.debits_posted + d.dp, credits_posted = a.credits_posted + d.cp,
         debits_pending = a.debits_pending + d.dq, credits_pending = a.credits_pending + d.cq
@@ -327,7 +327,10 @@ export class LedgerTx implements LedgerView {
                    unnest(${diff.map((d) => String(d.dq))}::bigint[]) as dq,
                    unnest(${diff.map((d) => String(d.cq))}::bigint[]) as cq) d
       where a.id = d.id
-      returning a.id, a.debits_posted, a.credits_posted, a.debits_pending, a.credits_pending`;
+      returning a.id, a.debits_posted, a.credits_posted, a.debits_pending, a.credits_pending`.execute();
+    const [, updated, readBack] = await Promise.all([Promise.all(inserting), settling, updating]);
+    if (updated) invariant(updated.length === settled.length, 'every settled transfer was pending when settled');
+    if (!readBack) return;
     invariant(readBack.length === ids.length, 'every touched account is updated');
     for (const r of readBack) {
       const expected = balances.get(r.id)!;
