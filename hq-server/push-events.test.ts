@@ -81,6 +81,63 @@ describe('PushEvents batches', () => {
     }
   });
 
+  it('a batch of several write slices with a refused event in a middle slice applies every other event once; re-sent after a lost ack it changes nothing', async () => {
+    await db.sql.unsafe(`
+      create function refuse_poison() returns trigger language plpgsql as $$
+      begin if new.id = 'poison-2' then raise exception 'poison sale refused'; end if; return new; end $$;
+      create trigger refuse_poison before insert on sales for each row execute function refuse_poison();`);
+    try {
+      const before = await posted(cardPrincipalAccountId(CARD));
+      const first = seq + 1;
+      // 250 events: slices of 100 reach PostgreSQL while later ones are still being checked.
+      const sales = Array.from({ length: 250 }, (_, i) => storedValueSale(i === 150 ? 'poison-2' : uuidv7(), 10, 0));
+      const events = sales.map((s, i) => (i === 60 ? wire(++seq, { ...s, memberId: 'm-0002' }) : wire(++seq, s)));
+      const logs: string[] = [];
+      const r = await pushEvents(db.sql, terminal, events, (m) => logs.push(m));
+      expect(logs.join('\n')).toMatch(/one by one/);
+      expect(r.ackedSeq).toBe(seq);
+      expect(r.results.filter((x) => x.status !== 'applied').map((x) => [x.seq - first, x.status])).toEqual([
+        [60, 'quarantined'],
+        [150, 'quarantined'],
+      ]);
+      expect(r.results[60]!.reason).toMatch(/belongs to member m-0001/);
+      expect(r.results[150]!.reason).toMatch(/refused by the database: poison sale refused/);
+      expect(await posted(cardPrincipalAccountId(CARD))).toBe(before - 248 * 10);
+      const stored = async () => {
+        const [e] = await db.sql`select count(*)::int as n, count(*) filter (where status = 'applied')::int as applied from events where terminal_id = ${terminal.terminalId} and seq between ${first} and ${seq}`;
+        const [s] = await db.sql`select count(*)::int as n from sales where id = any(${sales.map((x) => x.id)}::text[])`;
+        const [t] = await db.sql`select count(*)::int as n from transfers where document_id = any(${sales.map((x) => x.id)}::text[])`;
+        return { events: e!.n, applied: e!.applied, sales: s!.n, transfers: t!.n };
+      };
+      expect(await stored()).toEqual({ events: 250, applied: 248, sales: 248, transfers: 248 });
+
+      // The terminal never heard the answer and pushes the same batch again.
+      const again = await pushEvents(db.sql, terminal, events);
+      expect(again.ackedSeq).toBe(seq);
+      expect(again.results.every((x) => x.status === 'duplicate')).toBe(true);
+      expect(await posted(cardPrincipalAccountId(CARD))).toBe(before - 248 * 10);
+      expect(await stored()).toEqual({ events: 250, applied: 248, sales: 248, transfers: 248 });
+    } finally {
+      await db.sql.unsafe('drop trigger refuse_poison on sales; drop function refuse_poison()');
+    }
+  });
+
+  it('a batch of several write slices without a refusal is written in bulk, each event once', async () => {
+    const before = await posted(cardPrincipalAccountId(CARD));
+    const first = seq + 1;
+    const events = Array.from({ length: 333 }, () => wire(++seq, storedValueSale(uuidv7(), 3, 0)));
+    const logs: string[] = [];
+    const r = await pushEvents(db.sql, terminal, events, (m) => logs.push(m));
+    expect(logs).toEqual([]);
+    expect(r.results.every((x) => x.status === 'applied')).toBe(true);
+    expect(await posted(cardPrincipalAccountId(CARD))).toBe(before - 333 * 3);
+    const [e] = await db.sql`select count(*)::int as n, count(distinct event_id)::int as ids from events where terminal_id = ${terminal.terminalId} and seq between ${first} and ${seq}`;
+    expect(e).toEqual({ n: 333, ids: 333 });
+    const [s] = await db.sql`select count(*)::int as n, min(jsonb_typeof(body)) as form from sales where terminal_id = ${terminal.terminalId} and event_seq between ${first} and ${seq}`;
+    // Bodies keep the form every reader expects (JSON text inside jsonb).
+    expect(s).toEqual({ n: 333, form: 'string' });
+  });
+
   it("quarantines a sale or top-up whose card is not the member's", async () => {
     const sale = { ...storedValueSale(uuidv7(), 100, 1), memberId: 'm-0002' };
     const r = await pushEvents(db.sql, terminal, [wire(++seq, sale)]);

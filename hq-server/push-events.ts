@@ -13,6 +13,7 @@ import { eventFromWire, WireValidationError, type EventBody, type SyncEvent } fr
 import { recordChanges, type ChangeRef } from './change-log';
 import type { Db, Sql, Tx } from './database';
 import { expiryVoidId, holdIdsOf, holdLegIds, refreshHoldStates } from './holds';
+import { insertRows } from './bulk-insert';
 import { createAccounts, isApplied, LedgerTx, MEMBER_ACCOUNT_CODES } from './ledger';
 import { reviewLevelsAfterSpend } from './jobs/member-levels';
 import { coverOfflineDebits, exposureAccountFor, isOfflineMemberDebit, overdraftFromRow, overdraftId, overdraftRow, repayOverdrafts, storeOfflinePointsExposureAccount, type Overdraft } from './offline-exposure';
@@ -536,7 +537,7 @@ const WRITE_EVERY = 100;
 function writeRows(ctx: BatchContext): void {
   const send = (table: string, rows: Array<Record<string, unknown>>) => {
     if (rows.length === 0) return;
-    const write = ctx.tx`insert into ${ctx.tx(table)} ${ctx.tx(rows)}`;
+    const write = insertRows(ctx.tx, table, rows);
     write.catch(() => {});
     ctx.writes.push(write);
   };
