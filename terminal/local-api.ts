@@ -261,6 +261,11 @@ export function createLocalApi(o: LocalApiOptions): express.Express {
     res.json({ ...saleJson(r.sale), approval: r.approval });
   });
   // Price overrides and manual discounts (checkout-overrides-api.ts), each approved and recorded.
+  // They change the sale: a signed-in operator who may sell first, then their own approval.
+  app.use(['/api/sales/:id/discounts', '/api/sales/:id/items/:lineNo/price'], (req, _res, next) => {
+    if (req.method !== 'GET') guard.require('sale.create');
+    next();
+  });
   checkoutOverrideRoutes(app, checkout, saleJson);
   // Coupon codes (promotions.ts): presented on the sale, priced, consumed when it completes.
   app.post('/api/sales/:id/coupons', (req, res) => {
