@@ -9,6 +9,8 @@ import { createTestSyncClient } from '../hq-server/testing/sync-client';
  */
 
 export interface AuthorizeLoad {
+  /** `health`: the standard health Check instead, a bare gRPC round trip through the same server (the reference). */
+  call?: 'authorize' | 'health';
   address: string;
   credentials: string[];
   cards: string[];
@@ -34,8 +36,12 @@ async function run(load: AuthorizeLoad): Promise<AuthorizeLoadResult> {
   const failures: Record<string, number> = {};
   let maxLateMs = 0;
   try {
+    const send = (i: number): Promise<unknown> =>
+      load.call === 'health'
+        ? client.health('')
+        : client.call('Authorize', { holdId: uuidv7(), cardId: load.cards[i % load.cards.length], amount: '1', saleId: uuidv7() }, load.credentials[i % load.credentials.length]);
     // One call first, so the channel is connected before the clock starts.
-    await client.call('Authorize', { holdId: uuidv7(), cardId: load.cards[0], amount: '1', saleId: uuidv7() }, load.credentials[0]);
+    await send(0);
     const total = load.rate * load.seconds;
     const start = performance.now();
     const calls: Promise<void>[] = [];
@@ -46,7 +52,7 @@ async function run(load: AuthorizeLoad): Promise<AuthorizeLoadResult> {
       const sent = performance.now();
       maxLateMs = Math.max(maxLateMs, sent - due);
       calls.push(
-        client.call('Authorize', { holdId: uuidv7(), cardId: load.cards[i % load.cards.length], amount: '1', saleId: uuidv7() }, load.credentials[i % load.credentials.length]).then(
+        send(i).then(
           () => {
             const end = performance.now();
             fromScheduled.push(end - due);

@@ -124,14 +124,15 @@ interface Outcome<T> {
  * chain-wide lock held to commit: sent with COMMIT, the lock is held for PostgreSQL's own time
  * only, never for a round trip to HQ and back — under load that round trip is what made every
  * Authorize of the chain queue on it. Everything else `work` wrote was checked before.
+ * BEGIN goes out with `work`'s first reads; `work` awaits `begun` with them, before any write.
  */
-async function inTransaction<T>(sql: Sql, work: (tx: Db) => Promise<Outcome<T>>): Promise<T> {
+async function inTransaction<T>(sql: Sql, work: (tx: Db, begun: Promise<unknown>) => Promise<Outcome<T>>): Promise<T> {
   const tx = await sql.reserve();
-  let open = false;
+  let open = true;
   try {
-    await tx`begin`;
-    open = true;
-    const { value, last } = await work(tx);
+    const begun = tx`begin`.execute();
+    begun.catch(() => {}); // seen by work's await; never an unhandled rejection
+    const { value, last } = await work(tx, begun);
     // Handed to the connection now, in this order; if the last write fails, PostgreSQL answers COMMIT with a rollback.
     const writing = last ? last.execute() : null;
     const committing = tx`commit`.execute();
@@ -163,10 +164,10 @@ function memberBalanceChanges(ledger: LedgerTx, touched: readonly string[]) {
  * the chain's points take holds without a lock (LedgerTx.lockHoldAccounts), so Authorizes for
  * different members never wait for each other. The reads go out together, pipelined on the
  * transaction's connection: the lock is handed to it first, so what follows reads current rows.
- * Three round trips in all: BEGIN, the reads, the writes; the feed's insert rides with COMMIT.
+ * Three round trips in all: BEGIN with the reads, the writes, the feed's insert with COMMIT.
  */
 export async function authorizeHold(sql: Sql, terminal: TerminalIdentity, input: AuthorizeInput, now: number): Promise<AuthorizedHold> {
-  return inTransaction(sql, async (tx): Promise<Outcome<AuthorizedHold>> => {
+  return inTransaction(sql, async (tx, begun): Promise<Outcome<AuthorizedHold>> => {
     const ledger = new LedgerTx(tx);
     const principal = cardPrincipalAccountId(input.cardId);
     const bonus = cardBonusAccountId(input.cardId);
@@ -180,7 +181,7 @@ export async function authorizeHold(sql: Sql, terminal: TerminalIdentity, input:
     let spendingOrder: SpendingOrder | null = null;
     if (input.asset === 'points') {
       // The member's points account is named by the card's member: one round trip more.
-      const [owner] = await tx`select member_id from cards where id = ${input.cardId}`;
+      const [, [owner]] = await Promise.all([begun, tx`select member_id from cards where id = ${input.cardId}`]);
       pointsAccount = owner ? memberPointsAccountId(owner.member_id as string) : null;
       [, card, existingRows] = await Promise.all([
         ledger.lockHoldAccounts([pointsAccount ?? principal, chainPointsIssuedAccountId()]),
@@ -195,6 +196,7 @@ export async function authorizeHold(sql: Sql, terminal: TerminalIdentity, input:
         readHold(),
         ledger.loadTransfers(legIds),
         part ? null : readSetting(tx, 'spendingOrder'),
+        begun,
       ]);
     }
     const [existing] = existingRows;
@@ -282,8 +284,8 @@ export async function settleHold(
     if (t.kind !== kind) throw new DomainError('VALIDATION_FAILED', `transfers[${i}].kind: must be ${kind}`);
     if (!t.pendingId || !legs.has(t.pendingId)) throw new DomainError('VALIDATION_FAILED', `transfers[${i}].pending_id: must name a leg of hold ${holdId}`);
   });
-  return inTransaction(sql, async (tx): Promise<Outcome<TransferStatus[]>> => {
-    const [hold] = await tx`select terminal_id from holds where hold_id = ${holdId}`;
+  return inTransaction(sql, async (tx, begun): Promise<Outcome<TransferStatus[]>> => {
+    const [, [hold]] = await Promise.all([begun, tx`select terminal_id from holds where hold_id = ${holdId}`]);
     if (!hold || hold.terminal_id !== terminal.terminalId) throw new DomainError('HOLD_NOT_FOUND', `no hold ${holdId} for this terminal`);
     const ledger = new LedgerTx(tx);
     if (kind === 'void_pending') {
