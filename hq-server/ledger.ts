@@ -14,6 +14,7 @@ import {
   type TransferStatus,
 } from '../core/ledger';
 import { invariant } from '../core/errors';
+import { insertRows } from './bulk-insert';
 import type { Db } from './database';
 
 /**
@@ -249,9 +250,25 @@ export class LedgerTx implements LedgerView {
     return { statuses, ok, created, touched };
   }
 
+  /**
+   * Sends, without waiting, the insert of the transfers deferred apply() calls made so far that
+   * no later one can change: all but pending ones (a later transfer may settle them) and those
+   * naming a pending one not yet written (their foreign key needs it). So a batch's transfers
+   * reach PostgreSQL while the rest of it is evaluated. Await the returned write with flush();
+   * a refused insert aborts the transaction, so flush() fails too.
+   */
+  sendFinalTransfers(): Promise<unknown> | null {
+    const waiting = new Set(this.unwritten.filter((t) => t.kind === 'pending').map((t) => t.id));
+    const held = (t: Transfer) => waiting.has(t.id) || (t.pendingId !== null && waiting.has(t.pendingId));
+    const final = this.unwritten.filter((t) => !held(t));
+    if (final.length === 0) return null;
+    this.unwritten = this.unwritten.filter(held);
+    return insertRows(this.tx, 'transfers', final.map((t) => transferRow(t, null))).execute();
+  }
+
   /** Writes what deferred apply() calls made. */
   async flush(): Promise<void> {
-    if (this.unwritten.length === 0 && this.unwrittenSettles.size === 0) return;
+    if (this.unwritten.length === 0 && this.unwrittenSettles.size === 0 && this.dirty.size === 0) return;
     const balances = new Map([...this.dirty].map((id) => [id, this.balances(id)] as const));
     await this.persist(this.unwritten, this.unwrittenSettles, balances);
     this.unwritten = [];
@@ -281,20 +298,7 @@ export class LedgerTx implements LedgerView {
   private async persist(created: readonly Transfer[], settles: ReadonlyMap<string, PendingStatus>, balances: ReadonlyMap<string, Balances>): Promise<void> {
     // A pending transfer made in this write goes in as it ends up (pending, or settled alongside).
     const finalState = (t: Transfer) => (t.kind === 'pending' ? (settles.get(t.id) ?? this.pending.get(t.id) ?? 'pending') : null);
-    const rows = created.map((t) => ({
-      id: t.id,
-      kind: t.kind,
-      debit_account_id: t.debitAccountId,
-      credit_account_id: t.creditAccountId,
-      ledger: t.ledger,
-      amount: t.amount,
-      code: t.code,
-      pending_id: t.pendingId,
-      pending_state: finalState(t),
-      timestamp: t.timestamp,
-      origin_terminal_id: t.originTerminalId,
-      document_id: t.documentId,
-    }));
+    const rows = created.map((t) => transferRow(t, finalState(t)));
     const createdIds = new Set(created.map((t) => t.id));
     const settled = [...settles].filter(([id, state]) => state !== 'pending' && !createdIds.has(id));
     const ids = [...balances.keys()].sort();
@@ -312,7 +316,9 @@ export class LedgerTx implements LedgerView {
     // The statements go out together, pipelined in this order on the transaction's connection:
     // one round trip for the whole write. The first failure is the one thrown.
     const inserting = [];
-    for (let i = 0; i < rows.length; i += 2000) inserting.push(this.tx`insert into transfers ${this.tx(rows.slice(i, i + 2000))}`.execute());
+    // Many rows (a batch of events) as one JSON parameter, a few (a hold) as bound parameters.
+    if (rows.length > 20) inserting.push(insertRows(this.tx, 'transfers', rows).execute());
+    else if (rows.length > 0) inserting.push(this.tx`insert into transfers ${this.tx(rows)}`.execute());
     const settling = settled.length === 0 ? null : this.tx`
         update transfers t set pending_state = v.state
         from (select unnest(${settled.map(([id]) => id)}::text[]) as id, unnest(${settled.map(([, s]) => s)}::text[]) as state) v
@@ -344,6 +350,24 @@ export class LedgerTx implements LedgerView {
       this.persisted.set(r.id, expected);
     }
   }
+}
+
+/** A transfer as its row; `pendingState` only for a pending transfer. */
+function transferRow(t: Transfer, pendingState: PendingStatus | null) {
+  return {
+    id: t.id,
+    kind: t.kind,
+    debit_account_id: t.debitAccountId,
+    credit_account_id: t.creditAccountId,
+    ledger: t.ledger,
+    amount: t.amount,
+    code: t.code,
+    pending_id: t.pendingId,
+    pending_state: pendingState,
+    timestamp: t.timestamp,
+    origin_terminal_id: t.originTerminalId,
+    document_id: t.documentId,
+  };
 }
 
 /** Locks, evaluates and writes `transfers` inside transaction `tx`. */

@@ -530,23 +530,23 @@ function documentIdOf(b: EventBody): string | null {
 const WRITE_EVERY = 100;
 
 /**
- * Sends the event and document rows collected so far, without waiting. A refused insert aborts
+ * Sends the event, document and final transfer rows collected so far, without waiting. A refused insert aborts
  * the transaction, so whatever runs after it fails too and the batch is applied again one event
  * at a time (pushEvents); until then the failure is only held, to be awaited at the end.
  */
 function writeRows(ctx: BatchContext): void {
-  const send = (table: string, rows: Array<Record<string, unknown>>) => {
-    if (rows.length === 0) return;
-    const write = insertRows(ctx.tx, table, rows);
+  const hold = (write: Promise<unknown> | null) => {
+    if (!write) return;
     write.catch(() => {});
     ctx.writes.push(write);
   };
-  send('events', ctx.eventRows);
+  if (ctx.eventRows.length > 0) hold(insertRows(ctx.tx, 'events', ctx.eventRows));
   ctx.eventRows = [];
   for (const table of DOCUMENT_TABLES) {
-    send(table, ctx.documentRows[table]);
+    if (ctx.documentRows[table].length > 0) hold(insertRows(ctx.tx, table, ctx.documentRows[table]));
     ctx.documentRows[table] = [];
   }
+  hold(ctx.ledger.sendFinalTransfers());
 }
 
 async function writeEventRow(ctx: BatchContext, row: Record<string, unknown>, deferred: boolean): Promise<void> {
