@@ -2,11 +2,13 @@
 // screen. The terminal prints each from what it recorded; the page only says which one and
 // reports whether it printed or waits in the printer queue.
 
-/** Asks the lane to print a slip; says printed or queued (the queue reprints it whole when paper is back). */
+/**
+ * Asks the lane to print a slip. A printed slip is on paper and the action's own message stays on
+ * screen; a queued one (reprinted whole when paper is back) or one that failed is said.
+ */
 export async function printSlip(ui, path, body = {}) {
   const r = await ui.api('POST', path, body).catch((e) => ({ status: 'failed', message: e.message }));
-  if (r.status === 'printed') ui.say(ui.t('slipPrinted'), 'ok');
-  else ui.say(`${r.status === 'queued' ? ui.t('receiptQueued') : ui.t('slipFailed')}${r.message ?? ''}`, 'error');
+  if (r.status !== 'printed') ui.say(`${r.status === 'queued' ? ui.t('receiptQueued') : ui.t('slipFailed')}${r.message ?? ''}`, 'error');
   return r;
 }
 
@@ -45,7 +47,8 @@ export function mountDayClose(container, ui) {
       $('day-close-button').disabled = true;
       $('day-close-result').innerHTML = totalsHtml(ui, r.dayClose);
       box.dataset.state = 'closed';
-      await printSlip(ui, `/api/lane/day-closes/${encodeURIComponent(r.dayClose.id)}/print`);
+      const printed = await printSlip(ui, `/api/lane/day-closes/${encodeURIComponent(r.dayClose.id)}/print`);
+      if (printed.status === 'printed') $('day-close-result').insertAdjacentHTML('beforeend', `<p class="muted">${ui.esc(ui.t('slipPrinted'))}</p>`);
     } catch (e) {
       $('day-close-result').textContent = ui.errorText(e.code, e.message);
     } finally {
