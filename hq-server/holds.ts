@@ -285,19 +285,20 @@ export async function settleHold(
     if (!t.pendingId || !legs.has(t.pendingId)) throw new DomainError('VALIDATION_FAILED', `transfers[${i}].pending_id: must name a leg of hold ${holdId}`);
   });
   return inTransaction(sql, async (tx, begun): Promise<Outcome<TransferStatus[]>> => {
-    const [, [hold]] = await Promise.all([begun, tx`select terminal_id from holds where hold_id = ${holdId}`]);
-    if (!hold || hold.terminal_id !== terminal.terminalId) throw new DomainError('HOLD_NOT_FOUND', `no hold ${holdId} for this terminal`);
     const ledger = new LedgerTx(tx);
-    if (kind === 'void_pending') {
-      // A release changes no cached total of a limit-free account: only the member's are locked.
-      await ledger.lockHoldAccounts(transfers.flatMap((t) => [t.debitAccountId, t.creditAccountId]));
-      await ledger.loadTransfers(transfers.flatMap((t) => [t.id, t.pendingId!]));
-    } else {
-      await ledger.load(transfers);
-    }
-    const applied = await ledger.apply(transfers, { atomic: true });
+    const accountIds = transfers.flatMap((t) => [t.debitAccountId, t.creditAccountId]);
+    // One round trip: BEGIN, the hold, the locks, then the transfers (read after the locks). A release
+    // changes no cached total of a limit-free account, so it locks only the member's accounts.
+    const [, [hold]] = await Promise.all([
+      begun,
+      tx`select terminal_id from holds where hold_id = ${holdId}`.execute(),
+      kind === 'void_pending' ? ledger.lockHoldAccounts(accountIds) : ledger.lockAccounts(accountIds),
+      ledger.loadTransfers(transfers.flatMap((t) => [t.id, t.pendingId!])),
+    ]);
+    if (!hold || hold.terminal_id !== terminal.terminalId) throw new DomainError('HOLD_NOT_FOUND', `no hold ${holdId} for this terminal`);
+    // The hold's state is recomputed in the same round trip as the write (refused, all is rolled back).
+    const [applied] = await Promise.all([ledger.apply(transfers, { atomic: true }), refreshHoldStates(tx, [holdId])]);
     if (!applied.ok) throw settleRefusal(applied.statuses.find((s) => s !== 'created' && s !== 'exists')!, holdId);
-    await refreshHoldStates(tx, [holdId]);
     return { value: applied.statuses, last: changeLogInsert(tx, memberBalanceChanges(ledger, applied.touched)) };
   });
 }
