@@ -14,7 +14,6 @@ import {
   type TransferStatus,
 } from '../core/ledger';
 import { invariant } from '../core/errors';
-import { insertRows } from './bulk-insert';
 import type { Db } from './database';
 
 /**
@@ -263,7 +262,14 @@ export class LedgerTx implements LedgerView {
     const final = this.unwritten.filter((t) => !held(t));
     if (final.length === 0) return null;
     this.unwritten = this.unwritten.filter(held);
-    return insertRows(this.tx, 'transfers', final.map((t) => transferRow(t, null))).execute();
+    return this.insertTransfers(final.map((t) => transferRow(t, null)));
+  }
+
+  /** Sent at once; at most 2000 rows a statement (12 parameters each, under PostgreSQL's 65,535). */
+  private insertTransfers(rows: ReadonlyArray<ReturnType<typeof transferRow>>): Promise<unknown> {
+    const writes = [];
+    for (let i = 0; i < rows.length; i += 2000) writes.push(this.tx`insert into transfers ${this.tx(rows.slice(i, i + 2000))}`.execute());
+    return Promise.all(writes);
   }
 
   /** Writes what deferred apply() calls made. */
@@ -315,10 +321,7 @@ export class LedgerTx implements LedgerView {
     });
     // The statements go out together, pipelined in this order on the transaction's connection:
     // one round trip for the whole write. The first failure is the one thrown.
-    const inserting = [];
-    // Many rows (a batch of events) as one JSON parameter, a few (a hold) as bound parameters.
-    if (rows.length > 20) inserting.push(insertRows(this.tx, 'transfers', rows).execute());
-    else if (rows.length > 0) inserting.push(this.tx`insert into transfers ${this.tx(rows)}`.execute());
+    const inserting = rows.length === 0 ? null : this.insertTransfers(rows);
     const settling = settled.length === 0 ? null : this.tx`
         update transfers t set pending_state = v.state
         from (select unnest(${settled.map(([id]) => id)}::text[]) as id, unnest(${settled.map(([, s]) => s)}::text[]) as state) v
@@ -334,7 +337,7 @@ export class LedgerTx implements LedgerView {
                    unnest(${diff.map((d) => String(d.cq))}::bigint[]) as cq) d
       where a.id = d.id
       returning a.id, a.debits_posted, a.credits_posted, a.debits_pending, a.credits_pending`.execute();
-    const [, updated, readBack] = await Promise.all([Promise.all(inserting), settling, updating]);
+    const [, updated, readBack] = await Promise.all([inserting, settling, updating]);
     if (updated) invariant(updated.length === settled.length, 'every settled transfer was pending when settled');
     if (!readBack) return;
     invariant(readBack.length === ids.length, 'every touched account is updated');

@@ -13,7 +13,6 @@ import { eventFromWire, WireValidationError, type EventBody, type SyncEvent } fr
 import { recordChanges, type ChangeRef } from './change-log';
 import type { Db, Sql, Tx } from './database';
 import { expiryVoidId, holdIdsOf, holdLegIds, refreshHoldStates } from './holds';
-import { insertRows } from './bulk-insert';
 import { createAccounts, isApplied, LedgerTx, MEMBER_ACCOUNT_CODES } from './ledger';
 import { reviewLevelsAfterSpend } from './jobs/member-levels';
 import { coverOfflineDebits, exposureAccountFor, isOfflineMemberDebit, overdraftFromRow, overdraftId, overdraftRow, repayOverdrafts, storeOfflinePointsExposureAccount, type Overdraft } from './offline-exposure';
@@ -540,10 +539,12 @@ function writeRows(ctx: BatchContext): void {
     write.catch(() => {});
     ctx.writes.push(write);
   };
-  if (ctx.eventRows.length > 0) hold(insertRows(ctx.tx, 'events', ctx.eventRows));
+  // A slice is at most WRITE_EVERY rows a table, well within PostgreSQL's 65,535 parameters.
+  const insert = (table: string, rows: Array<Record<string, unknown>>) => (rows.length === 0 ? null : ctx.tx`insert into ${ctx.tx(table)} ${ctx.tx(rows)}`);
+  hold(insert('events', ctx.eventRows));
   ctx.eventRows = [];
   for (const table of DOCUMENT_TABLES) {
-    if (ctx.documentRows[table].length > 0) hold(insertRows(ctx.tx, table, ctx.documentRows[table]));
+    hold(insert(table, ctx.documentRows[table]));
     ctx.documentRows[table] = [];
   }
   hold(ctx.ledger.sendFinalTransfers());
