@@ -138,6 +138,22 @@ describe('PushEvents batches', () => {
     expect(s).toEqual({ n: 333, form: 'string' });
   });
 
+  it('acknowledges the highest contiguous seq and reports the missing ranges as they fill in', async () => {
+    const till = { terminalId: 't-gaps', storeId: terminal.storeId };
+    await db.sql`insert into terminals (id, store_id, name) values (${till.terminalId}, ${till.storeId}, 'gaps')`;
+    const push = (seqs: number[]) => pushEvents(db.sql, till, seqs.map((s) => wire(s, storedValueSale(uuidv7(), 1, 0))));
+    const a = await push([1, 2, 4, 7, 8]);
+    expect([a.ackedSeq, a.gaps]).toEqual([2, [{ fromSeq: 3, toSeq: 3 }, { fromSeq: 5, toSeq: 6 }]]);
+    const b = await push([3]);
+    expect([b.ackedSeq, b.gaps]).toEqual([4, [{ fromSeq: 5, toSeq: 6 }]]);
+    const c = await push([6, 5]);
+    expect([c.ackedSeq, c.gaps]).toEqual([8, []]);
+    const [t] = await db.sql`select acked_seq from terminals where id = ${till.terminalId}`;
+    expect(t!.acked_seq).toBe(8);
+    const again = await push([9]);
+    expect([again.ackedSeq, again.gaps]).toEqual([9, []]);
+  });
+
   it("quarantines a sale or top-up whose card is not the member's", async () => {
     const sale = { ...storedValueSale(uuidv7(), 100, 1), memberId: 'm-0002' };
     const r = await pushEvents(db.sql, terminal, [wire(++seq, sale)]);

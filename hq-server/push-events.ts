@@ -481,24 +481,27 @@ async function applyBatch(tx: Tx, terminal: TerminalIdentity, parsed: readonly P
 
   if (mode === 'bulk') {
     writeRows(ctx);
-    await writeRebates(ctx);
-    await writeOverdrafts(ctx);
-    await ctx.ledger.flush();
-    await Promise.all(ctx.writes);
+    ctx.writes.push(writeRebates(ctx), writeOverdrafts(ctx), ctx.ledger.flush());
   }
+  // Everything below is sent behind the bulk writes, which PostgreSQL runs first: the statements
+  // of a batch's end share one round trip. A refused write fails them all.
+  const written = Promise.all(ctx.writes);
+  written.catch(() => {});
   await refreshHoldStates(tx, [...settledHolds]);
   for (const c of await reviewLevelsAfterSpend(tx, [...ctx.spenders], now)) changes.push({ kind: 'member', key: c.memberId });
 
-  // Acknowledge the highest contiguous seq; report what is missing below the highest stored.
-  const later = (await tx`select seq from events where terminal_id = ${terminal.terminalId} and seq > ${storedAcked} order by seq`).map((r) => r.seq as number);
-  let acked = storedAcked;
-  for (const seq of later) {
-    if (seq !== acked + 1) break;
-    acked = seq;
-  }
-  if (acked !== storedAcked) await tx`update terminals set acked_seq = ${acked} where id = ${terminal.terminalId}`;
+  // Acknowledge the highest contiguous seq (the stored seqs above the acked one that are each
+  // one more than the last); report what is missing below the highest stored.
+  const acknowledging = tx`
+    with later as (
+      select seq, row_number() over (order by seq) as n from events where terminal_id = ${terminal.terminalId} and seq > ${storedAcked}::bigint),
+    acked as (select coalesce(max(seq), ${storedAcked}::bigint) as seq from later where seq = ${storedAcked}::bigint + n),
+    moved as (update terminals t set acked_seq = acked.seq from acked where t.id = ${terminal.terminalId} and acked.seq > ${storedAcked}::bigint)
+    select acked.seq as acked, coalesce((select json_agg(seq order by seq) from later where later.seq > acked.seq), '[]'::json) as above from acked`;
+  const [[ack]] = await Promise.all([acknowledging, written]);
+  const acked = ack!.acked as number;
   await recordChanges(tx, changes);
-  return { result: { ackedSeq: acked, results, gaps: computeGaps(acked, later) }, salesRecorded: ctx.salesRecorded };
+  return { result: { ackedSeq: acked, results, gaps: computeGaps(acked, ack!.above as number[]) }, salesRecorded: ctx.salesRecorded };
 }
 
 function documentIdOf(b: EventBody): string | null {
