@@ -319,10 +319,16 @@ const paidForRebate = (tenders: ReadonlyArray<{ kind: string; amountMinor: numbe
 async function applyBatch(tx: Tx, terminal: TerminalIdentity, parsed: readonly Parsed[], mode: BatchMode, now: number, options: { reapply?: boolean } = {}): Promise<BatchOutcome> {
   const reapply = options.reapply === true;
   // One push at a time per terminal: the acked seq and the event keys are its to move.
-  // Sent together (one round trip); the keys are read once the lock is held.
-  const [[me], stored] = await Promise.all([
+  // Sent together (one round trip); the keys are read once the lock is held. The chain settings
+  // are read for every event of the batch, new or not: a few rows, and no second round trip.
+  const sent = parsed.flatMap((p) => (p.event ? [p.event.body] : []));
+  const wanted: Array<'rebate' | 'pointsTender'> = [];
+  if (sent.some((b) => b.type === 'sale' && b.sale.memberId && b.sale.cardId)) wanted.push('rebate');
+  if (sent.some((b) => b.type === 'sale' && b.sale.tenders.some((t) => t.kind === 'points'))) wanted.push('pointsTender');
+  const [[me], stored, settings] = await Promise.all([
     tx`select acked_seq from terminals where id = ${terminal.terminalId} for update`,
     reapply ? [] : tx`select seq, event_id from events where terminal_id = ${terminal.terminalId} and seq = any(${parsed.map((p) => String(p.seq))}::bigint[])`,
+    wanted.length > 0 ? readSettingsOf(tx, wanted) : ({} as Partial<Pick<ChainSettings, 'rebate' | 'pointsTender'>>),
   ]);
   const storedAcked = me ? (me.acked_seq as number) : 0;
   const existing = new Map<number, string>();
@@ -337,15 +343,22 @@ async function applyBatch(tx: Tx, terminal: TerminalIdentity, parsed: readonly P
   const rebates = new Map<string, RebateState>();
   const overdrafts = new Map<string, Overdraft[]>();
   if (saleIdsRefunded.length > 0) {
-    for (const r of await tx`select id, body from sales where id = any(${saleIdsRefunded}::text[])`) sales.set(r.id, jsonOf(r.body) as SaleDocument);
-    for (const r of await tx`select sale_id, body from refunds where sale_id = any(${saleIdsRefunded}::text[]) order by received_at, terminal_id, event_seq`) {
+    // One round trip.
+    const [saleRows, refundRows, overdraftRows, rebateRows] = await Promise.all([
+      tx`select id, body from sales where id = any(${saleIdsRefunded}::text[])`,
+      tx`select sale_id, body from refunds where sale_id = any(${saleIdsRefunded}::text[]) order by received_at, terminal_id, event_seq`,
+      tx`select * from offline_overdrafts where sale_id = any(${saleIdsRefunded}::text[]) order by transfer_id`,
+      tx`select * from rebates where sale_id = any(${saleIdsRefunded}::text[])`,
+    ]);
+    for (const r of saleRows) sales.set(r.id, jsonOf(r.body) as SaleDocument);
+    for (const r of refundRows) {
       refundsBySale.set(r.sale_id, [...(refundsBySale.get(r.sale_id) ?? []), jsonOf(r.body) as RefundDocument]);
     }
-    for (const r of await tx`select * from offline_overdrafts where sale_id = any(${saleIdsRefunded}::text[]) order by transfer_id`) {
+    for (const r of overdraftRows) {
       const o = overdraftFromRow(r);
       overdrafts.set(o.saleId, [...(overdrafts.get(o.saleId) ?? []), o]);
     }
-    for (const r of await tx`select * from rebates where sale_id = any(${saleIdsRefunded}::text[])`) {
+    for (const r of rebateRows) {
       rebates.set(r.sale_id, { saleId: r.sale_id, memberId: r.member_id, cardId: r.card_id, currency: r.currency, paidMinor: r.paid_minor, heldMinor: r.held_minor, leftMinor: r.left_minor, refundedMinor: r.refunded_minor, heldAt: r.held_at, maturesAt: r.matures_at, state: r.state });
     }
   }
@@ -364,13 +377,13 @@ async function applyBatch(tx: Tx, terminal: TerminalIdentity, parsed: readonly P
   const topUps = new Map<string, TopUpDocument>();
   const refundedTopUps = new Set<string>();
   if (topUpIds.length > 0) {
-    for (const r of await tx`select id, body from top_ups where id = any(${topUpIds}::text[])`) topUps.set(r.id, jsonOf(r.body) as TopUpDocument);
-    for (const r of await tx`select top_up_id from top_up_refunds where top_up_id = any(${topUpIds}::text[])`) refundedTopUps.add(r.top_up_id);
+    const [topUpRows, refundedRows] = await Promise.all([
+      tx`select id, body from top_ups where id = any(${topUpIds}::text[])`,
+      tx`select top_up_id from top_up_refunds where top_up_id = any(${topUpIds}::text[])`,
+    ]);
+    for (const r of topUpRows) topUps.set(r.id, jsonOf(r.body) as TopUpDocument);
+    for (const r of refundedRows) refundedTopUps.add(r.top_up_id);
   }
-  const wanted: Array<'rebate' | 'pointsTender'> = [];
-  if (bodies.some((b) => b.type === 'sale' && b.sale.memberId && b.sale.cardId)) wanted.push('rebate');
-  if (bodies.some((b) => b.type === 'sale' && b.sale.tenders.some((t) => t.kind === 'points'))) wanted.push('pointsTender');
-  const settings: Partial<Pick<ChainSettings, 'rebate' | 'pointsTender'>> = wanted.length > 0 ? await readSettingsOf(tx, wanted) : {};
   const rebateRule = settings.rebate ?? null;
   const pointsTenderRule = settings.pointsTender ?? null;
 
