@@ -115,14 +115,15 @@ export class SlipPrinter {
     const member = cardId
       ? (stmt(this.o.db, 'SELECT m.name, c.card_no AS cardNo FROM cards c JOIN members m ON m.id = c.member_id WHERE c.id = ?').get(cardId) as { name: string; cardNo: string } | undefined)
       : undefined;
-    const ctx = this.context((refund as { cashierId?: string }).cashierId, refund.completedAt);
+    const ctx = this.context(refund.cashierId, refund.completedAt);
     return refundReceipt({ refund, lineNames: names, ...(member ? { member } : {}) }, ctx, this.storeForSlip);
   }
 
   topUpRefundSlip(id: string): Receipt {
     const refund = this.document<TopUpRefundDocument>('top_up_refund', 'topUpRefund', id);
     const card = stmt(this.o.db, 'SELECT c.card_no AS cardNo, m.name FROM cards c JOIN members m ON m.id = c.member_id WHERE c.id = ?').get(refund.cardId) as { cardNo: string; name: string } | undefined;
-    const ctx = this.context((refund as { cashierId?: string }).cashierId, refund.completedAt);
+    // Top-up refunds record no cashier: the operator signed in now is the one at the desk.
+    const ctx = this.context(undefined, refund.completedAt);
     return topUpRefundReceipt({ refund, memberName: card?.name ?? '', cardNo: card?.cardNo ?? refund.cardId }, ctx, this.storeForSlip);
   }
 
