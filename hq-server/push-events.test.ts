@@ -7,6 +7,10 @@ import { demoChain } from '../fixtures/data/demo-chain';
 import { computeGaps, pushEvents } from './push-events';
 import { seedChain } from './seed';
 import { startTestDatabase, type TestDatabase } from './testing/pg';
+import { writeSetting } from './settings';
+import { startTestHq } from './testing/hq';
+import { auditLedger, line, Scenario, type Till } from './testing/scenario';
+import { createTestSyncClient, type TestSyncClient } from './testing/sync-client';
 
 const terminal = { terminalId: 't-hz-01-1', storeId: 'store-hz-01' };
 const CARD = 'c-0001';
@@ -214,5 +218,61 @@ describe('PushEvents batches', () => {
     expect(computeGaps(2, [4])).toEqual([{ fromSeq: 3, toSeq: 3 }]);
     expect(computeGaps(0, [3, 4, 7, 10])).toEqual([{ fromSeq: 1, toSeq: 2 }, { fromSeq: 5, toSeq: 6 }, { fromSeq: 8, toSeq: 9 }]);
     expect(computeGaps(5, [])).toEqual([]);
+  });
+});
+
+describe('PushEvents bulk batches with HQ-made holds', () => {
+  let hq: Awaited<ReturnType<typeof startTestHq>>;
+  let client: TestSyncClient;
+  let till: Till;
+  let s: Scenario;
+  beforeAll(async () => {
+    hq = await startTestHq(demoChain, { jobs: false });
+    client = createTestSyncClient(hq.grpcAddress);
+    s = new Scenario(hq.sql, client);
+    till = await s.enroll('t-sh-01-1', 'store-sh-01', await hq.enrollmentCode('t-sh-01-1'));
+  });
+  afterAll(async () => {
+    client?.close();
+    await hq?.stop();
+  });
+
+  it('a rebate held and released in one batch, slices apart, is written as it ends up; the batch re-sent changes nothing', async () => {
+    await hq.sql.begin((tx) => writeSetting(tx, 'rebate', { rate: '0.05', waitingDays: 30 }, { operatorId: null, nodeId: null }));
+    try {
+      const [kept, returned] = [await s.newMember(till), await s.newMember(till)];
+      const cash = (amountMinor: number) => [{ kind: 'cash' as const, amountMinor, tenderedMinor: amountMinor, changeMinor: 0 }];
+      const keptSale = s.saleDoc(till, kept, [line(1, 1, 1_000)], cash(1_000), 10);
+      const returnedSale = s.saleDoc(till, returned, [line(1, 2, 1_000)], cash(2_000), 20);
+      const events = [
+        s.event(till, { type: 'sale', sale: returnedSale }, postSale(returnedSale, () => uuidv7())),
+        s.event(till, { type: 'sale', sale: keptSale }, postSale(keptSale, () => uuidv7())),
+        // Enough cash sales that the refund lands two write slices after its sale.
+        ...Array.from({ length: 230 }, () => {
+          const sale = s.saleDoc(till, null, [line(1, 1, 100)], cash(100), 0);
+          return s.event(till, { type: 'sale', sale }, postSale(sale, () => uuidv7()));
+        }),
+        s.refundEvent(till, s.refundDoc(till, returnedSale, [], [{ lineNo: 1, quantity: 2 }])),
+      ];
+      const logs: string[] = [];
+      const r = await pushEvents(hq.sql, till, events.map(eventToWire), (m) => logs.push(m));
+      expect(logs).toEqual([]);
+      expect(r.results.filter((x) => x.status !== 'applied')).toEqual([]);
+      const holds = async () =>
+        Object.fromEntries((await hq.sql`select id, pending_state from transfers where id like 'rebate:%' and id in (${`rebate:${keptSale.id}`}, ${`rebate:${returnedSale.id}`}, ${`rebate:${returnedSale.id}/void`})`).map((x) => [x.id, x.pending_state]));
+      const want = { [`rebate:${keptSale.id}`]: 'pending', [`rebate:${returnedSale.id}`]: 'voided', [`rebate:${returnedSale.id}/void`]: null };
+      expect(await holds()).toEqual(want);
+      expect((await hq.sql`select sale_id, state from rebates where sale_id in (${keptSale.id}, ${returnedSale.id}) order by state`).map((x) => x.state)).toEqual(['pending', 'voided']);
+      const count = async () => (await hq.sql`select count(*)::int as n from transfers`)[0]!.n as number;
+      const before = await count();
+
+      const again = await pushEvents(hq.sql, till, events.map(eventToWire));
+      expect(again.results.every((x) => x.status === 'duplicate')).toBe(true);
+      expect(await count()).toBe(before);
+      expect(await holds()).toEqual(want);
+      expect(await auditLedger(hq.sql)).toEqual({ unbalancedLedgers: [], negativeMembers: [], cacheMismatches: [] });
+    } finally {
+      await hq.sql.begin((tx) => writeSetting(tx, 'rebate', null, { operatorId: null, nodeId: null }));
+    }
   });
 });

@@ -416,6 +416,8 @@ async function applyBatch(tx: Tx, terminal: TerminalIdentity, parsed: readonly P
         extraAccounts.push(chainRebateAccountId(rebate.currency), cardBonusAccountId(rebate.cardId));
         extraTransfers.push(rebateHoldId(rebate.saleId), rebateTransferIds.void(rebate.saleId));
       }
+      // Its sale may be earlier in this batch, holding a rebate (whose accounts it locks) that this refund releases.
+      extraTransfers.push(rebateTransferIds.void(b.refund.saleId));
     }
   }
   // HQ's own points exposure account is not among core's store accounts: make it when first needed.
