@@ -121,9 +121,11 @@ async function benchIngest(client: TestSyncClient, credential: string, pgUrl: st
 async function benchAuthorize(address: string, credentials: string[]): Promise<void> {
   const active = new Set(demoChain.members.flatMap((m) => m.cards).filter((c) => c.status === 'active' && (c.expiresOn === null || c.expiresOn > '2030')).map((c) => c.id));
   const cards = demoChain.openingBalances.filter((b) => b.principalMinor > 10_000 && active.has(b.cardId)).map((b) => b.cardId);
+  // A fresh server's first seconds (JIT, pool connections opening, statements being prepared) are not its steady state.
+  await authorizeAt({ address, credentials, cards, rate: 200, seconds: 2 });
   const steady = await authorizeAt({ address, credentials, cards, rate: 200, seconds: 10 });
   const reference = await authorizeAt({ call: 'health', address, credentials, cards, rate: 200, seconds: 5 });
-  console.log(`Authorize at 200/s from 50 terminals (load from a worker thread, latency from scheduled send): p50 ${percentile(steady, 50).toFixed(1)} ms   p99 ${percentile(steady, 99).toFixed(1)} ms   (target p99 < 20 ms)`);
+  console.log(`Authorize at 200/s from 50 terminals (after 2 s of warm-up; load from a worker thread, latency from scheduled send): p50 ${percentile(steady, 50).toFixed(1)} ms   p99 ${percentile(steady, 99).toFixed(1)} ms   (target p99 < 20 ms)`);
   console.log(`  reference, a bare gRPC health check at 200/s the same way: p50 ${percentile(reference, 50).toFixed(1)} ms   p99 ${percentile(reference, 99).toFixed(1)} ms   Authorize p99 ratio ${(percentile(steady, 99) / percentile(reference, 99)).toFixed(1)}`);
   let best: number | null = percentile(steady, 99) < 50 ? 200 : null;
   const failed = steady.filter((l) => l === Number.POSITIVE_INFINITY).length;
