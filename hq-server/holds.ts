@@ -164,7 +164,7 @@ function memberBalanceChanges(ledger: LedgerTx, touched: readonly string[]) {
  * the chain's points take holds without a lock (LedgerTx.lockHoldAccounts), so Authorizes for
  * different members never wait for each other. The reads go out together, pipelined on the
  * transaction's connection: the lock is handed to it first, so what follows reads current rows.
- * Three round trips in all: BEGIN with the reads, the writes, the feed's insert with COMMIT.
+ * Three round trips in all: BEGIN with the reads, the writes, COMMIT (no feed entry, see below).
  */
 export async function authorizeHold(sql: Sql, terminal: TerminalIdentity, input: AuthorizeInput, now: number): Promise<AuthorizedHold> {
   return inTransaction(sql, async (tx, begun): Promise<Outcome<AuthorizedHold>> => {
@@ -249,7 +249,11 @@ export async function authorizeHold(sql: Sql, terminal: TerminalIdentity, input:
       if (status === 'exceeds_credits') throw new DomainError('INSUFFICIENT_BALANCE', 'the balance is short of the amount');
       throw new DomainError('CONFLICT', `hold ${input.holdId} could not be made: ${status}`);
     }
-    return { value: { holdId: input.holdId, holds, expiresAt }, last: changeLogInsert(tx, memberBalanceChanges(ledger, applied.touched)) };
+    // No feed entry: a hold moves no posted money, and its only reader is the terminal that asked
+    // (it counts its own holds, terminal/balances.ts). Capture, Void and expiry feed the account,
+    // and any pull reads the held total as it stands. Left out, Authorize never takes the feed's
+    // chain-wide ordering lock, so the chain's Authorizes commit side by side.
+    return { value: { holdId: input.holdId, holds, expiresAt } };
   });
 }
 

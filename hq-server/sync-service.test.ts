@@ -500,8 +500,14 @@ describe('TerminalSync over gRPC with embedded PostgreSQL', () => {
       await next(1);
       const start = nudges[0]!;
       await push([saleEvent(12, cashSale(uuidv7(), 100))]);
-      // A cash sale touches no member balance: no change, so force one.
-      await client.call('Authorize', { holdId: uuidv7(), cardId: 'c-0002', amount: '100', saleId: uuidv7() }, credential);
+      // A cash sale touches no member balance and a hold feeds nothing: a hold released does.
+      const holdId = uuidv7();
+      const held = await client.call('Authorize', { holdId, cardId: 'c-0002', amount: '100', saleId: uuidv7() }, credential);
+      const voids = (held.holds as Array<Parameters<typeof transferFromWire>[0]>).map((h) => {
+        const hold = transferFromWire(h, TERMINAL);
+        return transferToWire({ ...hold, id: uuidv7(), kind: 'void_pending', pendingId: hold.id });
+      });
+      await client.call('Void', { holdId, transfers: voids }, credential);
       await next(2);
       expect(nudges[1]!).toBeGreaterThan(start);
       stream.cancel();
