@@ -555,6 +555,7 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app in Chromium, simulated lane,
     expect((await overrides())[0]).toMatchObject({ action: 'refund_above_limit', permission: 'refund.above_limit', method: 'pin', cashierId: 'op-sh-01-cashier-1' });
     await page.keyboard.press('Enter');
     await page.click('#btn-lock');
+    await page.waitForSelector('#signin-screen:not([hidden])');
   });
 
   it.skipIf(!process.env.ONECARD_SCREENSHOTS)('screenshots of the main screens in both languages (ONECARD_SCREENSHOTS=1 writes docs/screenshots/)', async () => {
@@ -612,6 +613,12 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app in Chromium, simulated lane,
   it('input to screen on a 50-line basket (printed; bound generous for slow machines)', async () => {
     const products = demoChain.products.filter((p) => p.barcode !== MILK).slice(0, 50);
     expect(products).toHaveLength(50);
+    // The test before leaves the lane locked: the cashier signs back in with their card.
+    if (await page.isVisible('#signin-screen')) {
+      lane.presentCard(CASHIER_CARD, 5102);
+      await page.waitForSelector('#signin-screen', { state: 'hidden', timeout: 10_000 });
+      lane.removeCard();
+    }
     await page.keyboard.press('F1');
     for (const p of products.slice(0, 49)) await enter(p.barcode);
     await expect.poll(() => page.locator('#basket-body tr').count(), { timeout: 30_000 }).toBe(49);
