@@ -58,6 +58,13 @@ describe('day close from a real terminal, reconciled by a real HQ', () => {
     await sale(FACE_MASKS, { kind: 'bank_card', reference: 'RRN123456789' });
     await sale(COLA, { kind: 'stored_value' }, DIAMOND_CARD);
     expect((await call('POST', '/api/top-ups', { cardNo: DIAMOND_CARD, principalMinor: 50_000, tender: 'cash' })).status).toBe(201);
+    // Nobody signed in: the till refuses to close the day and records nothing.
+    expect((await fetch(new URL('/api/session', terminal.uiUrl), { method: 'DELETE', headers: { authorization: `Bearer ${terminal.token}` } })).status).toBe(204);
+    const depth = async () => (await (await fetch(new URL('/api/health', terminal.uiUrl))).json()).outboxDepth as number;
+    const queued = await depth();
+    expect(await call('POST', '/api/day-close', {})).toMatchObject({ status: 401, json: { error: { code: 'NOT_SIGNED_IN' } } });
+    expect(await depth()).toBe(queued);
+    await signInTill(terminal.uiUrl, terminal.token, tillCredentials(demoChain, terminal.storeId).cashier);
     const closed = await call('POST', '/api/day-close', {});
     expect(closed.status).toBe(201);
     const dc = closed.json.dayClose;

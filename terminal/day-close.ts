@@ -83,9 +83,13 @@ export class DayClose {
     })();
   }
 
-  /** POST /api/day-close {businessDate?} → 201 {dayClose, seq}; mounted behind the local API's token. */
-  routes(app: express.Express): void {
+  /**
+   * POST /api/day-close {businessDate?} → 201 {dayClose, seq}; mounted behind the local API's
+   * token, and only with an operator signed in at the till (`signedIn` throws NOT_SIGNED_IN).
+   */
+  routes(app: express.Express, guard: { signedIn(): unknown }): void {
     app.post('/api/day-close', (req, res) => {
+      guard.signedIn();
       const r = closeBody.safeParse(req.body ?? {});
       if (!r.success) throw new DomainError('VALIDATION_FAILED', `body: ${r.error.issues[0]?.path.join('.') || '(root)'}: ${r.error.issues[0]?.message ?? 'malformed'}`);
       res.status(201).json(this.close(r.data.businessDate));

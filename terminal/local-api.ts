@@ -41,7 +41,7 @@ import { supervisorCredential, type TillGuard } from './till-guard';
  * refund.above_limit: without it, a body `{supervisor: {login, pin} | {cardNo}}` of an operator
  * who holds it allows the action, recorded as an override. Enquiries (health, terminal, products,
  * settings, sales, cards, members) need the token only.
- * Day close (day-close.ts, when `dayClose` is given): POST /api/day-close {businessDate?} writes the
+ * Day close (day-close.ts, when `dayClose` is given; needs someone signed in): POST /api/day-close {businessDate?} writes the
  * 日结 event (totals by tender, seq range, hash chain) and answers 201 {dayClose, seq}.
  *
  * Errors are `{ error: { code, message, details } }` with the DomainError code. Status by kind:
@@ -95,7 +95,7 @@ export interface LocalApiOptions {
   /** Operators at the till (terminal/staff-api.ts): /api/session, /api/shift, /api/override, and who may use the routes here. */
   staff: TillStaff;
   /** The day close (terminal/day-close.ts): POST /api/day-close. */
-  dayClose?: { routes(app: express.Express): void };
+  dayClose?: { routes(app: express.Express, guard: { signedIn(): unknown }): void };
 }
 
 const minor = z.number().int().refine(Number.isSafeInteger, 'must be a safe integer');
@@ -378,7 +378,7 @@ export function createLocalApi(o: LocalApiOptions): express.Express {
   });
 
   o.staff.routes(app);
-  o.dayClose?.routes(app);
+  o.dayClose?.routes(app, guard);
   o.cashierApp?.routes(app);
   app.use('/api', (_req, _res, next) => next(new DomainError('NOT_FOUND', 'no such route')));
 
