@@ -13,6 +13,8 @@ import { isSoldByWeight, weighLine, type LineMeasure } from '../core/weighed';
 import type { Product } from '../core/chain';
 import { postTopUp, type TopUpDocument } from '../core/top-up';
 import { cardBonusAccountId, cardPrincipalAccountId } from '../core/accounts';
+import { classifyScan } from '../protocols/barcode/classify';
+import type { VariableMeasureCode, VariableMeasureLayout } from '../protocols/barcode/variable-measure';
 import { SYNC_LIMITS } from '../protocols/sync/v1/codec';
 import { cardSpendable, memberPoints } from './balances';
 import { checkCardPin } from './card-pin';
@@ -50,6 +52,8 @@ export interface CheckoutOptions {
   /** Called right after a sale's transaction commits, before anything is sent (fault tests). */
   afterSaleCommit?: () => void;
   log?: (msg: string) => void;
+  /** The store's scale-label layouts (devices.ts scaleLabelLayouts): a label number typed by hand is read with them. */
+  scaleLabelLayouts?: readonly VariableMeasureLayout[];
 }
 
 export type SaleStatus = 'open' | 'completed' | 'cancelled';
@@ -289,6 +293,11 @@ export class Checkout {
       if (quantity !== 1) throw validation('a weighed item is one line per weighing: key its weight, not a quantity', { quantity });
       return this.addWeighedLine(saleId, () => this.productToWeigh(barcode), (p) => weighLine(p, { grams: weighed.grams }), barcode);
     }
+    const label = this.typedScaleLabel(barcode);
+    if (label) {
+      if (quantity !== 1) throw validation('a scale label is one line per label: key it without a quantity', { quantity });
+      return this.addScaleLabel(saleId, label, barcode);
+    }
     this.db.transaction(() => {
       this.openSaleRow(saleId);
       const product = this.productToSell(barcode);
@@ -323,6 +332,20 @@ export class Checkout {
     const product = () => productByPlu(this.db, label.itemCode);
     if (label.value === 'weight') return this.addWeighedLine(saleId, product, (p) => weighLine(p, { grams: label.amount }), labelText);
     return this.addWeighedLine(saleId, product, (p) => (isSoldByWeight(p) ? weighLine(p, { labelAmountMinor: label.amount }) : { amountMinor: label.amount, measure: null }), labelText);
+  }
+
+  /**
+   * A code typed from a damaged scale label, read with the store's layouts by the parser the
+   * scanner uses, so it sells exactly as the scan would; a wrong check digit is BAD_CHECK_DIGIT.
+   * Codes outside every layout's prefixes are not labels (null).
+   */
+  private typedScaleLabel(code: string): VariableMeasureCode | null {
+    const layouts = this.o.scaleLabelLayouts ?? [];
+    if (!/^\d{13}$/.test(code) || !layouts.some((l) => l.prefixes.some((p) => code.startsWith(p)))) return null;
+    const meaning = classifyScan(code, layouts);
+    if (meaning.kind === 'variable-measure') return meaning.item;
+    if (meaning.kind === 'invalid') throw new DomainError(meaning.code === 'BAD_CHECK_DIGIT' ? 'BAD_CHECK_DIGIT' : 'VALIDATION_FAILED', meaning.message, { barcode: code });
+    return null;
   }
 
   /** The product a barcode names for sale by unit; an item sold by weight needs its weight. */

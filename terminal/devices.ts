@@ -15,6 +15,7 @@ import {
   type ScanData,
   type VirtualDevicePanel,
 } from '../drivers';
+import type { VariableMeasureLayout } from '../protocols/barcode/variable-measure';
 import type { PaymentProgressCode } from '../protocols/ecr/progress';
 import type { TerminalDb } from './db';
 import { SqlitePaymentJournal } from './payment-journal';
@@ -27,6 +28,14 @@ export interface LaneDevices {
   panel?: VirtualDevicePanel;
   /** The chain's card key, to write the identity block of a card issued at this lane (anti-clone). */
   chainKey?: Uint8Array;
+}
+
+/**
+ * The store's scale-label layouts, as its scanners are configured in devices.json: the checkout
+ * reads a label number typed by hand with the same layouts the scanner reads a scanned one with.
+ */
+export function scaleLabelLayouts(config: DevicesConfig): VariableMeasureLayout[] {
+  return config.devices.flatMap((d) => (d.class === 'scanner' && d.variableMeasure !== undefined ? [d.variableMeasure].flat() : []));
 }
 
 /** What happens at the lane, as the cashier UI hears of it (through the events stream). */

@@ -13,7 +13,7 @@ import { closeServer, createLocalApi, listenLocalApi } from './local-api';
 import { DayClose } from './day-close';
 import { createStaff } from './staff-api';
 import { createDeviceFactory, loadDevicesConfigIfPresent } from '../drivers';
-import { StoreLane, type LaneDevices } from './devices';
+import { scaleLabelLayouts, StoreLane, type LaneDevices } from './devices';
 import { EventsStream } from './events-stream';
 import { defaultStoreLanguage, type Language } from './i18n';
 import { CashierLane } from './lane-api';
@@ -129,6 +129,11 @@ export async function startTerminal(options: StartTerminalOptions): Promise<Runn
     const newId = () => uuidv7(clock);
     const holds = new HoldBook({ db, hq: sync, clock, newId, terminal, log });
     const context = { db, clock, newId, hq: sync, holds, terminal, timeZone: identity.timeZone, log };
+    // The lane's devices first: its scanners' scale-label layouts also read labels typed at the till.
+    const devicesFile = options.devicesFile ?? process.env.ONECARD_DEVICES;
+    const laneDevices: LaneDevices | undefined =
+      options.devices ??
+      (devicesFile ? await loadDevicesConfigIfPresent(devicesFile).then((config) => config && { config, factory: createDeviceFactory({ dataDir: options.dataDir }) }) : undefined);
     checkout = new Checkout({
       db,
       terminal,
@@ -139,13 +144,10 @@ export async function startTerminal(options: StartTerminalOptions): Promise<Runn
       timeZone: identity.timeZone,
       afterSaleCommit: options.faults?.afterSaleCommit,
       log,
+      scaleLabelLayouts: laneDevices ? scaleLabelLayouts(laneDevices.config) : [],
     });
     const token = randomBytes(32).toString('hex');
     const link = sync;
-    const devicesFile = options.devicesFile ?? process.env.ONECARD_DEVICES;
-    const laneDevices: LaneDevices | undefined =
-      options.devices ??
-      (devicesFile ? await loadDevicesConfigIfPresent(devicesFile).then((config) => config && { config, factory: createDeviceFactory({ dataDir: options.dataDir }) }) : undefined);
     lane = laneDevices ? new StoreLane(laneDevices, db, log) : null;
     const services = memberMoneyServices(context);
     const openDrawer = async () => (await lane?.openDrawer()) ?? false;
