@@ -37,7 +37,7 @@ import { supervisorCredential, type TillGuard } from './till-guard';
  * Who may (till-guard.ts): every route that moves goods or money or changes a member needs a
  * signed-in operator holding its permission — selling, tenders, top-ups and gifts sale.create;
  * refunds sale.refund; the member desk member.write. Removing a line (DELETE …/items/:lineNo) and
- * cancelling a sale with lines or tenders need sale.void, a refund above the limit
+ * cancelling a sale with lines or tenders need sale.void, a refund (of a sale or a top-up) above the limit
  * refund.above_limit: without it, a body `{supervisor: {login, pin} | {cardNo}}` of an operator
  * who holds it allows the action, recorded as an override. Enquiries (health, terminal, products,
  * settings, sales, cards, members) need the token only.
@@ -328,9 +328,9 @@ export function createLocalApi(o: LocalApiOptions): express.Express {
     res.status(201).json({ ...r, approval, drawerOpened, display: { total: f(r.refund.totalMinor) } });
   });
   app.post('/api/top-ups/:id/refund', async (req, res) => {
-    guard.require('sale.refund');
-    const r = await services.topUpRefunds.refund(req.params.id);
-    res.status(201).json({ ...r, display: { principal: f(r.topUpRefund.principalMinor), bonusClawedBack: f(r.topUpRefund.bonusClawedBackMinor) } });
+    const { supervisor } = parse(supervisedBody, req.body ?? {});
+    const { result: r, approval } = await o.staff.topUpRefund(req.params.id, supervisor as Credential | undefined);
+    res.status(201).json({ ...r, approval, display: { principal: f(r.topUpRefund.principalMinor), bonusClawedBack: f(r.topUpRefund.bonusClawedBackMinor) } });
   });
   app.post('/api/gifts/redeem', async (req, res) => {
     const b = parse(giftBody, req.body);

@@ -333,4 +333,27 @@ describe('member money: terminal against a real HQ', () => {
     await t.syncNow();
     expect(await quarantined('t-gz-01-1')).toEqual([]);
   });
+
+  it('a top-up refund above the refund limit: a cashier alone is refused and nothing changes; with the manager’s PIN it goes ahead as an approval', async () => {
+    const { t } = await terminal('t-sh-01-1');
+    const call = api(t);
+    const staff = tillCredentials(demoChain, t.storeId);
+    const topUp = (await call('POST', '/api/top-ups', { cardNo: DIAMOND_CARD, principalMinor: 60_000, tender: 'cash' })).json;
+    await t.syncNow();
+    await signInTill(t.uiUrl, t.token, staff.cashier);
+    try {
+      const principal = await hqBalance(cardPrincipalAccountId('c-0001'));
+      // ¥600.00 back is above the ¥500.00 limit.
+      expect(await call('POST', `/api/top-ups/${topUp.id}/refund`, {})).toMatchObject({ status: 403, json: { error: { code: 'FORBIDDEN', details: { permission: 'refund.above_limit' } } } });
+      expect(await hqBalance(cardPrincipalAccountId('c-0001'))).toEqual(principal);
+      const refunded = await call('POST', `/api/top-ups/${topUp.id}/refund`, { supervisor: staff.manager });
+      expect([refunded.status, refunded.json.topUpRefund?.principalMinor]).toEqual([201, 60_000]);
+      expect(refunded.json.approval).toMatchObject({ permission: 'refund.above_limit', method: 'pin' });
+      await t.syncNow();
+      expect(await quarantined('t-sh-01-1')).toEqual([]);
+      expect(await hqBalance(cardPrincipalAccountId('c-0001'))).toEqual({ posted: principal.posted - 60_000, held: 0 });
+    } finally {
+      await signInTill(t.uiUrl, t.token, staff.manager);
+    }
+  });
 });

@@ -4,6 +4,7 @@ import { DomainError } from '../core/errors';
 import type { Clock } from '../core/ids';
 import type { Checkout, SaleView } from './checkout';
 import type { RefundResult } from './refunds';
+import type { TopUpRefundResult } from './top-up-refund';
 import type { MemberMoneyServices } from './context';
 import type { TerminalDb } from './db';
 import { listOperators, unlockOperator, verifyCredential, type CachedOperator, type Credential } from './operators';
@@ -94,6 +95,8 @@ export interface TillStaff {
    * credential). Cash going back opens the drawer, as a cash sale does.
    */
   refund(input: { saleId: string; lines: Array<{ lineNo: number; quantity: number }>; withReceipt: boolean }, supervisor: Credential | undefined): Promise<{ result: RefundResult; approval: Approval | null; drawerOpened: boolean }>;
+  /** A top-up refund (sale.refund); principal paid back above the refund limit also refund.above_limit (or a supervisor's credential). */
+  topUpRefund(topUpId: string, supervisor: Credential | undefined): Promise<{ result: TopUpRefundResult; approval: Approval | null }>;
   /** Opens the drawer with no sale (drawer.open, or a supervisor's credential). */
   noSale(reason: string, supervisor: Credential | undefined, open?: () => Promise<boolean>): Promise<{ drawerOpened: boolean; approval: Approval }>;
   routes(app: express.Express): void;
@@ -135,6 +138,16 @@ export function createStaff(o: StaffOptions): TillStaff {
     const cash = done.result.refund.tenders.some((t) => t.kind === 'cash' && t.amountMinor > 0);
     const drawerOpened = cash && o.openDrawer ? await o.openDrawer().catch(() => false) : false;
     return { ...done, drawerOpened };
+  }
+
+  async function topUpRefund(topUpId: string, supervisor: Credential | undefined) {
+    guard.require('sale.refund');
+    // The principal that would go back decides, as for a sale's refund; previewing changes nothing.
+    const { principalMinor } = o.services.topUpRefunds.preview(topUpId);
+    const run = () => o.services.topUpRefunds.refund(topUpId);
+    const limit = refundLimit();
+    if (principalMinor <= limit) return { result: await run(), approval: null };
+    return guard.supervised('refund_above_limit', supervisor, { topUpId, totalMinor: principalMinor, limitMinor: limit }, run);
   }
 
   async function noSale(reason: string, supervisor: Credential | undefined, open = o.openDrawer) {
@@ -222,7 +235,7 @@ export function createStaff(o: StaffOptions): TillStaff {
     });
   }
 
-  return { staff, overrides, guard, voidLine, cancelSale, refund, noSale, routes };
+  return { staff, overrides, guard, voidLine, cancelSale, refund, topUpRefund, noSale, routes };
 }
 
 export { SUPERVISED_ACTIONS };

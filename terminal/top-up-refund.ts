@@ -35,7 +35,13 @@ export interface TopUpRefundResult {
 export class TopUpRefunds {
   constructor(private readonly c: TerminalContext) {}
 
-  async refund(topUpId: string): Promise<TopUpRefundResult> {
+  /** What refunding the top-up would pay back and claw back now, checked as `refund` checks it; changes nothing. */
+  preview(topUpId: string): { principalMinor: number; bonusClawedBackMinor: number } {
+    const { plan } = this.plan(topUpId);
+    return { principalMinor: plan.principalMinor, bonusClawedBackMinor: plan.bonusClawedBackMinor };
+  }
+
+  private plan(topUpId: string) {
     const { db } = this.c;
     const t = stmt(db, 'SELECT * FROM top_ups WHERE id = ?').get(topUpId) as TopUpRow | undefined;
     if (!t) throw new DomainError('NOT_FOUND', `top-up ${topUpId} was not made at this terminal`, { topUpId });
@@ -45,7 +51,12 @@ export class TopUpRefunds {
     assertCardUsable(holder, this.c.clock.now(), this.c.timeZone);
     const open = openOfflineSpend(db, { cardId: t.card_id });
     const spendable = cardSpendable(db, t.card_id);
-    const plan = planTopUpRefund({ principalMinor: t.principal_minor, bonusMinor: t.bonus_minor }, { principal: spendable.principal - open.principal, bonus: spendable.bonus - open.bonus });
+    return { t, plan: planTopUpRefund({ principalMinor: t.principal_minor, bonusMinor: t.bonus_minor }, { principal: spendable.principal - open.principal, bonus: spendable.bonus - open.bonus }) };
+  }
+
+  async refund(topUpId: string): Promise<TopUpRefundResult> {
+    const { db } = this.c;
+    const { t, plan } = this.plan(topUpId);
 
     const refundId = this.c.newId();
     const ask = (part: 'principal' | 'bonus', amountMinor: number) =>
