@@ -7,6 +7,7 @@ import { showProgress } from './payment-progress.js';
 import { parseWeighedEntry, weighedLineHtml } from './weighed.js';
 import { mountPriceDiscount, overrideLineHtml } from './price-discount.js';
 import { mountDayClose, printSlip } from './slips.js';
+import { mountDeskCards, showDeskCards } from './desk-cards.js';
 import { mountStaff, needsSupervisor, readSupervisor, supervised, supervisorFieldsHtml } from './staff.js';
 
 const token = document.querySelector('meta[name="onecard-token"]')?.content ?? '';
@@ -653,12 +654,12 @@ async function openDesk() {
   openDialog(
     'desk',
     t('desk'),
-    `${field('desk-card', t('cardNoLabel'), cardNo)}<div id="desk-member"></div>
+    `${field('desk-card', t('cardNoLabel'), cardNo)}<div id="desk-member"></div><div class="vrow" id="desk-cards"></div>
      <p class="muted" id="desk-tiers">${esc(t('bonusRules'))}: ${tiers.map((x) => `${t('topUpTier')} ${money(x.minPrincipalMinor)} → +${money(x.bonusMinor)}`).join(' · ') || t('none')}</p>
      ${field('desk-amount', t('topUpAmount'), '', 'inputmode="decimal"')}
      <p id="desk-bonus" class="muted"></p>
      <div class="vrow"><label><input type="radio" name="desk-tender" value="cash" checked> ${esc(t('cash'))}</label><label><input type="radio" name="desk-tender" value="bank_card"> ${esc(t('bankCard'))}</label></div>
-     <div class="vrow"><button type="button" class="key small" id="desk-freeze">${esc(t('freeze'))}</button><button type="button" class="key small" id="desk-lost">${esc(t('reportLost'))}</button><button type="button" class="key small" id="desk-register">${esc(t('newMember'))}</button></div>`,
+     <div class="vrow" id="desk-actions"><button type="button" class="key small" id="desk-freeze">${esc(t('freeze'))}</button><button type="button" class="key small" id="desk-lost">${esc(t('reportLost'))}</button><button type="button" class="key small" id="desk-register">${esc(t('newMember'))}</button></div><div id="desk-history"></div>`,
     async () => {
       const card = $('desk-card').value.trim();
       if (!card) return;
@@ -697,7 +698,11 @@ async function openDesk() {
   $('desk-register').addEventListener('click', openRegister);
   $('desk-freeze').addEventListener('click', status('freeze'));
   $('desk-lost').addEventListener('click', status('report-lost'));
+  mountDeskCards(deskUi());
 }
+
+/** What the desk's card module (desk-cards.js) needs from this page. */
+const deskUi = () => ({ S, $, api, esc, t, money, say, errorText, openDialog, closeDialog, dialogError, field, parseMajor, deskShow, printSlip: (path, body) => printSlip(slipUi(), path, body) });
 
 /** Registers a member at HQ and issues the card put on the reader (its identity block written here). */
 function openRegister() {
@@ -735,6 +740,7 @@ async function deskShow(cardNo) {
   const m = await api('GET', `/api/lane/members/${encodeURIComponent(cardNo)}`);
   if (!S.dialog || S.dialog.kind !== 'desk') return;
   $('desk-member').innerHTML = `<b>${esc(m.member.name)}</b> · ${esc(m.level?.name ?? '')} · ${esc(t('principal'))} <b id="desk-principal">${money(m.principalMinor)}</b> · ${esc(t('bonus'))} <b id="desk-bonus-balance">${money(m.bonusMinor)}</b> · ${esc(t('points'))} ${m.points}${m.warnings.length ? ` · <span class="warn">${esc(m.warnings.join(' '))}</span>` : ''}`;
+  await showDeskCards(deskUi(), m);
 }
 
 $('dialog').addEventListener('submit', async (e) => {
@@ -993,7 +999,7 @@ function connect() {
     } else say(t('operatorCardHint'), 'error');
   });
   on('card-blank', (c) => {
-    if (S.dialog?.kind !== 'register') say(`${t('blankCard')} ${c.uid}`, 'error');
+    if (S.dialog?.kind !== 'register' && S.dialog?.kind !== 'replace') say(`${t('blankCard')} ${c.uid}`, 'error');
   });
   // A receipt's QR scanned at the lane: the returns screen opens on that sale.
   on('receipt-scanned', (r) => {

@@ -35,6 +35,9 @@ const zh = {
   newMember: '新会员开卡', memberName: '姓名', phone: '手机号', birthdayLabel: '生日', tapBlankCard: '把新卡放在读卡器上', registered: '已登记会员', cardIssued: '已写卡',
   blankCard: '未发行的空白卡：请在会员服务（⇧F2）开卡', blankCardButton: '放空白卡',
   desk: '会员服务', bonusRules: '充值赠送', topUpTier: '充', topUpAmount: '充值金额', freeze: '冻结', reportLost: '挂失', topUpDone: '充值成功',
+  replaceCard: '换卡', oldCard: '原卡', newCardNo: '新卡卡号', reasonLabel: '原因', cardReplaced: '已换卡', transferBalance: '余额转移', transferTo: '转入卡号', transferAll: '不填则全部转出', balanceMoved: '余额已转移',
+  history: '最近消费', noHistory: '没有消费记录', thisTerminal: '本机', otherStore: '其他门店', locale: 'zh-CN',
+  cardStatus_active: '正常', cardStatus_frozen: '冻结', cardStatus_lost: '挂失', cardStatus_expired: '过期', cardStatus_replaced: '已换卡',
   err: {
     UNKNOWN_BARCODE: '没有这个条码的商品', UNKNOWN_PLU: '没有这个 PLU 的商品', BAD_CHECK_DIGIT: '条码校验位不对，请重扫', UNKNOWN_CARD: '不认识这张卡', CARD_FROZEN: '卡已冻结', CARD_LOST: '卡已挂失', CARD_EXPIRED: '卡已过期',
     CARD_INACTIVE: '卡未激活', INSUFFICIENT_BALANCE: '余额不足', INSUFFICIENT_POINTS: '积分不足', OVERPAID: '超过待付金额', SALE_NOT_PAID: '还没有付清',
@@ -78,6 +81,9 @@ const en = {
   newMember: 'New member', memberName: 'Name', phone: 'Phone', birthdayLabel: 'Birthday', tapBlankCard: 'Put the new card on the reader', registered: 'Member registered', cardIssued: 'card written',
   blankCard: 'Blank card, never issued: issue it at the member desk (⇧F2):', blankCardButton: 'Present blank card',
   desk: 'Member desk', bonusRules: 'Top-up bonus', topUpTier: 'top up', topUpAmount: 'Top-up amount', freeze: 'Freeze', reportLost: 'Report lost', topUpDone: 'Topped up',
+  replaceCard: 'Replace card', oldCard: 'Old card', newCardNo: 'New card number', reasonLabel: 'Reason', cardReplaced: 'Card replaced', transferBalance: 'Move balance', transferTo: 'To card', transferAll: 'empty: move all of it', balanceMoved: 'Balance moved',
+  history: 'Recent purchases', noHistory: 'No purchases yet', thisTerminal: 'this till', otherStore: 'other store', locale: 'en',
+  cardStatus_active: 'active', cardStatus_frozen: 'frozen', cardStatus_lost: 'lost', cardStatus_expired: 'expired', cardStatus_replaced: 'replaced',
   err: {
     UNKNOWN_BARCODE: 'No product with this barcode', UNKNOWN_PLU: 'No product with this PLU', BAD_CHECK_DIGIT: 'Wrong check digit: scan again', UNKNOWN_CARD: 'Unknown card', CARD_FROZEN: 'Card frozen', CARD_LOST: 'Card reported lost', CARD_EXPIRED: 'Card expired',
     CARD_INACTIVE: 'Card not active', INSUFFICIENT_BALANCE: 'Insufficient balance', INSUFFICIENT_POINTS: 'Not enough points', OVERPAID: 'More than is due', SALE_NOT_PAID: 'Not fully paid yet',

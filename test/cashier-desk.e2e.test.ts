@@ -1,0 +1,178 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDeviceFactory } from '../drivers';
+import { demoChain } from '../fixtures/data/demo-chain';
+import { VirtualDevices } from '../fixtures/simulators/virtual-devices';
+import { startTestHq } from '../hq-server/testing/hq';
+import { startTerminal, type RunningTerminal } from '../terminal';
+import { signInTillWhenFed, tillCredentials } from '../terminal/testing-staff';
+
+/**
+ * The member desk in Chromium against a real terminal (simulated lane speaking the real device
+ * bytes) and a real HQ, with a second store's till selling to the same member: the desk lists
+ * that purchase, and a card is replaced by tapping a blank card — the balance moves, the old card
+ * is refused, the new one pays, and the slip decoded from the printer's ESC/POS bytes names both.
+ */
+
+const CHROMIUM = '/usr/bin/chromium';
+const COLA = '6901028001014'; // ¥3.00
+const ZHANG_WEI = '8F3A21C4'; // 张伟's MIFARE card
+const BLANK = '04D1E5C0'; // a blank MIFARE card: UID only, no identity block
+const chainKey = new TextEncoder().encode('test-chain-key');
+const SH = tillCredentials(demoChain, 'store-sh-01');
+const HZ = tillCredentials(demoChain, 'store-hz-01');
+
+describe.skipIf(!existsSync(CHROMIUM))('cashier app: member desk history and card replacement', () => {
+  let hq: Awaited<ReturnType<typeof startTestHq>>;
+  let terminal: RunningTerminal;
+  let hangzhou: RunningTerminal;
+  let lane: VirtualDevices;
+  let browser: Browser;
+  let page: Page;
+  const dirs: string[] = [];
+  let hangzhouSaleId = '';
+
+  const call = async (till: RunningTerminal, method: string, path: string, body?: unknown) => {
+    const res = await fetch(new URL(path, till.uiUrl), { method, headers: { authorization: `Bearer ${till.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const json = (await res.json()) as any;
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+
+  beforeAll(async () => {
+    hq = await startTestHq(demoChain);
+    const dir = await mkdtemp(join(tmpdir(), 'onecard-desk-'));
+    const hzDir = await mkdtemp(join(tmpdir(), 'onecard-desk-hz-'));
+    dirs.push(dir, hzDir);
+    lane = new VirtualDevices(chainKey, { paymentResponse_ms: 5000 });
+    terminal = await startTerminal({
+      dataDir: dir,
+      hqAddress: hq.grpcAddress,
+      enrollmentCode: await hq.enrollmentCode('t-sh-01-1'),
+      syncIntervalMs: 250,
+      devices: { config: lane.config, factory: createDeviceFactory({ simulators: lane.transports, chainKey, reopen: { firstDelay_ms: 20, maxDelay_ms: 100 } }), panel: lane, chainKey },
+      log: () => {},
+    });
+    // Another store's till, keyboard only.
+    hangzhou = await startTerminal({ dataDir: hzDir, hqAddress: hq.grpcAddress, enrollmentCode: await hq.enrollmentCode('t-hz-01-1'), syncIntervalMs: 250, log: () => {} });
+    // The store manager works the desk (member.write); operators come from HQ's feed.
+    await signInTillWhenFed(terminal.uiUrl, terminal.token, SH.manager);
+    await signInTillWhenFed(hangzhou.uiUrl, hangzhou.token, HZ.cashier);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+    await page.goto(terminal.appUrl);
+    await page.waitForSelector('#hq-status[data-state="online"]', { timeout: 15_000 });
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await terminal?.stop();
+    await hangzhou?.stop();
+    await hq?.stop();
+    for (const d of dirs) await rm(d, { recursive: true, force: true });
+  });
+
+  const text = (sel: string) => page.textContent(sel).then((s) => s ?? '');
+  const receipts = () => lane.printer.receipts();
+  const minor = (s: string) => Number(s.replace('¥', '').replace('.', ''));
+  async function enter(code: string) {
+    await page.fill('#code-input', code);
+    await page.press('#code-input', 'Enter');
+  }
+  async function openDeskOn(cardNo: string) {
+    await page.keyboard.press('Shift+F2');
+    await page.fill('#desk-card', cardNo);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => text('#desk-principal'), { timeout: 10_000 }).toMatch(/^¥\d+\.\d\d$/);
+  }
+
+  it('the desk lists the member’s recent purchases, with one made at the Hangzhou store', async () => {
+    const sale = await call(hangzhou, 'POST', '/api/sales');
+    await call(hangzhou, 'POST', `/api/sales/${sale.id}/items`, { barcode: COLA });
+    await call(hangzhou, 'POST', `/api/sales/${sale.id}/member`, { cardNo: ZHANG_WEI });
+    await call(hangzhou, 'POST', `/api/sales/${sale.id}/tenders`, { kind: 'cash', amountMinor: 300 });
+    await call(hangzhou, 'POST', `/api/sales/${sale.id}/complete`);
+    hangzhouSaleId = sale.id;
+    // Once Hangzhou's till has pushed it, HQ lists it for the member.
+    await expect.poll(async () => (await call(terminal, 'GET', `/api/sales?cardNo=${ZHANG_WEI}`)).sales.some((s: { id: string }) => s.id === sale.id), { timeout: 20_000 }).toBe(true);
+
+    await openDeskOn(ZHANG_WEI);
+    const row = `#desk-history-list li[data-sale="${hangzhouSaleId}"]`;
+    await page.waitForSelector(row, { timeout: 10_000 });
+    expect(await page.getAttribute(row, 'data-store')).toBe('store-hz-01');
+    expect(await page.getAttribute(row, 'data-here')).toBe('false');
+    const shown = await text(row);
+    expect(shown).toContain('其他门店 store-hz-01');
+    expect(shown).toContain('¥3.00');
+    // The member's cards, the one shown picked.
+    expect(await page.getAttribute(`#desk-cards button[data-card="${ZHANG_WEI}"]`, 'data-status')).toBe('active');
+    await page.keyboard.press('Escape');
+  });
+
+  it('a card is replaced by tapping a blank card: the balance moves, the slip names both cards, the old card is refused and the new one pays', async () => {
+    await openDeskOn(ZHANG_WEI);
+    const principal = minor(await text('#desk-principal'));
+    const bonus = minor(await text('#desk-bonus-balance'));
+    expect(principal + bonus).toBeGreaterThan(300);
+    const printedBefore = receipts().length;
+
+    await page.click('#desk-replace');
+    await page.waitForSelector('#replace-new');
+    lane.presentClonedCard(BLANK);
+    await expect.poll(() => page.inputValue('#replace-new'), { timeout: 10_000 }).toBe(BLANK);
+    await page.fill('#replace-reason', '卡片损坏');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#replace-done', { timeout: 20_000 });
+    expect(await text('#replace-done')).toContain(`${ZHANG_WEI} → ${BLANK}`);
+    expect(await text('#message')).toContain('已换卡');
+
+    // The replace slip, decoded from the printer's bytes, names the old and the new card.
+    const isSlip = (lines: string[]) => lines.includes('会员卡换卡');
+    await expect.poll(() => receipts().slice(printedBefore).some((r) => isSlip(r.lines)), { timeout: 15_000 }).toBe(true);
+    const slip = receipts().slice(printedBefore).find((r) => isSlip(r.lines))!.lines.map((l) => l.replace(/\s+$/, ''));
+    expect(slip).toContain(`原卡: ****${ZHANG_WEI.slice(-4)}`);
+    expect(slip).toContain(`新卡: ****${BLANK.slice(-4)}`);
+    expect(slip).toContain('原因: 卡片损坏');
+    expect(slip.some((l) => new RegExp(`^新卡本金余额 +￥${(principal / 100).toFixed(2).replace('.', '\\.')}$`).test(l))).toBe(true);
+    await page.keyboard.press('Escape');
+
+    // At the desk the new card holds the whole balance and the member's history came along.
+    await openDeskOn(BLANK);
+    expect(minor(await text('#desk-principal'))).toBe(principal);
+    expect(minor(await text('#desk-bonus-balance'))).toBe(bonus);
+    await page.waitForSelector(`#desk-history-list li[data-sale="${hangzhouSaleId}"]`, { timeout: 10_000 });
+    expect(await page.getAttribute(`#desk-cards button[data-card="${ZHANG_WEI}"]`, 'data-status')).toBe('replaced');
+    await page.keyboard.press('Escape');
+
+    // The new card, now written, stays on the reader's desk; the old card is tapped at a sale: refused.
+    const newCard = lane.cardReader.cardInField!;
+    lane.removeCard();
+    await enter(COLA);
+    await expect.poll(() => text('#total'), { timeout: 10_000 }).toBe('¥3.00');
+    // The reader polls every 300 ms: a card must be seen gone before the next one counts.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    lane.presentCard(ZHANG_WEI, 1001);
+    await expect.poll(() => text('#message'), { timeout: 10_000 }).toContain('CARD_INACTIVE');
+    lane.removeCard();
+    await new Promise((resolve) => setTimeout(resolve, 700));
+
+    // The new card passes the anti-clone check and pays with the moved stored value.
+    lane.cardReader.present(newCard);
+    await expect.poll(() => text('#member-name'), { timeout: 10_000 }).toBe('张伟');
+    await expect.poll(() => page.evaluate(() => (window as any).onecard.state.sale?.member?.cardNo ?? null), { timeout: 10_000 }).toBe(BLANK);
+    await page.keyboard.press('F6');
+    await page.waitForSelector('#tender-amount');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getAttribute('#sale-status', 'data-status'), { timeout: 15_000 }).toBe('completed');
+    const sale = await page.evaluate(() => (window as any).onecard.state.lastSale);
+    expect(sale.tenders).toMatchObject([{ kind: 'stored_value', amountMinor: 300 }]);
+    const after = await call(terminal, 'GET', `/api/lane/members/${BLANK}`);
+    expect(after.principalMinor + after.bonusMinor).toBe(principal + bonus - 300);
+    lane.removeCard();
+  });
+});
