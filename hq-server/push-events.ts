@@ -156,6 +156,8 @@ export interface PushOptions {
   log?: (msg: string) => void;
   /** HQ's clock (Unix ms): the rolling window of member levels ends here. */
   now?: number;
+  /** The outbox depth the terminal reports after this batch: recorded in the batch's transaction. */
+  outboxDepth?: number;
 }
 
 /** Applies a pushed batch for `terminal`; see the module comment for the guarantees. */
@@ -166,11 +168,11 @@ export async function pushEvents(sql: Sql, terminal: TerminalIdentity, wireEvent
   const parsed: Parsed[] = wireEvents.map((wire, index) => parseWire(wire, index, terminal.terminalId));
   let outcome: BatchOutcome;
   try {
-    outcome = await sql.begin((tx) => applyBatch(tx, terminal, parsed, 'bulk', now));
+    outcome = await sql.begin((tx) => applyBatch(tx, terminal, parsed, 'bulk', now, { outboxDepth: options.outboxDepth }));
   } catch (e) {
     if (!isPostgresError(e)) throw e;
     log?.(`push of ${parsed.length} event(s) from ${terminal.terminalId}: bulk write refused (${e.message}); applying them one by one`);
-    outcome = await sql.begin((tx) => applyBatch(tx, terminal, parsed, 'isolated', now));
+    outcome = await sql.begin((tx) => applyBatch(tx, terminal, parsed, 'isolated', now, { outboxDepth: options.outboxDepth }));
   }
   if (outcome.salesRecorded.length > 0) await applyRefundsAwaiting(sql, outcome.salesRecorded, now, log);
   return outcome.result;
@@ -316,8 +318,10 @@ export const rebateTransferIds = { hold: rebateHoldId, void: (saleId: string) =>
 /** Money a member paid for a sale apart from points: what a rebate is a share of. */
 const paidForRebate = (tenders: ReadonlyArray<{ kind: string; amountMinor: number }>) => tenders.filter((t) => t.kind !== 'points').reduce((s, t) => s + t.amountMinor, 0);
 
-async function applyBatch(tx: Tx, terminal: TerminalIdentity, parsed: readonly Parsed[], mode: BatchMode, now: number, options: { reapply?: boolean } = {}): Promise<BatchOutcome> {
+async function applyBatch(tx: Tx, terminal: TerminalIdentity, parsed: readonly Parsed[], mode: BatchMode, now: number, options: { reapply?: boolean; outboxDepth?: number } = {}): Promise<BatchOutcome> {
   const reapply = options.reapply === true;
+  // The terminal's reported sync state moves with its acked seq: no statement (and no commit) of its own.
+  const outboxDepth = options.outboxDepth ?? null;
   // One push at a time per terminal: the acked seq and the event keys are its to move.
   // Sent together (one round trip); the keys are read once the lock is held. The chain settings
   // are read for every event of the batch, new or not: a few rows, and no second round trip.
@@ -511,7 +515,11 @@ async function applyBatch(tx: Tx, terminal: TerminalIdentity, parsed: readonly P
     with later as (
       select seq, row_number() over (order by seq) as n from events where terminal_id = ${terminal.terminalId} and seq > ${storedAcked}::bigint),
     acked as (select coalesce(max(seq), ${storedAcked}::bigint) as seq from later where seq = ${storedAcked}::bigint + n),
-    moved as (update terminals t set acked_seq = acked.seq from acked where t.id = ${terminal.terminalId} and acked.seq > ${storedAcked}::bigint)
+    moved as (
+      update terminals t set acked_seq = acked.seq,
+        outbox_depth = coalesce(${outboxDepth}::bigint, t.outbox_depth),
+        sync_status_at = case when ${outboxDepth}::bigint is null then t.sync_status_at else now() end
+      from acked where t.id = ${terminal.terminalId} and (acked.seq > ${storedAcked}::bigint or ${outboxDepth}::bigint is not null))
     select acked.seq as acked, coalesce((select json_agg(seq order by seq) from later where later.seq > acked.seq), '[]'::json) as above from acked`;
   const [[ack]] = await Promise.all([acknowledging, written]);
   const acked = ack!.acked as number;

@@ -218,8 +218,8 @@ export function syncServiceHandlers(deps: SyncServiceDeps): grpc.UntypedServiceI
 
     PushEvents: unary('PushEvents', async (request, terminal) => {
       const r = parse(pushSchema, request, 'PushEventsRequest');
-      const result = await pushEvents(sql, terminal!, r.events, log);
-      await recordTerminalSyncStatus(sql, terminal!.terminalId, { outboxDepth: Math.max(0, r.outboxDepth - r.events.length) });
+      // The outbox depth is written with the batch, in its transaction.
+      const result = await pushEvents(sql, terminal!, r.events, { log, outboxDepth: Math.max(0, r.outboxDepth - r.events.length) });
       return {
         ackedSeq: String(result.ackedSeq),
         results: result.results.map((x) => ({ seq: String(x.seq), status: x.status, reason: x.reason })),
