@@ -175,4 +175,28 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app: member desk history and car
     expect(after.principalMinor + after.bonusMinor).toBe(principal + bonus - 300);
     lane.removeCard();
   });
+
+  it('stored value moves to another card of the member at the desk, and the transfer slip names both cards', async () => {
+    const second = '8888000199990001';
+    await call(terminal, 'POST', '/api/members/m-0001/cards', { cardNo: second, medium: 'barcode' });
+    await openDeskOn(BLANK);
+    const from = minor(await text('#desk-principal')) + minor(await text('#desk-bonus-balance'));
+    const printedBefore = receipts().length;
+    await page.click('#desk-transfer');
+    await page.waitForSelector('#transfer-to');
+    expect(await page.inputValue('#transfer-to')).toBe(second);
+    await page.fill('#transfer-amount', '10');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => text('#message'), { timeout: 15_000 }).toContain('余额已转移');
+    const to = await call(terminal, 'GET', `/api/lane/members/${second}`);
+    expect(to.principalMinor + to.bonusMinor).toBe(1000);
+    const left = await call(terminal, 'GET', `/api/lane/members/${BLANK}`);
+    expect(left.principalMinor + left.bonusMinor).toBe(from - 1000);
+    const isSlip = (lines: string[]) => lines.includes('余额转移');
+    await expect.poll(() => receipts().slice(printedBefore).some((r) => isSlip(r.lines)), { timeout: 15_000 }).toBe(true);
+    const slip = receipts().slice(printedBefore).find((r) => isSlip(r.lines))!.lines.map((l) => l.replace(/\s+$/, ''));
+    expect(slip).toContain(`转出卡: ****${BLANK.slice(-4)}`);
+    expect(slip).toContain(`转入卡: ****${second.slice(-4)}`);
+    expect(slip.some((l) => /^转移金额 +￥10\.00$/.test(l))).toBe(true);
+  });
 });
