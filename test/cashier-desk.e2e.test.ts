@@ -199,4 +199,25 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app: member desk history and car
     expect(slip).toContain(`转入卡: ****${second.slice(-4)}`);
     expect(slip.some((l) => /^转移金额 +￥10\.00$/.test(l))).toBe(true);
   });
+
+  it('a top-up just made at the desk is given back with its button, and the top-up refund slip prints', async () => {
+    const second = '8888000199990001';
+    await openDeskOn(second);
+    const before = minor(await text('#desk-principal'));
+    await page.fill('#desk-amount', '100');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => text('#message'), { timeout: 15_000 }).toContain('充值成功');
+    await expect.poll(async () => minor(await text('#desk-principal')), { timeout: 10_000 }).toBe(before + 10_000);
+    const topUpId = (await page.getAttribute('#desk-topup-refund', 'data-top-up'))!;
+    await terminal.syncNow(); // HQ holds what goes back: it must know the top-up first
+    const printedBefore = receipts().length;
+    await page.click('#desk-topup-refund');
+    await expect.poll(() => text('#message'), { timeout: 15_000 }).toContain('充值已退');
+    await expect.poll(async () => minor(await text('#desk-principal')), { timeout: 10_000 }).toBe(before);
+    expect(await page.isVisible('#desk-topup-refund')).toBe(false);
+    const isSlip = (lines: string[]) => lines.includes('充值退款');
+    await expect.poll(() => receipts().slice(printedBefore).some((r) => isSlip(r.lines)), { timeout: 15_000 }).toBe(true);
+    expect(receipts().slice(printedBefore).find((r) => isSlip(r.lines))!.lines).toContain(`原充值单: ${topUpId}`);
+    await page.keyboard.press('Escape');
+  });
 });

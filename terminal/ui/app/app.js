@@ -7,7 +7,7 @@ import { showProgress } from './payment-progress.js';
 import { parseWeighedEntry, weighedLineHtml } from './weighed.js';
 import { mountPriceDiscount, overrideLineHtml } from './price-discount.js';
 import { mountDayClose, printSlip } from './slips.js';
-import { mountDeskCards, showDeskCards } from './desk-cards.js';
+import { mountDeskCards, offerTopUpRefund, showDeskCards } from './desk-cards.js';
 import { mountStaff, needsSupervisor, readSupervisor, supervised, supervisorFieldsHtml } from './staff.js';
 
 const token = document.querySelector('meta[name="onecard-token"]')?.content ?? '';
@@ -674,6 +674,7 @@ async function openDesk() {
       const r = await api('POST', '/api/lane/top-ups', { cardNo: card, principalMinor: amount, tender });
       say(`${t('topUpDone')}: ${money(r.principalMinor)} + ${t('bonus')} ${money(r.bonusMinor)} · ${t('principal')} ${money(r.balance.principalMinor)} / ${t('bonus')} ${money(r.balance.bonusMinor)}`, 'ok');
       $('desk-amount').value = '';
+      offerTopUpRefund(deskUi(), r);
       await deskShow(card);
     },
   );
@@ -702,7 +703,7 @@ async function openDesk() {
 }
 
 /** What the desk's card module (desk-cards.js) needs from this page. */
-const deskUi = () => ({ S, $, api, esc, t, money, say, errorText, openDialog, closeDialog, dialogError, field, parseMajor, deskShow, printSlip: (path, body) => printSlip(slipUi(), path, body) });
+const deskUi = () => ({ S, $, api, esc, t, money, say, errorText, openDialog, closeDialog, dialogError, field, parseMajor, deskShow, supervised, askFor, printSlip: (path, body) => printSlip(slipUi(), path, body) });
 
 /** Registers a member at HQ and issues the card put on the reader (its identity block written here). */
 function openRegister() {

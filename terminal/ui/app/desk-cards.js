@@ -108,3 +108,27 @@ export async function openTransfer(ui, fromCardNo) {
     },
   );
 }
+
+/**
+ * After a top-up at the desk: a button that gives it back (principal paid out by its tender, its
+ * bonus clawed back first) and prints the top-up refund slip. Above the refund limit a supervisor
+ * approves, as for a sale's refund.
+ */
+export function offerTopUpRefund(ui, topUp) {
+  ui.$('desk-topup-refund')?.remove();
+  ui.$('desk-actions').insertAdjacentHTML('beforeend', `<button type="button" class="key small" id="desk-topup-refund" data-top-up="${ui.esc(topUp.id)}">${ui.esc(ui.t('refundTopUp'))} ${ui.money(topUp.principalMinor)}</button>`);
+  const button = ui.$('desk-topup-refund');
+  const run = async (supervisor) => {
+    const r = await ui.api('POST', `/api/top-ups/${encodeURIComponent(topUp.id)}/refund`, supervisor ? { supervisor } : {});
+    ui.$('desk-topup-refund')?.remove();
+    ui.say(`${ui.t('topUpRefunded')}: ${ui.money(r.topUpRefund.principalMinor)} · ${ui.t('bonus')} −${ui.money(r.topUpRefund.bonusClawedBackMinor)}`, 'ok');
+    await ui.printSlip(`/api/lane/top-up-refunds/${encodeURIComponent(r.topUpRefund.id)}/print`);
+    if (ui.S.dialog?.kind === 'desk') await ui.deskShow(topUp.cardNo);
+  };
+  button.addEventListener('click', () => {
+    button.disabled = true;
+    void ui.supervised(run, ui.askFor).catch(ui.dialogError).finally(() => {
+      button.disabled = false;
+    });
+  });
+}

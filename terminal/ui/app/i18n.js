@@ -35,7 +35,7 @@ const zh = {
   newMember: '新会员开卡', memberName: '姓名', phone: '手机号', birthdayLabel: '生日', tapBlankCard: '把新卡放在读卡器上', registered: '已登记会员', cardIssued: '已写卡',
   blankCard: '未发行的空白卡：请在会员服务（⇧F2）开卡', blankCardButton: '放空白卡',
   desk: '会员服务', bonusRules: '充值赠送', topUpTier: '充', topUpAmount: '充值金额', freeze: '冻结', reportLost: '挂失', topUpDone: '充值成功',
-  replaceCard: '换卡', oldCard: '原卡', newCardNo: '新卡卡号', reasonLabel: '原因', cardReplaced: '已换卡', transferBalance: '余额转移', transferTo: '转入卡号', transferAll: '不填则全部转出', balanceMoved: '余额已转移',
+  replaceCard: '换卡', oldCard: '原卡', newCardNo: '新卡卡号', reasonLabel: '原因', cardReplaced: '已换卡', transferBalance: '余额转移', transferTo: '转入卡号', transferAll: '不填则全部转出', balanceMoved: '余额已转移', refundTopUp: '退充值', topUpRefunded: '充值已退',
   history: '最近消费', noHistory: '没有消费记录', thisTerminal: '本机', otherStore: '其他门店', locale: 'zh-CN',
   cardStatus_active: '正常', cardStatus_frozen: '冻结', cardStatus_lost: '挂失', cardStatus_expired: '过期', cardStatus_replaced: '已换卡',
   err: {
@@ -81,7 +81,7 @@ const en = {
   newMember: 'New member', memberName: 'Name', phone: 'Phone', birthdayLabel: 'Birthday', tapBlankCard: 'Put the new card on the reader', registered: 'Member registered', cardIssued: 'card written',
   blankCard: 'Blank card, never issued: issue it at the member desk (⇧F2):', blankCardButton: 'Present blank card',
   desk: 'Member desk', bonusRules: 'Top-up bonus', topUpTier: 'top up', topUpAmount: 'Top-up amount', freeze: 'Freeze', reportLost: 'Report lost', topUpDone: 'Topped up',
-  replaceCard: 'Replace card', oldCard: 'Old card', newCardNo: 'New card number', reasonLabel: 'Reason', cardReplaced: 'Card replaced', transferBalance: 'Move balance', transferTo: 'To card', transferAll: 'empty: move all of it', balanceMoved: 'Balance moved',
+  replaceCard: 'Replace card', oldCard: 'Old card', newCardNo: 'New card number', reasonLabel: 'Reason', cardReplaced: 'Card replaced', transferBalance: 'Move balance', transferTo: 'To card', transferAll: 'empty: move all of it', balanceMoved: 'Balance moved', refundTopUp: 'Refund top-up', topUpRefunded: 'Top-up refunded',
   history: 'Recent purchases', noHistory: 'No purchases yet', thisTerminal: 'this till', otherStore: 'other store', locale: 'en',
   cardStatus_active: 'active', cardStatus_frozen: 'frozen', cardStatus_lost: 'lost', cardStatus_expired: 'expired', cardStatus_replaced: 'replaced',
   err: {
