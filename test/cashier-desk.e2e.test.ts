@@ -220,4 +220,16 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app: member desk history and car
     expect(receipts().slice(printedBefore).find((r) => isSlip(r.lines))!.lines).toContain(`原充值单: ${topUpId}`);
     await page.keyboard.press('Escape');
   });
+
+  it('a scale label typed into the code field sells as the scan does; a mistyped one is refused and nothing changes', async () => {
+    await enter('2810001912343'); // 苹果 1.234 kg at ¥12.80/kg, the lane's weight-label layout
+    await expect.poll(() => text('#total'), { timeout: 10_000 }).toBe('¥15.80');
+    expect(await text('#basket-body')).toContain('1.234 kg');
+    await enter('2810001912340'); // one digit wrong
+    await expect.poll(() => text('#message'), { timeout: 10_000 }).toContain('BAD_CHECK_DIGIT');
+    expect(await text('#total')).toBe('¥15.80');
+    await page.keyboard.press('F10');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getAttribute('#sale-status', 'data-status'), { timeout: 10_000 }).toBe('cancelled');
+  });
 });
