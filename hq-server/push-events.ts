@@ -400,10 +400,10 @@ async function applyBatch(tx: Tx, terminal: TerminalIdentity, parsed: readonly P
     : [];
   const extraAccounts: string[] = [...legAccounts, ...[...replacements.values()].flatMap((c) => [cardPrincipalAccountId(c), cardBonusAccountId(c)])];
   const extraTransfers: string[] = [];
-  for (const b of bodies) {
+  for (const { body: b, transfers: carried } of fresh) {
     if (b.type === 'sale') {
       const s = b.sale;
-      for (const t of fresh.find((e) => e.body === b)!.transfers) {
+      for (const t of carried) {
         if (!isOfflineMemberDebit(t)) continue;
         extraAccounts.push(exposureAccountFor(t, s.storeId));
         extraTransfers.push(overdraftId(t.id));
@@ -414,7 +414,7 @@ async function applyBatch(tx: Tx, terminal: TerminalIdentity, parsed: readonly P
       }
     } else if (b.type === 'refund') {
       for (const o of overdrafts.get(b.refund.saleId) ?? []) extraAccounts.push(o.exposureAccountId);
-      for (const t of fresh.find((e) => e.body === b)!.transfers) if (t.code === 'REFUND_STORED_VALUE' || t.code === 'POINTS_RESTORED') extraTransfers.push(overdraftId(t.id));
+      for (const t of carried) if (t.code === 'REFUND_STORED_VALUE' || t.code === 'POINTS_RESTORED') extraTransfers.push(overdraftId(t.id));
       const rebate = rebates.get(b.refund.saleId);
       if (rebate) {
         extraAccounts.push(chainRebateAccountId(rebate.currency), cardBonusAccountId(rebate.cardId));
