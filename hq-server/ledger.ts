@@ -107,12 +107,14 @@ export class LedgerTx implements LedgerView {
   private readonly lockedAccountIds = new Set<string>();
   /** Limit-free accounts read without a lock (lockHoldAccounts): their cached totals may not change. */
   private readonly unlockedAccountIds = new Set<string>();
+  /** Limit-free accounts read without a lock and locked when their increments are written (lockAccountsLimitFreeAtWrite). */
+  private readonly lockedAtWriteIds = new Set<string>();
   private readonly lookedUpTransferIds = new Set<string>();
 
   constructor(private readonly tx: Db) {}
 
   account(id: string): Account | undefined {
-    invariant(this.lockedAccountIds.has(id) || this.unlockedAccountIds.has(id), `account ${id} read before it was locked`);
+    invariant(this.lockedAccountIds.has(id) || this.unlockedAccountIds.has(id) || this.lockedAtWriteIds.has(id), `account ${id} read before it was locked`);
     return this.accounts.get(id);
   }
   balances(id: string): Balances {
@@ -181,6 +183,34 @@ export class LedgerTx implements LedgerView {
       from accounts where id = any(${missing}::text[]) and not debits_must_not_exceed_credits`.execute();
     const limitFree = new Set(rows.filter((r) => !r.debits_must_not_exceed_credits).map((r) => r.id as string));
     for (const id of missing) (limitFree.has(id) ? this.unlockedAccountIds : this.lockedAccountIds).add(id);
+    this.remember(rows);
+  }
+
+  /**
+   * For checks that read no limit-free balance (core's rules read only the balances of accounts
+   * with a limit): locks, in id order, the accounts of `ids` with a limit and the limit-free ones
+   * that sort before one of them; the limit-free accounts sorting after the last of them (a
+   * store's cash and sales, the other side of every sale there) are read without a lock and
+   * locked, in id order, when their increments are written (persist). So the tills of one store
+   * check their batches side by side and queue only for the write and the commit, and every
+   * transaction still takes its account locks in increasing id order. Lock everything in one call.
+   */
+  async lockAccountsLimitFreeAtWrite(ids: readonly string[]): Promise<void> {
+    const missing = [...new Set(ids)].filter((id) => !this.lockedAccountIds.has(id) && !this.lockedAtWriteIds.has(id)).sort();
+    if (missing.length === 0) return;
+    const rows = await this.tx`
+      with last_limited as (select max(id) as id from accounts where id = any(${missing}::text[]) and debits_must_not_exceed_credits),
+      locked as (
+        select id, ledger, code, debits_must_not_exceed_credits, debits_posted, credits_posted, debits_pending, credits_pending
+        from accounts where id = any(${missing}::text[]) and (debits_must_not_exceed_credits or id < (select id from last_limited))
+        order by id for no key update)
+      select *, true as locked from locked
+      union all
+      select id, ledger, code, debits_must_not_exceed_credits, debits_posted, credits_posted, debits_pending, credits_pending, false as locked
+      from accounts where id = any(${missing}::text[]) and not debits_must_not_exceed_credits
+        and (id > (select id from last_limited) or (select id from last_limited) is null)`.execute();
+    const atWrite = new Set(rows.filter((r) => !r.locked).map((r) => r.id as string));
+    for (const id of missing) (atWrite.has(id) ? this.lockedAtWriteIds : this.lockedAccountIds).add(id);
     this.remember(rows);
   }
 
@@ -308,7 +338,8 @@ export class LedgerTx implements LedgerView {
     const createdIds = new Set(created.map((t) => t.id));
     const settled = [...settles].filter(([id, state]) => state !== 'pending' && !createdIds.has(id));
     const ids = [...balances.keys()].sort();
-    for (const id of ids) invariant(this.lockedAccountIds.has(id), `account ${id} changes but was read without a lock`);
+    for (const id of ids) invariant(this.lockedAccountIds.has(id) || this.lockedAtWriteIds.has(id), `account ${id} changes but was read without a lock`);
+    const atWrite = ids.filter((id) => this.lockedAtWriteIds.has(id));
     const diff = ids.map((id) => {
       const before = this.persisted.get(id) ?? ZERO_BALANCES;
       const after = balances.get(id)!;
@@ -326,6 +357,8 @@ export class LedgerTx implements LedgerView {
         update transfers t set pending_state = v.state
         from (select unnest(${settled.map(([id]) => id)}::text[]) as id, unnest(${settled.map(([, s]) => s)}::text[]) as state) v
         where t.id = v.id and t.pending_state = 'pending' returning t.id`.execute();
+    // Locked in id order before the update, which would take them in its own order.
+    const lockingAtWrite = atWrite.length === 0 ? null : this.tx`select id from accounts where id = any(${atWrite}::text[]) order by id for no key update`.execute();
     const updating = ids.length === 0 ? null : this.tx`
       update accounts a set
         debits_posted = a.debits_posted + d.dp, credits_posted = a.credits_posted + d.cp,
@@ -337,13 +370,15 @@ export class LedgerTx implements LedgerView {
                    unnest(${diff.map((d) => String(d.cq))}::bigint[]) as cq) d
       where a.id = d.id
       returning a.id, a.debits_posted, a.credits_posted, a.debits_pending, a.credits_pending`.execute();
-    const [, updated, readBack] = await Promise.all([inserting, settling, updating]);
+    const [, updated, , readBack] = await Promise.all([inserting, settling, lockingAtWrite, updating]);
     if (updated) invariant(updated.length === settled.length, 'every settled transfer was pending when settled');
     if (!readBack) return;
     invariant(readBack.length === ids.length, 'every touched account is updated');
     for (const r of readBack) {
       const expected = balances.get(r.id)!;
-      invariant(
+      // An account locked only now may also hold the increments of batches that wrote it meanwhile.
+      // What this transaction remembers stays its own view: later increments are computed from it.
+      if (!this.lockedAtWriteIds.has(r.id)) invariant(
         r.debits_posted === expected.debitsPosted &&
           r.credits_posted === expected.creditsPosted &&
           r.debits_pending === expected.debitsPending &&

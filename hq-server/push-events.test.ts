@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cardPrincipalAccountId, memberPointsAccountId } from '../core/accounts';
+import { cardPrincipalAccountId, memberPointsAccountId, storeCashAccountId, storeSalesAccountId } from '../core/accounts';
 import { uuidv7 } from '../core/ids';
 import { postSale, type SaleDocument } from '../core/sale';
 import { eventToWire } from '../protocols/sync/v1/codec';
@@ -212,6 +212,57 @@ describe('PushEvents batches', () => {
     expect(await posted(principal)).toBe(Math.max(0, start - 60 * amount));
     const [over] = await db.sql`select coalesce(sum(amount), 0)::bigint as n from transfers where code = 'OFFLINE_OVERDRAFT' and debit_account_id like 'store:%:offline_exposure' and document_id in (select id from sales where card_id = ${cardId})`;
     expect(over!.n).toBe(Math.max(0, 60 * amount - start));
+  });
+
+  it("a store's tills check their sales while its accounts are locked by another write, wait only to write them, and the balances hold every batch", async () => {
+    const store = 'store-sh-01';
+    const tills = [{ terminalId: 't-sh-01-1', storeId: store }, { terminalId: 't-sh-01-2', storeId: store }];
+    const cash = storeCashAccountId(store);
+    const sales = storeSalesAccountId(store);
+    const before = { cash: await posted(cash), sales: await posted(sales) };
+    const product = demoChain.products[0]!;
+    const batches = await Promise.all(
+      tills.map(async (t) => {
+        const [row] = await db.sql`select acked_seq from terminals where id = ${t.terminalId}`;
+        return Array.from({ length: 150 }, (_, i) => {
+          const sale: SaleDocument = {
+            id: uuidv7(), storeId: store, terminalId: t.terminalId, currency: 'CNY', memberId: null, cardId: null,
+            lines: [{ lineNo: 1, sku: product.sku, barcode: product.barcode, name: product.name, quantity: 1, unitPriceMinor: product.priceMinor, amountMinor: product.priceMinor, eligibleForMemberBenefits: true }],
+            totalMinor: product.priceMinor, tenders: [{ kind: 'cash', amountMinor: product.priceMinor, tenderedMinor: product.priceMinor, changeMinor: 0 }], pointsEarned: 0, completedAt: 1_763_800_000_000,
+          };
+          return eventToWire({ seq: (row!.acked_seq as number) + i + 1, id: uuidv7(), occurredAt: 1, body: { type: 'sale', sale }, transfers: postSale(sale, () => uuidv7()) });
+        });
+      }),
+    );
+    // Another write of the store's cash and sales, not yet committed.
+    let locked!: () => void;
+    let release!: () => void;
+    const isLocked = new Promise<void>((r) => (locked = r));
+    const released = new Promise<void>((r) => (release = r));
+    const holder = db.sql.begin(async (tx) => {
+      await tx`select id from accounts where id = any(${[cash, sales]}::text[]) order by id for no key update`;
+      locked();
+      await released;
+    });
+    await isLocked;
+    const pushes = tills.map((t, i) => pushEvents(db.sql, t, batches[i]!));
+    // Both batches are checked and wait at the write of those two accounts, not at their first lock.
+    const waitingToWrite = async () =>
+      (await db.sql`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like 'select id from accounts where id = any%for no key update'`)[0]!.n as number;
+    try {
+      for (let tries = 0; (await waitingToWrite()) < 2; tries++) {
+        expect(tries, 'both batches reach the write of the store accounts').toBeLessThan(3000);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    } finally {
+      release();
+      await holder;
+    }
+    const results = await Promise.all(pushes);
+    expect(results.flatMap((r) => r.results.map((x) => x.status))).toEqual(Array(300).fill('applied'));
+    expect(await posted(cash)).toBe(before.cash - 300 * product.priceMinor);
+    expect(await posted(sales)).toBe(before.sales + 300 * product.priceMinor);
+    expect(await auditLedger(db.sql)).toEqual({ unbalancedLedgers: [], negativeMembers: [], cacheMismatches: [] });
   });
 
   it('reports gaps as ranges of missing seqs', () => {

@@ -434,10 +434,15 @@ async function applyBatch(tx: Tx, terminal: TerminalIdentity, parsed: readonly P
   const capturedLegs = transfers.filter((t) => t.kind === 'post_pending' && t.pendingId).map((t) => expiryVoidId(t.pendingId!));
   const accountIds = [...extraAccounts, ...transfers.flatMap((t) => [t.debitAccountId, t.creditAccountId])];
   const transferIds = [...transfers.flatMap((t) => (t.pendingId ? [t.id, t.pendingId] : [t.id])), ...legIds, ...legIds.map(releaseId), ...capturedLegs, ...extraTransfers];
+  // Sales and top-ups are checked against the balances of accounts with a limit only: a store's
+  // limit-free accounts are locked when the batch writes them, so the tills of one store are
+  // checked side by side. Refunds, releases and the rest are checked against what other batches
+  // of the store write (the sale's earlier refunds…): those batches keep every lock from the start.
+  const limitFreeAtWrite = bodies.every((b) => b.type === 'sale' || b.type === 'top_up');
   const loadLedger = async () => {
     const ledger = new LedgerTx(tx);
     // Sent together: PostgreSQL runs them in order, so the transfers are read once the accounts they move are locked.
-    await Promise.all([ledger.lockAccounts(accountIds), ledger.loadTransfers(transferIds)]);
+    await Promise.all([limitFreeAtWrite ? ledger.lockAccountsLimitFreeAtWrite(accountIds) : ledger.lockAccounts(accountIds), ledger.loadTransfers(transferIds)]);
     return ledger;
   };
   const documentIds = bodies.map(documentIdOf).filter((id): id is string => id !== null);
