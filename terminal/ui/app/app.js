@@ -852,8 +852,9 @@ const KEYS = {
 };
 
 document.addEventListener('keydown', (e) => {
-  // The sign-in screen takes the keys; F11 still opens the simulated devices (to tap an operator card).
-  if (staff.locked() && e.key !== 'F11') return;
+  // The sign-in screen takes the keys; F11 still opens the simulated devices (to tap an operator
+  // card) and F12 still switches the language (a cashier signs in in theirs).
+  if (staff.locked() && e.key !== 'F11' && !(e.key === 'F12' && !e.shiftKey)) return;
   if (S.dialog) {
     if (e.key === 'Escape') {
       e.preventDefault();
