@@ -66,7 +66,10 @@ const int64 = wireInt64();
 const nonNegative = wireInt64({ min: 0, message: 'must not be negative' });
 const positive = wireInt64({ min: 1, message: 'must be more than zero' });
 const id = z.string().min(1).max(128);
-const optionalId = z.string().max(128).transform((s) => (s === '' ? null : s));
+// An id a message may leave empty: checked as a string, and read as null where the domain shape
+// is built (orNull), so no transform runs per field.
+const optionalId = z.string().max(128);
+const orNull = (s: string): string | null => (s === '' ? null : s);
 
 export const wireTransferSchema = z.object({
   id,
@@ -86,7 +89,7 @@ export type WireTransfer = z.input<typeof wireTransferSchema>;
 /** The terminal that made a transfer comes from the authenticated caller, not from the message. */
 export function transferFromWire(wire: unknown, originTerminalId: string | null): Transfer {
   const t = parseOrThrow(wireTransferSchema, wire, 'transfer');
-  return { ...t, originTerminalId };
+  return { ...t, pendingId: orNull(t.pendingId), documentId: orNull(t.documentId), originTerminalId };
 }
 
 export function transferToWire(t: Transfer): WireTransfer {
@@ -158,7 +161,7 @@ const tenderSchema = z.object({
   cardId: z.string().max(128),
   legs: z.array(legSchema).max(SYNC_LIMITS.legsPerTender),
   points: nonNegative.default(0),
-  holdId: optionalId.default(''),
+  holdId: optionalId.optional(),
 });
 
 const saleSchema = z.object({
@@ -347,15 +350,16 @@ function manualDiscountToWire(d: SaleManualDiscount): Record<string, unknown> {
   };
 }
 
+/** A points tender without a hold id (senders before holds on points) reads as '' as it always has. */
 function tenderFromWire(t: z.output<typeof tenderSchema>): SaleTender {
   if (t.kind === 'cash') return { kind: 'cash', amountMinor: t.amount, tenderedMinor: t.tendered, changeMinor: t.change };
   if (t.kind === 'bank_card') return { kind: 'bank_card', amountMinor: t.amount, reference: t.reference };
-  if (t.kind === 'points') return { kind: 'points', amountMinor: t.amount, points: t.points, holdId: t.holdId };
+  if (t.kind === 'points') return { kind: 'points', amountMinor: t.amount, points: t.points, holdId: t.holdId === undefined ? '' : orNull(t.holdId) };
   return {
     kind: 'stored_value',
     amountMinor: t.amount,
     cardId: t.cardId,
-    legs: t.legs.map((l) => ({ accountId: l.accountId, part: l.part, amount: l.amount, holdId: l.holdId })),
+    legs: t.legs.map((l) => ({ accountId: l.accountId, part: l.part, amount: l.amount, holdId: orNull(l.holdId) })),
   };
 }
 
@@ -381,8 +385,8 @@ export function eventFromWire(wire: unknown, terminalId: string): SyncEvent {
         storeId: s.storeId,
         terminalId,
         currency: s.currency,
-        memberId: s.memberId,
-        cardId: s.cardId,
+        memberId: orNull(s.memberId),
+        cardId: orNull(s.cardId),
         lines: s.lines.map((l) => ({
           lineNo: l.lineNo, sku: l.sku, barcode: l.barcode, name: l.name, quantity: l.quantity, unitPriceMinor: l.unitPrice, amountMinor: l.amount, eligibleForMemberBenefits: l.eligibleForMemberBenefits,
           // Promotion fields only when present, so a sale priced without promotions reads back as it was.
@@ -416,7 +420,7 @@ export function eventFromWire(wire: unknown, terminalId: string): SyncEvent {
         storeId: r.storeId,
         terminalId,
         currency: r.currency,
-        memberId: r.memberId,
+        memberId: orNull(r.memberId),
         lines: r.lines.map((l) => ({ lineNo: l.lineNo, quantity: l.quantity, amountMinor: l.amount, eligibleForMemberBenefits: l.eligibleForMemberBenefits })),
         totalMinor: r.total,
         tenders: r.tenders.map((t) => ({ tenderIndex: t.tenderIndex, kind: t.kind, amountMinor: t.amount, legs: t.legs, points: t.points })),
