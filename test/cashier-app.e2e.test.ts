@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM, openCashierApp } from './support/cashier-browser';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { promotion } from '../core/pricing';
 import { createDeviceFactory } from '../drivers';
@@ -18,7 +19,6 @@ import { tillCredentials } from '../terminal/testing-staff';
  * the real device bytes) and a real HQ (embedded PostgreSQL, gRPC through a proxy we can cut).
  */
 
-const CHROMIUM = '/usr/bin/chromium';
 const MILK = '6907028100122'; // 纯牛奶 ¥59.90
 const COLA = '6901028001014'; // ¥3.00
 const ZHANG_WEI = '8F3A21C4'; // diamond member, principal 1860.00
@@ -76,11 +76,7 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app in Chromium, simulated lane,
       log: () => {},
     });
     await terminal.syncNow(); // the operators from HQ's feed
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-    page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
-    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
-    await page.goto(terminal.appUrl);
-    await page.waitForSelector('#hq-status[data-state="online"]', { timeout: 15_000 });
+    ({ browser, page } = await openCashierApp(terminal.appUrl));
     // The app starts at the sign-in screen; the store manager works the lane unless a case says otherwise.
     await signInOnScreen(MANAGER.login, MANAGER.pin);
   }, 120_000);

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM, openCashierApp } from './support/cashier-browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeviceFactory } from '../drivers';
 import { demoChain } from '../fixtures/data/demo-chain';
@@ -18,7 +19,6 @@ import { signInTillWhenFed, tillCredentials } from '../terminal/testing-staff';
  * is refused, the new one pays, and the slip decoded from the printer's ESC/POS bytes names both.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
 const COLA = '6901028001014'; // ¥3.00
 const ZHANG_WEI = '8F3A21C4'; // 张伟's MIFARE card
 const BLANK = '04D1E5C0'; // a blank MIFARE card: UID only, no identity block
@@ -62,11 +62,7 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app: member desk history and car
     // The store manager works the desk (member.write); operators come from HQ's feed.
     await signInTillWhenFed(terminal.uiUrl, terminal.token, SH.manager);
     await signInTillWhenFed(hangzhou.uiUrl, hangzhou.token, HZ.cashier);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-    page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
-    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
-    await page.goto(terminal.appUrl);
-    await page.waitForSelector('#hq-status[data-state="online"]', { timeout: 15_000 });
+    ({ browser, page } = await openCashierApp(terminal.appUrl));
   }, 180_000);
 
   afterAll(async () => {

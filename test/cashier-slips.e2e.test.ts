@@ -2,13 +2,15 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM, openCashierApp } from './support/cashier-browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeviceFactory } from '../drivers';
 import { demoChain } from '../fixtures/data/demo-chain';
 import { VirtualDevices } from '../fixtures/simulators/virtual-devices';
 import { startTestHq } from '../hq-server/testing/hq';
 import { startTerminal, type RunningTerminal } from '../terminal';
+import { signInTillWhenFed, tillCredentials } from '../terminal/testing-staff';
 
 /**
  * The cashier app in Chromium against a real terminal (simulated lane speaking the real device
@@ -16,7 +18,6 @@ import { startTerminal, type RunningTerminal } from '../terminal';
  * day close printed, each slip decoded from the printer's ESC/POS bytes.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
 const MILK = '6907028100122'; // 纯牛奶 ¥59.90
 const chainKey = new TextEncoder().encode('test-chain-key');
 
@@ -43,17 +44,8 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app: card terminal progress, ref
       log: () => {},
     });
     // The demo store's cashier signs in at the till before the page opens (operators come from HQ's feed).
-    for (let i = 0; ; i++) {
-      const res = await fetch(new URL('/api/session', terminal.uiUrl), { method: 'POST', headers: { authorization: `Bearer ${terminal.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ login: 'sh01.cashier1', pin: '5101' }) });
-      if (res.status < 300) break;
-      if (i >= 50) throw new Error(`the cashier could not sign in: ${res.status} ${await res.text()}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-    page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
-    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
-    await page.goto(terminal.appUrl);
-    await page.waitForSelector('#hq-status[data-state="online"]', { timeout: 15_000 });
+    await signInTillWhenFed(terminal.uiUrl, terminal.token, tillCredentials(demoChain, 'store-sh-01').cashier);
+    ({ browser, page } = await openCashierApp(terminal.appUrl));
   }, 120_000);
 
   afterAll(async () => {

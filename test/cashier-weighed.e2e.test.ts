@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM, openCashierApp } from './support/cashier-browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeviceFactory } from '../drivers';
 import { demoChain } from '../fixtures/data/demo-chain';
@@ -19,7 +20,6 @@ import { startTerminal, type RunningTerminal } from '../terminal';
  * bytes prints each weighed line as "1.234 kg × ¥12.80/kg  ¥15.80".
  */
 
-const CHROMIUM = '/usr/bin/chromium';
 const chainKey = new TextEncoder().encode('test-chain-key');
 // The demo lane's layouts (fixtures/simulators/virtual-devices.ts).
 const WEIGHT: VariableMeasureLayout = { prefixes: ['28'], itemDigits: 5, value: 'weight', valueDigits: 4, valueCheckDigit: true };
@@ -61,11 +61,7 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app: items sold by weight', () =
       body: JSON.stringify({ login: 'sh01.cashier1', pin: '5101' }),
     });
     if (res.status !== 201) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-    page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
-    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
-    await page.goto(terminal.appUrl);
-    await page.waitForSelector('#hq-status[data-state="online"]', { timeout: 15_000 });
+    ({ browser, page } = await openCashierApp(terminal.appUrl));
   }, 120_000);
 
   afterAll(async () => {

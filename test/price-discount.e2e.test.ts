@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM, openCashierApp } from './support/cashier-browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeviceFactory } from '../drivers';
 import { demoChain } from '../fixtures/data/demo-chain';
@@ -16,7 +17,6 @@ import { startTerminal, type RunningTerminal } from '../terminal';
  * store manager, the lines say what was changed, and the sale reaches HQ accepted.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
 const DETERGENT = '6902865001182'; // 洗衣液 2kg ¥39.90
 const BUTTER = '9415123000218'; // ¥32.90
 const chainKey = new TextEncoder().encode('test-chain-key');
@@ -47,11 +47,7 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app: price override and manual d
       body: JSON.stringify({ login: 'sh01.cashier1', pin: '5101' }),
     });
     expect(signIn.status).toBe(201);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-    page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
-    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
-    await page.goto(terminal.appUrl);
-    await page.waitForSelector('#hq-status[data-state="online"]', { timeout: 15_000 });
+    ({ browser, page } = await openCashierApp(terminal.appUrl));
   }, 120_000);
 
   afterAll(async () => {
