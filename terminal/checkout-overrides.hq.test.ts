@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { jsonCaller } from './testing-http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,24 +25,8 @@ describe('checkout overrides: terminal against a real HQ', () => {
   let saleId = '';
   let saleTotal = 0;
 
-  async function hqCall(method: string, path: string, body?: unknown) {
-    const res = await fetch(`${hq.httpUrl}/api/v1${path}`, {
-      method,
-      headers: { ...(hqToken ? { authorization: `Bearer ${hqToken}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, json: (text ? JSON.parse(text) : null) as any };
-  }
-  async function till(method: string, path: string, body?: unknown) {
-    const res = await fetch(new URL(path, terminal.uiUrl), {
-      method,
-      headers: { authorization: `Bearer ${terminal.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, json: (text ? JSON.parse(text) : null) as any };
-  }
+  const hqCall = jsonCaller(() => `${hq.httpUrl}/api/v1`, () => hqToken);
+  const till = jsonCaller(() => terminal.uiUrl, () => terminal.token);
   const events = async (kind: string) => (await hq.sql`select status, reason from events where terminal_id = 't-sh-01-1' and kind = ${kind} order by seq`) as Array<{ status: string; reason: string | null }>;
 
   beforeAll(async () => {

@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { jsonCaller } from './testing-http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,24 +18,8 @@ describe('operators: terminal against a real HQ', () => {
   let terminal: RunningTerminal;
   let hqToken: string;
 
-  async function hqCall(method: string, path: string, body?: unknown) {
-    const res = await fetch(`${hq.httpUrl}/api/v1${path}`, {
-      method,
-      headers: { ...(hqToken ? { authorization: `Bearer ${hqToken}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, json: (text ? JSON.parse(text) : null) as any };
-  }
-  async function till(method: string, path: string, body?: unknown) {
-    const res = await fetch(new URL(path, terminal.uiUrl), {
-      method,
-      headers: { authorization: `Bearer ${terminal.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, json: (text ? JSON.parse(text) : null) as any };
-  }
+  const hqCall = jsonCaller(() => `${hq.httpUrl}/api/v1`, () => hqToken);
+  const till = jsonCaller(() => terminal.uiUrl, () => terminal.token);
 
   beforeAll(async () => {
     const hqDir = await mkdtemp(join(tmpdir(), 'onecard-staff-hq-'));

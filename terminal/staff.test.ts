@@ -1,4 +1,5 @@
 import { hash } from '@node-rs/argon2';
+import { jsonCaller } from './testing-http';
 import type { Server } from 'node:http';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { demoChain } from '../fixtures/data/demo-chain';
@@ -51,13 +52,7 @@ async function start(o: { refundLimitMinor?: number } = {}) {
   const app = createLocalApi({ checkout: t.checkout, services: t.services, db: t.db, terminal: t.terminal, token: TOKEN, link: () => ({ hq: 'offline', lastContactAt: null }), log: () => {}, staff });
   const listening = await listenLocalApi(app, '127.0.0.1', 0);
   server = listening.server;
-  const call = async (method: string, path: string, body?: unknown) => {
-    const headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${listening.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await res.text();
-    return { status: res.status, json: (text ? JSON.parse(text) : null) as any };
-  };
+  const call = jsonCaller(() => listening.url, () => TOKEN);
   const audit = () => (stmt(t.db, 'SELECT operator_id, action, details FROM terminal_audit ORDER BY id').all() as Array<{ operator_id: string | null; action: string; details: string }>).map((r) => ({ operatorId: r.operator_id, action: r.action, details: JSON.parse(r.details) }));
   return { t, call, audit, drawerKicks: () => drawerKicks };
 }

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { jsonCaller } from './testing-http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { demoChain } from '../fixtures/data/demo-chain';
 import { allEvents } from './outbox';
@@ -50,13 +51,7 @@ async function start(o: { refundLimitMinor?: number } = {}) {
   const app = createLocalApi({ checkout: t.checkout, services: t.services, db: t.db, terminal: t.terminal, token: TOKEN, link: () => ({ hq: 'offline', lastContactAt: null }), log: () => {}, cashierApp: lane, staff });
   const listening = await listenLocalApi(app, '127.0.0.1', 0);
   server = listening.server;
-  const call = async (method: string, path: string, body?: unknown) => {
-    const headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${listening.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await res.text();
-    return { status: res.status, json: (text ? JSON.parse(text) : null) as any };
-  };
+  const call = jsonCaller(() => listening.url, () => TOKEN);
   const signIn = async (who: TillOperator) => expect((await call('POST', '/api/session', pinOf(who))).status).toBe(201);
   /** HQ's feed changes what an operator may do here (a role taken away mid-shift). */
   const refeed = (who: TillOperator, permissions: string[]) => seedTillOperators(t.db, [{ ...who, permissions }]);
