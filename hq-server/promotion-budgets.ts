@@ -4,9 +4,9 @@ import type { Db, Sql } from './database';
 
 /**
  * Chain-wide promotion budgets (issue 5 item 5), counted at HQ from the sale documents
- * (`sales.body.promotionUses`, what each terminal's engine drew), never from a counter. A
- * document may be stored as a JSON object or as a JSON string holding it; the expression
- * indexed by migration 0021 reads either.
+ * (`sales.body.promotionUses`, what each terminal's engine drew), never from a counter: each
+ * draw is written with its sale into `sale_budget_draws` (migration 0045, push-events.ts), one
+ * row per sale and promotion it drew on, and summed from there.
  *
  * Terminals have no call to reserve from a budget, so HQ hands each one an allotment: a share
  * of the budget it may draw on, online and offline alike (the engine gets "my allotment less
@@ -39,20 +39,31 @@ export interface BudgetState {
   terminals: BudgetTerminal[];
 }
 
-/** Budget drawn per promotion and terminal, from the sale documents (optionally one terminal's only). */
+/** One sale's draws as `sale_budget_draws` rows: one per promotion it drew on (draws > 0 only, a promotion named twice summed). */
+export function saleBudgetDrawRows(saleId: string, terminalId: string, uses: ReadonlyArray<{ promotionId: string; budgetDrawn: number }> | null | undefined): Array<{ promotion_id: string; terminal_id: string; sale_id: string; drawn: number }> {
+  const drawn = new Map<string, number>();
+  for (const u of uses ?? []) if (u.budgetDrawn > 0) drawn.set(u.promotionId, (drawn.get(u.promotionId) ?? 0) + u.budgetDrawn);
+  return [...drawn].map(([promotionId, n]) => ({ promotion_id: promotionId, terminal_id: terminalId, sale_id: saleId, drawn: n }));
+}
+
+/**
+ * Records what a sale recorded in `sales` (by `terminalId`) drew on budgets; no statement when it
+ * drew none. Push-events writes them with the sale; tests that insert sales rows directly call it too.
+ */
+export async function recordSaleBudgetDraws(db: Db, saleId: string, terminalId: string, uses: ReadonlyArray<{ promotionId: string; budgetDrawn: number }> | null | undefined): Promise<void> {
+  const rows = saleBudgetDrawRows(saleId, terminalId, uses);
+  if (rows.length > 0) await db`insert into sale_budget_draws ${db(rows)}`;
+}
+
+/** Budget drawn per promotion and terminal, by the sales HQ has recorded (optionally one terminal's only). */
 export async function budgetDrawn(db: Db, promotionIds: readonly string[], terminalId: string | null = null): Promise<Map<string, Map<string, number>>> {
-  const out = new Map<string, Map<string, number>>();
-  for (const promotionId of new Set(promotionIds)) {
-    // The containment test finds the sales through their GIN index; the lateral sums the draws.
-    const rows = await db`
-      select s.terminal_id, sum((u->>'budgetDrawn')::bigint)::bigint as drawn
-      from sales s cross join lateral jsonb_array_elements((case when jsonb_typeof(s.body) = 'string' then (s.body #>> '{}')::jsonb else s.body end) -> 'promotionUses') u
-      where (case when jsonb_typeof(s.body) = 'string' then (s.body #>> '{}')::jsonb else s.body end) -> 'promotionUses' @> ${JSON.stringify([{ promotionId }])}::text::jsonb
-        and u->>'promotionId' = ${promotionId}
-        and (${terminalId}::text is null or s.terminal_id = ${terminalId})
-      group by 1`;
-    out.set(promotionId, new Map(rows.map((r) => [r.terminal_id as string, Number(r.drawn)])));
-  }
+  const ids = [...new Set(promotionIds)];
+  const out = new Map<string, Map<string, number>>(ids.map((id) => [id, new Map<string, number>()]));
+  if (ids.length === 0) return out;
+  const rows = terminalId === null
+    ? await db`select promotion_id, terminal_id, sum(drawn)::bigint as drawn from sale_budget_draws where promotion_id = any(${ids}::text[]) group by 1, 2`
+    : await db`select promotion_id, terminal_id, sum(drawn)::bigint as drawn from sale_budget_draws where promotion_id = any(${ids}::text[]) and terminal_id = ${terminalId} group by 1, 2`;
+  for (const r of rows) out.get(r.promotion_id as string)!.set(r.terminal_id as string, Number(r.drawn));
   return out;
 }
 

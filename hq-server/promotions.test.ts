@@ -1,14 +1,17 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { uuidv7 } from '../core/ids';
 import { promotion } from '../core/pricing';
-import type { SaleDocument } from '../core/sale';
+import { postSale, type SaleDocument, type SalePromotionUse } from '../core/sale';
+import { eventToWire } from '../protocols/sync/v1/codec';
 import { demoChain } from '../fixtures/data/demo-chain';
 import { createHttpApp } from './http-server';
-import { budgetState, salePromotionProblem, topUpAllotments } from './promotion-budgets';
+import { budgetState, recordSaleBudgetDraws, salePromotionProblem, topUpAllotments } from './promotion-budgets';
 import { promotionReport, promotionReportCsv } from './promotion-reports';
 import { advancePromotions } from './promotions';
 import { pullChanges } from './pull-changes';
+import { pushEvents } from './push-events';
 import { seedChain } from './seed';
 import { startTestDatabase, type TestDatabase } from './testing/pg';
 
@@ -155,6 +158,7 @@ describe('promotions at HQ: scope, approval, feed, budgets, reports', () => {
       };
       await db.sql`insert into sales (id, terminal_id, event_seq, store_id, member_id, card_id, currency, total_minor, points_earned, completed_at, body)
         values (${sale.id}, ${terminalId}, ${saleNo}, ${storeId}, ${sale.memberId}, ${sale.cardId}, 'CNY', ${sale.totalMinor}, 0, ${sale.completedAt}, ${JSON.stringify(sale)}::text::jsonb)`;
+      await recordSaleBudgetDraws(db.sql, sale.id, terminalId, sale.promotionUses);
       return sale;
     }
 
@@ -186,6 +190,53 @@ describe('promotions at HQ: scope, approval, feed, budgets, reports', () => {
       const state = (await budgetState(db.sql, 'east-cola'))!;
       expect(state).toMatchObject({ total: 30, allotted: 30, used: 30, unallotted: 0, outstanding: 0 });
     });
+
+    it('a pushed sale records its draws with it: counted per terminal, none for a sale without draws, once for a batch sent twice', async () => {
+      const limited = { ...body('east-push', 'region-east'), rule: { type: 'limitedQuantitySpecial', items: [{ sku: 'SKU-1', priceMinor: 50 }] }, budget: { kind: 'quantity', total: 20 } };
+      expect((await request('POST', '/api/v1/promotions', { as: 'east.manager', body: limited })).status).toBe(201);
+      await request('POST', '/api/v1/promotions/east-push/submit', { as: 'east.manager' });
+      await request('POST', '/api/v1/promotions/east-push/approve', { as: 'admin' });
+      const hz = { terminalId: 't-hz-01-1', storeId: 'store-hz-01' };
+      let seq = 0;
+      /** A cash sale at hz-01 ten days back (out of the reports test's day), using `uses`, as its till pushes it. */
+      const pushed = (id: string, uses: SalePromotionUse[] | undefined) => {
+        const sale: SaleDocument = {
+          id, storeId: hz.storeId, terminalId: hz.terminalId, currency: 'CNY', memberId: null, cardId: null,
+          lines: [{ lineNo: 1, sku: 'SKU-1', barcode: '1', name: 'x', quantity: 1, unitPriceMinor: 100, amountMinor: 100, eligibleForMemberBenefits: true }],
+          totalMinor: 100, tenders: [{ kind: 'cash', amountMinor: 100, tenderedMinor: 100, changeMinor: 0 }], pointsEarned: 0,
+          completedAt: NOW - 10 * 86_400_000, ...(uses ? { promotionUses: uses } : {}),
+        };
+        return eventToWire({ seq: ++seq, id: uuidv7(), occurredAt: sale.completedAt, body: { type: 'sale', sale }, transfers: postSale(sale, () => uuidv7()) });
+      };
+      const draw = (promotionId: string, budgetDrawn: number): SalePromotionUse => ({ promotionId, memberUses: 1, budgetKind: budgetDrawn > 0 ? 'quantity' : null, budgetDrawn, discountMinor: 0 });
+      const drawRows = async (saleIds: string[]) => (await db.sql`select sale_id, promotion_id, terminal_id, drawn from sale_budget_draws where sale_id = any(${saleIds}::text[]) order by sale_id`).map((r) => ({ ...r }));
+      const usedByHz = async () => (await budgetState(db.sql, 'east-push'))!.terminals.filter((t) => t.terminalId === hz.terminalId).map((t) => t.used);
+
+      // In bulk: one sale draws 2, one uses a promotion without a budget, one uses none.
+      const batch = [pushed('push-draw-1', [draw('east-push', 2), draw('no-budget', 0)]), pushed('push-nodraw-1', [draw('no-budget', 0)]), pushed('push-plain-1', undefined)];
+      const first = await pushEvents(db.sql, hz, batch);
+      expect(first.results.map((r) => r.status)).toEqual(['applied', 'applied', 'applied']);
+      expect(await usedByHz()).toEqual([2]);
+      expect(await drawRows(['push-draw-1', 'push-nodraw-1', 'push-plain-1'])).toEqual([{ sale_id: 'push-draw-1', promotion_id: 'east-push', terminal_id: hz.terminalId, drawn: 2 }]);
+      // The till never heard the answer and sends the batch again.
+      expect((await pushEvents(db.sql, hz, batch)).results.map((r) => r.status)).toEqual(['duplicate', 'duplicate', 'duplicate']);
+      expect(await usedByHz()).toEqual([2]);
+      expect(await drawRows(['push-draw-1', 'push-nodraw-1', 'push-plain-1'])).toHaveLength(1);
+
+      // One by one (the database refuses a sale of the batch): the applied sale's draws count, the refused one's do not.
+      await db.sql.unsafe(`
+        create function refuse_poison() returns trigger language plpgsql as $$
+        begin if new.id = 'push-poison' then raise exception 'poison sale refused'; end if; return new; end $$;
+        create trigger refuse_poison before insert on sales for each row execute function refuse_poison();`);
+      try {
+        const r = await pushEvents(db.sql, hz, [pushed('push-draw-2', [draw('east-push', 3)]), pushed('push-poison', [draw('east-push', 1)])]);
+        expect(r.results.map((x) => x.status)).toEqual(['applied', 'quarantined']);
+      } finally {
+        await db.sql.unsafe('drop trigger refuse_poison on sales; drop function refuse_poison()');
+      }
+      expect(await usedByHz()).toEqual([5]);
+      expect(await drawRows(['push-draw-2', 'push-poison'])).toEqual([{ sale_id: 'push-draw-2', promotion_id: 'east-push', terminal_id: hz.terminalId, drawn: 3 }]);
+    });
   });
 
   describe('reports', () => {
@@ -198,9 +249,11 @@ describe('promotions at HQ: scope, approval, feed, budgets, reports', () => {
       expect(sh.uses).toBe(sh.salesWith);
 
       // A member's first sale at the chain with the promotion counts them as new; a sale without it counts as "without".
+      const uses = [{ promotionId: 'east-cola', memberUses: 1, budgetKind: 'quantity', budgetDrawn: 1, discountMinor: 50 }];
       await db.sql`insert into sales (id, terminal_id, event_seq, store_id, member_id, card_id, currency, total_minor, points_earned, completed_at, body)
-        values ('sale-r-1', 't-hz-01-1', 9001, 'store-hz-01', 'm-new', null, 'CNY', 500, 0, ${NOW}, ${JSON.stringify({ promotionUses: [{ promotionId: 'east-cola', memberUses: 1, budgetKind: 'quantity', budgetDrawn: 1, discountMinor: 50 }] })}::text::jsonb),
+        values ('sale-r-1', 't-hz-01-1', 9001, 'store-hz-01', 'm-new', null, 'CNY', 500, 0, ${NOW}, ${JSON.stringify({ promotionUses: uses })}::text::jsonb),
                ('sale-r-2', 't-hz-01-1', 9002, 'store-hz-01', 'm-new', null, 'CNY', 700, 0, ${NOW + 1000}, '{}'::jsonb)`;
+      await recordSaleBudgetDraws(db.sql, 'sale-r-1', 't-hz-01-1', uses);
       const hz = (await promotionReport(db.sql, ['store-hz-01'], { from: day, to: day, promotionId: 'east-cola' }))[0]!;
       expect(hz).toMatchObject({ members: 1, newMembers: 1, salesWithout: 1, salesWithoutMinor: 700 });
       // Out of the reader's scope: nothing.
@@ -230,9 +283,14 @@ describe('promotions at HQ: scope, approval, feed, budgets, reports', () => {
       const state = (await budgetState(db.sql, 'hq-amount'))!;
       expect(state.allotted).toBeLessThanOrEqual(7);
       // Each terminal spends what it holds, so the next round tops up from what is left.
-      for (const t of state.terminals) if (t.allotted > t.used) await db.sql`insert into sales (id, terminal_id, event_seq, store_id, currency, total_minor, points_earned, completed_at, body)
-        values (${`sale-amt-${round}-${t.terminalId}`}, ${t.terminalId}, ${10_000 + round}, ${terminals.find((x) => x.terminalId === t.terminalId)!.storeId}, 'CNY', 1000, 0, ${NOW},
-          ${JSON.stringify({ promotionUses: [{ promotionId: 'hq-amount', memberUses: 0, budgetKind: 'amount', budgetDrawn: t.allotted - t.used, discountMinor: t.allotted - t.used }] })}::text::jsonb)`;
+      for (const t of state.terminals) {
+        if (t.allotted <= t.used) continue;
+        const id = `sale-amt-${round}-${t.terminalId}`;
+        const uses = [{ promotionId: 'hq-amount', memberUses: 0, budgetKind: 'amount', budgetDrawn: t.allotted - t.used, discountMinor: t.allotted - t.used }];
+        await db.sql`insert into sales (id, terminal_id, event_seq, store_id, currency, total_minor, points_earned, completed_at, body)
+          values (${id}, ${t.terminalId}, ${10_000 + round}, ${terminals.find((x) => x.terminalId === t.terminalId)!.storeId}, 'CNY', 1000, 0, ${NOW}, ${JSON.stringify({ promotionUses: uses })}::text::jsonb)`;
+        await recordSaleBudgetDraws(db.sql, id, t.terminalId, uses);
+      }
     }
     expect(await budgetState(db.sql, 'hq-amount')).toMatchObject({ total: 7, allotted: 7, used: 7, outstanding: 0 });
   });

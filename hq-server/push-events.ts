@@ -17,7 +17,7 @@ import { createAccounts, isApplied, LedgerTx, MEMBER_ACCOUNT_CODES } from './led
 import { reviewLevelsAfterSpend } from './jobs/member-levels';
 import { coverOfflineDebits, exposureAccountFor, isOfflineMemberDebit, overdraftFromRow, overdraftId, overdraftRow, repayOverdrafts, storeOfflinePointsExposureAccount, type Overdraft } from './offline-exposure';
 import { Quarantine, requireSameTransfers } from './quarantine';
-import { salePromotionProblem } from './promotion-budgets';
+import { saleBudgetDrawRows, salePromotionProblem } from './promotion-budgets';
 import { recordCouponUses } from './coupons';
 import { AWAITING_SALE, checkGiftRedemption, checkRefund, checkTopUpRefund, checkTopUpRefundHolds } from './refunds';
 import { readSettingsOf } from './settings';
@@ -298,6 +298,8 @@ interface BatchContext {
   rebatesChanged: Set<string>;
   eventRows: Array<Record<string, unknown>>;
   documentRows: Record<DocumentTable, Array<Record<string, unknown>>>;
+  /** What the batch's sales drew on promotion budgets (sale_budget_draws), written after their sales. */
+  budgetDrawRows: Array<Record<string, unknown>>;
   /** Bulk inserts sent and not yet awaited (writeRows). */
   writes: Array<Promise<unknown>>;
   /** Members whose spend changed (their level is reviewed after the batch). */
@@ -462,7 +464,7 @@ async function applyBatch(tx: Tx, terminal: TerminalIdentity, parsed: readonly P
   const ctx: BatchContext = {
     tx, mode, ledger, terminal, documents, cardOwners, sales, refundsBySale, topUps, refundedTopUps, rebateRule, pointsTenderRule, rebates,
     overdrafts, overdraftsChanged: new Map(), replacements, rebatesChanged: new Set(), eventRows: [], documentRows: { sales: [], top_ups: [], refunds: [], top_up_refunds: [], gift_redemptions: [] },
-    writes: [], spenders: new Set(), salesRecorded: [], reapply,
+    budgetDrawRows: [], writes: [], spenders: new Set(), salesRecorded: [], reapply,
   };
   const results: EventResult[] = [];
   const changes: ChangeRef[] = [];
@@ -578,6 +580,10 @@ function writeRows(ctx: BatchContext): void {
     hold(insert(table, ctx.documentRows[table]));
     ctx.documentRows[table] = [];
   }
+  // Behind the sales slice they reference: the inserts run in the order they are sent. A sale
+  // may name up to 200 promotions, so these go in parts of at most 10,000 rows (40,000 parameters).
+  for (let i = 0; i < ctx.budgetDrawRows.length; i += 10_000) hold(insert('sale_budget_draws', ctx.budgetDrawRows.slice(i, i + 10_000)));
+  ctx.budgetDrawRows = [];
   hold(ctx.ledger.sendFinalTransfers());
 }
 
@@ -765,6 +771,16 @@ async function applyEvent(ctx: BatchContext, p: Parsed, event: SyncEvent): Promi
   if (doc) {
     if (defer) ctx.documentRows[doc.table].push(doc.row);
     else await tx`insert into ${tx(doc.table)} ${tx(doc.row)}`;
+  }
+  // What the sale drew on promotion budgets, beside it (nothing when it drew none). A sale is
+  // recorded once (the documents check above; a re-applied quarantined event had no sale row),
+  // so its draws are too: no conflict to handle.
+  if (body.type === 'sale') {
+    const draws = saleBudgetDrawRows(body.sale.id, terminal.terminalId, body.sale.promotionUses);
+    if (draws.length > 0) {
+      if (defer) ctx.budgetDrawRows.push(...draws);
+      else await tx`insert into sale_budget_draws ${tx(draws)}`;
+    }
   }
   // Coupon codes are single use: the first sale naming one uses it everywhere (coupons.ts).
   if (body.type === 'sale' && body.sale.couponsUsed?.length) await recordCouponUses(tx, body.sale, new Date(body.sale.completedAt));
