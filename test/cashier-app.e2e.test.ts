@@ -225,6 +225,17 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app in Chromium, simulated lane,
     await expect.poll(() => page.getAttribute('#sale-status', 'data-status'), { timeout: 10_000 }).toBe('cancelled');
   });
 
+  it('codes typed back to back, as a keyboard-wedge scanner sends them, all land in one sale', async () => {
+    // No waiting between codes: each Enter fires before the till has answered the one before.
+    await page.focus('#code-input');
+    await page.keyboard.type(`${COLA}\n${MILK}\n${COLA}\n`);
+    await expect.poll(() => text('#total'), { timeout: 10_000 }).toBe('¥65.90');
+    expect(await page.locator('#basket-body tr').count()).toBe(2);
+    await page.keyboard.press('F10');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getAttribute('#sale-status', 'data-status'), { timeout: 10_000 }).toBe('cancelled');
+  });
+
   it('a bank card declined, then its answer lost: the journal finds the charge and the customer pays once', async () => {
     const chargedBefore = lane.snapshot().bankCharged_minor;
     await enter(MILK);

@@ -205,7 +205,15 @@ async function ensureSale() {
   return sale;
 }
 
-async function addCode(text) {
+// Codes are added one after another: a keyboard-wedge scanner types codes faster than the till
+// answers, and answers arriving out of order would show a basket without the last item.
+let codesAdded = Promise.resolve();
+function addCode(text) {
+  codesAdded = codesAdded.then(() => addOneCode(text));
+  return codesAdded;
+}
+
+async function addOneCode(text) {
   const raw = text.trim();
   if (!raw) return;
   // "1.234*10001": a weight in kg keyed for an item sold by weight (PLU or barcode).
