@@ -15,6 +15,7 @@ const PAGES = {
   operators: () => import('./pages/operators.js'),
   audit: () => import('./pages/audit.js'),
   catalog: () => import('./pages/catalog.js'),
+  settings: () => import('./pages/settings.js'),
 };
 
 const $ = (id) => document.getElementById(id);
