@@ -5,6 +5,7 @@ import { DEFAULT_POINTS_TENDER_RULE, type PointsTenderRule } from './points-tend
 import type { RebateRule } from './rebate';
 import type { SettlementRules } from './settlement';
 import type { SpendingOrder, TopUpBonusTier } from './stored-value';
+import { DEFAULT_SCALE_LABEL_LAYOUTS, type ScaleLabelLayout } from './weighed';
 
 /**
  * Chain-wide settings HQ owns and terminals cache (synced as `Setting` changes, one key per
@@ -26,6 +27,11 @@ export interface ChainSettings {
   refundLimitMinor: number;
   levelThresholds: LevelThreshold[];
   settlement: SettlementRules;
+  /**
+   * How the chain's scales print labels, tried in order; a till reads labels with these unless
+   * its devices.json configures its scanner's own. Empty: no code is read as a scale label.
+   */
+  scaleLabelLayouts: ScaleLabelLayout[];
 }
 
 export const DEFAULT_CHAIN_SETTINGS: ChainSettings = {
@@ -48,6 +54,7 @@ export const DEFAULT_CHAIN_SETTINGS: ChainSettings = {
     { code: 'diamond', minRollingSpendMinor: 3_000_000 },
   ],
   settlement: { bonusFundedBy: 'chain', franchiseServiceFeeRate: '0.006' },
+  scaleLabelLayouts: [...DEFAULT_SCALE_LABEL_LAYOUTS],
 };
 
 export type ChainSettingKey = keyof ChainSettings;

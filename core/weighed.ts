@@ -21,6 +21,32 @@ export interface LineMeasure {
   weightDerived?: boolean;
 }
 
+/**
+ * Where the item code and the price (or weight) sit in an in-store EAN-13 scale label (GS1
+ * prefix 2x). Each chain prints its labels its own way, so this is configuration (a chain
+ * setting, or a store's devices.json); protocols/barcode/variable-measure.ts reads labels with it.
+ * prefix digits + itemDigits + (valueCheckDigit ? 1 : 0) + valueDigits + 1 check digit = 13.
+ */
+export interface ScaleLabelLayout {
+  /** Prefixes that mark this layout, e.g. ["20","21"] or ["2"]. */
+  readonly prefixes: readonly string[];
+  readonly itemDigits: number;
+  /** price: value is in minor units (fen); weight: value is in grams. */
+  readonly value: 'price' | 'weight';
+  readonly valueDigits: 4 | 5;
+  /** A GS1 price/weight verifier digit sits just before the value. */
+  readonly valueCheckDigit: boolean;
+}
+
+/**
+ * The layouts a chain gets until it sets its own, tried in order: weight labels 28 + PLU(5) +
+ * verifier + grams(4), then price labels (deli counter) 2 + PLU(6) + fen(5).
+ */
+export const DEFAULT_SCALE_LABEL_LAYOUTS: readonly ScaleLabelLayout[] = [
+  { prefixes: ['28'], itemDigits: 5, value: 'weight', valueDigits: 4, valueCheckDigit: true },
+  { prefixes: ['2'], itemDigits: 6, value: 'price', valueDigits: 5, valueCheckDigit: false },
+];
+
 /** The named rounding step of a weighed amount: half-up to the minor unit (15.7952 → 15.80). */
 export const WEIGHED_AMOUNT_ROUNDING: Rounding = 'HALF_UP';
 

@@ -42,6 +42,13 @@ describe('devices.json', () => {
     expect(message).toContain('devices.2.keyA');
   });
 
+  it('a scanner layout the label decoder cannot read is refused at load, with its sum', () => {
+    const scanner = (variableMeasure: unknown) => ({ version: 1, devices: [{ name: 'scanner', class: 'scanner', transport: { type: 'tcp', host: 'x', port: 9000 }, protocol: 'serial-lines', variableMeasure }] });
+    const weight14 = { prefixes: ['28'], itemDigits: 6, value: 'weight', valueDigits: 4, valueCheckDigit: true };
+    expect(() => parseDevicesConfig(scanner(weight14))).toThrow('devices.0.variableMeasure: variable-measure layout with prefix "28" adds up to 14 digits, not 13');
+    expect(() => parseDevicesConfig(scanner([{ ...weight14, itemDigits: 5 }, weight14]))).toThrow('devices.0.variableMeasure.1: variable-measure layout with prefix "28" adds up to 14 digits, not 13');
+  });
+
   it('a missing file means "simulate"; a broken one is an error naming the file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'onecard-devices-'));
     expect(await loadDevicesConfigIfPresent(join(dir, 'devices.json'))).toBeUndefined();

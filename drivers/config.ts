@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { scaleLabelLayoutSchema, scaleLabelLayoutsSchema } from '../protocols/barcode/scale-layouts';
 import { DeviceError } from './errors';
 
 const hexKey = z.string().regex(/^[0-9a-fA-F]{12}$/, 'a MIFARE key is 12 hex digits (6 bytes)');
@@ -36,21 +37,13 @@ const simulatorTransport = z.object({ type: z.literal('simulator'), id: z.string
 export const transportSpecSchema = z.union([serialTransport, hidTransport, usbTransport, tcpTransport, simulatorTransport]);
 export type TransportSpec = z.infer<typeof transportSpecSchema>;
 
-const variableMeasureLayout = z.object({
-  prefixes: z.array(z.string().regex(/^2\d?$/)).min(1),
-  itemDigits: z.number().int().min(4).max(6),
-  value: z.enum(['price', 'weight']),
-  valueDigits: z.union([z.literal(4), z.literal(5)]),
-  valueCheckDigit: z.boolean(),
-});
-
 const scanner = z.object({
   name,
   class: z.literal('scanner'),
   transport: transportSpecSchema,
   protocol: z.enum(['hid-keyboard', 'hid-pos', 'serial-lines']),
   /** The store's scale-label layout, or several (weight labels and price labels), tried in order. */
-  variableMeasure: z.union([variableMeasureLayout, z.array(variableMeasureLayout).min(1).max(8)]).optional(),
+  variableMeasure: z.union([scaleLabelLayoutSchema, scaleLabelLayoutsSchema.min(1)]).optional(),
 });
 const memberCardReader = z.object({
   name,

@@ -26,7 +26,7 @@ import { assertCardUsable, findCardHolder, findCardHolderById, productByBarcode,
 import { offlineLimits, offlineUsage, openOfflineSpend } from './offline';
 import { recordEvent } from './outbox';
 import { consumeCoupons, linePromotions, presentCoupon, presentedCoupons, promotionExtraPoints, PromotionPricer, recordPricing, saleAdjustments, saleCoupons, salePromotionUses, type SaleAdjustmentView } from './promotions';
-import { loadSettings } from './settings';
+import { loadSetting, loadSettings } from './settings';
 import { signedInOperatorId, Staff } from './shift';
 import type { Credential } from './operators';
 import { Overrides } from './overrides';
@@ -52,7 +52,10 @@ export interface CheckoutOptions {
   /** Called right after a sale's transaction commits, before anything is sent (fault tests). */
   afterSaleCommit?: () => void;
   log?: (msg: string) => void;
-  /** The store's scale-label layouts (devices.ts scaleLabelLayouts): a label number typed by hand is read with them. */
+  /**
+   * The store's own scale-label layouts, from its devices.json (devices.ts scaleLabelLayouts).
+   * When it has none, labels are read with the chain's scaleLabelLayouts setting.
+   */
   scaleLabelLayouts?: readonly VariableMeasureLayout[];
 }
 
@@ -335,13 +338,25 @@ export class Checkout {
   }
 
   /**
-   * A code typed from a damaged scale label, read with the store's layouts by the parser the
-   * scanner uses, so it sells exactly as the scan would; a wrong check digit is BAD_CHECK_DIGIT.
-   * Codes outside every layout's prefixes are not labels (null).
+   * The layouts a scale label is read with: the store's devices.json ones when it configures
+   * any (a store may print its own), else the chain's setting as last synced, else its default.
+   */
+  scaleLabelLayouts(): readonly VariableMeasureLayout[] {
+    const local = this.o.scaleLabelLayouts ?? [];
+    return local.length > 0 ? local : loadSetting(this.db, 'scaleLabelLayouts');
+  }
+
+  /**
+   * A code typed from a damaged scale label (or scanned by a scanner configured without
+   * layouts), read with scaleLabelLayouts() by the parser the scanner uses, so it sells exactly
+   * as a scan would; a wrong check digit is BAD_CHECK_DIGIT. Codes outside every layout's
+   * prefixes are not labels (null).
    */
   private typedScaleLabel(code: string): VariableMeasureCode | null {
-    const layouts = this.o.scaleLabelLayouts ?? [];
-    if (!/^\d{13}$/.test(code) || !layouts.some((l) => l.prefixes.some((p) => code.startsWith(p)))) return null;
+    // Every layout's prefixes start with 2 (scale-layouts.ts): other codes skip the settings read.
+    if (!/^2\d{12}$/.test(code)) return null;
+    const layouts = this.scaleLabelLayouts();
+    if (!layouts.some((l) => l.prefixes.some((p) => code.startsWith(p)))) return null;
     const meaning = classifyScan(code, layouts);
     if (meaning.kind === 'variable-measure') return meaning.item;
     if (meaning.kind === 'invalid') throw new DomainError(meaning.code === 'BAD_CHECK_DIGIT' ? 'BAD_CHECK_DIGIT' : 'VALIDATION_FAILED', meaning.message, { barcode: code });

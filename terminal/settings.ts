@@ -34,3 +34,16 @@ export function loadSettings(db: TerminalDb): ChainSettings {
   }
   return settings;
 }
+
+/** One chain setting: its synced value, or the default when none was synced (or it no longer parses). */
+export function loadSetting<K extends ChainSettingKey>(db: TerminalDb, key: K): ChainSettings[K] {
+  const row = stmt(db, 'SELECT value_json FROM settings WHERE key = ?').get(key) as { value_json: string } | undefined;
+  if (row) {
+    try {
+      return parseSetting<K>(key, row.value_json).value;
+    } catch {
+      // As loadSettings: a row from an older schema falls back to the default.
+    }
+  }
+  return DEFAULT_CHAIN_SETTINGS[key];
+}

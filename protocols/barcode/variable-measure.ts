@@ -1,21 +1,9 @@
+import type { ScaleLabelLayout } from '../../core/weighed';
 import { ProtocolError } from '../errors';
 import { gtinCheckDigit, isValidGtin } from './gtin';
 
-/**
- * Where the item code and the price (or weight) sit in an in-store EAN-13 (GS1 prefix 2x).
- * Each store chain prints its scale labels differently, so this comes from configuration.
- * prefix digits + itemDigits + (valueCheckDigit ? 1 : 0) + valueDigits + 1 check digit = 13.
- */
-export interface VariableMeasureLayout {
-  /** Prefixes that mark this layout, e.g. ["20","21"] or ["2"]. */
-  readonly prefixes: readonly string[];
-  readonly itemDigits: number;
-  /** price: value is in minor units (fen); weight: value is in grams. */
-  readonly value: 'price' | 'weight';
-  readonly valueDigits: 4 | 5;
-  /** A GS1 price/weight verifier digit sits just before the value. */
-  readonly valueCheckDigit: boolean;
-}
+/** A scale-label layout (core/weighed.ts): where the item code and the price or weight sit. */
+export type VariableMeasureLayout = ScaleLabelLayout;
 
 export interface VariableMeasureCode {
   readonly prefix: string;

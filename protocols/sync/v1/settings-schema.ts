@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ChainSettings, ChainSettingKey } from '../../../core/settings';
+import { scaleLabelLayoutsSchema } from '../../barcode/scale-layouts';
 
 /** Validation of chain settings as they travel (JSON in a `Setting` change or a REST body). */
 
@@ -31,6 +32,7 @@ export const CHAIN_SETTINGS_SCHEMA = {
   refundLimitMinor: minor,
   levelThresholds: z.array(z.object({ code: z.string().min(1), minRollingSpendMinor: minor })).max(50),
   settlement: z.object({ bonusFundedBy: z.enum(['chain', 'issuing_store']), franchiseServiceFeeRate: decimal }),
+  scaleLabelLayouts: scaleLabelLayoutsSchema,
 } satisfies { [K in ChainSettingKey]: z.ZodType<ChainSettings[K]> };
 
 /** Parses one setting's JSON value, refusing unknown keys and malformed values with the reason. */
