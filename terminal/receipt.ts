@@ -2,6 +2,8 @@ import type { DayCloseDocument } from '../core/day-close';
 import type { RefundDocument } from '../core/refund';
 import type { TopUpRefundDocument } from '../core/top-up';
 import type { Receipt, ReceiptLine } from '../drivers';
+import { gb18030 } from '../drivers/printer/receipt';
+import { leftRight, printedColumns, wrapColumns } from '../protocols/escpos/text';
 import { formatMajor } from '../core/money';
 import { localTime } from '../core/time';
 import { formatKilograms, type LineMeasure } from '../core/weighed';
@@ -17,27 +19,19 @@ export interface ReceiptStore {
   language: Language;
 }
 
-/** Columns a character takes on a thermal printer: CJK and full-width forms take two. */
+/** Columns `text` takes on the receipt printer, in the GB18030 two-byte mode it prints in (× and ¥ take two). */
 export function printWidth(text: string): number {
-  let w = 0;
-  for (const ch of text) {
-    const c = ch.codePointAt(0) ?? 0;
-    const wide =
-      (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf) || (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) || (c >= 0xffe0 && c <= 0xffe6) || c === 0xa5; // ¥ prints as ￥
-    w += wide ? 2 : 1;
-  }
-  return w;
+  return printedColumns(text, gb18030);
 }
 
 /** `left` and `right` on one line of `width` columns (right-aligned amount), cut on the left if too long. */
 export function twoColumns(left: string, right: string, width: number): string {
-  const room = width - printWidth(right) - 1;
-  let l = '';
-  for (const ch of left) {
-    if (printWidth(l + ch) > room) break;
-    l += ch;
-  }
-  return l + ' '.repeat(Math.max(1, width - printWidth(l) - printWidth(right))) + right;
+  return leftRight(left, right, width, gb18030);
+}
+
+/** Lines wider than the paper (double-size ones count twice) broken where the layout chooses, not where the printer runs out. */
+function fitToPaper(lines: readonly ReceiptLine[], width: number): ReceiptLine[] {
+  return lines.flatMap((l) => wrapColumns(l.text, Math.floor(width / (l.size ?? 1)), gb18030).map((text) => ({ ...l, text })));
 }
 
 function hhmm(ms: number, timeZone: string): string {
@@ -125,7 +119,7 @@ export function saleReceipt(sale: SaleView, store: ReceiptStore, o: { widthChars
   if (o.offline) lines.push({ text: t('offline') });
   lines.push({ text: '' });
   lines.push({ text: t('thanks'), align: 'center' });
-  return { id: sale.id, lines, qr: sale.id };
+  return { id: sale.id, lines: fitToPaper(lines, width), qr: sale.id };
 }
 
 /** An X (mid-shift) or Z (shift close) report as the printer prints it, in the store's language. */
@@ -166,7 +160,7 @@ export function shiftReportReceipt(
   ];
   if (report.countedCashMinor !== null) lines.push({ text: twoColumns(zh ? '实点现金' : 'Counted cash', money(report.countedCashMinor), width) });
   if (report.differenceMinor !== null) lines.push({ text: twoColumns(zh ? '差额' : 'Difference', money(report.differenceMinor), width), bold: true });
-  return { id: `${report.kind}-${report.shiftId}-${report.until}`, lines };
+  return { id: `${report.kind}-${report.shiftId}-${report.until}`, lines: fitToPaper(lines, width) };
 }
 
 /** The slip of a top-up (充值): principal paid, bonus given by the tier, balances after, in the store's language. */
@@ -181,7 +175,7 @@ export function topUpReceipt(
   return {
     id: t.id,
     qr: t.id,
-    lines: [
+    lines: fitToPaper([
       { text: store.storeName, align: 'center', bold: true, size: 2 },
       { text: zh ? '会员充值' : 'Stored-value top-up', align: 'center', bold: true },
       { text: `${receiptText(store.language, 'sale')}: ${t.id}` },
@@ -196,7 +190,7 @@ export function topUpReceipt(
       { text: twoColumns(zh ? '赠送余额' : 'Bonus balance', money(t.balance.bonusMinor), width) },
       { text: '' },
       { text: receiptText(store.language, 'thanks'), align: 'center' },
-    ],
+    ], width),
   };
 }
 
@@ -273,7 +267,7 @@ export function refundReceipt(r: RefundSlipInput, c: SlipContext, store: Receipt
   }
   if (doc.pointsReversed > 0) lines.push({ text: twoColumns(zh ? '扣回本单积分' : 'Points earned taken back', `-${doc.pointsReversed}`, width) });
   lines.push(...signature);
-  return { id: doc.id, lines, qr: doc.id };
+  return { id: doc.id, lines: fitToPaper(lines, width), qr: doc.id };
 }
 
 /** The slip of a top-up refund (充值退款): principal paid back, bonus taken back, the top-up it undoes. */
@@ -289,7 +283,7 @@ export function topUpRefundReceipt(
   return {
     id: doc.id,
     qr: doc.id,
-    lines: [
+    lines: fitToPaper([
       ...head(zh ? '充值退款' : 'Top-up refund', zh ? '退款单号' : 'Refund', doc.id, c),
       { text: `${zh ? '原充值单' : 'Original top-up'}: ${doc.topUpId}` },
       { text: `${receiptText(store.language, 'member')}: ${r.memberName} (${maskCardNo(r.cardNo)})` },
@@ -298,7 +292,7 @@ export function topUpRefundReceipt(
       { text: twoColumns(`  ${receiptText(store.language, doc.tender)}`, money(doc.principalMinor), width) },
       { text: twoColumns(zh ? '扣回赠送' : 'Bonus taken back', `-${money(doc.bonusClawedBackMinor)}`, width) },
       ...signature,
-    ],
+    ], width),
   };
 }
 
@@ -335,7 +329,7 @@ export function cardActionReceipt(
   ];
   if (a.action === 'report_lost' || a.action === 'freeze') lines.push({ text: zh ? '此卡已停止消费，余额保留。' : 'The card can no longer pay; its balance is kept.' });
   lines.push(...signature);
-  return { id: a.id, lines };
+  return { id: a.id, lines: fitToPaper(lines, width) };
 }
 
 /** The slip of a balance transfer between a member's cards (余额转移): how much moved, and both cards' balances after. */
@@ -355,7 +349,7 @@ export function balanceTransferReceipt(
   const { zh, money, rule, head, signature } = slipFrame(store, width);
   return {
     id: t.id,
-    lines: [
+    lines: fitToPaper([
       ...head(zh ? '余额转移' : 'Balance transfer', zh ? '业务单号' : 'Reference', t.id, c),
       { text: `${receiptText(store.language, 'member')}: ${t.memberName}` },
       { text: `${zh ? '转出卡' : 'From card'}: ${maskCardNo(t.from.cardNo)}` },
@@ -365,7 +359,7 @@ export function balanceTransferReceipt(
       { text: twoColumns(zh ? '转出卡余额' : 'From card balance', money(t.from.principalMinor + t.from.bonusMinor), width) },
       { text: twoColumns(zh ? '转入卡余额' : 'To card balance', money(t.to.principalMinor + t.to.bonusMinor), width) },
       ...signature,
-    ],
+    ], width),
   };
 }
 
@@ -391,5 +385,5 @@ export function dayCloseReceipt(d: DayCloseDocument, c: SlipContext, store: Rece
   lines.push({ text: twoColumns(zh ? '其中充值' : 'Of which top-ups', money(d.topUpTotalMinor), width) });
   lines.push({ text: `${zh ? '事件' : 'Events'}: ${d.firstSeq}-${d.lastSeq}` });
   lines.push({ text: `${zh ? '校验' : 'Chain'}: ${d.eventsChain.slice(0, 16)}` });
-  return { id: `day-close-${d.id}`, lines };
+  return { id: `day-close-${d.id}`, lines: fitToPaper(lines, width) };
 }

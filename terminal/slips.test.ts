@@ -2,15 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { DayCloseDocument } from '../core/day-close';
 import type { RefundDocument } from '../core/refund';
 import type { TopUpRefundDocument } from '../core/top-up';
-import { buildReceipt, type Receipt } from '../drivers/printer/receipt';
-import { decodeEscPos, renderReceipt } from '../protocols/escpos/decode';
+import type { Receipt } from '../drivers/printer/receipt';
 import { balanceTransferReceipt, cardActionReceipt, dayCloseReceipt, refundReceipt, topUpRefundReceipt, twoColumns } from './receipt';
+import { offPaper, printedLines } from './testing-printer';
 
 /** The slip as the printer prints it: ESC/POS bytes from the receipt printer path, decoded back to lines. */
-function printed(r: Receipt, width = 48): string[] {
-  const iface = { getPrinterName: () => 'slip-test', isPrinterConnected: async () => true, execute: async () => {} };
-  return renderReceipt(decodeEscPos(buildReceipt(r, iface, width, false).bytes)).lines;
-}
+const printed = (r: Receipt, width = 48): string[] => printedLines(r, width);
 
 // The printer prints ¥ as the full-width ￥ (GB18030), so amounts are compared as printed.
 const yen = (s: string) => s.replaceAll('¥', '￥');
@@ -61,7 +58,8 @@ describe('slips of money actions, printed through the receipt printer path', () 
     const cardRefund: RefundDocument = { ...refund, memberId: null, tenders: [{ tenderIndex: 0, kind: 'bank_card', amountMinor: 5990, legs: [], points: 0 }], pointsReversed: 0 };
     const lines = printed(refundReceipt({ refund: cardRefund, lineNames: new Map() }, { at }, { ...store, language: 'en' }));
     expect(lines).toContain('Refund');
-    expect(lines).toContain(`Original sale: ${refund.saleId}`);
+    // "Original sale: " and the id are wider than the paper: the id goes whole onto the next line.
+    expect(lines.slice(lines.indexOf('Original sale:'), lines.indexOf('Original sale:') + 2)).toEqual(['Original sale:', refund.saleId]);
     expect(lines).toContain(yen(twoColumns('#1 x1', '-¥59.90', 48)));
     expect(lines).toContain(yen(twoColumns('Back to bank card', '¥59.90', 48)));
     expect(lines).toContain('  (refunded on the card terminal)');
@@ -122,4 +120,29 @@ describe('slips of money actions, printed through the receipt printer path', () 
     expect(en).toContain('Bank card');
     expect(en).toContain(yen(twoColumns('Net total', '¥169.90', 48)));
   });
+
+  it('every slip, decoded from the printer bytes, fits 32 and 48 columns with each amount in the last column (zh and en)', () => {
+    const d: DayCloseDocument = {
+      id: 'dc-0193a0b0-0000-7000-8000-000000000009', storeId: 's', terminalId: 't-sh-01-1', businessDate: '2026-11-22',
+      tenders: [{ kind: 'cash', salesMinor: 1234500, refundsMinor: 59900 }, { kind: 'stored_value', salesMinor: 5990, refundsMinor: 0 }, { kind: 'bank_card', salesMinor: 88800, refundsMinor: 100 }],
+      saleCount: 321, refundCount: 4, topUpTotalMinor: 100000, firstSeq: 1, lastSeq: 999, eventsChain: 'abcdef0123456789abcdef', closedAt: at,
+    };
+    const topUpRefund: TopUpRefundDocument = { id: 'tur-0193a0b0-0000-7000-8000-000000000003', topUpId: 'tu-0193a0b0-0000-7000-8000-000000000002', storeId: 's', terminalId: 't', currency: 'CNY', memberId: 'm', cardId: 'c', tender: 'bank_card', principalMinor: 100000, bonusClawedBackMinor: 15000, principalHoldId: null, bonusHoldId: null, completedAt: at };
+    const balance = { principalMinor: 186000, bonusMinor: 28000 };
+    for (const width of [32, 48]) {
+      for (const language of ['zh-CN', 'en'] as const) {
+        const where = { ...store, language };
+        const c = { cashierName: '李娜', at };
+        const slips = [
+          refundReceipt({ refund, lineNames: new Map([[1, '纯牛奶 250ml×12 特价装 会员日 限购两件']]), member: { name: '张伟', cardNo: '8F3A21C4' } }, c, where, { widthChars: width }),
+          topUpRefundReceipt({ refund: topUpRefund, memberName: '张伟', cardNo: '8F3A21C4' }, c, where, { widthChars: width }),
+          cardActionReceipt({ id: 'desk-0193a0b0-0000-7000-8000-000000000004', action: 'replace', memberName: '张伟', cardNo: '8F3A21C4', newCardNo: 'A1B2C3D4', balance, points: 4321, reason: '卡片损坏 — 磁条无法读取 · 已核实身份' }, c, where, { widthChars: width }),
+          balanceTransferReceipt({ id: 'tr-1', memberName: '张伟', from: { cardNo: '8F3A21C4', principalMinor: 0, bonusMinor: 0 }, to: { cardNo: 'A1B2C3D4', ...balance }, amountMinor: 214000 }, c, where, { widthChars: width }),
+          dayCloseReceipt(d, c, where, { widthChars: width }),
+        ];
+        for (const slip of slips) expect(offPaper(printed(slip, width), width), `${slip.id} at ${width} (${language})`).toEqual([]);
+      }
+    }
+  });
 });
+

@@ -13,6 +13,7 @@ import { startTestHq } from '../hq-server/testing/hq';
 import { startTerminal, type RunningTerminal } from '../terminal';
 import { SyncProxy } from './support/sync-proxy';
 import { tillCredentials } from '../terminal/testing-staff';
+import { printWidth } from '../terminal/receipt';
 
 /**
  * The cashier app in Chromium against a real terminal (in this process, simulated lane speaking
@@ -179,10 +180,8 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app in Chromium, simulated lane,
     const saleId = await page.evaluate(() => (window as unknown as { onecard: { state: { lastSale: { id: string } } } }).onecard.state.lastSale.id);
     memberSaleId = saleId;
     const lines = r.lines.map((l) => l.replace(/\s+$/, ''));
-    const pad = (left: string, right: string) => {
-      const w = (s: string) => [...s].reduce((n, ch) => n + (/[\u2e80-\uffe6]/.test(ch) ? 2 : 1), 0);
-      return left + ' '.repeat(48 - w(left) - w(right)) + right;
-    };
+    // Columns as the printer prints them (× and ￥ take two): the receipt's own width.
+    const pad = (left: string, right: string) => left + ' '.repeat(48 - printWidth(left) - printWidth(right)) + right;
     expect(lines[0]).toBe('上海人民广场店');
     expect(lines).toContain(`单号: ${saleId}`);
     expect(lines.find((l) => l.startsWith('时间: '))).toMatch(/^时间: \d{4}-\d\d-\d\d \d\d:\d\d  收银机: t-sh-01-1$/);

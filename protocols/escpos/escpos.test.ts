@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { ProtocolError, concatBytes, latin1, toHex } from '../errors';
 import * as cmd from './commands';
@@ -15,7 +16,7 @@ import {
   isRealtimeStatusByte,
   isTransmitStatusByte,
 } from './status';
-import { columns, leftRight, toPrinterText } from './text';
+import { leftRight, printedColumns, toPrinterText, wrapColumns } from './text';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
@@ -155,8 +156,46 @@ describe('receipt text', () => {
     expect(toHex(r.bytes)).toBe('a3 a4 35 20 3f');
     expect(r.replaced).toEqual(['😀']);
   });
-  it('counts CJK characters as two columns', () => {
-    expect(columns('会员A')).toBe(5);
-    expect(leftRight('合计', '￥12.50', 16)).toBe('合计     ￥12.50');
+  // The encoder the receipt printer path uses (drivers/printer/receipt.ts), so widths are the printer's.
+  const gb = (s: string) => new Uint8Array(iconv.encode(s, 'gb18030'));
+  it('counts every character the printer gets as two bytes as two columns, not only CJK', () => {
+    expect(printedColumns('会员A', gb)).toBe(5);
+    // Ambiguous-width characters a Unicode table counts as one: GB18030 sends each as two bytes.
+    for (const ch of ['×', '¥', '￥', '—', '·', '…', '°', 'é', '，', '（', '①']) expect(printedColumns(ch, gb), ch).toBe(2);
+    // Four-byte characters print as "?": one column.
+    expect(printedColumns('£😀', gb)).toBe(2);
+    const weighed = '  1.234 kg × ¥12.80/kg';
+    expect(printedColumns(weighed, gb)).toBe(toPrinterText(weighed, gb).bytes.length);
+  });
+  it('aligns the right part to the last column, cutting the left part on a whole character', () => {
+    expect(leftRight('合计', '￥12.50', 16, gb)).toBe('合计     ￥12.50');
+    expect(leftRight('纯牛奶 250ml×12', '¥59.90', 32, gb)).toBe('纯牛奶 250ml×12' + ' '.repeat(9) + '¥59.90');
+    for (const w of [24, 32, 48]) {
+      for (const [l, r] of [['  1.234 kg × ¥12.80/kg', '¥15.80'], ['农夫山泉饮用天然水 550ml×24 整箱装 特价', '¥1234.50'], ['Tissue', '¥5.00']] as const) {
+        const line = leftRight(l, r, w, gb);
+        expect(printedColumns(line, gb)).toBeLessThanOrEqual(w);
+        expect(line.endsWith(r)).toBe(true);
+        // A cut left part may leave one column over when a two-column character does not fit.
+        expect(printedColumns(line, gb)).toBeGreaterThanOrEqual(w - 1);
+      }
+    }
+  });
+  it('wraps a line wider than the paper at a space, or between characters', () => {
+    expect(wrapColumns('单号: 0193a0b0-0000-7000-8000-000000000001', 32, gb)).toEqual(['单号:', '0193a0b0-0000-7000-8000-00000000', '0001']);
+    expect(wrapColumns('时间: 2026-11-22 10:05  收银机: t-sh-01-1', 32, gb)).toEqual(['时间: 2026-11-22 10:05', '收银机: t-sh-01-1']);
+    expect(wrapColumns('会员会员会员会员会员', 8, gb)).toEqual(['会员会员', '会员会员', '会员']);
+    expect(wrapColumns('short', 32, gb)).toEqual(['short']);
+    expect(wrapColumns('', 32, gb)).toEqual(['']);
+  });
+  it('a wrapped line never runs past the paper and keeps every printed character', () => {
+    const chars = fc.constantFrom('a', '7', ' ', '会', '员', '×', '¥', '—', '·', '，', '😀');
+    fc.assert(
+      fc.property(fc.array(chars, { maxLength: 120 }), fc.integer({ min: 2, max: 64 }), (cs, width) => {
+        const text = cs.join('');
+        const lines = wrapColumns(text, width, gb);
+        for (const l of lines) expect(printedColumns(l, gb)).toBeLessThanOrEqual(width);
+        expect(lines.join('').replaceAll(' ', '')).toBe(text.replaceAll(' ', ''));
+      }),
+    );
   });
 });
