@@ -8,7 +8,7 @@ import { consoleAssets } from './console-app';
 import { cardInputSchema, changeCardStatus, changeCardStatusSchema, issueCard, registerMember, registerMemberSchema, transferBalance, type DeskActor } from './member-desk';
 import { exposureReport } from './offline-exposure';
 import { retryEvent } from './push-events';
-import { readSetting, readSettings, validateSetting, validateSettingKey, writeSetting } from './settings';
+import { readSetting, readSettingChanges, readSettings, validateSetting, validateSettingKey, writeSetting } from './settings';
 import type { Log, Sql } from './database';
 import { memberProfile, searchMembers } from './members';
 import { openApiDocument } from './openapi';
@@ -257,7 +257,7 @@ export function createApiRouter(deps: { sql: Sql; log: Log; clock?: Clock }): ex
 
   api.get('/settings', async (_req, res) => {
     allow(res, 'setting.read');
-    res.json({ settings: await readSettings(sql) });
+    res.json({ settings: await readSettings(sql), lastChanged: await readSettingChanges(sql) });
   });
 
   api.get('/settings/:key', async (req, res) => {

@@ -398,7 +398,24 @@ export const openApiDocument = {
       },
     },
     '/settings': {
-      get: { summary: 'Every chain setting (defaults filled in)', security: signedIn, responses: { '200': json({ type: 'object', properties: { settings: { type: 'object' } } }, 'Settings'), ...commonErrors } },
+      get: {
+        summary: 'Every chain setting (defaults filled in), and who last changed each at HQ',
+        security: signedIn,
+        responses: {
+          '200': json({
+            type: 'object',
+            properties: {
+              settings: { type: 'object' },
+              lastChanged: {
+                type: 'object',
+                description: 'Per key changed since the chain was seeded: when and by whom',
+                additionalProperties: { type: 'object', properties: { at: { type: 'string', format: 'date-time' }, operatorId: { type: 'string' }, operatorName: { type: ['string', 'null'] } } },
+              },
+            },
+          }, 'Settings'),
+          ...commonErrors,
+        },
+      },
     },
     '/settings/{key}': {
       get: {

@@ -74,6 +74,7 @@ describe.skipIf(!existsSync(CHROMIUM))('HQ console: chain settings', () => {
     expect(await admin.textContent('tr[data-setting=refundLimitMinor]')).toContain('A refund whose total is above this needs refund.above_limit');
     expect(await admin.textContent('tr[data-setting=refundLimitMinor]')).toContain('Chain-wide');
     expect(await admin.isVisible('#settings-read-only')).toBe(false);
+    expect(await admin.textContent('[data-setting-changed=refundLimitMinor]')).toContain('Default');
   });
 
   it('refuses "12.345", a negative and an empty amount with a clear message, and sends nothing', async () => {
@@ -100,6 +101,11 @@ describe.skipIf(!existsSync(CHROMIUM))('HQ console: chain settings', () => {
     expect(audit[0]).toMatchObject({ operator_id: 'op-admin', node_id: 'hq', details: { key: 'refundLimitMinor', before: 50_000, after: 80_000 } });
     const [feed] = await hq.sql`select count(*)::int as n from change_log where kind = 'setting' and key = 'refundLimitMinor'`;
     expect(feed!.n).toBeGreaterThan(0);
+    const all = (await (await fetch(`${hq.httpUrl}/api/v1/settings`, { headers: { authorization: `Bearer ${adminToken}` } })).json()) as { settings: Record<string, unknown>; lastChanged: Record<string, { operatorId: string; operatorName: string }> };
+    expect(all.settings.refundLimitMinor).toBe(80_000);
+    expect(Object.keys(all.lastChanged)).toEqual(['refundLimitMinor']);
+    expect(all.lastChanged.refundLimitMinor).toMatchObject({ operatorId: 'op-admin', operatorName: '系统管理员' });
+    expect(await admin.textContent('[data-setting-changed=refundLimitMinor]')).toContain('系统管理员');
   });
 
   it('edits settings with rows, an off switch and a choice of shapes: top-up tiers, the card PIN threshold, points expiry', async () => {

@@ -22,6 +22,22 @@ export async function readSetting<K extends ChainSettingKey>(db: Db, key: K): Pr
   return row ? (row.value as ChainSettings[K]) : DEFAULT_CHAIN_SETTINGS[key];
 }
 
+export interface SettingChange {
+  at: string;
+  operatorId: string;
+  operatorName: string | null;
+}
+
+/** Who last changed each setting at HQ, and when; a key nobody has changed since the chain was seeded is absent. */
+export async function readSettingChanges(db: Db): Promise<Partial<Record<ChainSettingKey, SettingChange>>> {
+  const rows = await db`select s.key, s.updated_at, s.updated_by, o.name from settings s left join operators o on o.id = s.updated_by where s.updated_by is not null`;
+  const out: Partial<Record<ChainSettingKey, SettingChange>> = {};
+  for (const r of rows) {
+    if ((CHAIN_SETTING_KEYS as string[]).includes(r.key)) out[r.key as ChainSettingKey] = { at: new Date(r.updated_at).toISOString(), operatorId: r.updated_by, operatorName: r.name ?? null };
+  }
+  return out;
+}
+
 /** NOT_FOUND unless `key` names a chain setting. */
 export function validateSettingKey(key: string): { key: ChainSettingKey } {
   if (!(CHAIN_SETTING_KEYS as string[]).includes(key)) throw new DomainError('NOT_FOUND', `no setting "${key}"; known: ${CHAIN_SETTING_KEYS.join(', ')}`);

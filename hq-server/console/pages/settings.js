@@ -3,7 +3,7 @@
 // setting.write at HQ, validates the value and writes the audit log; this page checks what it can
 // first (yuan with at most 2 decimals, whole numbers, rates) and sends nothing while a field is wrong.
 // Settings are chain-wide: one row per key, the same for every region and store.
-import { api, integer, money, session } from '../api.js';
+import { api, integer, money, session, time } from '../api.js';
 import { el, errorBox, section } from '../dom.js';
 import { parseYuan, yuanText } from '../yuan.js';
 
@@ -281,7 +281,7 @@ export const SETTINGS = [
 const canWrite = (op) => Boolean(op?.grants?.some((g) => g.permissions?.includes('setting.write')));
 
 export async function render(root) {
-  const { settings } = await api('GET', '/settings');
+  let { settings, lastChanged = {} } = await api('GET', '/settings');
   const readOnly = !canWrite(session.operator);
   const known = new Set(SETTINGS.map(([key]) => key));
   // A key HQ knows and this page does not describe yet is still listed, edited as JSON.
@@ -297,15 +297,21 @@ export async function render(root) {
   root.append(box);
 
   for (const [key, title, description, kind] of all) {
-    const valueCell = el('td', { class: 'setting-value', style: 'white-space: pre-line' }, kind.show(settings[key]));
+    const valueCell = el('div', { class: 'setting-value', style: 'white-space: pre-line' }, kind.show(settings[key]));
+    const changedLine = el('div', { class: 'muted', 'data-setting-changed': key });
+    const showChanged = () => {
+      const c = lastChanged[key];
+      changedLine.textContent = c ? `上次修改 Last changed ${time(Date.parse(c.at))} · ${c.operatorName ?? c.operatorId}` : '默认值 Default since the chain was set up';
+    };
+    showChanged();
     const status = el('div', { 'data-setting-status': key, role: 'status' });
     const editRow = el('tr', { hidden: true, 'data-setting-editor': key });
     const open = el('button', { type: 'button', class: 'secondary', 'data-edit': key }, '修改 Edit');
     rows.append(
       el('tr', { 'data-setting': key },
         el('td', {}, el('strong', {}, title), el('div', { class: 'muted' }, key), el('div', { class: 'muted' }, description)),
-        valueCell,
-        el('td', {}, '全连锁 Chain-wide'),
+        el('td', {}, valueCell, changedLine),
+        el('td', { style: 'white-space: nowrap' }, '全连锁', el('br'), 'Chain-wide'),
         el('td', {}, open)),
       editRow);
     open.addEventListener('click', () => {
@@ -329,10 +335,10 @@ export async function render(root) {
         try {
           await api('PUT', `/settings/${encodeURIComponent(key)}`, { value });
           // Show what HQ now holds, read back, not what was typed.
-          const stored = await api('GET', `/settings/${encodeURIComponent(key)}`);
-          settings[key] = stored.value;
-          valueCell.textContent = kind.show(stored.value);
-          status.replaceChildren(el('p', { class: 'ok' }, `已保存 Saved: ${kind.show(stored.value)}`));
+          ({ settings, lastChanged = {} } = await api('GET', '/settings'));
+          valueCell.textContent = kind.show(settings[key]);
+          showChanged();
+          status.replaceChildren(el('p', { class: 'ok' }, `已保存 Saved: ${kind.show(settings[key])}`));
         } catch (e) {
           status.replaceChildren(errorBox(new Error(`未保存 Not saved — ${e.message}`)));
         }
