@@ -213,7 +213,8 @@ function slipFrame(store: ReceiptStore & { currency: string }, width: number) {
     rule,
   ];
   // The member signs the store's copy: proof the money or the card was handed back.
-  const signature: ReceiptLine[] = [{ text: '' }, { text: '' }, { text: `${zh ? '会员签名' : 'Member signature'}: ${'_'.repeat(Math.max(8, width - (zh ? 12 : 18)))}` }, { text: '' }];
+  const signHere = `${zh ? '会员签名' : 'Member signature'}: `;
+  const signature: ReceiptLine[] = [{ text: '' }, { text: '' }, { text: `${signHere}${'_'.repeat(Math.max(8, width - printWidth(signHere)))}` }, { text: '' }];
   return { zh, money, rule, head, signature };
 }
 

@@ -4,7 +4,7 @@ import type { RefundDocument } from '../core/refund';
 import type { TopUpRefundDocument } from '../core/top-up';
 import type { Receipt } from '../drivers/printer/receipt';
 import { balanceTransferReceipt, cardActionReceipt, dayCloseReceipt, refundReceipt, topUpRefundReceipt, twoColumns } from './receipt';
-import { offPaper, printedLines } from './testing-printer';
+import { bytesWide, offPaper, printedLines } from './testing-printer';
 
 /** The slip as the printer prints it: ESC/POS bytes from the receipt printer path, decoded back to lines. */
 const printed = (r: Receipt, width = 48): string[] => printedLines(r, width);
@@ -133,14 +133,21 @@ describe('slips of money actions, printed through the receipt printer path', () 
       for (const language of ['zh-CN', 'en'] as const) {
         const where = { ...store, language };
         const c = { cashierName: '李娜', at };
+        const dayClose = dayCloseReceipt(d, c, where, { widthChars: width });
         const slips = [
           refundReceipt({ refund, lineNames: new Map([[1, '纯牛奶 250ml×12 特价装 会员日 限购两件']]), member: { name: '张伟', cardNo: '8F3A21C4' } }, c, where, { widthChars: width }),
           topUpRefundReceipt({ refund: topUpRefund, memberName: '张伟', cardNo: '8F3A21C4' }, c, where, { widthChars: width }),
           cardActionReceipt({ id: 'desk-0193a0b0-0000-7000-8000-000000000004', action: 'replace', memberName: '张伟', cardNo: '8F3A21C4', newCardNo: 'A1B2C3D4', balance, points: 4321, reason: '卡片损坏 — 磁条无法读取 · 已核实身份' }, c, where, { widthChars: width }),
           balanceTransferReceipt({ id: 'tr-1', memberName: '张伟', from: { cardNo: '8F3A21C4', principalMinor: 0, bonusMinor: 0 }, to: { cardNo: 'A1B2C3D4', ...balance }, amountMinor: 214000 }, c, where, { widthChars: width }),
-          dayCloseReceipt(d, c, where, { widthChars: width }),
+          dayClose,
         ];
-        for (const slip of slips) expect(offPaper(printed(slip, width), width), `${slip.id} at ${width} (${language})`).toEqual([]);
+        for (const slip of slips) {
+          const lines = printed(slip, width);
+          expect(offPaper(lines, width), `${slip.id} at ${width} (${language})`).toEqual([]);
+          // The member signs on a line that runs to the paper's edge (the day close is not signed).
+          const signHere = lines.filter((l) => l.includes('____'));
+          expect(signHere.map(bytesWide)).toEqual(slip === dayClose ? [] : [width]);
+        }
       }
     }
   });
