@@ -27,18 +27,19 @@ async function refundsOf(db: Db, saleIds: readonly string[]): Promise<Map<string
 
 /** A sale with its applied refunds; NOT_FOUND when HQ has no such sale (yet). */
 export async function getSale(db: Db, saleId: string): Promise<SaleLookup> {
-  const [row] = await db`select id, terminal_id, body from sales where id = ${saleId}`;
+  const [row] = await db`select s.id, s.terminal_id, s.body, n.name as store_name from sales s left join org_nodes n on n.id = s.store_id where s.id = ${saleId}`;
   if (!row) {
     throw new DomainError('NOT_FOUND', `HQ has no sale ${saleId}: check the receipt, or wait until the till that made it has synced`, { saleId });
   }
   const refunds = await refundsOf(db, [saleId]);
-  return { sale: jsonOf(row.body) as SaleDocument, terminalId: row.terminal_id as string, refunds: refunds.get(saleId) ?? [] };
+  return { sale: jsonOf(row.body) as SaleDocument, terminalId: row.terminal_id as string, refunds: refunds.get(saleId) ?? [], storeName: (row.store_name as string | null) ?? '' };
 }
 
 /** A member's sales anywhere in the chain, newest first, each with its applied refunds. */
 export async function listMemberSales(db: Db, memberId: string, limit: number): Promise<SaleLookup[]> {
   const n = limit <= 0 ? MEMBER_SALES_DEFAULT : Math.min(limit, MEMBER_SALES_MAX);
-  const rows = await db`select id, terminal_id, body from sales where member_id = ${memberId} order by completed_at desc, received_at desc, id desc limit ${n}`;
+  const rows = await db`select s.id, s.terminal_id, s.body, n.name as store_name from sales s left join org_nodes n on n.id = s.store_id
+    where s.member_id = ${memberId} order by s.completed_at desc, s.received_at desc, s.id desc limit ${n}`;
   const refunds = await refundsOf(db, rows.map((r) => r.id as string));
-  return rows.map((r) => ({ sale: jsonOf(r.body) as SaleDocument, terminalId: r.terminal_id as string, refunds: refunds.get(r.id as string) ?? [] }));
+  return rows.map((r) => ({ sale: jsonOf(r.body) as SaleDocument, terminalId: r.terminal_id as string, refunds: refunds.get(r.id as string) ?? [], storeName: (r.store_name as string | null) ?? '' }));
 }

@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { z } from 'zod';
 import { DomainError, isDomainError, type ErrorCode } from '../core/errors';
 import { systemClock, type Clock } from '../core/ids';
-import { changeToWire, saleLookupToWire, transferFromWire, transferToWire, WireValidationError } from '../protocols/sync/v1/codec';
+import { changeToWire, saleLookupToWire, topUpLookupToWire, transferFromWire, transferToWire, WireValidationError } from '../protocols/sync/v1/codec';
 import { NOTIFY_CHANNEL } from './change-log';
 import type { Log, Sql } from './database';
 import { authorizeHold, settleHold } from './holds';
@@ -21,6 +21,7 @@ import { pullChanges, latestChangeSeq } from './pull-changes';
 import { topUpAllotments } from './promotion-budgets';
 import { pushEvents } from './push-events';
 import { getSale, listMemberSales } from './sale-lookup';
+import { getTopUp, listMemberTopUps } from './top-up-lookup';
 import { authenticateTerminal, enrollTerminal, recordTerminalSyncStatus, type TerminalIdentity } from './terminals';
 
 /** gRPC status of each OneCard error code; the code itself travels in trailer "onecard-code". */
@@ -103,6 +104,8 @@ const pullSchema = z.object({ cursor: int64.refine((n) => n >= 0, 'must not be n
 const pushSchema = z.object({ events: z.array(z.unknown()).max(1000), outboxDepth: outboxDepthField });
 const getSaleSchema = z.object({ saleId: id });
 const listMemberSalesSchema = z.object({ memberId: id, limit: z.number().int().min(0).default(0) });
+const getTopUpSchema = z.object({ topUpId: id });
+const listMemberTopUpsSchema = z.object({ memberId: id, limit: z.number().int().min(0).default(0) });
 
 const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
@@ -278,6 +281,17 @@ export function syncServiceHandlers(deps: SyncServiceDeps): grpc.UntypedServiceI
     ListMemberSales: unary('ListMemberSales', async (request) => {
       const r = parse(listMemberSalesSchema, request, 'ListMemberSalesRequest');
       return { sales: (await listMemberSales(sql, r.memberId, r.limit)).map(saleLookupToWire) };
+    }),
+
+    // A top-up given back at any terminal or store (top-up-lookup.ts); read-only.
+    GetTopUp: unary('GetTopUp', async (request) => {
+      const r = parse(getTopUpSchema, request, 'GetTopUpRequest');
+      return topUpLookupToWire(await getTopUp(sql, r.topUpId));
+    }),
+
+    ListMemberTopUps: unary('ListMemberTopUps', async (request) => {
+      const r = parse(listMemberTopUpsSchema, request, 'ListMemberTopUpsRequest');
+      return { topUps: (await listMemberTopUps(sql, r.memberId, r.limit)).map(topUpLookupToWire) };
     }),
 
     Authorize: unary('Authorize', async (request, terminal) => {

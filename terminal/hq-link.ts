@@ -1,7 +1,7 @@
 import { DomainError } from '../core/errors';
 import type { Card, Member } from '../core/chain';
 import type { Transfer } from '../core/ledger';
-import type { SaleLookup } from '../protocols/sync/v1/codec';
+import type { SaleLookup, TopUpLookup } from '../protocols/sync/v1/codec';
 
 /** Whether the terminal can reach HQ right now: online after a successful call, offline after a failed one. */
 export type LinkState = 'online' | 'offline';
@@ -48,6 +48,10 @@ export interface HqLink {
   getSale?(saleId: string): Promise<SaleLookup>;
   /** A member's sales across the chain, newest first, each with its refunds (online only). */
   listMemberSales?(memberId: string, limit: number): Promise<SaleLookup[]>;
+  /** A top-up made anywhere in the chain with its refund if HQ applied one (online only; NOT_FOUND when HQ has none). */
+  getTopUp?(topUpId: string): Promise<TopUpLookup>;
+  /** A member's top-ups across the chain, newest first (online only). */
+  listMemberTopUps?(memberId: string, limit: number): Promise<TopUpLookup[]>;
 }
 
 /** The member-desk RPCs of sync.proto; each carries a requestId (UUIDv7) a retry reuses. */

@@ -77,3 +77,9 @@ export function saveIdentity(db: TerminalDb, id: TerminalIdentity): void {
 export function updateHqAddress(db: TerminalDb, hqAddress: string): void {
   db.prepare('UPDATE terminal_identity SET hq_address = ? WHERE singleton = 1').run(hqAddress);
 }
+
+/** This terminal's store name when `storeId` is its store; '' otherwise (HQ names the others). */
+export function storeNameHere(db: TerminalDb, storeId: string): string {
+  const r = db.prepare('SELECT store_name FROM terminal_identity WHERE singleton = 1 AND store_id = ?').get(storeId) as { store_name: string } | undefined;
+  return r?.store_name ?? '';
+}

@@ -27,7 +27,9 @@ import { supervisorCredential, type TillGuard } from './till-guard';
  * points [pin]}, complete, cancel; GET /api/sales?cardNo=|memberId= a member's recent sales here and,
  * online, at other stores); refunds (POST /api/refunds, GET /api/sales/:id/refunds; a sale made at
  * another terminal or store comes from HQ, online only); top-ups (POST /api/top-ups,
- * POST /api/top-ups/:id/refund); gifts (POST /api/gifts/redeem); member desk (POST /api/members,
+ * POST /api/top-ups/:id/refund — of a top-up made anywhere in the chain, online only;
+ * GET /api/members/:id/top-ups a member's recent top-ups here and, online, anywhere); gifts
+ * (POST /api/gifts/redeem); member desk (POST /api/members,
  * GET /api/members/:id, POST /api/members/:id/cards, POST /api/cards/:cardNo/freeze | unfreeze |
  * report-lost | replace | transfer-balance); GET /api/cards/:cardNo, /api/products, /api/settings.
  * Operators at the till (staff-api.ts): /api/session (PIN or operator card, offline), /api/shift
@@ -345,6 +347,11 @@ export function createLocalApi(o: LocalApiOptions): express.Express {
   app.get('/api/members/:id', (req, res) => {
     if (!o.db.prepare('SELECT 1 FROM members WHERE id = ?').get(req.params.id)) throw new DomainError('NOT_FOUND', `no member ${req.params.id} here`);
     res.json(services.desk.view(req.params.id));
+  });
+  app.get('/api/members/:id/top-ups', async (req, res) => {
+    if (!o.db.prepare('SELECT 1 FROM members WHERE id = ?').get(req.params.id)) throw new DomainError('NOT_FOUND', `no member ${req.params.id} here`);
+    // Offline, only this till's own top-ups (source: this_terminal); the desk says so.
+    res.json(await services.topUpRefunds.topUpsOf(req.params.id));
   });
   app.post('/api/members/:id/cards', async (req, res) => {
     const b = parse(newCardBody, req.body);

@@ -5,6 +5,7 @@ import type { SaleLookup, SyncEvent } from '../protocols/sync/v1/codec';
 import { memberPoints } from './balances';
 import type { TerminalContext } from './context';
 import { stmt } from './db';
+import { storeNameHere } from './identity';
 import { findCardHolder } from './master-data';
 import { openOfflineSpend } from './offline';
 import { recordEvent } from './outbox';
@@ -41,6 +42,8 @@ export interface SaleSummary {
   lines: Array<{ lineNo: number; name: string; quantity: number; amountMinor: number; refundedQuantity: number }>;
   /** Where it was sold: this terminal, or another terminal or store (known through HQ). */
   storeId: string;
+  /** The store's name (this terminal's own, or as HQ names it); '' when unknown. */
+  storeName: string;
   madeHere: boolean;
 }
 
@@ -225,7 +228,7 @@ export class Refunds {
       if (l.sale.currency !== this.c.terminal.currency) continue;
       const mine = byId.has(l.sale.id);
       const sale = mine ? this.saleDocument(l.sale.id) : l.sale;
-      byId.set(l.sale.id, this.summarize(sale, mergeRefunds(l.refunds, this.refundsOf(l.sale.id)), mine));
+      byId.set(l.sale.id, this.summarize(sale, mergeRefunds(l.refunds, this.refundsOf(l.sale.id)), mine, l.storeName));
     }
     return [...byId.values()].sort((a, b) => b.completedAt - a.completedAt).slice(0, limit);
   }
@@ -240,7 +243,7 @@ export class Refunds {
     return this.summarize(known.sale, this.allRefundsOf(known), known.madeElsewhere === null);
   }
 
-  private summarize(sale: SaleDocument, refunds: readonly RefundDocument[], madeHere: boolean): SaleSummary {
+  private summarize(sale: SaleDocument, refunds: readonly RefundDocument[], madeHere: boolean, storeNameAtHq = ''): SaleSummary {
     const refundedQty = (lineNo: number) => refunds.flatMap((r) => r.lines).filter((l) => l.lineNo === lineNo).reduce((s, l) => s + l.quantity, 0);
     return {
       id: sale.id,
@@ -251,6 +254,7 @@ export class Refunds {
       cardId: sale.cardId,
       lines: sale.lines.map((l) => ({ lineNo: l.lineNo, name: l.name, quantity: l.quantity, amountMinor: l.amountMinor, refundedQuantity: refundedQty(l.lineNo) })),
       storeId: sale.storeId,
+      storeName: storeNameAtHq || storeNameHere(this.c.db, sale.storeId),
       madeHere,
     };
   }

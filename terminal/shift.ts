@@ -246,8 +246,8 @@ export function tenderTotals(db: TerminalDb, from: number, until: number, cashie
   }
   for (const r of stmt(
     db,
-    `SELECT u.tender, sum(r.principal_minor) AS amount FROM top_up_refunds r JOIN top_ups u ON u.id = r.top_up_id
-     WHERE r.completed_at BETWEEN ? AND ? AND ${mine('r')} GROUP BY u.tender`,
+    `SELECT r.tender, sum(r.principal_minor) AS amount FROM top_up_refunds r
+     WHERE r.completed_at BETWEEN ? AND ? AND ${mine('r')} GROUP BY r.tender`,
   ).all(from, until, cashierId, cashierId) as Array<{ tender: string; amount: number }>) {
     add(topUpRefunds, r.tender, r.amount);
   }

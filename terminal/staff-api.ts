@@ -143,8 +143,10 @@ export function createStaff(o: StaffOptions): TillStaff {
   async function topUpRefund(topUpId: string, supervisor: Credential | undefined) {
     guard.require('sale.refund');
     // The principal that would go back decides, as for a sale's refund; previewing changes nothing.
-    const { principalMinor } = o.services.topUpRefunds.preview(topUpId);
-    const run = () => o.services.topUpRefunds.refund(topUpId);
+    // A top-up made at another terminal or store comes from HQ (online only), with its refund if any.
+    const known = await o.services.topUpRefunds.lookup(topUpId);
+    const { principalMinor } = o.services.topUpRefunds.preview(known);
+    const run = () => o.services.topUpRefunds.refund(known);
     const limit = refundLimit();
     if (principalMinor <= limit) return { result: await run(), approval: null };
     return guard.supervised('refund_above_limit', supervisor, { topUpId, totalMinor: principalMinor, limitMinor: limit }, run);

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { DomainError, ERROR_CODES, type ErrorCode } from '../core/errors';
 import type { Clock } from '../core/ids';
 import type { Transfer } from '../core/ledger';
-import { changeFromWire, eventToWire, saleLookupFromWire, transferFromWire, transferToWire, type SaleLookup } from '../protocols/sync/v1/codec';
+import { changeFromWire, eventToWire, saleLookupFromWire, topUpLookupFromWire, transferFromWire, transferToWire, type SaleLookup, type TopUpLookup } from '../protocols/sync/v1/codec';
 import { SYNC_PROTO_FILE, SYNC_PROTO_LOADER_OPTIONS } from '../protocols/sync/v1/proto-path';
 import type { TerminalDb } from './db';
 import type { AuthorizeRequest, AuthorizeResult, HqLink, LinkState, MemberDeskCall, MemberDeskResult, NewCardRequest } from './hq-link';
@@ -36,6 +36,8 @@ type SyncServiceClient = grpc.Client & {
   TransferBalance: UnaryMethod;
   GetSale: UnaryMethod;
   ListMemberSales: UnaryMethod;
+  GetTopUp: UnaryMethod;
+  ListMemberTopUps: UnaryMethod;
   Subscribe: (req: unknown, metadata: grpc.Metadata) => grpc.ClientReadableStream<unknown>;
 };
 
@@ -94,7 +96,7 @@ function fromServiceError(err: grpc.ServiceError, method: string): { error: Doma
   return { error: new DomainError('HQ_OFFLINE', `HQ did not answer ${method}: ${err.details || err.message}`, { method, grpcCode: err.code }), answered: false };
 }
 
-type RpcMethod = 'Enroll' | 'PushEvents' | 'PullChanges' | 'Authorize' | 'Capture' | 'Void' | 'GetSale' | 'ListMemberSales' | MemberDeskCall['method'];
+type RpcMethod = 'Enroll' | 'PushEvents' | 'PullChanges' | 'Authorize' | 'Capture' | 'Void' | 'GetSale' | 'ListMemberSales' | 'GetTopUp' | 'ListMemberTopUps' | MemberDeskCall['method'];
 
 function callUnary<Res>(
   client: SyncServiceClient,
@@ -185,6 +187,14 @@ function memberDeskFromWire(res: unknown): MemberDeskResult {
 function lookupFromWire(res: unknown, method: string): SaleLookup {
   try {
     return saleLookupFromWire(res);
+  } catch (e) {
+    throw new Error(`HQ answered ${method} with a malformed message: ${(e as Error).message}`);
+  }
+}
+
+function topUpFromWire(res: unknown, method: string): TopUpLookup {
+  try {
+    return topUpLookupFromWire(res);
   } catch (e) {
     throw new Error(`HQ answered ${method} with a malformed message: ${(e as Error).message}`);
   }
@@ -342,6 +352,15 @@ export class SyncClient implements HqLink {
   async listMemberSales(memberId: string, limit: number): Promise<SaleLookup[]> {
     const res = checked(z.object({ sales: z.array(z.unknown()) }), await this.call<unknown>('ListMemberSales', { memberId, limit }), 'ListMemberSales');
     return res.sales.map((x) => lookupFromWire(x, 'ListMemberSales'));
+  }
+
+  async getTopUp(topUpId: string): Promise<TopUpLookup> {
+    return topUpFromWire(await this.call<unknown>('GetTopUp', { topUpId }), 'GetTopUp');
+  }
+
+  async listMemberTopUps(memberId: string, limit: number): Promise<TopUpLookup[]> {
+    const res = checked(z.object({ topUps: z.array(z.unknown()) }), await this.call<unknown>('ListMemberTopUps', { memberId, limit }), 'ListMemberTopUps');
+    return res.topUps.map((x) => topUpFromWire(x, 'ListMemberTopUps'));
   }
 
   requestSync(): void {

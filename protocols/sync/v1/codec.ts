@@ -718,7 +718,7 @@ export function changeToWire(c: SyncChange): Record<string, unknown> {
 // terminal or store). The Sale and Refund messages are the outbox event's, so these reuse the
 // event codecs: a document reads back exactly as its terminal pushed it.
 
-function bodyOnly(what: 'sale' | 'refund', wire: unknown, terminalId: string): EventBody {
+function bodyOnly(what: 'sale' | 'refund' | 'topUp' | 'topUpRefund', wire: unknown, terminalId: string): EventBody {
   if (wire === null || typeof wire !== 'object') throw new WireValidationError(`invalid ${what}: (root): is required`);
   try {
     return eventFromWire({ seq: '1', id: what, occurredAt: '0', [what]: wire, transfers: [] }, terminalId).body;
@@ -757,14 +757,17 @@ export interface SaleLookup {
   sale: SaleDocument;
   terminalId: string;
   refunds: RefundDocument[];
+  /** The selling store's name at HQ; absent or '' when HQ has none. */
+  storeName?: string;
 }
 
 /** GetSaleResponse (and each entry of ListMemberSalesResponse). */
 export function saleLookupToWire(l: SaleLookup): Record<string, unknown> {
-  return { sale: saleToWire(l.sale), terminalId: l.terminalId, refunds: l.refunds.map(refundToWire) };
+  return { sale: saleToWire(l.sale), terminalId: l.terminalId, refunds: l.refunds.map(refundToWire), storeName: l.storeName ?? '' };
 }
 
-const saleLookupSchema = z.object({ sale: z.unknown(), terminalId: id, refunds: z.array(z.unknown()).max(SYNC_LIMITS.linesPerSale) });
+const storeNameField = z.string().max(200).optional().transform((n) => n ?? '');
+const saleLookupSchema = z.object({ sale: z.unknown(), terminalId: id, refunds: z.array(z.unknown()).max(SYNC_LIMITS.linesPerSale), storeName: storeNameField });
 
 /** GetSaleResponse off the wire, validated; every refund must be of the sale. */
 export function saleLookupFromWire(wire: unknown): SaleLookup {
@@ -774,5 +777,43 @@ export function saleLookupFromWire(wire: unknown): SaleLookup {
   for (const refund of refunds) {
     if (refund.saleId !== sale.id) throw new WireValidationError(`invalid sale lookup: refund ${refund.id} is of sale ${refund.saleId}, not ${sale.id}`);
   }
-  return { sale, terminalId: r.terminalId, refunds };
+  return { sale, terminalId: r.terminalId, refunds, ...(r.storeName ? { storeName: r.storeName } : {}) };
+}
+
+/** A top-up as HQ holds it (GetTopUp, ListMemberTopUps): the document, its terminal, its store's name, its refund if any. */
+export interface TopUpLookup {
+  topUp: TopUpDocument;
+  terminalId: string;
+  /** '' when HQ has no name for the store. */
+  storeName: string;
+  /** The refund HQ applied; its hold ids are not carried (null). */
+  refund: TopUpRefundDocument | null;
+}
+
+/** TopUpLookup onto the wire. */
+export function topUpLookupToWire(l: TopUpLookup): Record<string, unknown> {
+  const event = (body: EventBody) => eventToWire({ seq: 1, id: 'lookup', occurredAt: 0, body, transfers: [] });
+  return {
+    topUp: event({ type: 'top_up', topUp: l.topUp }).topUp,
+    terminalId: l.terminalId,
+    storeName: l.storeName,
+    ...(l.refund ? { refund: event({ type: 'top_up_refund', topUpRefund: l.refund }).topUpRefund } : {}),
+  };
+}
+
+const topUpLookupSchema = z.object({ topUp: z.unknown(), terminalId: id, storeName: storeNameField, refund: z.unknown().nullish() });
+
+/** TopUpLookup off the wire, validated; a refund must be of the top-up. */
+export function topUpLookupFromWire(wire: unknown): TopUpLookup {
+  const r = parseOrThrow(topUpLookupSchema, wire, 'top-up lookup');
+  const body = bodyOnly('topUp', r.topUp, r.terminalId);
+  if (body.type !== 'top_up') throw new WireValidationError('invalid top-up lookup: not a top-up');
+  let refund: TopUpRefundDocument | null = null;
+  if (r.refund != null) {
+    const rb = bodyOnly('topUpRefund', r.refund, '');
+    if (rb.type !== 'top_up_refund') throw new WireValidationError('invalid top-up lookup: refund is not a top-up refund');
+    if (rb.topUpRefund.topUpId !== body.topUp.id) throw new WireValidationError(`invalid top-up lookup: refund ${rb.topUpRefund.id} is of top-up ${rb.topUpRefund.topUpId}, not ${body.topUp.id}`);
+    refund = rb.topUpRefund;
+  }
+  return { topUp: body.topUp, terminalId: r.terminalId, storeName: r.storeName, refund };
 }
