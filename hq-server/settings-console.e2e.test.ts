@@ -147,6 +147,22 @@ describe.skipIf(!existsSync(CHROMIUM))('HQ console: chain settings', () => {
     ]);
   });
 
+  it('shows why HQ refuses a scale label layout that does not add up to an EAN-13, and keeps the layouts', async () => {
+    const before = await restSetting('scaleLabelLayouts');
+    const changes = await settingChanges();
+    await save(admin, 'scaleLabelLayouts', { 'scaleLabelLayouts.1.itemDigits': '5' });
+    await expect.poll(() => statusOf(admin, 'scaleLabelLayouts'), { timeout: 10_000 }).toContain('VALIDATION_FAILED');
+    expect(await statusOf(admin, 'scaleLabelLayouts')).toContain('not 13');
+    expect(await restSetting('scaleLabelLayouts')).toEqual(before);
+    expect(await settingChanges()).toBe(changes);
+    await save(admin, 'scaleLabelLayouts', { 'scaleLabelLayouts.1.prefixes': '20, 21', 'scaleLabelLayouts.1.itemDigits': '5' });
+    await expect.poll(() => statusOf(admin, 'scaleLabelLayouts'), { timeout: 10_000 }).toContain('Saved');
+    expect(await restSetting('scaleLabelLayouts')).toEqual([
+      { prefixes: ['28'], itemDigits: 5, value: 'weight', valueDigits: 4, valueCheckDigit: true },
+      { prefixes: ['20', '21'], itemDigits: 5, value: 'price', valueDigits: 5, valueCheckDigit: false },
+    ]);
+  });
+
   it('finance (setting.read, no setting.write) sees the values read-only and HQ refuses a change', async () => {
     const finance = await signedInPage('finance');
     expect(await finance.isVisible('#settings-read-only')).toBe(true);

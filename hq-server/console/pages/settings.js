@@ -93,13 +93,21 @@ const enumKind = (options) => ({
   },
 });
 
-/** A list of texts, one per line (or comma-separated). */
-const textsKind = () => ({
+/** A list of texts, one per line (or comma-separated); `inline`: one comma-separated input. */
+const textsKind = ({ inline = false } = {}) => ({
   show: (v) => (v.length ? v.join(', ') : '无 none'),
   edit(v, _label, name) {
-    const area = el('textarea', { name, rows: 3, cols: 30 });
-    area.value = v.join('\n');
-    return { node: area, read: () => area.value.split(/[\n,]/).map((s) => s.trim()).filter(Boolean) };
+    const input = inline ? el('input', { name, size: 10 }) : el('textarea', { name, rows: 3, cols: 30 });
+    input.value = v.join(inline ? ', ' : '\n');
+    return { node: input, read: () => input.value.split(/[\n,]/).map((s) => s.trim()).filter(Boolean) };
+  },
+});
+
+const yesNoKind = () => ({
+  show: (v) => (v ? '有 yes' : '无 no'),
+  edit(v, _label, name) {
+    const box = el('input', { type: 'checkbox', name, checked: Boolean(v) });
+    return { node: box, read: () => box.checked };
   },
 });
 
@@ -276,6 +284,15 @@ export const SETTINGS = [
       ['bonusFundedBy', '赠送金承担 Bonus funded by', enumKind([['chain', '总部 the chain'], ['issuing_store', '发放门店 the issuing store']])],
       ['franchiseServiceFeeRate', '服务费率 Service fee rate', decimalKind({ rate: true })],
     ])],
+  ['scaleLabelLayouts', '秤码格式 Scale label layouts',
+    '电子秤打印的条码格式，按顺序尝试（第一个前缀匹配的格式读取）；终端的 devices.json 另有配置时以其为准；为空则不识别秤码。 How the chain’s scales print labels, tried in order (the first layout whose prefix a code starts with reads it); a till whose devices.json sets its own uses those; empty: no code is read as a scale label.',
+    listKind(objectKind([
+      ['value', '内容 Value', enumKind([['weight', '重量 weight (g)'], ['price', '金额 price (fen)']])],
+      ['prefixes', '前缀 Prefixes', textsKind({ inline: true })],
+      ['itemDigits', '商品码位数 Item digits', intKind({ min: 1, max: 8 })],
+      ['valueDigits', '数值位数 Value digits', intKind({ min: 4, max: 5 })],
+      ['valueCheckDigit', '数值校验位 Value check digit', yesNoKind()],
+    ]), { value: 'price', prefixes: ['2'], itemDigits: 6, valueDigits: 5, valueCheckDigit: false }, { empty: '无 none: 不识别秤码 no scale labels' })],
 ];
 
 const canWrite = (op) => Boolean(op?.grants?.some((g) => g.permissions?.includes('setting.write')));
@@ -285,7 +302,7 @@ export async function render(root) {
   const readOnly = !canWrite(session.operator);
   const known = new Set(SETTINGS.map(([key]) => key));
   // A key HQ knows and this page does not describe yet is still listed, edited as JSON.
-  const all = [...SETTINGS, ...Object.keys(settings).filter((key) => !known.has(key)).map((key) => [key, key, '（说明待补）Edited as JSON; HQ checks the value.', jsonKind()])];
+  const all = [...SETTINGS.filter(([key]) => key in settings), ...Object.keys(settings).filter((key) => !known.has(key)).map((key) => [key, key, '（说明待补）Edited as JSON; HQ checks the value.', jsonKind()])];
   const rows = el('tbody');
   const box = section('连锁设置 Chain settings',
     el('p', { class: 'muted' }, '以下设置对全连锁所有区域和门店统一生效，只能在总部修改（需 setting.write 权限），每次修改记入审计日志并下发到各终端。 These settings apply to every region and store of the chain; they are changed at HQ only (setting.write), each change is audited and sent to the terminals. ',
