@@ -33,6 +33,7 @@ export interface LaneDevices {
 /**
  * The store's scale-label layouts, as its scanners are configured in devices.json: the checkout
  * reads a label number typed by hand with the same layouts the scanner reads a scanned one with.
+ * Empty when no scanner sets any: the checkout then uses the chain's scaleLabelLayouts setting.
  */
 export function scaleLabelLayouts(config: DevicesConfig): VariableMeasureLayout[] {
   return config.devices.flatMap((d) => (d.class === 'scanner' && d.variableMeasure !== undefined ? [d.variableMeasure].flat() : []));

@@ -129,7 +129,8 @@ export async function startTerminal(options: StartTerminalOptions): Promise<Runn
     const newId = () => uuidv7(clock);
     const holds = new HoldBook({ db, hq: sync, clock, newId, terminal, log });
     const context = { db, clock, newId, hq: sync, holds, terminal, timeZone: identity.timeZone, log };
-    // The lane's devices first: its scanners' scale-label layouts also read labels typed at the till.
+    // The lane's devices first: its scanners' scale-label layouts, when it sets any, also read labels
+    // typed at the till; without them the checkout reads labels with the chain's setting.
     const devicesFile = options.devicesFile ?? process.env.ONECARD_DEVICES;
     const laneDevices: LaneDevices | undefined =
       options.devices ??
