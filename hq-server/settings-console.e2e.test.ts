@@ -133,6 +133,18 @@ describe.skipIf(!existsSync(CHROMIUM))('HQ console: chain settings', () => {
     expect(await restSetting('pointsExpiry')).toEqual({ kind: 'rolling', months: 24 });
   });
 
+  it('sets a store points multiplier: the store is offered from the org tree and shown by name; the rest of the policy is kept', async () => {
+    const before = (await restSetting('pointsEarn')) as Record<string, unknown>;
+    await admin.click('button[data-edit=pointsEarn]');
+    await admin.click('form[data-setting-form=pointsEarn] button[data-add="pointsEarn.storeMultipliers"]');
+    expect(await admin.$$eval('#settings-stores option', (os) => os.map((o) => (o as HTMLOptionElement).value))).toContain('store-sh-01');
+    await save(admin, 'pointsEarn', { 'pointsEarn.storeMultipliers.0.key': 'store-sh-01', 'pointsEarn.storeMultipliers.0.value': '1.5' });
+    await expect.poll(() => statusOf(admin, 'pointsEarn'), { timeout: 10_000 }).toContain('Saved');
+    expect(await restSetting('pointsEarn')).toEqual({ ...before, storeMultipliers: { 'store-sh-01': '1.5' } });
+    expect(await valueOf(admin, 'pointsEarn')).toContain('store-sh-01 上海人民广场店');
+    expect(await admin.textContent('tr[data-setting=pointsEarn]')).toContain('Store multipliers are per store');
+  });
+
   it('refuses a level threshold without a code and keeps the thresholds', async () => {
     const changes = await settingChanges();
     await admin.click('button[data-edit=levelThresholds]');

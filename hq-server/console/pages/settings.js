@@ -23,7 +23,7 @@ function percent(fraction) {
 const moneyKind = () => ({
   show: (v) => money(v),
   edit(v, label, name) {
-    const input = el('input', { name, value: yuanText(v), inputmode: 'decimal', size: 12, placeholder: '0.00' });
+    const input = el('input', { name, 'aria-label': label, value: yuanText(v), inputmode: 'decimal', size: 12, placeholder: '0.00' });
     return {
       node: el('span', {}, '¥ ', input),
       read() {
@@ -38,7 +38,7 @@ const moneyKind = () => ({
 const intKind = ({ min = 0, max = Number.MAX_SAFE_INTEGER, unit = '', optional = false } = {}) => ({
   show: (v) => (v === undefined ? '—' : integer(v) + unit),
   edit(v, label, name) {
-    const input = el('input', { name, value: v ?? '', inputmode: 'numeric', size: 6 });
+    const input = el('input', { name, 'aria-label': label, value: v ?? '', inputmode: 'numeric', size: 6 });
     return {
       node: unit ? el('span', {}, input, unit) : input,
       read() {
@@ -57,7 +57,7 @@ const intKind = ({ min = 0, max = Number.MAX_SAFE_INTEGER, unit = '', optional =
 const decimalKind = ({ rate = false } = {}) => ({
   show: (v) => (rate ? `${v} (${percent(v)})` : `${v}`),
   edit(v, label, name) {
-    const input = el('input', { name, value: v ?? '', inputmode: 'decimal', size: 8 });
+    const input = el('input', { name, 'aria-label': label, value: v ?? '', inputmode: 'decimal', size: 8 });
     return {
       node: input,
       read() {
@@ -69,10 +69,11 @@ const decimalKind = ({ rate = false } = {}) => ({
   },
 });
 
-const textKind = ({ optional = false, pattern = null, hint = '' } = {}) => ({
-  show: (v) => v ?? '—',
+/** `list`: id of a <datalist> to suggest from; `names`: id → name, shown beside the value. */
+const textKind = ({ optional = false, pattern = null, hint = '', list = undefined, names = null } = {}) => ({
+  show: (v) => (v === undefined ? '—' : names?.has(v) ? `${v} ${names.get(v)}` : v),
   edit(v, label, name) {
-    const input = el('input', { name, value: v ?? '', size: 12, placeholder: hint });
+    const input = el('input', { name, 'aria-label': label, value: v ?? '', size: 12, placeholder: hint, list });
     return {
       node: input,
       read() {
@@ -87,8 +88,8 @@ const textKind = ({ optional = false, pattern = null, hint = '' } = {}) => ({
 
 const enumKind = (options) => ({
   show: (v) => (options.find(([value]) => value === v)?.[1] ?? String(v)),
-  edit(v, _label, name) {
-    const select = el('select', { name }, options.map(([value, text]) => el('option', { value, selected: value === v }, text)));
+  edit(v, label, name) {
+    const select = el('select', { name, 'aria-label': label }, options.map(([value, text]) => el('option', { value, selected: value === v }, text)));
     return { node: select, read: () => select.value };
   },
 });
@@ -96,8 +97,8 @@ const enumKind = (options) => ({
 /** A list of texts, one per line (or comma-separated); `inline`: one comma-separated input. */
 const textsKind = ({ inline = false } = {}) => ({
   show: (v) => (v.length ? v.join(', ') : '无 none'),
-  edit(v, _label, name) {
-    const input = inline ? el('input', { name, size: 10 }) : el('textarea', { name, rows: 3, cols: 30 });
+  edit(v, label, name) {
+    const input = inline ? el('input', { name, 'aria-label': label, size: 10 }) : el('textarea', { name, 'aria-label': label, rows: 3, cols: 30 });
     input.value = v.join(inline ? ', ' : '\n');
     return { node: input, read: () => input.value.split(/[\n,]/).map((s) => s.trim()).filter(Boolean) };
   },
@@ -105,7 +106,7 @@ const textsKind = ({ inline = false } = {}) => ({
 
 const yesNoKind = () => ({
   show: (v) => (v ? '有 yes' : '无 no'),
-  edit(v, _label, name) {
+  edit(v, label, name) {
     const box = el('input', { type: 'checkbox', name, checked: Boolean(v) });
     return { node: box, read: () => box.checked };
   },
@@ -114,7 +115,7 @@ const yesNoKind = () => ({
 /** `lines`: one field per line (for objects holding lists). */
 const objectKind = (fields, { lines = false } = {}) => ({
   show: (v) => fields.filter(([key]) => v[key] !== undefined).map(([key, label, kind]) => `${label}: ${kind.show(v[key])}`).join(lines ? '\n' : ' · '),
-  edit(v, _label, name) {
+  edit(v, label, name) {
     const editors = fields.map(([key, label, kind]) => [key, label, kind.edit(v[key], label, `${name}.${key}`)]);
     return {
       node: el('span', { class: 'setting-fields' }, editors.map(([, label, e]) => el('label', { style: 'display: inline-block; margin: 2px 12px 2px 0' }, label, ' ', e.node))),
@@ -164,8 +165,8 @@ const listKind = (of, blank, { empty = '无 none' } = {}) => ({
 });
 
 /** An object of key → value (e.g. store id → multiplier), edited as rows. */
-const recordKind = (keyLabel, valueLabel, of, blank) => {
-  const rows = listKind(objectKind([['key', keyLabel, textKind()], ['value', valueLabel, of]]), { key: '', value: blank });
+const recordKind = (keyKind, keyLabel, valueLabel, of, blank) => {
+  const rows = listKind(objectKind([['key', keyLabel, keyKind], ['value', valueLabel, of]]), { key: '', value: blank });
   return {
     show: (v) => rows.show(Object.entries(v).map(([key, value]) => ({ key, value }))),
     edit(v, label, name) {
@@ -206,7 +207,7 @@ const unionKind = (variants) => ({
 const jsonKind = () => ({
   show: (v) => JSON.stringify(v),
   edit(v, label, name) {
-    const area = el('textarea', { name, rows: 4, cols: 60 });
+    const area = el('textarea', { name, 'aria-label': label, rows: 4, cols: 60 });
     area.value = JSON.stringify(v, null, 2);
     return {
       node: area,
@@ -217,9 +218,12 @@ const jsonKind = () => ({
   },
 });
 
+/** Store id → name, filled from /org/nodes when the page renders (store multipliers are keyed by store). */
+const storeNames = new Map();
+
 const ROUNDING = [['DOWN', '舍去 round down'], ['HALF_UP', '四舍五入 half up'], ['HALF_EVEN', '银行家舍入 half even'], ['UP', '进位 round up']];
 
-/** Every chain setting, in the order a finance clerk reads them: [key, title, description, kind]. */
+/** Every chain setting, in the order a finance clerk reads them: [key, title, description, kind, scope note]. */
 export const SETTINGS = [
   ['refundLimitMinor', '退款限额 Refund limit',
     '退款总额超过此金额，需要收银员或主管有 refund.above_limit 权限。 A refund whose total is above this needs refund.above_limit (the cashier’s or a supervisor’s).',
@@ -237,8 +241,8 @@ export const SETTINGS = [
     '每消费 1 元得多少积分，乘以门店、品类、日期和生日倍数；倍数 0 表示不积分。 Points per ¥1 of eligible spend, times store, category, day and birthday multipliers; a multiplier of 0 earns nothing.',
     objectKind([
       ['base', '基本 Base', objectKind([['pointsPerMajorUnit', '每元积分 Points per ¥1', decimalKind()], ['rounding', '取整 Rounding', enumKind(ROUNDING)]])],
-      ['storeMultipliers', '门店倍数 Store multipliers', recordKind('门店 Store id', '倍数 ×', decimalKind(), '2')],
-      ['categoryMultipliers', '品类倍数 Category multipliers', recordKind('品类 Category', '倍数 ×', decimalKind(), '2')],
+      ['storeMultipliers', '门店倍数 Store multipliers', recordKind(textKind({ list: 'settings-stores', names: storeNames }), '门店 Store', '倍数 ×', decimalKind(), '2')],
+      ['categoryMultipliers', '品类倍数 Category multipliers', recordKind(textKind(), '品类 Category', '倍数 ×', decimalKind(), '2')],
       ['excludedSkus', '不积分商品 Excluded SKUs', textsKind()],
       ['multiplierDays', '倍数日 Multiplier days', listKind(objectKind([
         ['weekday', '星期 Weekday (1=Mon … 7=Sun)', intKind({ min: 1, max: 7, optional: true })],
@@ -249,7 +253,7 @@ export const SETTINGS = [
         ['multiplier', '倍数 ×', decimalKind()],
         ['scope', '范围 During', enumKind([['day', '当天 the day'], ['week', '当周 its week'], ['month', '当月 its month']])],
       ]), { none: '无 none', on: '启用 on', blank: { multiplier: '2', scope: 'day' } })],
-    ], { lines: true })],
+    ], { lines: true }), '门店倍数按门店设置 Store multipliers are per store'],
   ['pointsTender', '积分抵现 Points as payment',
     '多少积分抵多少钱，以及一笔消费最多可用积分支付的比例（1 = 不限）。 How many points are worth how much, and the most of a sale points may pay (1 = no cap).',
     objectKind([
@@ -292,28 +296,44 @@ export const SETTINGS = [
       ['itemDigits', '商品码位数 Item digits', intKind({ min: 1, max: 8 })],
       ['valueDigits', '数值位数 Value digits', intKind({ min: 4, max: 5 })],
       ['valueCheckDigit', '数值校验位 Value check digit', yesNoKind()],
-    ]), { value: 'price', prefixes: ['2'], itemDigits: 6, valueDigits: 5, valueCheckDigit: false }, { empty: '无 none: 不识别秤码 no scale labels' })],
+    ]), { value: 'price', prefixes: ['2'], itemDigits: 6, valueDigits: 5, valueCheckDigit: false }, { empty: '无 none: 不识别秤码 no scale labels' }),
+    '终端 devices.json 可另设 A till’s devices.json may set its own'],
 ];
 
-const canWrite = (op) => Boolean(op?.grants?.some((g) => g.permissions?.includes('setting.write')));
+/** Why this operator cannot change settings, or null when HQ should take their change. */
+function readOnlyReason(op, rootId) {
+  const nodes = (op?.grants ?? []).filter((g) => g.permissions?.includes('setting.write')).map((g) => g.nodeId);
+  if (nodes.length === 0) return '只读 Read only: 您的角色没有 setting.write 权限，修改会被拒绝。 Your role does not allow setting.write; a change will be refused.';
+  // The root is known only when the operator may read it; otherwise HQ decides.
+  if (rootId && !nodes.includes(rootId)) return '只读 Read only: 连锁设置只能在总部修改，您的 setting.write 权限不在总部。 Chain settings are changed at HQ only; your setting.write is held below HQ.';
+  return null;
+}
 
 export async function render(root) {
-  let { settings, lastChanged = {} } = await api('GET', '/settings');
-  const readOnly = !canWrite(session.operator);
+  const [read, org] = await Promise.allSettled([api('GET', '/settings'), api('GET', '/org/nodes')]);
+  if (read.status === 'rejected') throw read.reason;
+  let { settings, lastChanged = {} } = read.value;
+  // Without org.read the page still works: store ids are shown without names.
+  const nodes = org.status === 'fulfilled' ? org.value.nodes : [];
+  const stores = nodes.filter((n) => n.kind === 'store');
+  storeNames.clear();
+  for (const n of stores) storeNames.set(n.id, n.name);
+  const reason = readOnlyReason(session.operator, nodes.find((n) => n.parentId === null)?.id);
   const known = new Set(SETTINGS.map(([key]) => key));
   // A key HQ knows and this page does not describe yet is still listed, edited as JSON.
   const all = [...SETTINGS.filter(([key]) => key in settings), ...Object.keys(settings).filter((key) => !known.has(key)).map((key) => [key, key, '（说明待补）Edited as JSON; HQ checks the value.', jsonKind()])];
   const rows = el('tbody');
   const box = section('连锁设置 Chain settings',
-    el('p', { class: 'muted' }, '以下设置对全连锁所有区域和门店统一生效，只能在总部修改（需 setting.write 权限），每次修改记入审计日志并下发到各终端。 These settings apply to every region and store of the chain; they are changed at HQ only (setting.write), each change is audited and sent to the terminals. ',
+    el('p', { class: 'muted' }, '以下设置对全连锁所有区域和门店统一生效（积分规则中的门店倍数除外），只能在总部修改（需 setting.write 权限），每次修改记入审计日志并下发到各终端。 These settings apply to every region and store of the chain (except the store multipliers in points earning); they are changed at HQ only (setting.write), each change is audited and sent to the terminals. ',
       el('a', { href: '#/audit?action=setting.changed' }, '修改记录 History')),
-    readOnly ? el('p', { class: 'error', id: 'settings-read-only' }, '只读 Read only: 您的角色没有 setting.write 权限，修改会被拒绝。 Your role does not allow setting.write; a change will be refused.') : null,
+    reason ? el('p', { class: 'error', id: 'settings-read-only' }, reason) : null,
+    el('datalist', { id: 'settings-stores' }, stores.map((n) => el('option', { value: n.id }, n.name))),
     el('table', { id: 'settings-table' },
       el('thead', {}, el('tr', {}, el('th', {}, '设置 Setting'), el('th', {}, '当前值 Current value'), el('th', {}, '范围 Scope'), el('th', {}, ''))),
       rows));
   root.append(box);
 
-  for (const [key, title, description, kind] of all) {
+  for (const [key, title, description, kind, scope] of all) {
     const valueCell = el('div', { class: 'setting-value', style: 'white-space: pre-line' }, kind.show(settings[key]));
     const changedLine = el('div', { class: 'muted', 'data-setting-changed': key });
     const showChanged = () => {
@@ -328,7 +348,7 @@ export async function render(root) {
       el('tr', { 'data-setting': key },
         el('td', {}, el('strong', {}, title), el('div', { class: 'muted' }, key), el('div', { class: 'muted' }, description)),
         el('td', {}, valueCell, changedLine),
-        el('td', { style: 'white-space: nowrap' }, '全连锁', el('br'), 'Chain-wide'),
+        el('td', {}, el('div', { style: 'white-space: nowrap' }, '全连锁', el('br'), 'Chain-wide'), scope ? el('div', { class: 'muted' }, scope) : null),
         el('td', {}, open)),
       editRow);
     open.addEventListener('click', () => {
