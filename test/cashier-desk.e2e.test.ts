@@ -17,6 +17,8 @@ import { signInTillWhenFed, tillCredentials } from '../terminal/testing-staff';
  * bytes) and a real HQ, with a second store's till selling to the same member: the desk lists
  * that purchase, and a card is replaced by tapping a blank card — the balance moves, the old card
  * is refused, the new one pays, and the slip decoded from the printer's ESC/POS bytes names both.
+ * Purchases and top-ups name their store; a top-up made in Hangzhou is given back here with the
+ * manager's PIN above the refund limit, and one already given back is refused.
  */
 
 const COLA = '6901028001014'; // ¥3.00
@@ -105,7 +107,8 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app: member desk history and car
     expect(await page.getAttribute(row, 'data-store')).toBe('store-hz-01');
     expect(await page.getAttribute(row, 'data-here')).toBe('false');
     const shown = await text(row);
-    expect(shown).toContain('其他门店 store-hz-01');
+    expect(shown).toContain('其他门店 杭州西湖店');
+    expect(shown).not.toContain('store-hz-01');
     expect(shown).toContain('¥3.00');
     // The member's cards, the one shown picked.
     expect(await page.getAttribute(`#desk-cards button[data-card="${ZHANG_WEI}"]`, 'data-status')).toBe('active');
@@ -217,6 +220,67 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app: member desk history and car
     await expect.poll(() => receipts().slice(printedBefore).some((r) => isSlip(r.lines)), { timeout: 15_000 }).toBe(true);
     expect(receipts().slice(printedBefore).find((r) => isSlip(r.lines))!.lines).toContain(`原充值单: ${topUpId}`);
     await page.keyboard.press('Escape');
+  });
+
+  it('a top-up made at the Hangzhou store is listed with its store name and given back here with the manager PIN above the limit; one already given back is refused', async () => {
+    // The cashier works the desk now: above the refund limit the store manager's PIN is needed.
+    const signIn = async (credential: { login: string; pin: string }) => {
+      await fetch(new URL('/api/session', terminal.uiUrl), { method: 'DELETE', headers: { authorization: `Bearer ${terminal.token}` } });
+      await call(terminal, 'POST', '/api/session', credential);
+      await page.reload();
+      await page.waitForSelector('#hq-status[data-state="online"]', { timeout: 15_000 });
+    };
+    await signIn(SH.cashier);
+    const before = (await call(terminal, 'GET', `/api/lane/members/${BLANK}`)).principalMinor as number;
+    const big = await call(hangzhou, 'POST', '/api/top-ups', { cardNo: BLANK, principalMinor: 60_000, tender: 'cash' });
+    const small = await call(hangzhou, 'POST', '/api/top-ups', { cardNo: BLANK, principalMinor: 1_000, tender: 'cash' });
+    await hangzhou.syncNow();
+    const listed = async () => (await call(terminal, 'GET', '/api/members/m-0001/top-ups')).topUps.map((x: { id: string }) => x.id);
+    await expect.poll(listed, { timeout: 20_000 }).toEqual(expect.arrayContaining([big.id, small.id]));
+    await expect.poll(async () => (await call(terminal, 'GET', `/api/lane/members/${BLANK}`)).principalMinor, { timeout: 20_000 }).toBe(before + 61_000);
+
+    await openDeskOn(BLANK);
+    const row = (id: string) => `#desk-top-ups-list li[data-top-up="${id}"]`;
+    await page.waitForSelector(row(big.id), { timeout: 10_000 });
+    expect(await page.getAttribute(row(big.id), 'data-here')).toBe('false');
+    expect(await page.getAttribute(row(big.id), 'data-refunded')).toBe('false');
+    const shown = await text(row(big.id));
+    expect(shown).toContain('杭州西湖店');
+    expect(shown).toContain('¥600.00');
+    expect(shown).toContain('¥50.00');
+    expect(await page.isVisible('#desk-top-ups-offline')).toBe(false);
+
+    // ¥600.00 back is above the ¥500.00 limit: the manager's PIN, then the slip.
+    const printedBefore = receipts().length;
+    await page.click(`${row(big.id)} button`);
+    await page.waitForSelector('#sup-login', { timeout: 10_000 });
+    await page.fill('#sup-login', SH.manager.login);
+    await page.fill('#sup-pin', SH.manager.pin);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => text('#message'), { timeout: 15_000 }).toContain('充值已退');
+    const isSlip = (lines: string[]) => lines.includes('充值退款');
+    await expect.poll(() => receipts().slice(printedBefore).some((r) => isSlip(r.lines)), { timeout: 15_000 }).toBe(true);
+    expect(receipts().slice(printedBefore).find((r) => isSlip(r.lines))!.lines).toContain(`原充值单: ${big.id}`);
+    expect((await call(terminal, 'GET', `/api/lane/members/${BLANK}`)).principalMinor).toBe(before + 1_000);
+    const overrides = (await call(terminal, 'GET', '/api/override')).overrides as Array<{ action: string; approvedBy: string }>;
+    expect(overrides.at(-1)).toMatchObject({ action: 'refund_above_limit' });
+
+    // The desk again: given back. Meanwhile Hangzhou gives back the small one itself; this desk still offers it.
+    await page.keyboard.press('Escape');
+    await openDeskOn(BLANK);
+    await expect.poll(() => page.getAttribute(row(big.id), 'data-refunded'), { timeout: 10_000 }).toBe('true');
+    expect(await page.isVisible(`${row(big.id)} button`)).toBe(false);
+    await page.waitForSelector(`${row(small.id)} button`, { timeout: 10_000 });
+    await call(hangzhou, 'POST', `/api/top-ups/${small.id}/refund`, {});
+    await hangzhou.syncNow();
+    await expect.poll(async () => (await call(terminal, 'GET', `/api/lane/members/${BLANK}`)).principalMinor, { timeout: 20_000 }).toBe(before);
+    await page.click(`${row(small.id)} button`);
+    await expect.poll(() => text('#message'), { timeout: 15_000 }).toContain('这笔充值已经退过');
+    expect(await text('#message')).toContain('CONFLICT');
+    await expect.poll(() => page.getAttribute(row(small.id), 'data-refunded'), { timeout: 10_000 }).toBe('true');
+    expect((await call(terminal, 'GET', `/api/lane/members/${BLANK}`)).principalMinor).toBe(before);
+    await page.keyboard.press('Escape');
+    await signIn(SH.manager);
   });
 
   it('a scale label typed into the code field sells as the scan does; a mistyped one is refused and nothing changes', async () => {

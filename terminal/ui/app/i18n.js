@@ -37,6 +37,7 @@ const zh = {
   desk: '会员服务', bonusRules: '充值赠送', topUpTier: '充', topUpAmount: '充值金额', freeze: '冻结', reportLost: '挂失', topUpDone: '充值成功',
   replaceCard: '换卡', oldCard: '原卡', newCardNo: '新卡卡号', reasonLabel: '原因', cardReplaced: '已换卡', transferBalance: '余额转移', transferTo: '转入卡号', transferAll: '不填则全部转出', balanceMoved: '余额已转移', refundTopUp: '退充值', topUpRefunded: '充值已退',
   history: '最近消费', noHistory: '没有消费记录', thisTerminal: '本机', otherStore: '其他门店', locale: 'zh-CN',
+  recentTopUps: '最近充值', noTopUps: '没有充值记录', topUpsThisTillOnly: '总部离线：只能列出本机的充值，其他收银机和门店的充值联网后才能查到和退还', topUpAlreadyRefunded: '这笔充值已经退过，不能再退',
   cardStatus_active: '正常', cardStatus_frozen: '冻结', cardStatus_lost: '挂失', cardStatus_expired: '过期', cardStatus_replaced: '已换卡',
   err: {
     UNKNOWN_BARCODE: '没有这个条码的商品', UNKNOWN_PLU: '没有这个 PLU 的商品', BAD_CHECK_DIGIT: '条码校验位不对，请重扫', UNKNOWN_CARD: '不认识这张卡', CARD_FROZEN: '卡已冻结', CARD_LOST: '卡已挂失', CARD_EXPIRED: '卡已过期',
@@ -83,6 +84,7 @@ const en = {
   desk: 'Member desk', bonusRules: 'Top-up bonus', topUpTier: 'top up', topUpAmount: 'Top-up amount', freeze: 'Freeze', reportLost: 'Report lost', topUpDone: 'Topped up',
   replaceCard: 'Replace card', oldCard: 'Old card', newCardNo: 'New card number', reasonLabel: 'Reason', cardReplaced: 'Card replaced', transferBalance: 'Move balance', transferTo: 'To card', transferAll: 'empty: move all of it', balanceMoved: 'Balance moved', refundTopUp: 'Refund top-up', topUpRefunded: 'Top-up refunded',
   history: 'Recent purchases', noHistory: 'No purchases yet', thisTerminal: 'this till', otherStore: 'other store', locale: 'en',
+  recentTopUps: 'Recent top-ups', noTopUps: 'No top-ups yet', topUpsThisTillOnly: "HQ is offline: only this till's top-ups can be listed; those made at other tills and stores can be listed and given back once HQ is reached", topUpAlreadyRefunded: 'This top-up was already given back; it cannot be given back again',
   cardStatus_active: 'active', cardStatus_frozen: 'frozen', cardStatus_lost: 'lost', cardStatus_expired: 'expired', cardStatus_replaced: 'replaced',
   err: {
     UNKNOWN_BARCODE: 'No product with this barcode', UNKNOWN_PLU: 'No product with this PLU', BAD_CHECK_DIGIT: 'Wrong check digit: scan again', UNKNOWN_CARD: 'Unknown card', CARD_FROZEN: 'Card frozen', CARD_LOST: 'Card reported lost', CARD_EXPIRED: 'Card expired',
