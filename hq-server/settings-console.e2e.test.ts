@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHAIN_SETTING_KEYS } from '../core/settings';
@@ -9,10 +11,12 @@ import { startTestHq } from './testing/hq';
  * The console's settings page in Debian's Chromium against a real HQ: every chain setting is
  * listed in yuan with what it does; an admin (setting.write) changes the refund limit to ¥800.00
  * and REST reads it back, audited; a typed "12.345" is refused before anything is sent; finance
- * (setting.read only) is refused by HQ and nothing changes.
+ * (setting.read only) is refused by HQ and nothing changes. With ONECARD_SCREENSHOTS=1 it also
+ * saves the page under docs/screenshots/.
  */
 
 const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOTS = process.env.ONECARD_SCREENSHOTS === '1' ? join(import.meta.dirname, '..', 'docs', 'screenshots') : null;
 
 describe.skipIf(!existsSync(CHROMIUM))('HQ console: chain settings', () => {
   let hq: Awaited<ReturnType<typeof startTestHq>>;
@@ -106,6 +110,10 @@ describe.skipIf(!existsSync(CHROMIUM))('HQ console: chain settings', () => {
     expect(Object.keys(all.lastChanged)).toEqual(['refundLimitMinor']);
     expect(all.lastChanged.refundLimitMinor).toMatchObject({ operatorId: 'op-admin', operatorName: '系统管理员' });
     expect(await admin.textContent('[data-setting-changed=refundLimitMinor]')).toContain('系统管理员');
+    if (SCREENSHOTS) {
+      await mkdir(SCREENSHOTS, { recursive: true });
+      await admin.screenshot({ path: join(SCREENSHOTS, 'settings.png'), fullPage: true });
+    }
   });
 
   it('edits settings with rows, an off switch and a choice of shapes: top-up tiers, the card PIN threshold, points expiry', async () => {
