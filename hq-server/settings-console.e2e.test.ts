@@ -78,7 +78,7 @@ describe.skipIf(!existsSync(CHROMIUM))('HQ console: chain settings', () => {
     expect(await admin.textContent('tr[data-setting=refundLimitMinor]')).toContain('A refund whose total is above this needs refund.above_limit');
     expect(await admin.textContent('tr[data-setting=refundLimitMinor]')).toContain('Chain-wide');
     expect(await admin.isVisible('#settings-read-only')).toBe(false);
-    expect(await admin.textContent('[data-setting-changed=refundLimitMinor]')).toContain('Default');
+    expect(await admin.textContent('[data-setting-changed=refundLimitMinor]')).toContain('Unchanged since the chain was set up');
   });
 
   it('refuses "12.345", a negative and an empty amount with a clear message, and sends nothing', async () => {

@@ -2,7 +2,8 @@
 // it does in Chinese and English, and an editor. Saving is PUT /settings/{key}, which checks
 // setting.write at HQ, validates the value and writes the audit log; this page checks what it can
 // first (yuan with at most 2 decimals, whole numbers, rates) and sends nothing while a field is wrong.
-// Settings are chain-wide: one row per key, the same for every region and store.
+// Settings are chain-wide, one value per key for every region and store; the only per-store values
+// sit inside a setting (the store points multipliers), so that is where a store is chosen.
 import { api, integer, money, session, time } from '../api.js';
 import { el, errorBox, section } from '../dom.js';
 import { parseYuan, yuanText } from '../yuan.js';
@@ -332,15 +333,18 @@ export async function render(root) {
       el('thead', {}, el('tr', {}, el('th', {}, '设置 Setting'), el('th', {}, '当前值 Current value'), el('th', {}, '范围 Scope'), el('th', {}, ''))),
       rows));
   root.append(box);
+  /** Re-shows each row from `settings` and `lastChanged`, after a save reads them again. */
+  const refreshers = [];
 
   for (const [key, title, description, kind, scope] of all) {
     const valueCell = el('div', { class: 'setting-value', style: 'white-space: pre-line' }, kind.show(settings[key]));
     const changedLine = el('div', { class: 'muted', 'data-setting-changed': key });
     const showChanged = () => {
       const c = lastChanged[key];
-      changedLine.textContent = c ? `上次修改 Last changed ${time(Date.parse(c.at))} · ${c.operatorName ?? c.operatorId}` : '默认值 Default since the chain was set up';
+      changedLine.textContent = c ? `上次修改 Last changed ${time(Date.parse(c.at))} · ${c.operatorName ?? c.operatorId}` : '未修改 Unchanged since the chain was set up';
     };
     showChanged();
+    refreshers.push(() => { valueCell.textContent = kind.show(settings[key]); showChanged(); });
     const status = el('div', { 'data-setting-status': key, role: 'status' });
     const editRow = el('tr', { hidden: true, 'data-setting-editor': key });
     const open = el('button', { type: 'button', class: 'secondary', 'data-edit': key }, '修改 Edit');
@@ -373,8 +377,7 @@ export async function render(root) {
           await api('PUT', `/settings/${encodeURIComponent(key)}`, { value });
           // Show what HQ now holds, read back, not what was typed.
           ({ settings, lastChanged = {} } = await api('GET', '/settings'));
-          valueCell.textContent = kind.show(settings[key]);
-          showChanged();
+          for (const refresh of refreshers) refresh();
           status.replaceChildren(el('p', { class: 'ok' }, `已保存 Saved: ${kind.show(settings[key])}`));
         } catch (e) {
           status.replaceChildren(errorBox(new Error(`未保存 Not saved — ${e.message}`)));
