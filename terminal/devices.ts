@@ -151,6 +151,16 @@ export class StoreLane {
     return this.payments;
   }
 
+  /**
+   * Columns of this lane's paper: the receipt printer's `widthChars` in devices.json (32 on a
+   * 58 mm roll), 48 (80 mm) when no printer is configured. Receipts are laid out at this width,
+   * because the printer wraps a longer line wherever it runs out.
+   */
+  get receiptWidth(): number {
+    const entry = this.devices.config.devices.find((d) => d.class === 'receipt-printer');
+    return entry?.class === 'receipt-printer' ? entry.widthChars : 48;
+  }
+
   /** Prints now or queues (never loses the receipt); the outcome also goes out as an event. */
   async print(receipt: Receipt): Promise<PrintOutcome> {
     const printer = this.first<ReceiptPrinter>('receipt-printer');

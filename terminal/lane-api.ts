@@ -302,6 +302,11 @@ export class CashierLane {
     }
   }
 
+  /** Receipts are laid out at the lane printer's paper width (the builders' 48 without a lane). */
+  private get paper(): { widthChars?: number } {
+    return this.o.lane ? { widthChars: this.o.lane.receiptWidth } : {};
+  }
+
   /** Completes a paid sale, prints its receipt (queued if the printer cannot), and opens the drawer for cash. */
   async finish(saleId: string): Promise<{ sale: SaleView; drawerOpened: boolean }> {
     const sale = this.o.checkout.complete(saleId);
@@ -311,7 +316,7 @@ export class CashierLane {
       // The drawer first and on its own: cash must go in even when the receipt cannot print.
       if (sale.tenders.some((t) => t.kind === 'cash')) drawerOpened = await this.o.lane.openDrawer();
       const offline = this.o.link().hq === 'offline';
-      const receipt = saleReceipt(sale, { ...this.o.store, language: this.o.language }, { offline });
+      const receipt = saleReceipt(sale, { ...this.o.store, language: this.o.language }, { offline, ...this.paper });
       void this.o.lane.print(receipt).catch((err: unknown) => this.o.log(`receipt ${sale.id}: ${(err as Error).message}`));
     }
     this.publishSale(sale);
@@ -323,7 +328,7 @@ export class CashierLane {
     const sale = this.o.checkout.getSale(saleId);
     if (sale.status !== 'completed') throw new DomainError('SALE_NOT_OPEN', 'only a completed sale has a receipt to reprint', { saleId });
     if (!this.o.lane) throw new DomainError('NOT_FOUND', 'this terminal has no receipt printer');
-    const base = saleReceipt(sale, { ...this.o.store, language: this.o.language });
+    const base = saleReceipt(sale, { ...this.o.store, language: this.o.language }, this.paper);
     const copy = { ...base, id: `${sale.id}/copy-${Date.now()}`, lines: [{ text: this.o.language === 'zh-CN' ? '*** 补打 COPY ***' : '*** COPY ***', align: 'center' as const, bold: true }, ...base.lines] };
     const r = await this.o.lane.print(copy);
     return r.status === 'printed' ? { status: 'printed' } : { status: 'queued', message: r.message };
@@ -466,7 +471,7 @@ export class CashierLane {
       if (this.o.lane) {
         if (b.tender === 'cash') drawerOpened = await this.o.lane.openDrawer();
         const name = this.o.checkout.cardInfo(r.cardNo).member.name;
-        const slip = topUpReceipt({ ...r, memberName: name, tender: b.tender, at: Date.now() }, { ...this.o.store, language: this.o.language });
+        const slip = topUpReceipt({ ...r, memberName: name, tender: b.tender, at: Date.now() }, { ...this.o.store, language: this.o.language }, this.paper);
         void this.o.lane.print(slip).catch((err: unknown) => this.o.log(`top-up slip ${r.id}: ${(err as Error).message}`));
       }
       const f = (n: number) => formatMajor(n, this.o.store.currency);
@@ -497,7 +502,7 @@ export class CashierLane {
       if (!this.o.lane) throw new DomainError('NOT_FOUND', 'this terminal has no receipt printer');
       const report = JSON.parse(row.z_report) as ShiftReport;
       const op = stmt(this.o.db, 'SELECT name FROM operators WHERE id = ?').get(report.operatorId) as { name: string } | undefined;
-      const r = await this.o.lane.print(shiftReportReceipt(report, { ...this.o.store, language: this.o.language }, { ...(op ? { operatorName: op.name } : {}) }));
+      const r = await this.o.lane.print(shiftReportReceipt(report, { ...this.o.store, language: this.o.language }, { ...this.paper, ...(op ? { operatorName: op.name } : {}) }));
       res.json(r.status === 'printed' ? { status: 'printed' } : { status: 'queued', message: r.message });
     }));
     app.post('/api/lane/drawer', wrap(async (req, res) => {

@@ -56,6 +56,11 @@ export class SlipPrinter {
     return { ...this.o.store, language: this.o.language };
   }
 
+  /** Slips are laid out at the lane printer's paper width (the builders' 48 without a lane). */
+  private get paper(): { widthChars?: number } {
+    return this.o.lane ? { widthChars: this.o.lane.receiptWidth } : {};
+  }
+
   private now(): number {
     return this.o.clock?.() ?? Date.now();
   }
@@ -116,7 +121,7 @@ export class SlipPrinter {
       ? (stmt(this.o.db, 'SELECT m.name, c.card_no AS cardNo FROM cards c JOIN members m ON m.id = c.member_id WHERE c.id = ?').get(cardId) as { name: string; cardNo: string } | undefined)
       : undefined;
     const ctx = this.context(refund.cashierId, refund.completedAt);
-    return refundReceipt({ refund, lineNames: names, ...(member ? { member } : {}) }, ctx, this.storeForSlip);
+    return refundReceipt({ refund, lineNames: names, ...(member ? { member } : {}) }, ctx, this.storeForSlip, this.paper);
   }
 
   topUpRefundSlip(id: string): Receipt {
@@ -124,12 +129,12 @@ export class SlipPrinter {
     const card = stmt(this.o.db, 'SELECT c.card_no AS cardNo, m.name FROM cards c JOIN members m ON m.id = c.member_id WHERE c.id = ?').get(refund.cardId) as { cardNo: string; name: string } | undefined;
     // Top-up refunds record no cashier: the operator signed in now is the one at the desk.
     const ctx = this.context(undefined, refund.completedAt);
-    return topUpRefundReceipt({ refund, memberName: card?.name ?? '', cardNo: card?.cardNo ?? refund.cardId }, ctx, this.storeForSlip);
+    return topUpRefundReceipt({ refund, memberName: card?.name ?? '', cardNo: card?.cardNo ?? refund.cardId }, ctx, this.storeForSlip, this.paper);
   }
 
   dayCloseSlip(id: string): Receipt {
     const d = this.document<DayCloseDocument>('day_close', 'dayClose', id);
-    return dayCloseReceipt(d, this.context(undefined, d.closedAt), this.storeForSlip);
+    return dayCloseReceipt(d, this.context(undefined, d.closedAt), this.storeForSlip, this.paper);
   }
 
   cardSlip(no: string, b: z.output<typeof cardSlipBody>): Receipt {
@@ -159,6 +164,7 @@ export class SlipPrinter {
       },
       this.context(undefined, at),
       this.storeForSlip,
+      this.paper,
     );
   }
 
@@ -181,6 +187,7 @@ export class SlipPrinter {
       },
       this.context(undefined, at),
       this.storeForSlip,
+      this.paper,
     );
   }
 
