@@ -7,9 +7,12 @@ import { StoreLane } from './devices';
 import { EventsStream } from './events-stream';
 import { CashierLane } from './lane-api';
 import { SlipPrinter } from './slips-api';
+import { closeServer, createLocalApi, listenLocalApi } from './local-api';
+import type { TillStaff } from './staff-api';
 import { openTestTerminal, type TestTerminal } from './testing';
+import { jsonCaller } from './testing-http';
 import { bytesWide, offPaper } from './testing-printer';
-import { testStaff } from './testing-staff';
+import { pinOf, seedTillOperators, testStaff, TILL_CASHIER } from './testing-staff';
 
 const MILK = '6907028100122'; // 纯牛奶 250ml×12 ¥59.90
 const LATTE = '6906430001232'; // 瓶装拿铁咖啡 268ml ¥8.00
@@ -29,10 +32,13 @@ interface Lane {
   lane: StoreLane;
   cashier: CashierLane;
   slips: SlipPrinter;
+  staff: TillStaff;
 }
 
 async function openLane(widthChars?: number): Promise<Lane> {
   const t = openTestTerminal(demoChain);
+  await seedTillOperators(t.db);
+  const staff = testStaff(t);
   const sim = new VirtualDevices(chainKey, { paymentResponse_ms: 1000 });
   const config = widthChars === undefined ? sim.config : withPrinterWidth(sim.config, widthChars);
   const lane = new StoreLane({ config, factory: createDeviceFactory({ simulators: sim.transports, chainKey }), panel: sim }, t.db);
@@ -45,12 +51,12 @@ async function openLane(widthChars?: number): Promise<Lane> {
     language: 'zh-CN',
     link: () => ({ hq: 'offline', lastContactAt: null }),
     log: () => {},
-    staff: testStaff(t),
+    staff,
   });
   const slips = new SlipPrinter({ db: t.db, lane, store, language: 'zh-CN', clock: () => t.clock.now() });
   cashier.start();
   await lane.start();
-  return { t, sim, lane, cashier, slips };
+  return { t, sim, lane, cashier, slips, staff };
 }
 
 async function closeLane(l: Lane): Promise<void> {
@@ -143,6 +149,36 @@ describe('receipts at the lane printer’s paper width', () => {
       expect(whole).toContain('退货单');
       expect(offPaper(whole, 32)).toEqual([]);
       expect(new Set(amounts(whole).map(bytesWide))).toEqual(new Set([32]));
+    });
+
+    it('the top-up slip and the Z report, printed through the lane’s routes, fit 32 columns too', async () => {
+      const token = 't'.repeat(64);
+      const { t, staff, cashier } = l;
+      const api = createLocalApi({ checkout: t.checkout, services: t.services, db: t.db, terminal: t.terminal, token, link: () => ({ hq: 'offline', lastContactAt: null }), log: () => {}, cashierApp: cashier, staff });
+      const { server, url } = await listenLocalApi(api, '127.0.0.1', 0);
+      try {
+        const call = jsonCaller(() => url, () => token);
+        expect((await call('POST', '/api/session', pinOf(TILL_CASHIER))).status).toBe(201);
+        expect((await call('POST', '/api/shift/open', { floatMinor: 20_000 })).status).toBe(201);
+        let from = l.sim.printer.receipts().length;
+        const topUp = await call('POST', '/api/lane/top-ups', { cardNo: GOLD_CARD, principalMinor: 50_000, tender: 'cash' });
+        expect(topUp.status).toBe(201);
+        const slip = await printedFrom(l, from, (r) => r.qrCodes.includes(topUp.json.id));
+        expect(offPaper(slip.lines, 32)).toEqual([]);
+        expect(slip.lines.some((line) => /^充值金额 +￥500\.00$/.test(line))).toBe(true);
+        expect(new Set(amounts(slip.lines).map(bytesWide))).toEqual(new Set([32]));
+
+        const closed = await call('POST', '/api/shift/close', { countedCashMinor: 70_000 });
+        expect(closed.status).toBe(200);
+        from = l.sim.printer.receipts().length;
+        expect((await call('POST', `/api/lane/shifts/${closed.json.shiftId}/print-z`)).json).toEqual({ status: 'printed' });
+        const z = await printedFrom(l, from, (r) => r.lines.includes('Z 报表（交班）'));
+        expect(offPaper(z.lines, 32)).toEqual([]);
+        expect(amounts(z.lines).length).toBeGreaterThanOrEqual(3);
+        expect(new Set(amounts(z.lines).map(bytesWide))).toEqual(new Set([32]));
+      } finally {
+        await closeServer(server);
+      }
     });
   });
 
