@@ -22,7 +22,7 @@ import { stmt, type TerminalDb } from './db';
 import type { HqLink } from './hq-link';
 import { HoldBook } from './holds';
 import { DEFAULT_TIME_ZONE } from './identity';
-import { assertCardUsable, findCardHolder, findCardHolderById, productByBarcode, productByPlu, type CardHolder } from './master-data';
+import { assertCardUsable, findCardHolder, findCardHolderById, isCatalogBarcode, productByBarcode, productByPlu, type CardHolder } from './master-data';
 import { offlineLimits, offlineUsage, openOfflineSpend } from './offline';
 import { recordEvent } from './outbox';
 import { consumeCoupons, linePromotions, presentCoupon, presentedCoupons, promotionExtraPoints, PromotionPricer, recordPricing, saleAdjustments, saleCoupons, salePromotionUses, type SaleAdjustmentView } from './promotions';
@@ -296,7 +296,8 @@ export class Checkout {
       if (quantity !== 1) throw validation('a weighed item is one line per weighing: key its weight, not a quantity', { quantity });
       return this.addWeighedLine(saleId, () => this.productToWeigh(barcode), (p) => weighLine(p, { grams: weighed.grams }), barcode);
     }
-    const label = this.typedScaleLabel(barcode);
+    // A barcode the catalog carries is that product even inside a label prefix (in-store 2x codes).
+    const label = isCatalogBarcode(this.db, barcode) ? null : this.typedScaleLabel(barcode);
     if (label) {
       if (quantity !== 1) throw validation('a scale label is one line per label: key it without a quantity', { quantity });
       return this.addScaleLabel(saleId, label, barcode);

@@ -10,7 +10,7 @@ import { stmt, type TerminalDb } from './db';
 import type { CardInfo, Checkout, SaleView } from './checkout';
 import type { StoreLane } from './devices';
 import { EventsStream, isLoopbackAddress, isLoopbackHost } from './events-stream';
-import { productByPlu } from './master-data';
+import { isCatalogBarcode, productByPlu } from './master-data';
 import type { LinkState } from './hq-link';
 import { currencySign, isLanguage, type Language } from './i18n';
 import { outboxDepth } from './outbox';
@@ -198,8 +198,10 @@ export class CashierLane {
     if (m.kind === 'invalid') throw new DomainError(m.code === 'BAD_CHECK_DIGIT' ? 'BAD_CHECK_DIGIT' : 'VALIDATION_FAILED', m.message, { scan: scan.text });
     if (m.kind === 'member-qr') return this.attachCard(m.qr.cardNo);
     if (m.kind === 'payment-code') throw new DomainError('VALIDATION_FAILED', `a ${m.wallet} payment code was scanned; wallet payments are not taken at this lane yet`);
+    // A code the catalog carries is that product even inside a label prefix (in-store 2x codes).
+    const label = m.kind === 'variable-measure' && !isCatalogBarcode(this.o.db, scan.text) ? m.item : null;
     // A scale label whose PLU this store does not sell is refused before any sale opens.
-    if (m.kind === 'variable-measure') productByPlu(this.o.db, m.item.itemCode);
+    if (label) productByPlu(this.o.db, label.itemCode);
     if (m.kind === 'text' && this.isCardNo(scan.text)) return this.attachCard(scan.text);
     if (m.kind === 'text' && this.isCouponCode(scan.text)) {
       this.o.staff.guard.require('sale.create');
@@ -213,7 +215,7 @@ export class CashierLane {
     }
     this.o.staff.guard.require('sale.create');
     const sale = this.currentOrNew();
-    this.publishSale(m.kind === 'variable-measure' ? this.o.checkout.addScaleLabel(sale.id, m.item, scan.text) : this.o.checkout.addItem(sale.id, scan.text, 1));
+    this.publishSale(label ? this.o.checkout.addScaleLabel(sale.id, label, scan.text) : this.o.checkout.addItem(sale.id, scan.text, 1));
   }
 
   private isCardNo(text: string): boolean {

@@ -165,6 +165,11 @@ export function productByBarcode(db: TerminalDb, barcode: string): Product {
   return toProduct(r);
 }
 
+/** Whether an active product carries exactly this barcode (a store's own 2x codes stay its products, not scale labels). */
+export function isCatalogBarcode(db: TerminalDb, barcode: string): boolean {
+  return stmt(db, 'SELECT 1 FROM products WHERE barcode = ? AND active = 1 LIMIT 1').get(barcode) !== undefined;
+}
+
 /** Active products whose name, Chinese name, SKU or barcode contains `query` (all when empty). */
 export function searchProducts(db: TerminalDb, query: string, limit = 50): Product[] {
   const like = `%${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

@@ -98,4 +98,15 @@ describe('scale-label layouts at a till', () => {
     t.db.prepare('INSERT INTO settings (key, value_json, updated_at) VALUES (?, ?, ?)').run('scaleLabelLayouts', JSON.stringify([{ ...CHAIN_WEIGHT, itemDigits: 6 }]), 1);
     expect(typed(t, APPLES_DEFAULT)).toEqual(APPLES_1234G);
   });
+  it("a store's own product whose barcode falls inside a label prefix still sells as that product when typed", () => {
+    const t = openTestTerminal(demoChain);
+    // An in-store code 2000000123455: under the default layouts it would read as a price label of PLU 000000.
+    const own = { ...demoChain.products[0]!, sku: 'SKU-OWN-2X', barcode: '2000000123455', active: true };
+    applyChange(t.db, { seq: ++seq, deleted: false, body: { type: 'product', product: own } }, { currency: 'CNY', appliedSeq: 0, snapshotGen: 0, at: 1 });
+    const sold = typed(t, '2000000123455');
+    expect(sold).toMatchObject({ sku: 'SKU-OWN-2X', amountMinor: own.priceMinor });
+    expect((sold as { measure?: unknown }).measure ?? null).toBeNull();
+    // Labels outside the catalog are still labels.
+    expect(typed(t, APPLES_DEFAULT)).toEqual(APPLES_1234G);
+  });
 });
