@@ -7,6 +7,7 @@ import { SYNC_PROTO_FILE, SYNC_PROTO_LOADER_OPTIONS } from '../protocols/sync/v1
 import { DomainError } from '../core/errors';
 import { cardSpendable } from './balances';
 import { allEvents, outboxDepth } from './outbox';
+import { loadSetting } from './settings';
 import { SyncClient } from './sync-client';
 import { openTestTerminal, seedChanges } from './testing';
 import type { Checkout } from './checkout';
@@ -131,6 +132,27 @@ describe('sync client against a scripted HQ over gRPC', () => {
     await sync.syncNow();
     expect(t.db.prepare('SELECT COUNT(*) AS n FROM cards').get()).toEqual({ n: demoChain.members.reduce((n, m) => n + m.cards.length, 0) });
     expect(cardSpendable(t.db, 'c-0002')).toEqual({ principal: 52300, bonus: 8000 });
+  });
+
+  it("passes over a setting a newer HQ knows and this till does not, and applies the rest of the pull; a malformed known setting still stops it", async () => {
+    const { hq, t } = await setUp();
+    const logged: string[] = [];
+    const sync = new SyncClient({ db: t.db, hqAddress: hq.address, credential: 'cred-1', currency: 'CNY', clock: t.clock, log: (m) => logged.push(m), timers: { setTimeout: () => 0, clearTimeout: () => {} } });
+    cleanup.push(() => sync.stop());
+    const last = hq.changes.length;
+    const setting = (seq: number, key: string, value: unknown) => ({ seq, deleted: false, body: { type: 'setting', key, value } }) as unknown as (typeof hq.changes)[number];
+    hq.changes = [...hq.changes, setting(last + 1, 'tipJarRules', { enabled: true }), setting(last + 2, 'refundLimitMinor', 80_000)];
+    await sync.syncNow();
+    expect(sync.state()).toBe('online');
+    expect(loadSetting(t.db, 'refundLimitMinor')).toBe(80_000);
+    expect(t.db.prepare('SELECT pull_cursor FROM sync_state').get()).toEqual({ pull_cursor: last + 2 });
+    expect(logged.some((m) => m.includes('"tipJarRules"'))).toBe(true);
+
+    // A known key with a value this version cannot read is HQ's mistake: the page is not applied.
+    hq.changes = [...hq.changes, setting(last + 3, 'refundLimitMinor', -1), setting(last + 4, 'cardPinRequiredAboveMinor', 5_000)];
+    await expect(sync.syncNow()).rejects.toThrow(/refundLimitMinor/);
+    expect(t.db.prepare('SELECT pull_cursor FROM sync_state').get()).toEqual({ pull_cursor: last + 2 });
+    expect(loadSetting(t.db, 'refundLimitMinor')).toBe(80_000);
   });
 
   it('pushes the outbox in seq order in batches of at most 500 and marks what HQ acknowledged', async () => {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { DomainError, ERROR_CODES, type ErrorCode } from '../core/errors';
 import type { Clock } from '../core/ids';
 import type { Transfer } from '../core/ledger';
-import { changeFromWire, eventToWire, saleLookupFromWire, topUpLookupFromWire, transferFromWire, transferToWire, type SaleLookup, type TopUpLookup } from '../protocols/sync/v1/codec';
+import { changeFromWire, UnknownSettingChange, eventToWire, saleLookupFromWire, topUpLookupFromWire, transferFromWire, transferToWire, type SaleLookup, type SyncChange, type TopUpLookup } from '../protocols/sync/v1/codec';
 import { SYNC_PROTO_FILE, SYNC_PROTO_LOADER_OPTIONS } from '../protocols/sync/v1/proto-path';
 import type { TerminalDb } from './db';
 import type { AuthorizeRequest, AuthorizeResult, HqLink, LinkState, MemberDeskCall, MemberDeskResult, NewCardRequest } from './hq-link';
@@ -435,7 +435,16 @@ export class SyncClient implements HqLink {
         return (this.o.db.prepare('SELECT pulls_started, pull_cursor FROM sync_state').get() as { pulls_started: number; pull_cursor: number });
       })();
       const res = checked(pullResponse, await this.call<unknown>('PullChanges', { cursor: String(gen.pull_cursor), limit: PULL_PAGE, outboxDepth: String(outboxDepth(this.o.db)) }, 30_000), 'PullChanges');
-      const changes = res.changes.map((c) => changeFromWire(c));
+      const changes: SyncChange[] = [];
+      for (const wire of res.changes) {
+        try {
+          changes.push(changeFromWire(wire));
+        } catch (e) {
+          // A newer HQ's setting means nothing to this version; the rest of the pull still applies.
+          if (!(e instanceof UnknownSettingChange)) throw e;
+          this.o.log(`${e.message}: passed over`);
+        }
+      }
       this.o.db.transaction(() => {
         const ctx = { currency: this.o.currency, appliedSeq: res.appliedSeq, snapshotGen: gen.pulls_started, at: this.o.clock.now() };
         for (const c of changes) applyChange(this.o.db, c, ctx);

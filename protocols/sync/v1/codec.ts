@@ -8,7 +8,7 @@ import type { SaleDocument, SaleTender } from '../../../core/sale';
 import type { SaleManualDiscount } from '../../../core/manual-discount';
 import type { Rounding } from '../../../core/money';
 import type { ChainSettingKey, ChainSettings } from '../../../core/settings';
-import { parseSetting } from './settings-schema';
+import { parseSetting, UnknownSettingKey } from './settings-schema';
 import type { TopUpDocument, TopUpRefundDocument } from '../../../core/top-up';
 import type { Card, Member, MemberLevel, Product } from '../../../core/chain';
 import { MAX_WEIGHT_GRAMS } from '../../../core/weighed';
@@ -317,6 +317,14 @@ export class WireValidationError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'WireValidationError';
+  }
+}
+
+/** A change setting a key this code does not know (a newer HQ's): the till passes over it, not the whole pull. */
+export class UnknownSettingChange extends WireValidationError {
+  constructor(readonly seq: number, readonly key: string) {
+    super(`change seq ${seq} sets "${key}", a setting this version does not know`);
+    this.name = 'UnknownSettingChange';
   }
 }
 
@@ -667,6 +675,7 @@ export function changeFromWire(wire: unknown): SyncChange {
       const { key, value } = parseSetting(c.setting.key, c.setting.valueJson);
       return { ...base, body: { type: 'setting', key, value } };
     } catch (e) {
+      if (e instanceof UnknownSettingKey) throw new UnknownSettingChange(c.seq, e.key);
       throw new WireValidationError(`invalid change: seq ${c.seq}: ${(e as Error).message}`);
     }
   }

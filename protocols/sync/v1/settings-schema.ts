@@ -35,9 +35,17 @@ export const CHAIN_SETTINGS_SCHEMA = {
   scaleLabelLayouts: scaleLabelLayoutsSchema,
 } satisfies { [K in ChainSettingKey]: z.ZodType<ChainSettings[K]> };
 
+/** A setting key this code does not know: a newer HQ's, which an older till passes over. */
+export class UnknownSettingKey extends RangeError {
+  constructor(readonly key: string) {
+    super(`unknown setting "${key}"`);
+    this.name = 'UnknownSettingKey';
+  }
+}
+
 /** Parses one setting's JSON value, refusing unknown keys and malformed values with the reason. */
 export function parseSetting<K extends ChainSettingKey>(key: string, valueJson: string): { key: K; value: ChainSettings[K] } {
-  if (!(key in CHAIN_SETTINGS_SCHEMA)) throw new RangeError(`unknown setting "${key}"`);
+  if (!Object.hasOwn(CHAIN_SETTINGS_SCHEMA, key)) throw new UnknownSettingKey(key);
   let raw: unknown;
   try {
     raw = JSON.parse(valueJson);
