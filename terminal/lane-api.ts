@@ -13,7 +13,7 @@ import { EventsStream, isLoopbackAddress, isLoopbackHost } from './events-stream
 import { isCatalogBarcode, productByPlu } from './master-data';
 import type { LinkState } from './hq-link';
 import { currencySign, isLanguage, type Language } from './i18n';
-import { outboxDepth } from './outbox';
+import { isAcked, outboxDepth } from './outbox';
 import { saleReceipt, shiftReportReceipt, topUpReceipt } from './receipt';
 import type { Credential } from './operators';
 import type { ShiftReport } from './shift';
@@ -330,7 +330,9 @@ export class CashierLane {
     const sale = this.o.checkout.getSale(saleId);
     if (sale.status !== 'completed') throw new DomainError('SALE_NOT_OPEN', 'only a completed sale has a receipt to reprint', { saleId });
     if (!this.o.lane) throw new DomainError('NOT_FOUND', 'this terminal has no receipt printer');
-    const base = saleReceipt(sale, { ...this.o.store, language: this.o.language }, this.paper);
+    // A copy still says the sale awaits upload while HQ has not acknowledged it.
+    const offline = sale.eventSeq !== null && !isAcked(this.o.db, sale.eventSeq);
+    const base = saleReceipt(sale, { ...this.o.store, language: this.o.language }, { offline, ...this.paper });
     const copy = { ...base, id: `${sale.id}/copy-${Date.now()}`, lines: [{ text: this.o.language === 'zh-CN' ? '*** 补打 COPY ***' : '*** COPY ***', align: 'center' as const, bold: true }, ...base.lines] };
     const r = await this.o.lane.print(copy);
     return r.status === 'printed' ? { status: 'printed' } : { status: 'queued', message: r.message };

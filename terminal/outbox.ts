@@ -48,6 +48,11 @@ export function markAcked(db: TerminalDb, ackedSeq: number, at: number): void {
   })();
 }
 
+/** Whether HQ has acknowledged the event with this seq (false for one still in the outbox). */
+export function isAcked(db: TerminalDb, seq: number): boolean {
+  return (stmt(db, 'SELECT acked_at FROM outbox WHERE seq = ?').get(seq) as { acked_at: number | null } | undefined)?.acked_at != null;
+}
+
 /** Events HQ has not acknowledged yet. */
 export function outboxDepth(db: TerminalDb): number {
   return (stmt(db, 'SELECT COUNT(*) AS n FROM outbox WHERE acked_at IS NULL').get() as { n: number }).n;

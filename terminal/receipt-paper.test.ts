@@ -8,6 +8,7 @@ import { EventsStream } from './events-stream';
 import { CashierLane } from './lane-api';
 import { SlipPrinter } from './slips-api';
 import { closeServer, createLocalApi, listenLocalApi } from './local-api';
+import { markAcked } from './outbox';
 import type { TillStaff } from './staff-api';
 import { openTestTerminal, type TestTerminal } from './testing';
 import { jsonCaller } from './testing-http';
@@ -121,9 +122,16 @@ describe('receipts at the lane printer’s paper width', () => {
       expect(await l.cashier.reprint(saleId)).toEqual({ status: 'printed' });
       const copy = await printedFrom(l, from, (r) => r.qrCodes.includes(saleId));
       expect(copy.lines[0]).toBe('*** 补打 COPY ***');
-      // The copy is not marked offline: it is printed from the sale as recorded, not as the link was.
-      expect(copy.lines.slice(1)).toEqual(receipt.lines.filter((line) => line !== '离线交易（联网后上传）'));
+      // HQ has not acknowledged the sale yet, so the copy still says it awaits upload.
+      expect(copy.lines.slice(1)).toEqual(receipt.lines);
+      expect(copy.lines).toContain('离线交易（联网后上传）');
       expect(offPaper(copy.lines, 32)).toEqual([]);
+      // Once HQ has it, a copy no longer says so.
+      markAcked(l.t.db, l.t.checkout.getSale(saleId).eventSeq!, Date.now());
+      const fromAcked = l.sim.printer.receipts().length;
+      expect(await l.cashier.reprint(saleId)).toEqual({ status: 'printed' });
+      const acked = await printedFrom(l, fromAcked, (r) => r.qrCodes.includes(saleId));
+      expect(acked.lines.slice(1)).toEqual(receipt.lines.filter((line) => line !== '离线交易（联网后上传）'));
     });
 
     it('the refund slip fits 32 columns, its amounts in the last one and the signature line to the edge', async () => {
