@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cardBonusAccountId, cardPrincipalAccountId, storeSalesAccountId } from '../core/accounts';
 import { uuidv7 } from '../core/ids';
 import type { Transfer } from '../core/ledger';
+import { postTopUpRefund, type TopUpRefundDocument } from '../core/top-up';
 import { demoChain } from '../fixtures/data/demo-chain';
 import { transferToWire } from '../protocols/sync/v1/codec';
 import { releaseExpiredHolds } from './holds';
@@ -9,7 +10,7 @@ import { LedgerTx } from './ledger';
 import { accountCacheMismatches } from './reconciliation';
 import { auditLedger, Scenario, type Till } from './testing/scenario';
 import { startTestHq } from './testing/hq';
-import { createTestSyncClient, type TestSyncClient } from './testing/sync-client';
+import { createTestSyncClient, type CallError, type TestSyncClient } from './testing/sync-client';
 
 /**
  * Online holds at HQ: only the member's accounts are locked, the store's sales account takes
@@ -183,5 +184,105 @@ describe('online holds', () => {
     const [acct] = await hq.sql`select credits_posted - debits_posted - debits_pending as free from accounts where id = ${cardPrincipalAccountId(who.cardId)}`;
     expect(acct!.free).toBe(500);
     expect(await auditLedger(hq.sql)).toEqual({ unbalancedLedgers: [], negativeMembers: [], cacheMismatches: [] });
+  });
+
+  /** HQ's answer to an Authorize: 'held', or its onecard-code with the reason trailer when it sent one. */
+  const ask = (till: Till, request: Record<string, unknown>) =>
+    client.call('Authorize', request, till.credential).then(
+      () => 'held',
+      (e: CallError) => [e.onecardCode, e.metadata?.get('onecard-reason')[0]].filter((x) => x !== undefined).map(String).join(' '),
+    );
+  const giveBack = (cardId: string, topUpId: string, refundId: string, part: 'principal' | 'bonus', amount: number) => ({
+    holdId: uuidv7(),
+    cardId,
+    amount: String(amount),
+    saleId: refundId,
+    part,
+    topUpId,
+  });
+
+  it('a top-up is claimed by one refund at a time: its principal and bonus holds share the claim, another till is refused until every hold of it is voided or expired', async () => {
+    const who = await s.newMember(a);
+    const topUp = await s.topUp(a, who, 10_000, 1_000);
+    const first = uuidv7();
+    const principal = giveBack(who.cardId, topUp.id, first, 'principal', 10_000);
+    const bonus = giveBack(who.cardId, topUp.id, first, 'bonus', 1_000);
+    expect(await ask(a, principal)).toBe('held');
+    expect(await ask(a, bonus)).toBe('held');
+    // A retry answers the same; the same hold id for another top-up is another request.
+    expect(await ask(a, principal)).toBe('held');
+    const otherTopUp = await s.topUp(a, who, 500, 0);
+    expect(await ask(a, { ...principal, topUpId: otherTopUp.id })).toBe('CONFLICT');
+    expect(await ask(a, { ...principal, topUpId: '' })).toBe('CONFLICT');
+
+    // Another till gives back the same top-up: refused before anything is held, though the card covers it twice.
+    const second = uuidv7();
+    expect(await ask(b, giveBack(who.cardId, topUp.id, second, 'principal', 500))).toBe('CONFLICT refund_in_progress');
+    expect((await hq.sql`select hold_id from holds where sale_id = ${second}`).length).toBe(0);
+    const holdsOf = async (refundId: string) => hq.sql`select hold_id, state from holds where sale_id = ${refundId} and top_up_id = ${topUp.id} order by part`;
+    const [bonusHold, principalHold] = await holdsOf(first);
+    const legs = async (holdId: string) => (await hq.sql`select id, debit_account_id, credit_account_id, ledger, amount, code from transfers where id like ${holdId + '/%'}`).map(
+      (t): Transfer => ({ id: t.id, kind: 'pending', debitAccountId: t.debit_account_id, creditAccountId: t.credit_account_id, ledger: t.ledger, amount: Number(t.amount), code: t.code, pendingId: null, timestamp: 0, originTerminalId: a.terminalId, documentId: first }),
+    );
+    // One of its two holds voided: the refund is still under way.
+    await settle(a, 'Void', principalHold!.hold_id as string, await legs(principalHold!.hold_id as string));
+    expect(await ask(b, giveBack(who.cardId, topUp.id, second, 'principal', 500))).toBe('CONFLICT refund_in_progress');
+    // Both voided: the top-up is free, and the other till's refund claims it.
+    await settle(a, 'Void', bonusHold!.hold_id as string, await legs(bonusHold!.hold_id as string));
+    expect(await ask(b, giveBack(who.cardId, topUp.id, second, 'principal', 10_000))).toBe('held');
+    expect(await ask(a, giveBack(who.cardId, topUp.id, first, 'principal', 10_000))).toBe('CONFLICT refund_in_progress');
+    expect(await hq.sql`select refund_id from top_up_refund_claims where top_up_id = ${topUp.id}`).toEqual([{ refund_id: second }]);
+
+    // Its hold expires uncaptured: free again.
+    const [expiring] = await hq.sql`select hold_id, expires_at from holds where sale_id = ${second} and state = 'pending'`;
+    expect(await releaseExpiredHolds(hq.sql, (expiring!.expires_at as Date).getTime() + 1)).toContain(expiring!.hold_id);
+    expect(await ask(a, giveBack(who.cardId, topUp.id, uuidv7(), 'principal', 10_000))).toBe('held');
+  });
+
+  it('two tills give back one top-up at the same moment: one hold, the other CONFLICT; a refund HQ applied refuses any later one as already_refunded', async () => {
+    const who = await s.newMember(a);
+    const topUp = await s.topUp(a, who, 4_000, 0);
+    await s.topUp(a, who, 20_000, 0); // the card covers the give-back many times over
+    const outcomes = await Promise.all([a, b, a, b].map((till) => ask(till, giveBack(who.cardId, topUp.id, uuidv7(), 'principal', 4_000))));
+    expect(outcomes.filter((o) => o === 'held')).toHaveLength(1);
+    expect(outcomes.filter((o) => o !== 'held')).toEqual(Array(3).fill('CONFLICT refund_in_progress'));
+    const [held] = await hq.sql`select hold_id, terminal_id, sale_id from holds where top_up_id = ${topUp.id}`;
+    const till = held!.terminal_id === a.terminalId ? a : b;
+
+    // The winner's refund reaches HQ and captures its hold.
+    const doc: TopUpRefundDocument = {
+      id: held!.sale_id as string,
+      topUpId: topUp.id,
+      storeId: till.storeId,
+      terminalId: till.terminalId,
+      currency: 'CNY',
+      memberId: who.memberId,
+      cardId: who.cardId,
+      tender: 'cash',
+      principalMinor: 4_000,
+      bonusClawedBackMinor: 0,
+      principalHoldId: `${held!.hold_id as string}/principal`,
+      bonusHoldId: null,
+      completedAt: Date.now(),
+    };
+    expect((await s.pushOne(till, { type: 'top_up_refund', topUpRefund: doc }, postTopUpRefund(doc, () => uuidv7()))).status).toBe('applied');
+    expect(await ask(a, giveBack(who.cardId, topUp.id, uuidv7(), 'principal', 4_000))).toBe('CONFLICT already_refunded');
+    expect(await auditLedger(hq.sql)).toEqual({ unbalancedLedgers: [], negativeMembers: [], cacheMismatches: [] });
+  });
+
+  it('an Authorize naming a top-up of another card, an unknown top-up or a points hold is refused; one without a top-up still holds a payment', async () => {
+    const who = await s.newMember(a);
+    const other = await s.newMember(a);
+    const theirs = await s.topUp(a, other, 3_000, 0);
+    const mine = await s.topUp(a, who, 3_000, 0);
+    expect(await ask(a, giveBack(who.cardId, theirs.id, uuidv7(), 'principal', 1_000))).toBe('VALIDATION_FAILED');
+    expect(await ask(a, giveBack(who.cardId, uuidv7(), uuidv7(), 'principal', 1_000))).toBe('NOT_FOUND');
+    expect(await ask(a, { holdId: uuidv7(), cardId: who.cardId, amount: '10', saleId: uuidv7(), asset: 'points', topUpId: mine.id })).toBe('VALIDATION_FAILED');
+    // None of the refused ones claimed anything.
+    expect(await hq.sql`select top_up_id from top_up_refund_claims where top_up_id in ${hq.sql([theirs.id, mine.id])}`).toEqual([]);
+    // A payment as older tills ask for it (no top_up_id at all), and with it empty.
+    expect(await ask(a, { holdId: uuidv7(), cardId: who.cardId, amount: '1000', saleId: uuidv7() })).toBe('held');
+    expect(await ask(a, { holdId: uuidv7(), cardId: who.cardId, amount: '1000', saleId: uuidv7(), topUpId: '' })).toBe('held');
+    expect(await hq.sql`select count(*)::int as n from holds where card_id = ${who.cardId} and top_up_id is null`).toEqual([{ n: 2 }]);
   });
 });

@@ -31,6 +31,8 @@ export interface AuthorizeInput {
   asset: HoldAsset;
   /** Stored value only: hold just this part (a top-up refund holds principal and bonus apart); null = by spending order. */
   part?: 'principal' | 'bonus' | null;
+  /** The top-up this hold gives back (a top-up refund, saleId being the refund's id); null for payments. */
+  topUpId?: string | null;
 }
 
 export interface AuthorizedHold {
@@ -174,7 +176,8 @@ export async function authorizeHold(sql: Sql, terminal: TerminalIdentity, input:
     const sales = storeSalesAccountId(terminal.storeId);
     const legIds = holdLegIds(input.holdId);
     const part = input.asset === 'stored_value' ? (input.part ?? null) : null;
-    const readHold = () => tx`select card_id, terminal_id, sale_id, amount, asset, part, expires_at from holds where hold_id = ${input.holdId}`;
+    const topUpId = input.topUpId ?? null;
+    const readHold = () => tx`select card_id, terminal_id, sale_id, amount, asset, part, top_up_id, expires_at from holds where hold_id = ${input.holdId}`;
     let pointsAccount: string | null = null;
     let card: CardRow | undefined;
     let existingRows: Awaited<ReturnType<typeof readHold>>;
@@ -207,7 +210,8 @@ export async function authorizeHold(sql: Sql, terminal: TerminalIdentity, input:
         existing.amount !== input.amount ||
         existing.sale_id !== input.saleId ||
         existing.asset !== input.asset ||
-        existing.part !== part
+        existing.part !== part ||
+        existing.top_up_id !== topUpId
       ) {
         throw new DomainError('CONFLICT', `hold ${input.holdId} was authorized before with other details`);
       }
@@ -216,6 +220,7 @@ export async function authorizeHold(sql: Sql, terminal: TerminalIdentity, input:
     }
     // After the retry check: a hold already made is answered even if the card changed since.
     activeCard(card, input.cardId, now);
+    if (topUpId !== null) await claimTopUp(tx, topUpId, input);
 
     const base = { kind: 'pending' as const, pendingId: null, timestamp: now, originTerminalId: terminal.terminalId, documentId: input.saleId };
     let holds: Transfer[];
@@ -241,8 +246,8 @@ export async function authorizeHold(sql: Sql, terminal: TerminalIdentity, input:
     // The hold's row goes out with its transfers (one round trip); a refused hold rolls it back.
     const [applied] = await Promise.all([
       ledger.apply(holds, { atomic: true }),
-      tx`insert into holds (hold_id, card_id, terminal_id, sale_id, amount, asset, part, expires_at, state)
-        values (${input.holdId}, ${input.cardId}, ${terminal.terminalId}, ${input.saleId}, ${input.amount}, ${input.asset}, ${part}, ${new Date(expiresAt)}, 'pending')`.execute(),
+      tx`insert into holds (hold_id, card_id, terminal_id, sale_id, amount, asset, part, top_up_id, expires_at, state)
+        values (${input.holdId}, ${input.cardId}, ${terminal.terminalId}, ${input.saleId}, ${input.amount}, ${input.asset}, ${part}, ${topUpId}, ${new Date(expiresAt)}, 'pending')`.execute(),
     ]);
     if (!applied.ok) {
       const status = applied.statuses.find((s) => s !== 'created' && s !== 'exists')!;
@@ -255,6 +260,38 @@ export async function authorizeHold(sql: Sql, terminal: TerminalIdentity, input:
     // chain-wide ordering lock, so the chain's Authorizes commit side by side.
     return { value: { holdId: input.holdId, holds, expiresAt } };
   });
+}
+
+/**
+ * Claims a top-up for the refund `input.saleId` before its hold is made, so that one give-back
+ * per top-up gets past HQ before any till pays out. The top-up must be at HQ, on this card, and
+ * not given back yet. The claim is one row per top-up (top_up_refund_claims, migration 0047):
+ * the refund's principal and bonus holds share it; another refund takes it over only when every
+ * hold of the claiming refund is voided (released or expired). Two tills asking at once meet on
+ * the row's key: the second insert waits for the first transaction and then finds its claim.
+ */
+async function claimTopUp(tx: Db, topUpId: string, input: AuthorizeInput): Promise<void> {
+  if (input.asset !== 'stored_value') throw new DomainError('VALIDATION_FAILED', 'top_up_id: only a stored-value hold gives back a top-up');
+  const [[topUp], [refund]] = await Promise.all([
+    tx`select card_id from top_ups where id = ${topUpId}`.execute(),
+    tx`select id from top_up_refunds where top_up_id = ${topUpId}`.execute(),
+  ]);
+  if (!topUp) throw new DomainError('NOT_FOUND', `top-up ${topUpId} is not known at HQ`, { topUpId });
+  if (topUp.card_id !== input.cardId) throw new DomainError('VALIDATION_FAILED', `top-up ${topUpId} was not made on card ${input.cardId}`, { topUpId });
+  if (refund) throw new DomainError('CONFLICT', `top-up ${topUpId} was already given back; nothing was paid out`, { topUpId, reason: 'already_refunded', topUpRefundId: refund.id });
+  // Pipelined: the busy check reads after the row lock is granted, so it sees what the previous claimant committed.
+  const [, [claim], busy] = await Promise.all([
+    tx`insert into top_up_refund_claims (top_up_id, refund_id) values (${topUpId}, ${input.saleId}) on conflict (top_up_id) do nothing`.execute(),
+    tx`select refund_id from top_up_refund_claims where top_up_id = ${topUpId} for update`.execute(),
+    tx`select h.sale_id from top_up_refund_claims c join holds h on h.top_up_id = c.top_up_id and h.sale_id = c.refund_id
+      where c.top_up_id = ${topUpId} and c.refund_id <> ${input.saleId} and h.state in ('pending', 'captured') limit 1`.execute(),
+  ]);
+  invariant(claim !== undefined, `the claim of top-up ${topUpId} is missing after its insert`);
+  if (claim.refund_id === input.saleId) return;
+  if (busy.length > 0) {
+    throw new DomainError('CONFLICT', `top-up ${topUpId} is being given back at another till; nothing was paid out`, { topUpId, reason: 'refund_in_progress' });
+  }
+  await tx`update top_up_refund_claims set refund_id = ${input.saleId}, claimed_at = now() where top_up_id = ${topUpId}`;
 }
 
 function settleRefusal(status: TransferStatus, holdId: string): DomainError {

@@ -52,6 +52,9 @@ export function toServiceError(e: unknown, log: Log, method: string): Partial<gr
   }
   const metadata = new grpc.Metadata();
   metadata.set('onecard-code', code);
+  // Why, where one code covers several cases (CONFLICT: already_refunded, refund_in_progress).
+  const reason = isDomainError(e) ? e.details.reason : undefined;
+  if (typeof reason === 'string') metadata.set('onecard-reason', reason);
   const status = code === 'INTERNAL' ? grpc.status.INTERNAL : (GRPC_STATUS[code] ?? grpc.status.FAILED_PRECONDITION);
   return { code: status, details: message, metadata };
 }
@@ -90,7 +93,10 @@ const authorizeSchema = z.object({
     .enum(['', 'principal', 'bonus'], { message: 'must be principal or bonus' })
     .optional()
     .transform((p): 'principal' | 'bonus' | null => (p === 'principal' || p === 'bonus' ? p : null)),
-}).refine((r) => r.part === null || r.asset === 'stored_value', { message: 'part applies to stored value only', path: ['part'] });
+  // Empty (and absent, from older tills) for payments: no top-up is claimed.
+  topUpId: z.string().max(128).optional().transform((t) => (t ? t : null)),
+}).refine((r) => r.part === null || r.asset === 'stored_value', { message: 'part applies to stored value only', path: ['part'] })
+  .refine((r) => r.topUpId === null || r.asset === 'stored_value', { message: 'a top-up is given back from stored value only', path: ['topUpId'] });
 const settleSchema = z.object({ holdId, transfers: z.array(z.unknown()).min(1, 'at least one is needed').max(8) });
 const transferBalanceSchema = z.object({
   requestId: id,
