@@ -26,6 +26,8 @@ export interface HoldRequest {
   asset: HoldAsset;
   part?: 'principal' | 'bonus';
   amountMinor: number;
+  /** A top-up refund: the top-up it gives back, claimed at HQ by the hold (one give-back at a time, chain-wide). */
+  topUpId?: string;
 }
 
 interface HoldLegRow {
@@ -44,6 +46,7 @@ interface HoldRow {
   part: 'principal' | 'bonus' | null;
   card_id: string;
   amount_minor: number;
+  top_up_id: string | null;
 }
 
 export interface HoldBookOptions {
@@ -71,12 +74,12 @@ export class HoldBook {
    */
   async ask(r: HoldRequest): Promise<{ holdId: string; result: AuthorizeResult }> {
     const holdId = this.o.newId();
-    stmt(this.db, `INSERT INTO holds (hold_id, sale_id, purpose, asset, part, card_id, amount_minor, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'authorizing', ?)`)
-      .run(holdId, r.documentId, r.purpose, r.asset, r.part ?? null, r.cardId, r.amountMinor, this.o.clock.now());
+    stmt(this.db, `INSERT INTO holds (hold_id, sale_id, purpose, asset, part, card_id, amount_minor, top_up_id, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'authorizing', ?)`)
+      .run(holdId, r.documentId, r.purpose, r.asset, r.part ?? null, r.cardId, r.amountMinor, r.topUpId ?? null, this.o.clock.now());
     this.inFlight.add(holdId);
     let result: AuthorizeResult;
     try {
-      result = await this.o.hq.authorize({ holdId, cardId: r.cardId, amountMinor: r.amountMinor, saleId: r.documentId, asset: r.asset, part: r.part });
+      result = await this.o.hq.authorize({ holdId, cardId: r.cardId, amountMinor: r.amountMinor, saleId: r.documentId, asset: r.asset, part: r.part, topUpId: r.topUpId });
     } catch (e) {
       const refused = isDomainError(e) && e.code !== 'HQ_OFFLINE';
       stmt(this.db, 'UPDATE holds SET status = ? WHERE hold_id = ?').run(refused ? 'refused' : 'unknown', holdId);
@@ -208,6 +211,7 @@ export class HoldBook {
           saleId: h.sale_id,
           asset: h.asset,
           part: h.part ?? undefined,
+          topUpId: h.top_up_id ?? undefined,
         });
       } catch (e) {
         if (isDomainError(e) && e.code === 'HQ_OFFLINE') return settled;

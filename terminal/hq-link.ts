@@ -18,6 +18,8 @@ export interface AuthorizeRequest {
   asset?: 'stored_value' | 'points';
   /** Stored value only: hold just this part; absent = by spending order. */
   part?: 'principal' | 'bonus';
+  /** A top-up refund's holds: the top-up given back, which HQ lets one refund claim at a time. */
+  topUpId?: string;
 }
 
 export interface AuthorizeResult {

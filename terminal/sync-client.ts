@@ -89,7 +89,8 @@ const KNOWN_CODES = new Set<string>(ERROR_CODES);
 function fromServiceError(err: grpc.ServiceError, method: string): { error: DomainError; answered: boolean } {
   const raw = err.metadata?.get('onecard-code')[0];
   const code = typeof raw === 'string' ? raw : raw ? raw.toString('utf8') : '';
-  if (KNOWN_CODES.has(code)) return { error: new DomainError(code as ErrorCode, err.details || err.message, { method }), answered: true };
+  const reason = err.metadata?.get('onecard-reason')[0];
+  if (KNOWN_CODES.has(code)) return { error: new DomainError(code as ErrorCode, err.details || err.message, { method, ...(reason === undefined ? {} : { reason: String(reason) }) }), answered: true };
   if (err.code === grpc.status.UNAUTHENTICATED) return { error: new DomainError('UNAUTHENTICATED', err.details || 'HQ refused the terminal credential', { method }), answered: true };
   if (err.code === grpc.status.PERMISSION_DENIED) return { error: new DomainError('TERMINAL_REVOKED', err.details || 'HQ refused this terminal', { method }), answered: true };
   if (err.code === grpc.status.INVALID_ARGUMENT) return { error: new DomainError('VALIDATION_FAILED', err.details || err.message, { method }), answered: true };
@@ -330,7 +331,7 @@ export class SyncClient implements HqLink {
   async authorize(r: AuthorizeRequest): Promise<AuthorizeResult> {
     const res = await this.call<unknown>(
       'Authorize',
-      { holdId: r.holdId, cardId: r.cardId, amount: String(r.amountMinor), saleId: r.saleId, asset: r.asset ?? 'stored_value', part: r.part ?? '' },
+      { holdId: r.holdId, cardId: r.cardId, amount: String(r.amountMinor), saleId: r.saleId, asset: r.asset ?? 'stored_value', part: r.part ?? '', topUpId: r.topUpId ?? '' },
       10_000,
     );
     const a = checked(authorizeResponse, res, 'Authorize');

@@ -1,11 +1,16 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cardBonusAccountId, cardPrincipalAccountId, storeCashAccountId } from '../core/accounts';
+import { uuidv7 } from '../core/ids';
 import { demoChain } from '../fixtures/data/demo-chain';
 // Tests only: the terminal's code never imports HQ.
 import { startTestHq } from '../hq-server/testing/hq';
+import { Scenario } from '../hq-server/testing/scenario';
+import { createTestSyncClient, type CallError } from '../hq-server/testing/sync-client';
+import { transferToWire } from '../protocols/sync/v1/codec';
 import { startTerminal, type RunningTerminal } from './index';
 import { jsonCaller } from './testing-http';
 import { signInTill, tillCredentials } from './testing-staff';
@@ -20,6 +25,7 @@ import { signInTill, tillCredentials } from './testing-staff';
 
 const COLA = '6901028001014'; // ¥3.00
 const GOLD_CARD = '5B7E0D92'; // c-0002 / m-0002
+const DIAMOND_CARD = '8F3A21C4'; // c-0001 / m-0001
 const UNREACHABLE = '127.0.0.1:1';
 
 interface TopUpEntry {
@@ -141,5 +147,86 @@ describe('giving back a top-up made at another store', () => {
     expect(offline.topUps.map((x) => x.id)).toEqual([own.id]);
     const refused = await c('POST', `/api/top-ups/${small.id}/refund`, {});
     expect([refused.status, refused.json.error.code]).toEqual([503, 'HQ_OFFLINE']);
+  });
+
+  /** The 'top_up_refund' events in a till's outbox (its SQLite file, read beside the running terminal). */
+  function outboxTopUpRefunds(dir: string, topUpId: string): number {
+    const db = new Database(join(dir, 'terminal.sqlite'), { readonly: true });
+    try {
+      const rows = db.prepare('SELECT body FROM outbox').all() as Array<{ body: string }>;
+      return rows.map((r) => JSON.parse(r.body).body).filter((b) => b.type === 'top_up_refund' && b.topUpRefund?.topUpId === topUpId).length;
+    } finally {
+      db.close();
+    }
+  }
+
+  it('two tills give back the same top-up at the same moment: HQ lets one pay out, the other is refused with CONFLICT and changes nothing', async () => {
+    const { t: shanghai, dir: shanghaiDir } = await terminal('t-sh-01-2');
+    const { t: guangzhou, dir: guangzhouDir } = await terminal('t-gz-01-1');
+    const tills = [
+      { t: shanghai, dir: shanghaiDir, call: api(shanghai) },
+      { t: guangzhou, dir: guangzhouDir, call: api(guangzhou) },
+    ];
+    for (const x of tills) expect((await x.call('POST', '/api/shift/open', { floatMinor: 0 })).status).toBe(201);
+    const topUp = (await tills[0]!.call('POST', '/api/top-ups', { cardNo: DIAMOND_CARD, principalMinor: 10_000, tender: 'cash' })).json;
+    for (const x of tills) await x.t.syncNow();
+    const principalBefore = await posted(cardPrincipalAccountId('c-0001'));
+    const drawersBefore = await Promise.all(tills.map((x) => drawer(x.t.storeId)));
+
+    // Under the refund limit, so each cashier alone may; the card covers the amount many times over.
+    const answers = await Promise.all(tills.map((x) => x.call('POST', `/api/top-ups/${topUp.id}/refund`, {})));
+    expect(answers.map((r) => r.status).sort()).toEqual([201, 409]);
+    const w = answers.findIndex((r) => r.status === 201);
+    const winner = tills[w]!;
+    const loser = tills[1 - w]!;
+    const refused = answers[1 - w]!.json.error;
+    expect(refused.code).toBe('CONFLICT');
+    // HQ refused its hold while the winner's was under way, or (had the winner already pushed) its look-up found the refund.
+    expect(['refund_in_progress', 'already_refunded']).toContain(refused.details.reason);
+    expect(refused.message).toMatch(/given back/);
+
+    for (const x of tills) await x.t.syncNow();
+    expect(await hq.sql`select seq, reason from events where terminal_id in ('t-sh-01-2', 't-gz-01-1') and status = 'quarantined'`).toEqual([]);
+    expect((await hq.sql`select terminal_id from top_up_refunds where top_up_id = ${topUp.id}`).map((r) => r.terminal_id)).toEqual([winner.t.terminalId]);
+    expect(await posted(cardPrincipalAccountId('c-0001'))).toBe(principalBefore - answers[w]!.json.topUpRefund.principalMinor);
+    // Cash left one drawer only; the refused till's shift and outbox know of no give-back.
+    expect(await drawer(loser.t.storeId)).toBe(drawersBefore[1 - w]);
+    expect(await drawer(winner.t.storeId)).toBe(drawersBefore[w]! - answers[w]!.json.topUpRefund.principalMinor);
+    expect((await loser.call('GET', '/api/shift/x')).json.totals.topUpRefunds).toEqual({});
+    expect((await winner.call('GET', '/api/shift/x')).json.totals.topUpRefunds).toEqual({ cash: answers[w]!.json.topUpRefund.principalMinor });
+    expect(outboxTopUpRefunds(loser.dir, topUp.id)).toBe(0);
+    expect(outboxTopUpRefunds(winner.dir, topUp.id)).toBe(1);
+  });
+
+  it('a give-back under way at another till refuses this one; once its hold is voided, this till gives the top-up back', async () => {
+    // Another till of the chain, speaking gRPC as any till does, starts a give-back and abandons it.
+    await hq.sql`insert into terminals (id, store_id, name) values ('t-sh-01-9', 'store-sh-01', 'test till'), ('t-gz-01-2', 'store-gz-01', 'test till')`;
+    const client = createTestSyncClient(hq.grpcAddress);
+    try {
+      const s = new Scenario(hq.sql, client);
+      const other = await s.enroll('t-sh-01-9', 'store-sh-01', await hq.enrollmentCode('t-sh-01-9'));
+      const { t: guangzhou, dir } = await terminal('t-gz-01-2');
+      const call = api(guangzhou);
+      const topUp = (await call('POST', '/api/top-ups', { cardNo: DIAMOND_CARD, principalMinor: 8_000, tender: 'cash' })).json;
+      await guangzhou.syncNow();
+
+      const held = await s.authorize(other, 'c-0001', 8_000, uuidv7(), { part: 'principal', topUpId: topUp.id });
+      const refused = await call('POST', `/api/top-ups/${topUp.id}/refund`, {});
+      expect([refused.status, refused.json.error.code, refused.json.error.details.reason]).toEqual([409, 'CONFLICT', 'refund_in_progress']);
+      expect(outboxTopUpRefunds(dir, topUp.id)).toBe(0);
+      expect(await hq.sql`select state from holds where top_up_id = ${topUp.id}`).toEqual([{ state: 'pending' }]);
+
+      await client.call('Void', { holdId: held.holdId, transfers: held.holds.map((h) => transferToWire({ ...h, id: uuidv7(), kind: 'void_pending', pendingId: h.id })) }, other.credential);
+      const given = await call('POST', `/api/top-ups/${topUp.id}/refund`, {});
+      expect([given.status, given.json.topUpRefund?.topUpId]).toEqual([201, topUp.id]);
+      await guangzhou.syncNow();
+      expect(await hq.sql`select seq, reason from events where terminal_id = 't-gz-01-2' and status = 'quarantined'`).toEqual([]);
+      expect(await hq.sql`select terminal_id from top_up_refunds where top_up_id = ${topUp.id}`).toEqual([{ terminal_id: 't-gz-01-2' }]);
+      // The abandoned claim's refusal is a CallError too when a till asks HQ directly.
+      const again = await s.authorize(other, 'c-0001', 1_000, uuidv7(), { part: 'principal', topUpId: topUp.id }).then(() => 'held', (e: CallError) => e.onecardCode);
+      expect(again).toBe('CONFLICT');
+    } finally {
+      client.close();
+    }
   });
 });

@@ -18,6 +18,9 @@ import { signedInOperatorId } from './shift';
  * 'top_up_refund' event, which captures the holds (card → the store's sales, as HQ made them)
  * and moves the amounts on to the cash drawer or bank card and to the chain's bonus account.
  * The money stays held until the refund posts; nothing is released and taken again.
+ * Every hold names the top-up: HQ lets one refund claim it at a time, chain-wide, so when two
+ * tills give back the same top-up at once the second is refused (CONFLICT, reason
+ * refund_in_progress or already_refunded) before it pays out or records anything.
  *
  * A top-up made at another terminal or store is fetched from HQ (GetTopUp) and given back here
  * by the same rules; HQ checks the pushed refund against the top-up it holds. One made here is
@@ -180,7 +183,7 @@ export class TopUpRefunds {
 
     const refundId = this.c.newId();
     const ask = (part: 'principal' | 'bonus', amountMinor: number) =>
-      this.c.holds.ask({ documentId: refundId, purpose: 'top_up_refund', cardId: t.cardId, memberId: t.memberId, asset: 'stored_value', part, amountMinor });
+      this.c.holds.ask({ documentId: refundId, purpose: 'top_up_refund', cardId: t.cardId, memberId: t.memberId, asset: 'stored_value', part, amountMinor, topUpId });
     const principal = await ask('principal', plan.principalMinor);
     let bonus: Awaited<ReturnType<typeof ask>> | null = null;
     if (plan.bonusClawedBackMinor > 0) {
