@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScaleLabelLayout } from '../core/weighed';
 import { demoChain } from '../fixtures/data/demo-chain';
-import { encodeVariableMeasure } from '../protocols/barcode/variable-measure';
 // Tests only: the terminal's code never imports HQ.
 import { startTestHq } from '../hq-server/testing/hq';
 import { startTerminal, type RunningTerminal } from './index';
 import { jsonCaller } from './testing-http';
 import { signInTillWhenFed, tillCredentials } from './testing-staff';
+import { DEFAULT_WEIGHT, DEFAULT_PRICE, CHAIN_WEIGHT, CHAIN_PRICE, STORE_WEIGHT, APPLES_DEFAULT, APPLES_CHAIN, APPLES_STORE, DUCK_DEFAULT, DUCK_CHAIN } from './testing-scale-labels';
 
 /**
  * Scale-label layouts as a chain setting HQ feeds to its tills. One till has no devices.json at
@@ -19,21 +19,6 @@ import { signInTillWhenFed, tillCredentials } from './testing-staff';
  * API, the tills' local APIs, the scanner driver over TCP.
  */
 
-const DEFAULT_WEIGHT: ScaleLabelLayout = { prefixes: ['28'], itemDigits: 5, value: 'weight', valueDigits: 4, valueCheckDigit: true };
-const DEFAULT_PRICE: ScaleLabelLayout = { prefixes: ['2'], itemDigits: 6, value: 'price', valueDigits: 5, valueCheckDigit: false };
-// The chain's new scales: weight labels 21 + PLU(5) + grams(5), price labels 22 + PLU(5) + fen(5).
-const CHAIN_WEIGHT: ScaleLabelLayout = { prefixes: ['21'], itemDigits: 5, value: 'weight', valueDigits: 5, valueCheckDigit: false };
-const CHAIN_PRICE: ScaleLabelLayout = { prefixes: ['22'], itemDigits: 5, value: 'price', valueDigits: 5, valueCheckDigit: false };
-// One store's own scale, configured in its devices.json: weight labels 29 + PLU(5) + grams(5).
-const STORE_WEIGHT: ScaleLabelLayout = { prefixes: ['29'], itemDigits: 5, value: 'weight', valueDigits: 5, valueCheckDigit: false };
-
-// 苹果 PLU 10001 at ¥12.80/kg, 1.234 kg = ¥15.80, as each layout prints it.
-const APPLES_DEFAULT = encodeVariableMeasure(DEFAULT_WEIGHT, '28', '10001', 1234);
-const APPLES_CHAIN = encodeVariableMeasure(CHAIN_WEIGHT, '21', '10001', 1234);
-const APPLES_STORE = encodeVariableMeasure(STORE_WEIGHT, '29', '10001', 1234);
-// 卤鸭 PLU 20001 at ¥46.90/kg; the scale printed ¥23.45.
-const DUCK_DEFAULT = encodeVariableMeasure(DEFAULT_PRICE, '2', '020001', 2345);
-const DUCK_CHAIN = encodeVariableMeasure(CHAIN_PRICE, '22', '20001', 2345);
 const APPLES_LINE = { sku: 'SKU-0067', quantity: 1, amountMinor: 1580, measure: { grams: 1234, pricePerKgMinor: 1280 } };
 const DUCK_LINE = { sku: 'SKU-0070', quantity: 1, amountMinor: 2345, measure: { grams: 500, pricePerKgMinor: 4690, weightDerived: true } };
 

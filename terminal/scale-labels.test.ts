@@ -3,29 +3,15 @@ import { DomainError } from '../core/errors';
 import type { ScaleLabelLayout } from '../core/weighed';
 import { parseDevicesConfig } from '../drivers';
 import { demoChain } from '../fixtures/data/demo-chain';
-import { encodeVariableMeasure } from '../protocols/barcode/variable-measure';
 import { scaleLabelLayouts } from './devices';
 import { applyChange } from './master-data';
 import { openTestTerminal, type TestTerminal } from './testing';
+import { DEFAULT_WEIGHT, CHAIN_WEIGHT, CHAIN_PRICE, STORE_WEIGHT, APPLES_DEFAULT, APPLES_CHAIN, APPLES_STORE, DUCK_CHAIN } from './testing-scale-labels';
 
 /**
  * Which layouts a till reads scale labels with: its devices.json scanner's when it has any,
  * else the chain's scaleLabelLayouts setting as synced, else that setting's default.
  */
-
-const DEFAULT_WEIGHT: ScaleLabelLayout = { prefixes: ['28'], itemDigits: 5, value: 'weight', valueDigits: 4, valueCheckDigit: true };
-// Another chain's scales: weight labels 21 + PLU(5) + grams(5), no verifier; price labels 22 + PLU(5) + fen(5).
-const CHAIN_WEIGHT: ScaleLabelLayout = { prefixes: ['21'], itemDigits: 5, value: 'weight', valueDigits: 5, valueCheckDigit: false };
-const CHAIN_PRICE: ScaleLabelLayout = { prefixes: ['22'], itemDigits: 5, value: 'price', valueDigits: 5, valueCheckDigit: false };
-// One store's own scale: weight labels 29 + PLU(5) + grams(5).
-const STORE_WEIGHT: ScaleLabelLayout = { prefixes: ['29'], itemDigits: 5, value: 'weight', valueDigits: 5, valueCheckDigit: false };
-
-// 苹果 PLU 10001 at ¥12.80/kg, 1.234 kg: ¥15.80 whichever way the label prints it.
-const APPLES_DEFAULT = encodeVariableMeasure(DEFAULT_WEIGHT, '28', '10001', 1234);
-const APPLES_CHAIN = encodeVariableMeasure(CHAIN_WEIGHT, '21', '10001', 1234);
-const APPLES_STORE = encodeVariableMeasure(STORE_WEIGHT, '29', '10001', 1234);
-// 卤鸭 PLU 20001 at ¥46.90/kg, the scale printed ¥23.45 (0.500 kg worked back).
-const DUCK_CHAIN = encodeVariableMeasure(CHAIN_PRICE, '22', '20001', 2345);
 
 let seq = 1000;
 function syncSetting(t: TestTerminal, value: unknown, deleted = false): void {
