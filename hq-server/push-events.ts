@@ -231,7 +231,7 @@ export async function retryEvent(sql: Sql, terminalId: string, seq: number, now:
 
 async function retryStoredEvent(sql: Sql, terminalId: string, seq: number, now: number): Promise<BatchOutcome> {
   return sql.begin(async (tx) => {
-    const [t] = await tx`select store_id from terminals where id = ${terminalId} for update`;
+    const [t] = await tx`select store_id from terminals where id = ${terminalId} for no key update`;
     const [row] = t ? await tx`select body, status from events where terminal_id = ${terminalId} and seq = ${seq}` : [];
     if (!t || !row) throw new DomainError('NOT_FOUND', `no event ${seq} of terminal ${terminalId}`);
     if (row.status !== 'quarantined') return { result: { ackedSeq: 0, results: [{ seq, status: 'duplicate' as const, reason: 'already applied' }], gaps: [] }, salesRecorded: [] };
@@ -325,6 +325,8 @@ async function applyBatch(tx: Tx, terminal: TerminalIdentity, parsed: readonly P
   // The terminal's reported sync state moves with its acked seq: no statement (and no commit) of its own.
   const outboxDepth = options.outboxDepth ?? null;
   // One push at a time per terminal: the acked seq and the event keys are its to move.
+  // NO KEY UPDATE, not UPDATE: the key-share lock an Authorize of this terminal takes on its row (the
+  // hold's foreign key) stays free, so a batch waiting for card accounts that Authorize holds cannot deadlock with it.
   // Sent together (one round trip); the keys are read once the lock is held. The chain settings
   // are read for every event of the batch, new or not: a few rows, and no second round trip.
   const sent = parsed.flatMap((p) => (p.event ? [p.event.body] : []));
@@ -332,7 +334,7 @@ async function applyBatch(tx: Tx, terminal: TerminalIdentity, parsed: readonly P
   if (sent.some((b) => b.type === 'sale' && b.sale.memberId && b.sale.cardId)) wanted.push('rebate');
   if (sent.some((b) => b.type === 'sale' && b.sale.tenders.some((t) => t.kind === 'points'))) wanted.push('pointsTender');
   const [[me], stored, settings] = await Promise.all([
-    tx`select acked_seq from terminals where id = ${terminal.terminalId} for update`,
+    tx`select acked_seq from terminals where id = ${terminal.terminalId} for no key update`,
     reapply ? [] : tx`select seq, event_id from events where terminal_id = ${terminal.terminalId} and seq = any(${parsed.map((p) => String(p.seq))}::bigint[])`,
     wanted.length > 0 ? readSettingsOf(tx, wanted) : ({} as Partial<Pick<ChainSettings, 'rebate' | 'pointsTender'>>),
   ]);
