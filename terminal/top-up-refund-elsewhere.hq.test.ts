@@ -11,6 +11,7 @@ import { startTestHq } from '../hq-server/testing/hq';
 import { Scenario } from '../hq-server/testing/scenario';
 import { createTestSyncClient, type CallError } from '../hq-server/testing/sync-client';
 import { transferToWire } from '../protocols/sync/v1/codec';
+import { SyncProxy } from '../test/support/sync-proxy';
 import { startTerminal, type RunningTerminal } from './index';
 import { jsonCaller } from './testing-http';
 import { signInTill, tillCredentials } from './testing-staff';
@@ -227,6 +228,42 @@ describe('giving back a top-up made at another store', () => {
       expect(again).toBe('CONFLICT');
     } finally {
       client.close();
+    }
+  });
+
+  it('a give-back whose Authorize answer was lost keeps the top-up claimed until the till, back in touch, asks again for the same top-up and lets the hold go', async () => {
+    await hq.sql`insert into terminals (id, store_id, name) values ('t-hz-01-2', 'store-hz-01', 'test till')`;
+    let loseNextAuthorize = false;
+    const proxy = await SyncProxy.start(hq.grpcAddress, {
+      decide: (method) => {
+        if (method !== 'Authorize' || !loseNextAuthorize) return { fault: 'pass', delayMs: 0 };
+        loseNextAuthorize = false;
+        return { fault: 'lose_response', delayMs: 0 };
+      },
+    });
+    try {
+      const { t: till } = await terminal('t-hz-01-2', { hqAddress: proxy.address });
+      const call = api(till);
+      const topUp = (await call('POST', '/api/top-ups', { cardNo: DIAMOND_CARD, principalMinor: 5_000, tender: 'cash' })).json;
+      await till.syncNow();
+
+      // HQ made the hold and claimed the top-up; the till never heard.
+      loseNextAuthorize = true;
+      const lost = await call('POST', `/api/top-ups/${topUp.id}/refund`, {});
+      expect([lost.status, lost.json.error.code]).toEqual([503, 'HQ_OFFLINE']);
+      expect(await hq.sql`select state from holds where top_up_id = ${topUp.id}`).toEqual([{ state: 'pending' }]);
+
+      // Back in touch: the till asks again with the same hold id and top-up, gets HQ's hold and releases it.
+      await till.syncNow();
+      expect(await hq.sql`select state from holds where top_up_id = ${topUp.id}`).toEqual([{ state: 'voided' }]);
+      const given = await call('POST', `/api/top-ups/${topUp.id}/refund`, {});
+      expect([given.status, given.json.topUpRefund?.principalMinor], JSON.stringify(given.json)).toEqual([201, 5_000]);
+      await till.syncNow();
+      expect(await hq.sql`select seq, reason from events where terminal_id = 't-hz-01-2' and status = 'quarantined'`).toEqual([]);
+      expect(await hq.sql`select terminal_id from top_up_refunds where top_up_id = ${topUp.id}`).toEqual([{ terminal_id: 't-hz-01-2' }]);
+      expect(proxy.counts.lose_response).toBe(1);
+    } finally {
+      await proxy.stop();
     }
   });
 });
