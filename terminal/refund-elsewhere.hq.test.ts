@@ -1,13 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cardBonusAccountId, cardPrincipalAccountId, memberPointsAccountId } from '../core/accounts';
 import { demoChain } from '../fixtures/data/demo-chain';
 // Tests only: the terminal's code never imports HQ.
 import { startTestHq } from '../hq-server/testing/hq';
-import { startTerminal, type RunningTerminal } from './index';
-import { signInTill, tillCredentials } from './testing-staff';
+import { TestTills } from './testing-tills';
+import type { RunningTerminal } from './index';
 
 /**
  * A member returns goods bought in one store at another (退货, with or without the receipt): the
@@ -23,36 +20,19 @@ const UNREACHABLE = '127.0.0.1:1';
 
 describe('refund of a sale made at another store', () => {
   let hq: Awaited<ReturnType<typeof startTestHq>>;
-  const dirs: string[] = [];
-  const running: RunningTerminal[] = [];
+  const tills = new TestTills(() => hq, demoChain, 'onecard-refund-elsewhere-');
 
   beforeAll(async () => {
     hq = await startTestHq(demoChain);
   });
   afterAll(async () => {
-    for (const t of running) await t.stop();
+    await tills.stop();
     await hq?.stop();
-    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
   });
 
-  async function terminal(terminalId: string, o: { dir?: string; hqAddress?: string } = {}): Promise<{ t: RunningTerminal; dir: string }> {
-    const dir = o.dir ?? (await mkdtemp(join(tmpdir(), 'onecard-refund-elsewhere-')));
-    if (!o.dir) dirs.push(dir);
-    const enrollmentCode = o.dir ? undefined : await hq.enrollmentCode(terminalId);
-    const t = await startTerminal({ dataDir: dir, hqAddress: o.hqAddress ?? hq.grpcAddress, enrollmentCode, syncIntervalMs: 600_000, log: () => {} });
-    running.push(t);
-    if (!o.dir) {
-      // The store's cashier, from HQ's operator feed (the session outlives a restart).
-      await t.syncNow();
-      await signInTill(t.uiUrl, t.token, tillCredentials(demoChain, t.storeId).cashier);
-    }
-    return { t, dir };
-  }
+  const terminal = (terminalId: string, o: { dir?: string; hqAddress?: string } = {}) => tills.start(terminalId, o);
 
-  async function stop(t: RunningTerminal): Promise<void> {
-    await t.stop();
-    running.splice(running.indexOf(t), 1);
-  }
+  const stop = (t: RunningTerminal) => tills.stopOne(t);
 
   function api(t: RunningTerminal) {
     return async (method: string, path: string, body?: unknown) => {

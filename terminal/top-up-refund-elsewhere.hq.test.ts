@@ -1,5 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,9 +10,10 @@ import { Scenario } from '../hq-server/testing/scenario';
 import { createTestSyncClient, type CallError } from '../hq-server/testing/sync-client';
 import { transferToWire } from '../protocols/sync/v1/codec';
 import { SyncProxy } from '../test/support/sync-proxy';
-import { startTerminal, type RunningTerminal } from './index';
 import { jsonCaller } from './testing-http';
-import { signInTill, tillCredentials } from './testing-staff';
+import { TestTills } from './testing-tills';
+import type { RunningTerminal } from './index';
+import { tillCredentials } from './testing-staff';
 
 /**
  * A member asks at the Hangzhou desk for a top-up made yesterday in Shanghai: the desk lists the
@@ -41,30 +40,17 @@ interface TopUpEntry {
 
 describe('giving back a top-up made at another store', () => {
   let hq: Awaited<ReturnType<typeof startTestHq>>;
-  const dirs: string[] = [];
-  const running: RunningTerminal[] = [];
+  const tills = new TestTills(() => hq, demoChain, 'onecard-top-up-elsewhere-');
 
   beforeAll(async () => {
     hq = await startTestHq(demoChain);
   });
   afterAll(async () => {
-    for (const t of running) await t.stop();
+    await tills.stop();
     await hq?.stop();
-    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
   });
 
-  async function terminal(terminalId: string, o: { dir?: string; hqAddress?: string } = {}): Promise<{ t: RunningTerminal; dir: string }> {
-    const dir = o.dir ?? (await mkdtemp(join(tmpdir(), 'onecard-top-up-elsewhere-')));
-    if (!o.dir) dirs.push(dir);
-    const enrollmentCode = o.dir ? undefined : await hq.enrollmentCode(terminalId);
-    const t = await startTerminal({ dataDir: dir, hqAddress: o.hqAddress ?? hq.grpcAddress, enrollmentCode, syncIntervalMs: 600_000, log: () => {} });
-    running.push(t);
-    if (!o.dir) {
-      await t.syncNow();
-      await signInTill(t.uiUrl, t.token, tillCredentials(demoChain, t.storeId).cashier);
-    }
-    return { t, dir };
-  }
+  const terminal = (terminalId: string, o: { dir?: string; hqAddress?: string } = {}) => tills.start(terminalId, o);
 
   const api = (t: RunningTerminal) => jsonCaller(() => t.uiUrl, () => t.token);
 
@@ -138,8 +124,7 @@ describe('giving back a top-up made at another store', () => {
     expect(after.topUps.find((x) => x.id === small.id)).toMatchObject({ madeHere: true, refunded: false });
 
     // Hangzhou cut off from HQ: only its own top-ups can be listed, and a Shanghai one not given back.
-    await hangzhou.stop();
-    running.splice(running.indexOf(hangzhou), 1);
+    await tills.stopOne(hangzhou);
     const { t: cutOff } = await terminal('t-hz-01-1', { dir: hangzhouDir, hqAddress: UNREACHABLE });
     await cutOff.syncNow().catch(() => {});
     const c = api(cutOff);
