@@ -41,6 +41,8 @@ export interface HqLink {
   voidHold(holdId: string, transfers: Transfer[]): Promise<void>;
   /** Asks for a push and pull soon; does not wait for it. */
   requestSync(): void;
+  /** Pushes what is committed so far (then pulls) and waits for it; HQ_OFFLINE when it cannot. */
+  syncNow?(): Promise<void>;
   /** A member-desk call to HQ (online only); HQ's refusals come back with HQ's code. */
   memberDesk(call: MemberDeskCall): Promise<MemberDeskResult>;
   /**

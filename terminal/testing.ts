@@ -177,6 +177,12 @@ export class FakeHqLink implements HqLink {
     this.syncRequests += 1;
   }
 
+  /** A push that waits: this HQ has nothing to receive, so it only counts it (offline: HQ_OFFLINE). */
+  async syncNow(): Promise<void> {
+    if (!this.online) throw new DomainError('HQ_OFFLINE', 'unreachable');
+    this.syncRequests += 1;
+  }
+
   /** Member-desk business logic lives at HQ: tests of it run against the real HQ, never this fake. */
   memberDesk(): Promise<MemberDeskResult> {
     return Promise.reject(new DomainError(this.online ? 'NOT_FOUND' : 'HQ_OFFLINE', 'the fake HQ has no member desk'));

@@ -251,4 +251,28 @@ describe('giving back a top-up made at another store', () => {
       await proxy.stop();
     }
   });
+  it('a top-up made here that has not reached HQ yet is pushed first, then given back', async () => {
+    await hq.sql`insert into terminals (id, store_id, name) values ('t-hz-01-3', 'store-hz-01', 'test till')`;
+    let pushesDropped = false;
+    const proxy = await SyncProxy.start(hq.grpcAddress, { decide: (method) => ({ fault: pushesDropped && method === 'PushEvents' ? 'drop_request' : 'pass', delayMs: 0 }) });
+    try {
+      const { t: till } = await terminal('t-hz-01-3', { hqAddress: proxy.address });
+      const call = api(till);
+      pushesDropped = true;
+      const topUp = await call('POST', '/api/top-ups', { cardNo: DIAMOND_CARD, principalMinor: 3_000, tender: 'cash' });
+      expect(topUp.status, JSON.stringify(topUp.json)).toBe(201);
+      await till.syncNow().catch(() => {});
+      expect(await hq.sql`select id from top_ups where id = ${topUp.json.id}`).toEqual([]);
+
+      // HQ reachable again, the top-up still only here: the give-back pushes it, then HQ claims it.
+      pushesDropped = false;
+      const given = await call('POST', `/api/top-ups/${topUp.json.id}/refund`, {});
+      expect([given.status, given.json.topUpRefund?.principalMinor], JSON.stringify(given.json)).toEqual([201, 3_000]);
+      await till.syncNow();
+      expect(await hq.sql`select terminal_id from top_up_refunds where top_up_id = ${topUp.json.id}`).toEqual([{ terminal_id: 't-hz-01-3' }]);
+      expect(await hq.sql`select seq from events where terminal_id = 't-hz-01-3' and status = 'quarantined'`).toEqual([]);
+    } finally {
+      await proxy.stop();
+    }
+  });
 });

@@ -8,7 +8,7 @@ import { stmt } from './db';
 import { storeNameHere } from './identity';
 import { assertCardUsable, findCardHolderById } from './master-data';
 import { openOfflineSpend } from './offline';
-import { recordEvent } from './outbox';
+import { isAcked, recordEvent } from './outbox';
 import { signedInOperatorId } from './shift';
 
 /**
@@ -135,6 +135,8 @@ export class TopUpRefunds {
     this.refuseRefundedHere(topUpId);
     if (t) {
       const known: TopUpToRefund = { id: t.id, memberId: t.member_id, cardId: t.card_id, tender: t.tender, principalMinor: t.principal_minor, bonusMinor: t.bonus_minor, madeElsewhere: null };
+      // HQ claims the top-up it gives back (and may know of a refund elsewhere): push it there first.
+      await this.pushIfNotAtHq(known);
       // HQ may know of a refund of it at another till; one not yet synced is not at HQ, which is fine.
       if (hq.state() === 'online' && hq.getTopUp) {
         const atHq = await hq.getTopUp(topUpId).catch((e: unknown) => {
@@ -151,6 +153,16 @@ export class TopUpRefunds {
     if (l.topUp.currency !== this.c.terminal.currency) throw new DomainError('VALIDATION_FAILED', `top-up ${topUpId} was made in ${l.topUp.currency}; this terminal pays back ${this.c.terminal.currency}`, { topUpId });
     if (l.refund) throw alreadyRefunded(topUpId, l.refund);
     return { id: l.topUp.id, memberId: l.topUp.memberId, cardId: l.topUp.cardId, tender: l.topUp.tender, principalMinor: l.topUp.principalMinor, bonusMinor: l.topUp.bonusMinor, madeElsewhere: l };
+  }
+
+  /** A top-up made here whose event HQ has not acknowledged yet is pushed now (HQ_OFFLINE if it cannot be). */
+  private async pushIfNotAtHq(t: TopUpToRefund): Promise<void> {
+    if (t.madeElsewhere !== null) return;
+    const row = stmt(this.c.db, 'SELECT event_seq FROM top_ups WHERE id = ?').get(t.id) as { event_seq: number } | undefined;
+    if (!row || isAcked(this.c.db, row.event_seq)) return;
+    this.refuseRefundedHere(t.id);
+    if (!this.c.hq.syncNow) throw new DomainError('HQ_OFFLINE', `top-up ${t.id} has not reached HQ yet; give it back once this till has synced`, { topUpId: t.id });
+    await this.c.hq.syncNow();
   }
 
   private refuseRefundedHere(topUpId: string): void {
@@ -178,7 +190,10 @@ export class TopUpRefunds {
   /** Gives the top-up back (looked up first when given by id). */
   async refund(topUp: string | TopUpToRefund): Promise<TopUpRefundResult> {
     const { db } = this.c;
-    const { t, plan } = this.plan(typeof topUp === 'string' ? await this.lookup(topUp) : topUp);
+    const known = typeof topUp === 'string' ? await this.lookup(topUp) : topUp;
+    // HQ claims the top-up it gives back, so one made here must have reached HQ first.
+    await this.pushIfNotAtHq(known);
+    const { t, plan } = this.plan(known);
     const topUpId = t.id;
 
     const refundId = this.c.newId();
