@@ -7,7 +7,7 @@ import { hash } from '@node-rs/argon2';
 import { closeServer, createLocalApi, listenLocalApi } from './local-api';
 import { applyChange } from './master-data';
 import { openTestTerminal, type TestTerminal } from './testing';
-import { pinOf, seedTillOperators, signInTill, testStaff, TILL_MANAGER } from './testing-staff';
+import { pinOf, seedTillOperators, signInTill, testStaff, TILL_CASHIER, TILL_MANAGER } from './testing-staff';
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -22,8 +22,6 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier page in Chromium', () => {
     await seedTillOperators(t.db);
     const app = createLocalApi({ checkout: t.checkout, services: t.services, db: t.db, terminal: t.terminal, token: 'c'.repeat(64), link: () => ({ hq: 'offline', lastContactAt: null }), log: () => {}, staff: testStaff(t) });
     ({ server, url } = await listenLocalApi(app, '127.0.0.1', 0));
-    // This page has no sign-in of its own: it sells for whoever signed in at the till.
-    await signInTill(url, 'c'.repeat(64));
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   });
   afterAll(async () => {
@@ -35,6 +33,20 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier page in Chromium', () => {
     const page = await browser.newPage();
     await page.goto(url);
     await expect.poll(() => page.textContent('#hq-status'), { timeout: 10_000 }).toBe('offline');
+    // Nobody signed in: nothing sells until a cashier signs in here, and a wrong PIN is told.
+    await page.fill('#barcode', '6901028001014');
+    await page.press('#barcode', 'Enter');
+    await expect.poll(() => page.textContent('#message'), { timeout: 10_000 }).toContain('NOT_SIGNED_IN');
+    await page.fill('#signin-login', TILL_CASHIER.login);
+    await page.fill('#signin-pin', '0000');
+    await page.click('#signin-do');
+    await expect.poll(() => page.textContent('#message'), { timeout: 10_000 }).toContain('WRONG_PIN');
+    await page.fill('#signin-pin', TILL_CASHIER.pin);
+    await page.click('#signin-do');
+    await expect.poll(() => page.textContent('#operator'), { timeout: 10_000 }).toBe(TILL_CASHIER.name);
+    expect(await page.isVisible('#signin')).toBe(false);
+    expect(await page.textContent('#sale-status')).not.toBe('open');
+
     await page.fill('#barcode', '6901028001014');
     await page.press('#barcode', 'Enter');
     await page.fill('#barcode', '6901028001014');
