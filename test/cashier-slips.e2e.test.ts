@@ -1,16 +1,13 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { CHROMIUM, openCashierApp } from './support/cashier-browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDeviceFactory } from '../drivers';
 import { demoChain } from '../fixtures/data/demo-chain';
 import { VirtualDevices } from '../fixtures/simulators/virtual-devices';
 import { startTestHq } from '../hq-server/testing/hq';
-import { startTerminal, type RunningTerminal } from '../terminal';
-import { signInTillWhenFed, tillCredentials } from '../terminal/testing-staff';
+import type { RunningTerminal } from '../terminal';
+import { startSimulatedTill, type SimulatedTill } from './support/simulated-till';
+import { tillCredentials } from '../terminal/testing-staff';
 
 /**
  * The cashier app in Chromium against a real terminal (simulated lane speaking the real device
@@ -19,7 +16,6 @@ import { signInTillWhenFed, tillCredentials } from '../terminal/testing-staff';
  */
 
 const MILK = '6907028100122'; // 纯牛奶 ¥59.90
-const chainKey = new TextEncoder().encode('test-chain-key');
 
 describe.skipIf(!existsSync(CHROMIUM))('cashier app: card terminal progress, refund slip, day close', () => {
   let hq: Awaited<ReturnType<typeof startTestHq>>;
@@ -27,32 +23,22 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app: card terminal progress, ref
   let lane: VirtualDevices;
   let browser: Browser;
   let page: Page;
-  let dir: string;
+  let till: SimulatedTill;
   let cardSaleId = '';
 
   beforeAll(async () => {
     hq = await startTestHq(demoChain);
-    dir = await mkdtemp(join(tmpdir(), 'onecard-slips-'));
     // A customer slow at the PIN pad must not look like a lost answer.
-    lane = new VirtualDevices(chainKey, { paymentResponse_ms: 30_000 });
-    terminal = await startTerminal({
-      dataDir: dir,
-      hqAddress: hq.grpcAddress,
-      enrollmentCode: await hq.enrollmentCode('t-sh-01-1'),
-      syncIntervalMs: 250,
-      devices: { config: lane.config, factory: createDeviceFactory({ simulators: lane.transports, chainKey, reopen: { firstDelay_ms: 20, maxDelay_ms: 100 } }), panel: lane, chainKey },
-      log: () => {},
-    });
-    // The demo store's cashier signs in at the till before the page opens (operators come from HQ's feed).
-    await signInTillWhenFed(terminal.uiUrl, terminal.token, tillCredentials(demoChain, 'store-sh-01').cashier);
+    till = await startSimulatedTill(hq, { terminalId: 't-sh-01-1', folderPrefix: 'onecard-slips-', paymentResponse_ms: 30_000, operator: tillCredentials(demoChain, 'store-sh-01').cashier });
+    terminal = till.terminal;
+    lane = till.lane;
     ({ browser, page } = await openCashierApp(terminal.appUrl));
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
-    await terminal?.stop();
+    await till?.stop();
     await hq?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   const text = (sel: string) => page.textContent(sel).then((s) => s ?? '');

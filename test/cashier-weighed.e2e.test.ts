@@ -1,17 +1,14 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { CHROMIUM, openCashierApp } from './support/cashier-browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDeviceFactory } from '../drivers';
 import { demoChain } from '../fixtures/data/demo-chain';
 import { VirtualDevices } from '../fixtures/simulators/virtual-devices';
 import { gtinCheckDigit } from '../protocols/barcode/gtin';
 import { encodeVariableMeasure, type VariableMeasureLayout } from '../protocols/barcode/variable-measure';
 import { startTestHq } from '../hq-server/testing/hq';
-import { startTerminal, type RunningTerminal } from '../terminal';
+import type { RunningTerminal } from '../terminal';
+import { startSimulatedTill, type SimulatedTill } from './support/simulated-till';
 
 /**
  * Items sold by weight in the cashier app (Chromium) against a real terminal with its simulated
@@ -20,7 +17,6 @@ import { startTerminal, type RunningTerminal } from '../terminal';
  * bytes prints each weighed line as "1.234 kg × ¥12.80/kg  ¥15.80".
  */
 
-const chainKey = new TextEncoder().encode('test-chain-key');
 // The demo lane's layouts (fixtures/simulators/virtual-devices.ts).
 const WEIGHT: VariableMeasureLayout = { prefixes: ['28'], itemDigits: 5, value: 'weight', valueDigits: 4, valueCheckDigit: true };
 const PRICE: VariableMeasureLayout = { prefixes: ['2'], itemDigits: 6, value: 'price', valueDigits: 5, valueCheckDigit: false };
@@ -39,36 +35,20 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app: items sold by weight', () =
   let lane: VirtualDevices;
   let browser: Browser;
   let page: Page;
-  let dir: string;
+  let till: SimulatedTill;
 
   beforeAll(async () => {
     hq = await startTestHq(demoChain);
-    dir = await mkdtemp(join(tmpdir(), 'onecard-weighed-app-'));
-    lane = new VirtualDevices(chainKey, { paymentResponse_ms: 1000 });
-    terminal = await startTerminal({
-      dataDir: dir,
-      hqAddress: hq.grpcAddress,
-      enrollmentCode: await hq.enrollmentCode('t-sh-01-1'),
-      syncIntervalMs: 250,
-      devices: { config: lane.config, factory: createDeviceFactory({ simulators: lane.transports, chainKey }), panel: lane, chainKey },
-      log: () => {},
-    });
-    // The store's cashier signs in (operators come with HQ's feed).
-    await terminal.syncNow();
-    const res = await fetch(new URL('/api/session', terminal.uiUrl), {
-      method: 'POST',
-      headers: { authorization: `Bearer ${terminal.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ login: 'sh01.cashier1', pin: '5101' }),
-    });
-    if (res.status !== 201) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
+    till = await startSimulatedTill(hq, { terminalId: 't-sh-01-1', folderPrefix: 'onecard-weighed-app-', paymentResponse_ms: 1000, operator: { login: 'sh01.cashier1', pin: '5101' } });
+    terminal = till.terminal;
+    lane = till.lane;
     ({ browser, page } = await openCashierApp(terminal.appUrl));
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
-    await terminal?.stop();
+    await till?.stop();
     await hq?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   const text = (sel: string) => page.textContent(sel).then((s) => s ?? '');

@@ -1,15 +1,11 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { CHROMIUM, openCashierApp } from './support/cashier-browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDeviceFactory } from '../drivers';
 import { demoChain } from '../fixtures/data/demo-chain';
-import { VirtualDevices } from '../fixtures/simulators/virtual-devices';
 import { startTestHq } from '../hq-server/testing/hq';
-import { startTerminal, type RunningTerminal } from '../terminal';
+import type { RunningTerminal } from '../terminal';
+import { startSimulatedTill, type SimulatedTill } from './support/simulated-till';
 
 /**
  * The cashier app's price override (⇧F3) and manual discount (⇧F6) in Chromium, against a real
@@ -19,42 +15,25 @@ import { startTerminal, type RunningTerminal } from '../terminal';
 
 const DETERGENT = '6902865001182'; // 洗衣液 2kg ¥39.90
 const BUTTER = '9415123000218'; // ¥32.90
-const chainKey = new TextEncoder().encode('test-chain-key');
 
 describe.skipIf(!existsSync(CHROMIUM))('cashier app: price override and manual discount', () => {
   let hq: Awaited<ReturnType<typeof startTestHq>>;
   let terminal: RunningTerminal;
   let browser: Browser;
   let page: Page;
-  let dir: string;
+  let till: SimulatedTill;
 
   beforeAll(async () => {
     hq = await startTestHq(demoChain);
-    dir = await mkdtemp(join(tmpdir(), 'onecard-price-discount-'));
-    const lane = new VirtualDevices(chainKey, { paymentResponse_ms: 1000 });
-    terminal = await startTerminal({
-      dataDir: dir,
-      hqAddress: hq.grpcAddress,
-      enrollmentCode: await hq.enrollmentCode('t-sh-01-1'),
-      syncIntervalMs: 250,
-      devices: { config: lane.config, factory: createDeviceFactory({ simulators: lane.transports, chainKey, reopen: { firstDelay_ms: 20, maxDelay_ms: 100 } }), panel: lane, chainKey },
-      log: () => {},
-    });
-    await terminal.syncNow(); // the operators from HQ's feed
-    const signIn = await fetch(new URL('/api/session', terminal.uiUrl), {
-      method: 'POST',
-      headers: { authorization: `Bearer ${terminal.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ login: 'sh01.cashier1', pin: '5101' }),
-    });
-    expect(signIn.status).toBe(201);
+    till = await startSimulatedTill(hq, { terminalId: 't-sh-01-1', folderPrefix: 'onecard-price-discount-', paymentResponse_ms: 1000, operator: { login: 'sh01.cashier1', pin: '5101' } });
+    terminal = till.terminal;
     ({ browser, page } = await openCashierApp(terminal.appUrl));
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
-    await terminal?.stop();
+    await till?.stop();
     await hq?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   const text = (sel: string) => page.textContent(sel).then((s) => s ?? '');
