@@ -54,6 +54,8 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app: card terminal progress, ref
   async function cardSaleHeldAtPin(): Promise<void> {
     lane.paymentTerminal.holdAfter('81');
     await enter(MILK);
+    // The sale before also showed ¥59.90 once completed: wait for the new one to be open with the milk.
+    await expect.poll(() => page.getAttribute('#sale-status', 'data-status'), { timeout: 10_000 }).toBe('open');
     await expect.poll(() => text('#total'), { timeout: 10_000 }).toBe('¥59.90');
     await page.keyboard.press('F8');
     await page.keyboard.press('Enter');
