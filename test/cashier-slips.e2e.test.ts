@@ -1,13 +1,10 @@
 import { existsSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { CHROMIUM, openCashierApp } from './support/cashier-browser';
+import type { Page } from 'playwright-core';
+import { CHROMIUM } from './support/cashier-browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoChain } from '../fixtures/data/demo-chain';
-import { VirtualDevices } from '../fixtures/simulators/virtual-devices';
-import { startTestHq } from '../hq-server/testing/hq';
+import type { VirtualDevices } from '../fixtures/simulators/virtual-devices';
 import type { RunningTerminal } from '../terminal';
-import { startSimulatedTill, type SimulatedTill } from './support/simulated-till';
-import { tillCredentials } from '../terminal/testing-staff';
+import { startCashierAppOnLane, type CashierAppOnLane } from './support/simulated-till';
 
 /**
  * The cashier app in Chromium against a real terminal (simulated lane speaking the real device
@@ -18,28 +15,18 @@ import { tillCredentials } from '../terminal/testing-staff';
 const MILK = '6907028100122'; // 纯牛奶 ¥59.90
 
 describe.skipIf(!existsSync(CHROMIUM))('cashier app: card terminal progress, refund slip, day close', () => {
-  let hq: Awaited<ReturnType<typeof startTestHq>>;
+  let app: CashierAppOnLane;
   let terminal: RunningTerminal;
   let lane: VirtualDevices;
-  let browser: Browser;
   let page: Page;
-  let till: SimulatedTill;
   let cardSaleId = '';
 
   beforeAll(async () => {
-    hq = await startTestHq(demoChain);
     // A customer slow at the PIN pad must not look like a lost answer.
-    till = await startSimulatedTill(hq, { terminalId: 't-sh-01-1', folderPrefix: 'onecard-slips-', paymentResponse_ms: 30_000, operator: tillCredentials(demoChain, 'store-sh-01').cashier });
-    terminal = till.terminal;
-    lane = till.lane;
-    ({ browser, page } = await openCashierApp(terminal.appUrl));
+    app = await startCashierAppOnLane({ folderPrefix: 'onecard-slips-', paymentResponse_ms: 30_000 });
+    ({ terminal, lane, page } = app);
   }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await till?.stop();
-    await hq?.stop();
-  });
+  afterAll(() => app?.stop());
 
   const text = (sel: string) => page.textContent(sel).then((s) => s ?? '');
   const receipts = () => lane.printer.receipts();

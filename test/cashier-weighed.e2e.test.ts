@@ -1,14 +1,12 @@
 import { existsSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { CHROMIUM, openCashierApp } from './support/cashier-browser';
+import type { Page } from 'playwright-core';
+import { CHROMIUM } from './support/cashier-browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoChain } from '../fixtures/data/demo-chain';
-import { VirtualDevices } from '../fixtures/simulators/virtual-devices';
+import type { VirtualDevices } from '../fixtures/simulators/virtual-devices';
 import { gtinCheckDigit } from '../protocols/barcode/gtin';
 import { encodeVariableMeasure, type VariableMeasureLayout } from '../protocols/barcode/variable-measure';
-import { startTestHq } from '../hq-server/testing/hq';
 import type { RunningTerminal } from '../terminal';
-import { startSimulatedTill, type SimulatedTill } from './support/simulated-till';
+import { startCashierAppOnLane, type CashierAppOnLane } from './support/simulated-till';
 
 /**
  * Items sold by weight in the cashier app (Chromium) against a real terminal with its simulated
@@ -30,26 +28,16 @@ const BAD_VERIFIER = (() => {
 })();
 
 describe.skipIf(!existsSync(CHROMIUM))('cashier app: items sold by weight', () => {
-  let hq: Awaited<ReturnType<typeof startTestHq>>;
+  let app: CashierAppOnLane;
   let terminal: RunningTerminal;
   let lane: VirtualDevices;
-  let browser: Browser;
   let page: Page;
-  let till: SimulatedTill;
 
   beforeAll(async () => {
-    hq = await startTestHq(demoChain);
-    till = await startSimulatedTill(hq, { terminalId: 't-sh-01-1', folderPrefix: 'onecard-weighed-app-', paymentResponse_ms: 1000, operator: { login: 'sh01.cashier1', pin: '5101' } });
-    terminal = till.terminal;
-    lane = till.lane;
-    ({ browser, page } = await openCashierApp(terminal.appUrl));
+    app = await startCashierAppOnLane({ folderPrefix: 'onecard-weighed-app-', paymentResponse_ms: 1000 });
+    ({ terminal, lane, page } = app);
   }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await till?.stop();
-    await hq?.stop();
-  });
+  afterAll(() => app?.stop());
 
   const text = (sel: string) => page.textContent(sel).then((s) => s ?? '');
 

@@ -1,11 +1,9 @@
 import { existsSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { CHROMIUM, openCashierApp } from './support/cashier-browser';
+import type { Page } from 'playwright-core';
+import { CHROMIUM } from './support/cashier-browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoChain } from '../fixtures/data/demo-chain';
-import { startTestHq } from '../hq-server/testing/hq';
 import type { RunningTerminal } from '../terminal';
-import { startSimulatedTill, type SimulatedTill } from './support/simulated-till';
+import { startCashierAppOnLane, type CashierAppOnLane } from './support/simulated-till';
 
 /**
  * The cashier app's price override (⇧F3) and manual discount (⇧F6) in Chromium, against a real
@@ -17,24 +15,15 @@ const DETERGENT = '6902865001182'; // 洗衣液 2kg ¥39.90
 const BUTTER = '9415123000218'; // ¥32.90
 
 describe.skipIf(!existsSync(CHROMIUM))('cashier app: price override and manual discount', () => {
-  let hq: Awaited<ReturnType<typeof startTestHq>>;
+  let app: CashierAppOnLane;
   let terminal: RunningTerminal;
-  let browser: Browser;
   let page: Page;
-  let till: SimulatedTill;
 
   beforeAll(async () => {
-    hq = await startTestHq(demoChain);
-    till = await startSimulatedTill(hq, { terminalId: 't-sh-01-1', folderPrefix: 'onecard-price-discount-', paymentResponse_ms: 1000, operator: { login: 'sh01.cashier1', pin: '5101' } });
-    terminal = till.terminal;
-    ({ browser, page } = await openCashierApp(terminal.appUrl));
+    app = await startCashierAppOnLane({ folderPrefix: 'onecard-price-discount-', paymentResponse_ms: 1000 });
+    ({ terminal, page } = app);
   }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await till?.stop();
-    await hq?.stop();
-  });
+  afterAll(() => app?.stop());
 
   const text = (sel: string) => page.textContent(sel).then((s) => s ?? '');
   async function enter(code: string) {
@@ -81,7 +70,7 @@ describe.skipIf(!existsSync(CHROMIUM))('cashier app: price override and manual d
     await page.keyboard.press('Enter');
     await expect.poll(() => page.getAttribute('#sale-status', 'data-status'), { timeout: 15_000 }).toBe('completed');
     await terminal.syncNow();
-    const events = (await hq.sql`select status from events where terminal_id = 't-sh-01-1' and kind = 'sale'`) as Array<{ status: string }>;
+    const events = (await app.hq.sql`select status from events where terminal_id = 't-sh-01-1' and kind = 'sale'`) as Array<{ status: string }>;
     expect(events).toEqual([{ status: 'applied' }]);
   });
 });

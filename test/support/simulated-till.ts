@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { createDeviceFactory } from '../../drivers';
 import { VirtualDevices } from '../../fixtures/simulators/virtual-devices';
 import { startTerminal, type RunningTerminal } from '../../terminal';
-import { signInTillWhenFed } from '../../terminal/testing-staff';
+import type { Browser, Page } from 'playwright-core';
+import { demoChain } from '../../fixtures/data/demo-chain';
+import { startTestHq } from '../../hq-server/testing/hq';
+import { signInTillWhenFed, tillCredentials } from '../../terminal/testing-staff';
+import { openCashierApp } from './cashier-browser';
+
+type TestHq = Awaited<ReturnType<typeof startTestHq>>;
 
 /** The chain key the simulated lanes of the tests sign their cards with. */
 export const TEST_CHAIN_KEY = new TextEncoder().encode('test-chain-key');
@@ -49,6 +55,36 @@ export async function startSimulatedTill(
     stop: async () => {
       await terminal.stop();
       await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The cashier app of a simulated till in Chromium, against its own test HQ (demo chain, store-sh-01). */
+export interface CashierAppOnLane extends SimulatedTill {
+  hq: TestHq;
+  browser: Browser;
+  page: Page;
+  /** Closes the browser, stops the till (removing its folder) and HQ. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A test HQ, a simulated till 't-sh-01-1' with the store's cashier signed in, and its cashier app
+ * open in Chromium: what each cashier-app e2e file starts from.
+ */
+export async function startCashierAppOnLane(o: { folderPrefix: string; paymentResponse_ms: number }): Promise<CashierAppOnLane> {
+  const hq = await startTestHq(demoChain);
+  const till = await startSimulatedTill(hq, { terminalId: 't-sh-01-1', ...o, operator: tillCredentials(demoChain, 'store-sh-01').cashier });
+  const { browser, page } = await openCashierApp(till.terminal.appUrl);
+  return {
+    ...till,
+    hq,
+    browser,
+    page,
+    stop: async () => {
+      await browser.close();
+      await till.stop();
+      await hq.stop();
     },
   };
 }
