@@ -296,8 +296,7 @@ export class Checkout {
       if (quantity !== 1) throw validation('a weighed item is one line per weighing: key its weight, not a quantity', { quantity });
       return this.addWeighedLine(saleId, () => this.productToWeigh(barcode), (p) => weighLine(p, { grams: weighed.grams }), barcode);
     }
-    // A barcode the catalog carries is that product even inside a label prefix (in-store 2x codes).
-    const label = isCatalogBarcode(this.db, barcode) ? null : this.typedScaleLabel(barcode);
+    const label = this.typedScaleLabel(barcode);
     if (label) {
       if (quantity !== 1) throw validation('a scale label is one line per label: key it without a quantity', { quantity });
       return this.addScaleLabel(saleId, label, barcode);
@@ -358,6 +357,8 @@ export class Checkout {
     if (!/^2\d{12}$/.test(code)) return null;
     const layouts = this.scaleLabelLayouts();
     if (!layouts.some((l) => l.prefixes.some((p) => code.startsWith(p)))) return null;
+    // A barcode the catalog carries is that product even inside a label prefix (in-store 2x codes).
+    if (isCatalogBarcode(this.db, code)) return null;
     const meaning = classifyScan(code, layouts);
     if (meaning.kind === 'variable-measure') return meaning.item;
     if (meaning.kind === 'invalid') throw new DomainError(meaning.code === 'BAD_CHECK_DIGIT' ? 'BAD_CHECK_DIGIT' : 'VALIDATION_FAILED', meaning.message, { barcode: code });
